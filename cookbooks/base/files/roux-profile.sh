@@ -1,0 +1,2 @@
+# Installed by roux (cookbook base). Local changes are overwritten.
+export HISTTIMEFORMAT="%F %T "

@@ -1,0 +1,13 @@
+#include "resources/builtin.h"
+
+namespace roux::resources {
+
+void register_builtin_resources(engine::Registry& registry) {
+  registry.add(file_type());
+  registry.add(template_type());
+  registry.add(directory_type());
+  registry.add(link_type());
+  registry.add(exec_type());
+}
+
+}  // namespace roux::resources

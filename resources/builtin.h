@@ -1,0 +1,17 @@
+#pragma once
+#include "engine/registry.h"
+
+namespace roux::resources {
+
+/// Adds every built-in resource type to `registry`. The explicit list lives in builtin.cc: a
+/// static registration object in a static library would be dropped by the linker.
+void register_builtin_resources(engine::Registry& registry);
+
+// One function per type, each defined in the type's own file.
+engine::ResourceType file_type();
+engine::ResourceType template_type();
+engine::ResourceType directory_type();
+engine::ResourceType link_type();
+engine::ResourceType exec_type();
+
+}  // namespace roux::resources

@@ -1,0 +1,123 @@
+// exec: runs a command when the host needs it: unless `creates` exists, guarded by the engine's
+// only_if/not_if, or only when notified (`refresh_only`). In plan it never runs: it is reported
+// as "would run". Output is kept in the report (truncated; suppressed when sensitive).
+#include <algorithm>
+#include <chrono>
+
+#include "base/strings.h"
+#include "resources/builtin.h"
+
+namespace roux::resources {
+namespace {
+
+constexpr size_t kMaxOutput = 16 * 1024;
+
+class ExecResource : public engine::Resource {
+ public:
+  explicit ExecResource(std::string name) : Resource(std::move(name)) {}
+  std::string_view type() const override { return "exec"; }
+
+  std::vector<std::string> implicit_deps() const override {
+    std::vector<std::string> out;
+    if (user) out.push_back("user[" + *user + "]");
+    if (cwd) out.push_back("directory[" + *cwd + "]");
+    return out;
+  }
+
+  Status converge(engine::ConvergeContext& ctx) override {
+    if (refresh_only) return Status::ok();
+    if (creates) {
+      ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, ctx.host().lstat(*creates));
+      if (fi.exists()) return Status::ok();
+      if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("path:" + *creates)) return Status::ok();
+    }
+    return run(ctx, "");
+  }
+
+  Status refresh(engine::ConvergeContext& ctx, std::string_view) override {
+    return run(ctx, " (notified by " + join(ctx.notified_by(), ", ") + ")");
+  }
+
+  std::string command;
+  std::optional<std::string> creates, cwd, user;
+  std::map<std::string, std::string> environment;
+  int timeout_s = 0;
+  std::vector<int> returns{0};
+  bool refresh_only = false;
+
+ private:
+  Status run(engine::ConvergeContext& ctx, const std::string& why) {
+    std::string shown = ctx.is_sensitive() ? "(sensitive)" : one_line(command, 120);
+    return ctx.change({"run", "", shown + why, "", true}, [&](host::Host& h) -> Status {
+      SubprocessOptions o = shell(command);
+      o.env = environment;
+      if (cwd) o.cwd = ctx.host().root() == "/" ? *cwd : ctx.host().root() + *cwd;
+      o.timeout = std::chrono::seconds(timeout_s);
+      o.max_output = kMaxOutput;
+      if (user) {
+        ROUX_ASSIGN_OR_RETURN(auto db, h.accounts());
+        const host::PasswdEntry* u = db->user(*user);
+        if (!u) return Status::not_found("user: no such user \"" + *user + "\"");
+        o.uid = u->uid;
+        o.gid = u->gid;
+        o.env["HOME"] = u->home;
+        o.env["USER"] = u->name;
+      }
+      ROUX_ASSIGN_OR_RETURN(SubprocessResult r, h.run(o));
+      ctx.add_output(r.output_bytes > r.output.size()
+                         ? r.output + "\n... (" + std::to_string(r.output_bytes) + " bytes of output in total)"
+                         : r.output);
+      if (r.timed_out) return Status::timeout("command timed out after " + std::to_string(timeout_s) + "s");
+      if (r.signal) return Status::command_failed("command killed by signal " + std::to_string(r.signal));
+      if (std::find(returns.begin(), returns.end(), r.exit_code) == returns.end()) {
+        std::string msg = "command exited " + std::to_string(r.exit_code);
+        if (!ctx.is_sensitive() && !r.output.empty())
+          msg += ": " + one_line(std::string(trim(r.output)).substr(0, 400), 400);
+        return Status::command_failed(msg);
+      }
+      return Status::ok();
+    });
+  }
+};
+
+}  // namespace
+
+engine::ResourceType exec_type() {
+  return {"exec", "a command run when needed: creates, refresh_only, cwd, user, environment, timeout",
+          [](const std::string& name, engine::Props& props, const engine::BuildContext&)
+              -> std::unique_ptr<engine::Resource> {
+            auto r = std::make_unique<ExecResource>(name);
+            r->command = props.string("command").value_or(name);
+            if (r->command.empty()) props.error("command", "must not be empty");
+            if (auto c = props.string("creates")) {
+              auto p = host::normalize_path(*c);
+              if (!p.is_ok()) props.error("creates", p.status().message());
+              else r->creates = *p;
+            }
+            r->cwd = props.string("cwd");
+            r->user = props.string("user");
+            r->environment = props.string_map("environment").value_or(std::map<std::string, std::string>{});
+            r->timeout_s = static_cast<int>(props.integer("timeout", 0, 86400).value_or(0));
+            r->refresh_only = props.boolean("refresh_only").value_or(false);
+            if (const engine::Value* v = props.raw("returns")) {
+              r->returns.clear();
+              auto add = [&](const engine::Value& item) {
+                char* end = nullptr;
+                long n = std::strtol(item.scalar.c_str(), &end, 10);
+                if (item.kind != engine::Value::Kind::kScalar || item.scalar.empty() || *end || n < 0 || n > 255)
+                  props.error("returns", "expected exit codes 0-255, got \"" + one_line(item.scalar) + "\"");
+                else
+                  r->returns.push_back(static_cast<int>(n));
+              };
+              if (v->kind == engine::Value::Kind::kList) {
+                for (const auto& item : v->list) add(item);
+              } else {
+                add(*v);
+              }
+            }
+            if (props.saw_sensitive()) r->meta().sensitive = true;
+            return r;
+          }};
+}
+
+}  // namespace roux::resources

@@ -1,0 +1,131 @@
+#include "resources/file.h"
+
+#include <chrono>
+#include <ctime>
+
+#include "base/diff.h"
+#include "base/sha256.h"
+#include "base/strings.h"
+#include "resources/backup.h"
+
+namespace roux::resources {
+namespace {
+
+constexpr size_t kMaxDiffBytes = 256 * 1024;
+
+std::string describe_content(std::string_view data) {
+  return "sha256:" + sha256_hex(data).substr(0, 12) + " (" + std::to_string(data.size()) + " bytes)";
+}
+
+/// The diff shown for a content change; a note instead for binary or huge content.
+std::string content_diff(std::string_view before, std::string_view after, const std::string& path) {
+  if (looks_binary(before) || looks_binary(after)) return "(binary content differs)\n";
+  if (before.size() > kMaxDiffBytes || after.size() > kMaxDiffBytes) return "(content differs; too large to diff)\n";
+  return unified_diff(before, after, path);
+}
+
+}  // namespace
+
+std::vector<std::string> FileResource::implicit_deps() const {
+  std::vector<std::string> out = engine::ancestor_dir_ids(path_);
+  ownership.add_implicit_deps(out);
+  return out;
+}
+
+Status FileResource::converge(engine::ConvergeContext& ctx) {
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo live, ctx.host().lstat(path_));
+  if (absent) return converge_absent(ctx, live);
+  if (live.type == host::FileType::kDirectory || live.type == host::FileType::kOther)
+    return Status::conflict(path_ + " is a " + host::file_type_name(live.type) + ", not a file; refusing to replace it");
+  if (live.type != host::FileType::kFile) {
+    // Missing, or a symbolic link: the link is replaced by the rename, never written through.
+    ROUX_ASSIGN_OR_RETURN(std::optional<uid_t> uid, ownership.resolve_uid(ctx));
+    ROUX_ASSIGN_OR_RETURN(std::optional<gid_t> gid, ownership.resolve_gid(ctx));
+    std::string data = content.value_or("");
+    uint32_t m = ownership.mode.value_or(0644);
+    std::string before = live.type == host::FileType::kSymlink ? "link" : "absent";
+    ROUX_TRY(ctx.change({"ensure", before, "file", content_diff("", data, path_)},
+                        [&](host::Host& h) { return h.write_file(path_, data, m, uid, gid); }));
+    ownership.record_creation(ctx, 0644);
+    if (ctx.mode() == engine::Mode::kPlan) ctx.overlay().note("path:" + path_);
+    return Status::ok();
+  }
+  ROUX_TRY(converge_content(ctx, live));
+  return ownership.converge(ctx, path_, live);
+}
+
+Status FileResource::converge_absent(engine::ConvergeContext& ctx, const host::FileInfo& live) {
+  if (!live.exists()) return Status::ok();
+  if (live.type == host::FileType::kDirectory)
+    return Status::conflict(path_ + " is a directory; a file resource will not remove it");
+  return ctx.change({"ensure", host::file_type_name(live.type), "absent"}, [&](host::Host& h) {
+    if (live.type == host::FileType::kFile) ROUX_TRY(backup(h, ctx.state_dir()));
+    return h.remove(path_);
+  });
+}
+
+Status FileResource::converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live) {
+  if (!content) return Status::ok();
+  // Cheap first: a different size is a different content; equal sizes compare SHA-256.
+  if (live.size == content->size()) {
+    ROUX_ASSIGN_OR_RETURN(std::string live_sum, ctx.host().file_sha256(path_));
+    if (live_sum == sha256_hex(*content)) return Status::ok();
+  }
+  std::string old;
+  if (live.size <= kMaxDiffBytes) {
+    ROUX_ASSIGN_OR_RETURN(old, ctx.host().read_file(path_, kMaxDiffBytes));
+  }
+  std::string diff = live.size <= kMaxDiffBytes ? content_diff(old, *content, path_)
+                                                : std::string("(content differs; too large to diff)\n");
+  std::string before = live.size <= kMaxDiffBytes ? describe_content(old) : std::to_string(live.size) + " bytes";
+  // Keep the live mode and owner through the rewrite; their own helpers change them if asked.
+  uint32_t m = live.mode;
+  return ctx.change({"content", before, describe_content(*content), diff}, [&](host::Host& h) {
+    ROUX_TRY(backup(h, ctx.state_dir()));
+    return h.write_file(path_, *content, m, live.uid, live.gid);
+  });
+}
+
+Status FileResource::backup(host::Host& host, const std::string& state_dir) const {
+  if (backups <= 0) return Status::ok();
+  return backup_file(host, state_dir, path_, backups);
+}
+
+std::unique_ptr<FileResource> make_file_base(const std::string& type, const std::string& name, engine::Props& props) {
+  auto path = host::normalize_path(name);
+  if (!path.is_ok()) {
+    props.error(path.status().message());
+    return nullptr;
+  }
+  if (*path == "/") {
+    props.error("path must not be /");
+    return nullptr;
+  }
+  auto r = std::make_unique<FileResource>(type, *path);
+  r->absent = props.one_of("ensure", {"present", "absent"}).value_or("present") == "absent";
+  r->ownership.read(props);
+  if (auto b = props.integer("backup", 0, 1000)) r->backups = static_cast<int>(*b);
+  return r;
+}
+
+engine::ResourceType file_type() {
+  return {"file", "a regular file: content inline or from files/, mode, owner, group",
+          [](const std::string& name, engine::Props& props, const engine::BuildContext& build)
+              -> std::unique_ptr<engine::Resource> {
+            auto r = make_file_base("file", name, props);
+            auto content = props.string("content");
+            auto source = props.string("source");
+            if (content && source) props.error("source", "give content or source, not both");
+            if (!r) return nullptr;
+            if (content) r->content = *content;
+            if (source) {
+              auto data = build.cookbook_file(*source);
+              if (!data.is_ok()) props.error("source", data.status().message());
+              else r->content = std::move(*data);
+            }
+            if (props.saw_sensitive()) r->meta().sensitive = true;
+            return r;
+          }};
+}
+
+}  // namespace roux::resources

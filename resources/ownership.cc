@@ -1,0 +1,84 @@
+#include "resources/ownership.h"
+
+#include <cstdlib>
+
+#include "base/strings.h"
+
+namespace roux::resources {
+namespace {
+
+bool is_numeric(const std::string& s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
+std::string user_label(const host::AccountDb& db, uid_t uid) {
+  const auto* u = db.user_by_uid(uid);
+  return u ? u->name : std::to_string(uid);
+}
+std::string group_label(const host::AccountDb& db, gid_t gid) {
+  const auto* g = db.group_by_gid(gid);
+  return g ? g->name : std::to_string(gid);
+}
+
+}  // namespace
+
+void Ownership::read(engine::Props& props) {
+  mode = props.mode("mode");
+  owner = props.string("owner");
+  group = props.string("group");
+}
+
+void Ownership::add_implicit_deps(std::vector<std::string>& out) const {
+  if (owner && !is_numeric(*owner)) out.push_back("user[" + *owner + "]");
+  if (group && !is_numeric(*group)) out.push_back("group[" + *group + "]");
+}
+
+Result<std::optional<uid_t>> Ownership::resolve_uid(engine::ConvergeContext& ctx) const {
+  if (!owner) return std::optional<uid_t>();
+  if (is_numeric(*owner)) return std::optional<uid_t>(static_cast<uid_t>(std::strtoul(owner->c_str(), nullptr, 10)));
+  ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
+  if (const auto* u = db->user(*owner)) return std::optional<uid_t>(u->uid);
+  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("user:" + *owner)) return std::optional<uid_t>();
+  return Status::not_found("owner: no such user \"" + *owner + "\"");
+}
+
+Result<std::optional<gid_t>> Ownership::resolve_gid(engine::ConvergeContext& ctx) const {
+  if (!group) return std::optional<gid_t>();
+  if (is_numeric(*group)) return std::optional<gid_t>(static_cast<gid_t>(std::strtoul(group->c_str(), nullptr, 10)));
+  ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
+  if (const auto* g = db->group(*group)) return std::optional<gid_t>(g->gid);
+  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("group:" + *group)) return std::optional<gid_t>();
+  return Status::not_found("group: no such group \"" + *group + "\"");
+}
+
+Status Ownership::converge(engine::ConvergeContext& ctx, const std::string& path, const host::FileInfo& live) const {
+  if (mode && (live.mode & 07777) != *mode) {
+    uint32_t m = *mode;
+    ROUX_TRY(ctx.change({"mode", format_mode(live.mode), format_mode(m), "", true},
+                        [&](host::Host& h) { return h.chmod(path, m); }));
+  }
+  ROUX_ASSIGN_OR_RETURN(std::optional<uid_t> uid, resolve_uid(ctx));
+  ROUX_ASSIGN_OR_RETURN(std::optional<gid_t> gid, resolve_gid(ctx));
+  std::shared_ptr<const host::AccountDb> db;
+  if ((owner && (!uid || *uid != live.uid)) || (group && (!gid || *gid != live.gid))) {
+    ROUX_ASSIGN_OR_RETURN(db, ctx.host().accounts());
+  }
+  if (owner && (!uid || *uid != live.uid)) {
+    ROUX_TRY(ctx.change({"owner", user_label(*db, live.uid), *owner, "", true},
+                        [&](host::Host& h) { return h.chown(path, uid, std::nullopt); }));
+  }
+  if (group && (!gid || *gid != live.gid)) {
+    ROUX_TRY(ctx.change({"group", group_label(*db, live.gid), *group, "", true},
+                        [&](host::Host& h) { return h.chown(path, std::nullopt, gid); }));
+  }
+  return Status::ok();
+}
+
+void Ownership::record_creation(engine::ConvergeContext& ctx, uint32_t default_mode) const {
+  auto none = [](host::Host&) { return Status::ok(); };
+  (void)ctx.change({"mode", "", format_mode(mode.value_or(default_mode)), "", true}, none);
+  if (owner) (void)ctx.change({"owner", "", *owner, "", true}, none);
+  if (group) (void)ctx.change({"group", "", *group, "", true}, none);
+}
+
+}  // namespace roux::resources

@@ -1,0 +1,25 @@
+#include "base/log.h"
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+namespace roux::log {
+namespace {
+std::atomic<Level> g_level{Level::kWarn};
+std::mutex g_mu;
+void emit(Level level, const char* tag, std::string_view msg) {
+  if (level < g_level.load()) return;
+  std::lock_guard lock(g_mu);
+  std::fprintf(stderr, "roux: %s%.*s\n", tag, static_cast<int>(msg.size()), msg.data());
+}
+}  // namespace
+
+void set_level(Level level) { g_level = level; }
+void debug(std::string_view msg) { emit(Level::kDebug, "debug: ", msg); }
+void info(std::string_view msg) { emit(Level::kInfo, "", msg); }
+void warn(std::string_view msg) { emit(Level::kWarn, "warning: ", msg); }
+void error(std::string_view msg) { emit(Level::kError, "error: ", msg); }
+
+}  // namespace roux::log

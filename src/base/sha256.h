@@ -1,0 +1,25 @@
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace roux {
+
+/// Incremental SHA-256 (OpenSSL EVP). Not thread-safe; one per computation.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view data);
+  /// Lower-case hex digest; the object is spent afterwards.
+  std::string hex_digest();
+
+ private:
+  void* ctx_;
+};
+
+/// Lower-case hex SHA-256 of `data`.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace roux

@@ -1,0 +1,36 @@
+#include "cli/client_config.h"
+
+#include <filesystem>
+
+#include "compiler/yaml_value.h"
+
+namespace roux::cli {
+
+Result<ClientConfig> load_client_config(const std::string& path) {
+  ClientConfig cfg;
+  if (!std::filesystem::exists(path)) return cfg;
+  ROUX_ASSIGN_OR_RETURN(std::string text, compiler::read_text_file(path));
+  engine::Value root;
+  std::vector<Status> errors;
+  if (!compiler::parse_yaml(text, path, &root, &errors)) return errors.front();
+  if (root.kind == engine::Value::Kind::kNull) return cfg;
+  if (root.kind != engine::Value::Kind::kMap) return Status::invalid_input("client config: expected a map", root.where);
+  for (const auto& e : root.map) {
+    const engine::Value& v = e.value;
+    if (e.key == "policy" && v.kind == engine::Value::Kind::kScalar) {
+      cfg.policy = v.scalar;
+    } else if (e.key == "state_dir" && v.kind == engine::Value::Kind::kScalar) {
+      cfg.state_dir = v.scalar;
+    } else if (e.key == "sources" && v.kind == engine::Value::Kind::kList) {
+      for (const auto& s : v.list) cfg.sources.push_back(s.scalar);
+    } else if (e.key == "policy" || e.key == "state_dir" || e.key == "sources") {
+      return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
+    } else {
+      return Status::invalid_input("client config: unknown key \"" + e.key + "\" (known: policy, sources, state_dir)",
+                                   e.key_where);
+    }
+  }
+  return cfg;
+}
+
+}  // namespace roux::cli

@@ -1,0 +1,20 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace roux::cli {
+
+/// /etc/roux/client.yaml: what a bare `roux converge` runs. Every key is optional.
+struct ClientConfig {
+  std::string policy;                 // policy file or folder
+  std::vector<std::string> sources;   // cookbook sources
+  std::string state_dir;              // default /var/lib/roux
+};
+
+/// Reads the client config at `path`; a missing file is an empty config. Unknown keys and wrong
+/// types are errors at file:line:col.
+Result<ClientConfig> load_client_config(const std::string& path);
+
+}  // namespace roux::cli

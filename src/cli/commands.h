@@ -1,0 +1,31 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace roux::cli {
+
+/// Options shared by converge and plan.
+struct ConvergeOptions {
+  std::string policy;                 // FILE or folder holding policy.yaml
+  std::vector<std::string> sources;   // --source, searched before the policy's own
+  bool dry_run = false;
+  std::string root = "/";
+  std::string format = "text";
+  std::string report_file;
+  int splay = 0;
+  int lock_wait = 0;
+  std::string node_attributes;        // -j FILE.json
+  std::string state_dir = "/var/lib/roux";
+  std::string config = "/etc/roux/client.yaml";
+  bool color_auto = true;
+  bool no_color = false;
+};
+
+/// Each command adds itself to the app and returns the exit code through `*exit_code`.
+void add_converge_commands(CLI::App& app, int* exit_code);
+void add_validate_command(CLI::App& app, int* exit_code);
+void add_facts_command(CLI::App& app, int* exit_code);
+
+}  // namespace roux::cli

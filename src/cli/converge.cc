@@ -1,0 +1,195 @@
+// roux converge / roux plan: the driver. Reads as a list of named passes, each with its why.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "base/version.h"
+#include "cli/client_config.h"
+#include "cli/commands.h"
+#include "cli/exit_code.h"
+#include "compiler/compile.h"
+#include "engine/run_lock.h"
+#include "engine/runner.h"
+#include "facts/facts.h"
+#include "report/run_report.h"
+#include "resources/builtin.h"
+
+namespace roux::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+void add_common_options(CLI::App* cmd, ConvergeOptions* o) {
+  cmd->add_option("--policy,-p", o->policy, "policy file, or a folder holding policy.yaml");
+  cmd->add_option("--source,-s", o->sources, "cookbook source URL (repeatable; searched first)");
+  cmd->add_option("--root", o->root, "converge this folder as if it were / (an image, a chroot)");
+  cmd->add_option("--format", o->format, "output format")->check(CLI::IsMember({"text", "json"}));
+  cmd->add_option("--report", o->report_file, "also write the JSON report to FILE");
+  cmd->add_option("--splay", o->splay, "wait up to SECONDS first (a fixed per-host delay, for cron fleets)");
+  cmd->add_option("--lock-wait", o->lock_wait, "wait up to SECONDS for another run's lock (default 0)");
+  cmd->add_option("-j,--json-attributes", o->node_attributes, "node attributes JSON file");
+  cmd->add_option("--state-dir", o->state_dir, "state folder inside the root (default /var/lib/roux)");
+  cmd->add_option("--config", o->config, "client config (default /etc/roux/client.yaml; optional)");
+  cmd->add_flag("--no-color", o->no_color, "never colour the output");
+}
+
+/// A per-host delay in [0, splay): hosts spread out, and one host waits the same every day.
+int splay_seconds(int splay, const std::string& hostname) {
+  if (splay <= 0) return 0;
+  uint32_t h = 2166136261u;
+  for (char c : hostname) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
+  return static_cast<int>(h % static_cast<uint32_t>(splay));
+}
+
+std::string run_id_now() {
+  std::string t = report::now_iso8601();
+  std::string id;
+  for (char c : t)
+    if (c != '-' && c != ':') id += c;
+  return id + "-" + std::to_string(getpid());
+}
+
+/// Prints the report and writes --report; returns the exit code.
+int emit(const report::RunReport& rep, const ConvergeOptions& o) {
+  if (o.format == "json") {
+    std::cout << report::to_json(rep).dump(2) << "\n";
+  } else {
+    bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
+    std::cout << report::format_text(rep, color);
+  }
+  std::cout.flush();
+  if (!o.report_file.empty()) {
+    std::string tmp = o.report_file + ".tmp";
+    std::ofstream out(tmp, std::ios::trunc);
+    out << report::to_json(rep).dump(2) << "\n";
+    out.close();
+    if (!out || std::rename(tmp.c_str(), o.report_file.c_str()) != 0) {
+      log::error("cannot write report " + o.report_file);
+      return rep.exit_code == 0 ? kExitNoRun : rep.exit_code;
+    }
+  }
+  return rep.exit_code;
+}
+
+int converge(ConvergeOptions o) {
+  auto t0 = Clock::now();
+  report::RunReport rep;
+  rep.run_id = run_id_now();
+  rep.roux_version = kVersion;
+  rep.mode = o.dry_run ? "plan" : "apply";
+  rep.start_time = report::now_iso8601();
+  rep.root = o.root;
+  auto fail_early = [&](const Status& s) {
+    rep.errors.push_back(s.to_string());
+    rep.end_time = report::now_iso8601();
+    rep.exit_code = kExitNoRun;
+    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", e.c_str());
+    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    return kExitNoRun;
+  };
+
+  // Client config: where the policy and sources are when the command line does not say.
+  auto config = load_client_config(o.config);
+  if (!config.is_ok()) return fail_early(config.status());
+  if (o.policy.empty()) o.policy = config->policy;
+  if (o.sources.empty()) o.sources = config->sources;
+  if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
+  if (o.policy.empty())
+    return fail_early(Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.config));
+  if (fs::is_directory(o.policy)) o.policy = (fs::path(o.policy) / "policy.yaml").string();
+
+  // Facts first: the splay and the compiler both need them; gathering spawns nothing.
+  facts::Facts facts = facts::gather();
+  rep.hostname = facts.fqdn;
+
+  // Splay before the lock, so a fleet woken by cron does not stampede sources at once.
+  if (int s = splay_seconds(o.splay, facts.fqdn); s > 0) {
+    log::info("splay: sleeping " + std::to_string(s) + "s");
+    std::this_thread::sleep_for(std::chrono::seconds(s));
+  }
+
+  // The one door to the host, rooted at --root.
+  auto host = host::make_posix_host(o.root);
+  if (!host.is_ok()) return fail_early(host.status());
+  auto state_dir = host::normalize_path(o.state_dir);
+  if (!state_dir.is_ok()) return fail_early(state_dir.status().with_context("--state-dir"));
+  std::string real_state = (o.root == "/" ? "" : o.root) + *state_dir;
+
+  // The run lock, before compiling: two runs must not interleave. plan never creates it (plan
+  // writes nothing), but waits for a converge that holds it.
+  if (!o.dry_run) {
+    Status s = host::make_dirs(**host, *state_dir, 0700);
+    if (!s.is_ok()) return fail_early(s.with_context("state folder"));
+  }
+  engine::RunLock lock;
+  if (Status s = lock.acquire(real_state + "/run.lock", o.lock_wait, !o.dry_run); !s.is_ok()) return fail_early(s);
+
+  // Compile: every error of the phase, each at file:line:col, then stop before any change.
+  engine::Registry registry;
+  resources::register_builtin_resources(registry);
+  compiler::CompileOptions copts{o.policy, o.sources, o.node_attributes, real_state + "/cache"};
+  compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
+  if (!compiled.ok()) {
+    for (const auto& e : compiled.errors) {
+      std::fprintf(stderr, "%s\n", e.to_string().c_str());
+      rep.errors.push_back(e.to_string());
+    }
+    std::fprintf(stderr, "roux: %zu error%s; nothing was changed\n", compiled.errors.size(),
+                 compiled.errors.size() == 1 ? "" : "s");
+    rep.exit_code = kExitNoRun;
+    rep.end_time = report::now_iso8601();
+    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    if (!o.dry_run) (void)(**host).append_file(*state_dir + "/history.jsonl", report::to_history_json(rep).dump() + "\n", 0600);
+    return kExitNoRun;
+  }
+  compiler::Compiled& c = *compiled.compiled;
+  rep.policy = c.policy_name;
+  rep.policy_file = fs::absolute(c.policy_file).string();
+  for (const auto& cb : c.cookbooks) rep.cookbooks.push_back({cb.ref.name, cb.ref.version.to_string(), cb.ref.source});
+
+  // Converge (or plan): the same walk; only the mode differs.
+  engine::RunOptions ropts;
+  ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
+  ropts.state_dir = *state_dir;
+  engine::converge_graph(c.graph, **host, ropts);
+
+  // Report: totals, exit code, output, and in apply the state folder's record of the run.
+  report::add_graph(rep, c.graph);
+  rep.end_time = report::now_iso8601();
+  rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  if (!o.dry_run) {
+    Status s = (**host).write_file(*state_dir + "/last_run.json", report::to_json(rep).dump() + "\n", 0600,
+                                   std::nullopt, std::nullopt);
+    if (s.is_ok()) s = (**host).append_file(*state_dir + "/history.jsonl", report::to_history_json(rep).dump() + "\n", 0600);
+    if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
+  }
+  return emit(rep, o);
+}
+
+}  // namespace
+
+void add_converge_commands(CLI::App& app, int* exit_code) {
+  auto* opts = new ConvergeOptions();  // lives as long as the app's callbacks
+  auto* conv = app.add_subcommand("converge", "converge the host to its policy (apply)");
+  add_common_options(conv, opts);
+  conv->add_flag("--dry-run,-n", opts->dry_run, "plan only: change nothing");
+  conv->callback([opts, exit_code] { *exit_code = converge(*opts); });
+
+  auto* plan_opts = new ConvergeOptions();
+  auto* plan = app.add_subcommand("plan", "show what converge would change, changing nothing (= converge --dry-run)");
+  add_common_options(plan, plan_opts);
+  plan->callback([plan_opts, exit_code] {
+    plan_opts->dry_run = true;
+    *exit_code = converge(*plan_opts);
+  });
+}
+
+}  // namespace roux::cli

@@ -1,0 +1,543 @@
+// The compiler driver: policy -> sources -> cookbook versions -> attributes -> recipes -> graph.
+// Each pass collects every error it can find; the run stops at one checkpoint before the host is
+// touched (mold's habit).
+#include "compiler/compile.h"
+
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "base/strings.h"
+#include "compiler/mustache.h"
+#include "compiler/yaml_value.h"
+#include "sources/metadata.h"
+
+namespace roux::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::Value;
+
+/// The policy file as written.
+struct Policy {
+  std::string name;
+  std::vector<std::string> sources;
+  std::vector<std::pair<std::string, SourceLocation>> run_list;
+  std::map<std::string, std::pair<std::string, SourceLocation>> constraints;
+  nlohmann::json attributes = nlohmann::json::object();
+  nlohmann::json override_attributes = nlohmann::json::object();
+};
+
+/// A reference to another resource ("service[nginx]") and where it was written.
+struct PendingRef {
+  engine::Node* from;
+  std::string id;
+  std::string kind;  // requires, before, notify, subscribe
+  bool immediately = false;
+  std::string action;
+  SourceLocation where;
+};
+
+const std::set<std::string> kMetaKeys = {"requires", "before",      "notify",  "subscribe",  "only_if",
+                                         "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay"};
+
+void parse_policy(const Value& root, const std::string& file, Policy* p, std::vector<Status>* errors) {
+  if (root.kind != Value::Kind::kMap) {
+    errors->push_back(Status::invalid_input("policy: expected a map with name, sources and run_list", root.where));
+    return;
+  }
+  bool has_run_list = false;
+  for (const auto& e : root.map) {
+    const Value& v = e.value;
+    if (e.key == "name") {
+      p->name = v.scalar;
+      if (v.kind != Value::Kind::kScalar || p->name.empty())
+        errors->push_back(Status::invalid_input("policy: name: expected a non-empty string", v.where));
+    } else if (e.key == "description") {
+    } else if (e.key == "sources") {
+      if (v.kind != Value::Kind::kList) {
+        errors->push_back(Status::invalid_input("policy: sources: expected a list of source URLs", v.where));
+        continue;
+      }
+      for (const auto& s : v.list) {
+        if (s.kind != Value::Kind::kScalar) errors->push_back(Status::invalid_input("policy: sources: expected a URL", s.where));
+        else p->sources.push_back(s.scalar);
+      }
+    } else if (e.key == "run_list") {
+      has_run_list = true;
+      if (v.kind != Value::Kind::kList) {
+        errors->push_back(Status::invalid_input("policy: run_list: expected a list of cookbook::recipe", v.where));
+        continue;
+      }
+      for (const auto& s : v.list) {
+        if (s.kind != Value::Kind::kScalar || s.scalar.empty()) {
+          errors->push_back(Status::invalid_input("policy: run_list: expected cookbook or cookbook::recipe", s.where));
+          continue;
+        }
+        std::string item = s.scalar.find("::") == std::string::npos ? s.scalar + "::default" : s.scalar;
+        p->run_list.push_back({item, s.where});
+      }
+    } else if (e.key == "cookbooks") {
+      if (v.kind != Value::Kind::kMap) {
+        errors->push_back(Status::invalid_input("policy: cookbooks: expected a map of cookbook: constraint", v.where));
+        continue;
+      }
+      for (const auto& c : v.map) {
+        std::string text = c.value.kind == Value::Kind::kScalar ? c.value.scalar : "";
+        if (auto parsed = Constraint::parse(text); !parsed.is_ok())
+          errors->push_back(Status::invalid_input("policy: cookbooks: " + c.key + ": " + parsed.status().message(),
+                                                  c.value.where));
+        p->constraints[c.key] = {text, c.value.where};
+      }
+    } else if (e.key == "attributes" || e.key == "override_attributes") {
+      if (v.kind != Value::Kind::kMap && v.kind != Value::Kind::kNull) {
+        errors->push_back(Status::invalid_input("policy: " + e.key + ": expected a map", v.where));
+        continue;
+      }
+      (e.key == "attributes" ? p->attributes : p->override_attributes) =
+          v.kind == Value::Kind::kNull ? nlohmann::json::object() : to_json(v);
+    } else {
+      errors->push_back(Status::invalid_input(
+          "policy: unknown key \"" + e.key +
+              "\" (known: name, description, sources, run_list, cookbooks, attributes, override_attributes)",
+          e.key_where));
+    }
+  }
+  if (p->name.empty() && errors->empty()) p->name = fs::path(file).stem().string();
+  if (!has_run_list) errors->push_back(Status::invalid_input("policy: missing required key \"run_list\"", root.where));
+}
+
+/// Implements BuildContext for one cookbook.
+class CookbookBuild final : public engine::BuildContext {
+ public:
+  CookbookBuild(std::string name, std::string dir, const Renderer& renderer)
+      : name_(std::move(name)), dir_(std::move(dir)), renderer_(renderer) {}
+
+  Result<std::string> cookbook_file(const std::string& rel) const override {
+    ROUX_TRY(check_rel(rel));
+    std::string path = dir_ + "/files/" + rel;
+    if (!fs::is_regular_file(path)) return Status::not_found("cookbook " + name_ + " has no file files/" + rel);
+    return read_text_file(path);
+  }
+
+  Result<engine::Rendered> render_template(const std::string& rel, const Value* variables) const override {
+    ROUX_TRY(check_rel(rel));
+    std::string path = dir_ + "/templates/" + rel;
+    if (!fs::is_regular_file(path)) return Status::not_found("cookbook " + name_ + " has no template templates/" + rel);
+    ROUX_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
+    nlohmann::json vars = variables ? to_json(*variables) : nlohmann::json();
+    auto out = renderer_.render(text, &vars);
+    if (!out.is_ok()) return out.status().with_context("templates/" + rel);
+    return engine::Rendered{std::move(*out), variables && variables->sensitive};
+  }
+
+ private:
+  Status check_rel(const std::string& rel) const {
+    if (rel.empty() || rel[0] == '/' || rel.find("..") != std::string::npos)
+      return Status::invalid_input("\"" + rel + "\" must be a relative path inside the cookbook");
+    return Status::ok();
+  }
+  std::string name_, dir_;
+  const Renderer& renderer_;
+};
+
+/// "type[name]" -> {type, name}; false when malformed.
+bool split_ref(const std::string& ref, std::string* type, std::string* name) {
+  auto open = ref.find('[');
+  if (open == std::string::npos || open == 0 || ref.back() != ']' || ref.size() < open + 3) return false;
+  *type = ref.substr(0, open);
+  *name = ref.substr(open + 1, ref.size() - open - 2);
+  return true;
+}
+
+class Compiler {
+ public:
+  Compiler(const engine::Registry& registry, const facts::Facts& facts) : registry_(registry), facts_(facts) {}
+
+  CompileResult run_policy(const CompileOptions& opts) {
+    CompileResult result;
+    auto compiled = std::make_unique<Compiled>();
+    compiled->policy_file = opts.policy_file;
+    // Pass 1: the policy file.
+    auto text = read_text_file(opts.policy_file);
+    if (!text.is_ok()) return fail(std::move(result), text.status());
+    Value root;
+    Policy policy;
+    if (parse_yaml(*text, opts.policy_file, &root, &result.errors))
+      parse_policy(root, opts.policy_file, &policy, &result.errors);
+    if (!result.errors.empty()) return result;
+    compiled->policy_name = policy.name;
+
+    // Pass 2: sources, --source ones first.
+    sources::SourceContext sctx{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string()};
+    std::vector<std::string> urls = opts.extra_sources;
+    urls.insert(urls.end(), policy.sources.begin(), policy.sources.end());
+    if (urls.empty())
+      return fail(std::move(result), Status::invalid_input("policy: no sources (add sources: or pass --source)",
+                                                           root.where));
+    for (const auto& url : urls) {
+      auto src = sources::open_source(url, sctx);
+      if (!src.is_ok()) result.errors.push_back(src.status());
+      else sources_.push_back(std::move(*src));
+    }
+    if (!result.errors.empty()) return result;
+
+    // Pass 3: choose versions (newest satisfying every constraint seen) and fetch them.
+    resolve(policy, compiled.get(), &result.errors);
+    if (!result.errors.empty()) return result;
+
+    // Pass 4: attributes, lowest precedence first.
+    nlohmann::json attrs = nlohmann::json::object();
+    for (const auto& cb : compiled->cookbooks) load_cookbook_attributes(cb.path, attrs, &result.errors);
+    deep_merge(attrs, policy.attributes);
+    if (!opts.node_attributes_file.empty()) {
+      auto node = read_text_file(opts.node_attributes_file);
+      if (!node.is_ok()) {
+        result.errors.push_back(node.status());
+      } else {
+        try {
+          deep_merge(attrs, nlohmann::json::parse(*node));
+        } catch (const nlohmann::json::exception& e) {
+          result.errors.push_back(Status::invalid_input(opts.node_attributes_file + ": " + e.what()));
+        }
+      }
+    }
+    deep_merge(attrs, policy.override_attributes);
+    if (!result.errors.empty()) return result;
+    compiled->attributes = attrs;
+
+    // Pass 5: recipes of the run list, in order, into one graph.
+    Renderer renderer(view(attrs, policy.name));
+    for (const auto& [item, where] : policy.run_list) {
+      std::string cb = item.substr(0, item.find("::")), recipe = item.substr(item.find("::") + 2);
+      const ResolvedCookbook* found = nullptr;
+      for (const auto& c : compiled->cookbooks)
+        if (c.ref.name == cb) found = &c;
+      if (!found) continue;  // reported by resolve()
+      compiled->run_list.push_back(item);
+      compile_recipe(*found, recipe, renderer, compiled->graph, &result.errors, where);
+    }
+    finish_graph(compiled->graph, &result.errors);
+    if (result.errors.empty()) result.compiled = std::move(compiled);
+    return result;
+  }
+
+  CompileResult run_cookbook(const std::string& dir, const std::string& recipe) {
+    CompileResult result;
+    auto compiled = std::make_unique<Compiled>();
+    auto md = sources::read_metadata(dir);
+    if (!md.is_ok()) return fail(std::move(result), md.status());
+    ResolvedCookbook cb{{md->name, md->version, md->depends, "dir:" + dir, "", ""}, dir};
+    compiled->cookbooks.push_back(cb);
+    compiled->policy_name = md->name;
+    nlohmann::json attrs = nlohmann::json::object();
+    load_cookbook_attributes(dir, attrs, &result.errors);
+    compiled->attributes = attrs;
+    Renderer renderer(view(attrs, md->name));
+    compile_recipe(cb, recipe, renderer, compiled->graph, &result.errors, {});
+    finish_graph(compiled->graph, &result.errors);
+    if (result.errors.empty()) result.compiled = std::move(compiled);
+    return result;
+  }
+
+ private:
+  static CompileResult fail(CompileResult r, Status s) {
+    r.errors.push_back(std::move(s));
+    return r;
+  }
+
+  nlohmann::json view(const nlohmann::json& attrs, const std::string& policy_name) const {
+    return {{"attr", attrs}, {"facts", facts::to_json(facts_)}, {"policy", {{"name", policy_name}}}};
+  }
+
+  void resolve(const Policy& policy, Compiled* compiled, std::vector<Status>* errors) {
+    // Universe of every source, in source order.
+    std::vector<sources::CookbookRef> universe;
+    std::map<std::string, sources::Source*> by_url;
+    for (auto& s : sources_) {
+      auto u = s->universe();
+      if (!u.is_ok()) {
+        errors->push_back(u.status());
+        continue;
+      }
+      by_url[s->url()] = s.get();
+      universe.insert(universe.end(), u->begin(), u->end());
+    }
+    if (!errors->empty()) return;
+    // Breadth-first over the run list and depends; each cookbook's constraints collected with why.
+    std::map<std::string, std::vector<std::pair<Constraint, std::string>>> wanted;
+    std::vector<std::string> queue;
+    std::map<std::string, SourceLocation> first_seen;
+    for (const auto& [item, where] : policy.run_list) {
+      std::string cb = item.substr(0, item.find("::"));
+      if (!wanted.count(cb)) {
+        queue.push_back(cb);
+        first_seen[cb] = where;
+        wanted[cb];
+      }
+    }
+    for (const auto& [name, c] : policy.constraints)
+      if (auto parsed = Constraint::parse(c.first); parsed.is_ok()) wanted[name].push_back({*parsed, "policy"});
+    std::set<std::string> chosen;
+    for (size_t i = 0; i < queue.size(); ++i) {
+      const std::string name = queue[i];
+      const sources::CookbookRef* best = nullptr;
+      bool any = false;
+      for (const auto& ref : universe) {
+        if (ref.name != name) continue;
+        any = true;
+        bool ok = true;
+        for (const auto& [c, why] : wanted[name]) ok = ok && c.matches(ref.version);
+        if (ok && (!best || ref.version > best->version)) best = &ref;
+      }
+      SourceLocation where = first_seen.count(name) ? first_seen[name] : SourceLocation{policy_file_, 0, 0};
+      if (!any) {
+        std::vector<std::string> urls;
+        for (auto& s : sources_) urls.push_back(s->url());
+        errors->push_back(Status::not_found("cookbook " + name + " not found in any source (searched " +
+                                            join(urls, ", ") + ")").at(where));
+        continue;
+      }
+      if (!best) {
+        std::vector<std::string> why;
+        for (const auto& [c, w] : wanted[name]) why.push_back(w + " needs " + name + " " + c.to_string());
+        errors->push_back(Status::not_found("no version of cookbook " + name + " satisfies: " + join(why, "; ")).at(where));
+        continue;
+      }
+      auto path = by_url[best->source]->fetch(*best);
+      if (!path.is_ok()) {
+        errors->push_back(path.status());
+        continue;
+      }
+      compiled->cookbooks.push_back({*best, *path});
+      for (const auto& [dep, text] : best->depends) {
+        auto c = Constraint::parse(text);
+        if (!c.is_ok()) continue;
+        wanted[dep].push_back({*c, best->name + " " + best->version.to_string()});
+        if (!first_seen.count(dep)) {
+          first_seen[dep] = where;
+          queue.push_back(dep);
+        }
+      }
+    }
+    // A dependency constraint added after its cookbook was chosen must still hold.
+    for (const auto& cb : compiled->cookbooks)
+      for (const auto& [c, why] : wanted[cb.ref.name])
+        if (!c.matches(cb.ref.version))
+          errors->push_back(Status::invalid_input("cookbook " + cb.ref.name + " " + cb.ref.version.to_string() +
+                                                  " was chosen but " + why + " needs " + cb.ref.name + " " +
+                                                  c.to_string()));
+  }
+
+  void load_cookbook_attributes(const std::string& dir, nlohmann::json& attrs, std::vector<Status>* errors) {
+    std::string file = dir + "/attributes.yaml";
+    if (!fs::exists(file)) return;
+    auto text = read_text_file(file);
+    if (!text.is_ok()) {
+      errors->push_back(text.status());
+      return;
+    }
+    Value v;
+    if (!parse_yaml(*text, file, &v, errors)) return;
+    if (v.kind == Value::Kind::kNull) return;
+    if (v.kind != Value::Kind::kMap) {
+      errors->push_back(Status::invalid_input("attributes: expected a map", v.where));
+      return;
+    }
+    deep_merge(attrs, to_json(v));
+  }
+
+  void compile_recipe(const ResolvedCookbook& cb, const std::string& recipe, const Renderer& renderer,
+                      engine::Graph& graph, std::vector<Status>* errors, const SourceLocation& ref_where) {
+    std::string file = cb.path + "/recipes/" + recipe + ".yaml";
+    if (!fs::exists(file)) {
+      errors->push_back(Status::not_found("cookbook " + cb.ref.name + " has no recipe \"" + recipe + "\" (" +
+                                          "recipes/" + recipe + ".yaml)").at(ref_where));
+      return;
+    }
+    auto text = read_text_file(file);
+    if (!text.is_ok()) {
+      errors->push_back(text.status());
+      return;
+    }
+    Value root;
+    if (!parse_yaml(*text, file, &root, errors)) return;
+    if (root.kind == Value::Kind::kNull) return;
+    if (root.kind != Value::Kind::kMap) {
+      errors->push_back(Status::invalid_input("recipe: expected a map with a \"resources\" list", root.where));
+      return;
+    }
+    CookbookBuild build(cb.ref.name, cb.path, renderer);
+    for (auto& e : root.map) {
+      if (e.key != "resources") {
+        errors->push_back(Status::invalid_input("recipe: unknown key \"" + e.key + "\" (known: resources)", e.key_where));
+        continue;
+      }
+      if (e.value.kind == Value::Kind::kNull) continue;
+      if (e.value.kind != Value::Kind::kList) {
+        errors->push_back(Status::invalid_input("recipe: resources: expected a list", e.value.where));
+        continue;
+      }
+      for (auto& item : e.value.list) compile_resource(item, cb, recipe, renderer, build, graph, errors);
+    }
+  }
+
+  void compile_resource(Value& item, const ResolvedCookbook& cb, const std::string& recipe, const Renderer& renderer,
+                        const CookbookBuild& build, engine::Graph& graph, std::vector<Status>* errors) {
+    if (item.kind != Value::Kind::kMap || item.map.empty()) {
+      errors->push_back(Status::invalid_input("resource: expected a map such as \"- file: /etc/motd\"", item.where));
+      return;
+    }
+    // Attribute interpolation: every scalar that contains "{{" is rendered now.
+    interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
+    const Value::Entry& head = item.map.front();
+    const engine::ResourceType* type = registry_.find(head.key);
+    if (!type) {
+      errors->push_back(Status::invalid_input(
+          "unknown resource type \"" + head.key + "\" (known: " + join(registry_.names(), ", ") + ")", head.key_where));
+      return;
+    }
+    if (head.value.kind != Value::Kind::kScalar || head.value.scalar.empty()) {
+      errors->push_back(Status::invalid_input(head.key + ": expected a name, such as \"- " + head.key + ": NAME\"",
+                                              head.value.where));
+      return;
+    }
+    const std::string& name = head.value.scalar;
+    std::string id = head.key + "[" + name + "]";
+    // The resource's own properties: everything after the head that is not a meta-property.
+    Value props_map;
+    props_map.kind = Value::Kind::kMap;
+    props_map.where = head.key_where;
+    Value meta_map = props_map;
+    meta_map.map.clear();
+    for (size_t i = 1; i < item.map.size(); ++i)
+      (kMetaKeys.count(item.map[i].key) ? meta_map : props_map).map.push_back(item.map[i]);
+    size_t errors_before = errors->size();
+    engine::Props props(props_map, id, errors);
+    std::unique_ptr<engine::Resource> r = type->make(name, props, build);
+    props.finish(head.key);
+    engine::Props meta(meta_map, id, errors);
+    engine::Meta m;
+    m.only_if = meta.string_list("only_if").value_or(std::vector<std::string>{});
+    m.not_if = meta.string_list("not_if").value_or(std::vector<std::string>{});
+    m.sensitive = meta.boolean("sensitive").value_or(false);
+    m.ignore_failure = meta.boolean("ignore_failure").value_or(false);
+    m.retries = static_cast<int>(meta.integer("retries", 0, 100).value_or(0));
+    m.retry_delay_ms = static_cast<int>(meta.integer("retry_delay", 0, 3600).value_or(1) * 1000);
+    m.cookbook = cb.ref.name;
+    m.recipe = recipe;
+    std::vector<PendingRef> refs;
+    read_refs(meta_map, id, &refs, errors);
+    if (!r || errors->size() != errors_before) return;
+    bool sensitive_by_type = r->meta().sensitive;
+    r->meta() = m;
+    r->meta().sensitive = m.sensitive || sensitive_by_type || props.saw_sensitive();
+    auto node = graph.add(std::move(r), head.key_where);
+    if (!node.is_ok()) {
+      errors->push_back(node.status());
+      return;
+    }
+    for (auto& ref : refs) {
+      ref.from = *node;
+      pending_.push_back(std::move(ref));
+    }
+  }
+
+  void read_refs(const Value& meta_map, const std::string& id, std::vector<PendingRef>* out,
+                 std::vector<Status>* errors) {
+    for (const auto& e : meta_map.map) {
+      if (e.key != "requires" && e.key != "before" && e.key != "notify" && e.key != "subscribe") continue;
+      std::vector<const Value*> items;
+      if (e.value.kind == Value::Kind::kList) {
+        for (const auto& v : e.value.list) items.push_back(&v);
+      } else {
+        items.push_back(&e.value);
+      }
+      bool is_notify = e.key == "notify" || e.key == "subscribe";
+      for (const Value* v : items) {
+        PendingRef ref{nullptr, "", e.key, false, "", v->where};
+        if (v->kind == Value::Kind::kScalar) {
+          ref.id = v->scalar;
+        } else if (v->kind == Value::Kind::kMap && is_notify) {
+          for (const auto& f : v->map) {
+            if (f.key == "resource") ref.id = f.value.scalar;
+            else if (f.key == "action") ref.action = f.value.scalar;
+            else if (f.key == "timing") {
+              if (f.value.scalar != "delayed" && f.value.scalar != "immediately")
+                errors->push_back(Status::invalid_input(
+                    id + ": " + e.key + ": timing: must be delayed or immediately, got \"" + f.value.scalar + "\"",
+                    f.value.where));
+              ref.immediately = f.value.scalar == "immediately";
+            } else {
+              errors->push_back(Status::invalid_input(
+                  id + ": " + e.key + ": unknown key \"" + f.key + "\" (known: resource, action, timing)", f.key_where));
+            }
+          }
+        } else {
+          errors->push_back(Status::invalid_input(
+              id + ": " + e.key + ": expected \"type[name]\"" + (is_notify ? " or {resource, action, timing}" : ""),
+              v->where));
+          continue;
+        }
+        std::string t, n;
+        if (!split_ref(ref.id, &t, &n)) {
+          errors->push_back(Status::invalid_input(id + ": " + e.key + ": \"" + ref.id +
+                                                      "\" is not a resource reference (expected type[name])",
+                                                  v->where));
+          continue;
+        }
+        out->push_back(std::move(ref));
+      }
+    }
+  }
+
+  void finish_graph(engine::Graph& graph, std::vector<Status>* errors) {
+    for (const auto& ref : pending_) {
+      engine::Node* other = graph.find(ref.id);
+      if (!other) {
+        errors->push_back(Status::invalid_input(
+            ref.from->resource->id() + ": " + ref.kind + ": no resource " + ref.id + " in this run", ref.where));
+        continue;
+      }
+      if (ref.kind == "requires") graph.add_dep(ref.from, other);
+      else if (ref.kind == "before") graph.add_dep(other, ref.from);
+      else if (ref.kind == "notify") graph.add_notify(ref.from, {other, ref.immediately, ref.action});
+      else graph.add_notify(other, {ref.from, ref.immediately, ref.action});  // subscribe
+    }
+    pending_.clear();
+    if (!errors->empty()) return;
+    graph.add_implicit_edges();
+    if (Status s = graph.verify_acyclic(); !s.is_ok()) errors->push_back(s);
+  }
+
+  const engine::Registry& registry_;
+  const facts::Facts& facts_;
+  std::string policy_file_;
+  std::vector<std::unique_ptr<sources::Source>> sources_;
+  std::vector<PendingRef> pending_;
+};
+
+}  // namespace
+
+void deep_merge(nlohmann::json& base, const nlohmann::json& over) {
+  if (!base.is_object() || !over.is_object()) {
+    base = over;
+    return;
+  }
+  for (const auto& [k, v] : over.items()) {
+    if (base.contains(k) && base[k].is_object() && v.is_object()) deep_merge(base[k], v);
+    else base[k] = v;
+  }
+}
+
+CompileResult compile_policy(const CompileOptions& options, const engine::Registry& registry,
+                             const facts::Facts& facts) {
+  return Compiler(registry, facts).run_policy(options);
+}
+
+CompileResult compile_cookbook_recipe(const std::string& cookbook_dir, const std::string& recipe,
+                                      const engine::Registry& registry, const facts::Facts& facts) {
+  return Compiler(registry, facts).run_cookbook(cookbook_dir, recipe);
+}
+
+}  // namespace roux::compiler

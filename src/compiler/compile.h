@@ -1,0 +1,61 @@
+#pragma once
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/graph.h"
+#include "engine/registry.h"
+#include "facts/facts.h"
+#include "sources/source.h"
+
+namespace roux::compiler {
+
+/// What to compile: a policy file plus the run's own additions.
+struct CompileOptions {
+  std::string policy_file;                    // policy.yaml
+  std::vector<std::string> extra_sources;     // --source URLs, searched before the policy's
+  std::string node_attributes_file;           // -j FILE.json ("" = none)
+  std::string cache_dir;                      // for sources that fetch
+};
+
+/// A cookbook chosen for this run and where its files are.
+struct ResolvedCookbook {
+  sources::CookbookRef ref;
+  std::string path;
+};
+
+/// The output of compilation: the resource graph and what it was made from.
+struct Compiled {
+  std::string policy_name;
+  std::string policy_file;
+  std::vector<std::string> run_list;          // normalised "cookbook::recipe"
+  std::vector<ResolvedCookbook> cookbooks;
+  nlohmann::json attributes;                  // merged
+  engine::Graph graph;
+};
+
+/// Every error of the compile phase (file:line:col each), or a compiled policy.
+struct CompileResult {
+  std::unique_ptr<Compiled> compiled;
+  std::vector<Status> errors;
+  bool ok() const { return errors.empty() && compiled; }
+};
+
+/// Compiles a policy: parse it, open its sources, choose cookbook versions, merge attributes
+/// (cookbook defaults < policy < node < override), compile the run list's recipes into a graph,
+/// add implicit edges and check for cycles. Never touches the managed host.
+CompileResult compile_policy(const CompileOptions& options, const engine::Registry& registry,
+                             const facts::Facts& facts);
+
+/// Compiles one recipe of the cookbook in `cookbook_dir` with its default attributes, as if a
+/// policy ran only it (what `roux validate COOKBOOK` checks, recipe by recipe).
+CompileResult compile_cookbook_recipe(const std::string& cookbook_dir, const std::string& recipe,
+                                      const engine::Registry& registry, const facts::Facts& facts);
+
+/// Deep-merges `over` into `base`: objects merge key by key, anything else replaces.
+void deep_merge(nlohmann::json& base, const nlohmann::json& over);
+
+}  // namespace roux::compiler

@@ -1,0 +1,127 @@
+#include "engine/graph.h"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+
+namespace roux::engine {
+
+const char* status_name(NodeStatus s) {
+  switch (s) {
+    case NodeStatus::kPending: return "pending";
+    case NodeStatus::kUnchanged: return "unchanged";
+    case NodeStatus::kChanged: return "changed";
+    case NodeStatus::kWouldChange: return "would_change";
+    case NodeStatus::kFailed: return "failed";
+    case NodeStatus::kSkipped: return "skipped";
+  }
+  return "?";
+}
+
+Result<Node*> Graph::add(std::unique_ptr<Resource> r, SourceLocation where) {
+  std::string id = r->id();
+  if (Node* existing = find(id)) {
+    return Status::invalid_input("duplicate resource " + id + " (first declared at " +
+                                     existing->where.to_string() + ")",
+                                 where);
+  }
+  auto node = std::make_unique<Node>();
+  node->index = nodes_.size();
+  node->resource = std::move(r);
+  node->where = std::move(where);
+  Node* raw = node.get();
+  by_id_.emplace(std::move(id), raw);
+  nodes_.push_back(std::move(node));
+  return raw;
+}
+
+void Graph::add_dep(Node* node, Node* dep) {
+  if (node == dep) return;
+  if (std::find(node->deps.begin(), node->deps.end(), dep) != node->deps.end()) return;
+  node->deps.push_back(dep);
+}
+
+void Graph::add_notify(Node* from, Notify n) {
+  for (auto& existing : from->notifies) {
+    if (existing.target == n.target && existing.action == n.action) {
+      existing.immediately = existing.immediately || n.immediately;
+      return;
+    }
+  }
+  from->notifies.push_back(std::move(n));
+}
+
+void Graph::add_implicit_edges() {
+  for (auto& n : nodes_) {
+    for (const auto& id : n->resource->implicit_deps()) {
+      if (Node* dep = find(id)) add_dep(n.get(), dep);
+    }
+  }
+}
+
+Node* Graph::find(std::string_view id) const {
+  auto it = by_id_.find(std::string(id));
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+Status Graph::verify_acyclic() const {
+  // Iterative DFS with colours; on a back edge, walk the stack to name the whole cycle.
+  enum Colour : uint8_t { kWhite, kGrey, kBlack };
+  std::vector<Colour> colour(nodes_.size(), kWhite);
+  std::vector<std::pair<Node*, size_t>> stack;
+  for (const auto& start : nodes_) {
+    if (colour[start->index] != kWhite) continue;
+    stack.push_back({start.get(), 0});
+    colour[start->index] = kGrey;
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->deps.size()) {
+        Node* dep = node->deps[next++];
+        if (colour[dep->index] == kGrey) {
+          // The cycle is dep -> ... -> node -> dep along the stack; print it in "runs before" order.
+          std::vector<std::string> ids;
+          auto it = std::find_if(stack.begin(), stack.end(), [&](auto& p) { return p.first == dep; });
+          for (; it != stack.end(); ++it) ids.push_back(it->first->resource->id());
+          std::reverse(ids.begin(), ids.end());
+          ids.insert(ids.begin(), dep->resource->id());
+          std::string msg = "dependency cycle: ";
+          for (size_t i = 0; i < ids.size(); ++i) msg += (i ? " -> " : "") + ids[i];
+          return Status::invalid_input(msg, dep->where);
+        }
+        if (colour[dep->index] == kWhite) {
+          colour[dep->index] = kGrey;
+          stack.push_back({dep, 0});
+        }
+      } else {
+        colour[node->index] = kBlack;
+        stack.pop_back();
+      }
+    }
+  }
+  return Status::ok();
+}
+
+std::vector<Node*> Graph::topological_order() const {
+  // Kahn's algorithm; the min-heap on declaration index keeps the order stable.
+  std::vector<size_t> pending(nodes_.size(), 0);
+  std::vector<std::vector<Node*>> dependents(nodes_.size());
+  for (const auto& n : nodes_) {
+    pending[n->index] = n->deps.size();
+    for (Node* d : n->deps) dependents[d->index].push_back(n.get());
+  }
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+  for (const auto& n : nodes_)
+    if (pending[n->index] == 0) ready.push(n->index);
+  std::vector<Node*> order;
+  order.reserve(nodes_.size());
+  while (!ready.empty()) {
+    Node* n = nodes_[ready.top()].get();
+    ready.pop();
+    order.push_back(n);
+    for (Node* d : dependents[n->index])
+      if (--pending[d->index] == 0) ready.push(d->index);
+  }
+  return order;
+}
+
+}  // namespace roux::engine

@@ -1,0 +1,77 @@
+#pragma once
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/resource.h"
+
+namespace roux::engine {
+
+/// Outcome of a node. Encoded state:
+///   kPending      not visited yet
+///   kUnchanged    observed; nothing differed
+///   kChanged      differences applied (apply mode)
+///   kWouldChange  differences found (plan mode); nothing applied
+///   kFailed       converge or refresh returned an error
+///   kSkipped      a guard said no, or a dependency failed (skip_reason says which)
+enum class NodeStatus { kPending, kUnchanged, kChanged, kWouldChange, kFailed, kSkipped };
+const char* status_name(NodeStatus s);
+
+struct Node;
+
+/// A notification edge: refresh `target` with `action` when the owner changes.
+struct Notify {
+  Node* target = nullptr;
+  bool immediately = false;
+  std::string action;  // "" = the target's default ("restart" for services, "run" for exec)
+};
+
+/// A resource in this run, its edges and its outcome. Owned by Graph.
+struct Node {
+  size_t index = 0;                // declaration order = stable report order
+  std::unique_ptr<Resource> resource;
+  SourceLocation where;            // where the recipe declared it
+  std::vector<Node*> deps;         // converge after these ("requires" is a C++20 keyword)
+  std::vector<Notify> notifies;    // refresh these if we changed
+
+  // Outcome, filled by the runner.
+  NodeStatus status = NodeStatus::kPending;
+  std::string skip_reason;         // "dependency file[/a] failed", "only_if `test -f x` exited 1"
+  std::string error;
+  bool failure_ignored = false;    // failed with ignore_failure: does not fail the run
+  std::vector<Change> changes;
+  std::string output;
+  std::vector<std::string> notified_by;  // who refreshed us
+  double duration_ms = 0;
+  int attempts = 0;
+};
+
+/// The compiled run. The compiler fills it, the engine walks it, and neither knows the other.
+/// Not thread-safe.
+class Graph {
+ public:
+  /// Adds a node. A duplicate id is an error naming both places.
+  Result<Node*> add(std::unique_ptr<Resource> r, SourceLocation where);
+  /// `node` converges after `dep`. Self-edges are ignored; duplicates are merged.
+  void add_dep(Node* node, Node* dep);
+  void add_notify(Node* from, Notify n);
+  /// Adds an edge for every implicit dependency whose node exists.
+  void add_implicit_edges();
+  /// "dependency cycle: file[/a] -> file[/b] -> file[/a]", the first cycle found, or OK.
+  Status verify_acyclic() const;
+  /// Nodes in a stable topological order (declaration order breaks ties).
+  std::vector<Node*> topological_order() const;
+
+  Node* find(std::string_view id) const;
+  const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }
+  size_t size() const { return nodes_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::unordered_map<std::string, Node*> by_id_;
+};
+
+}  // namespace roux::engine

@@ -1,0 +1,40 @@
+#include "engine/resource.h"
+
+#include "host/host.h"
+
+namespace roux::engine {
+
+namespace {
+constexpr const char* kRedacted = "(sensitive)";
+}
+
+Status ConvergeContext::change(Change change, const std::function<Status(host::Host&)>& act) {
+  if (sensitive_ && !change.is_public) {
+    if (!change.before.empty()) change.before = kRedacted;
+    if (!change.after.empty()) change.after = kRedacted;
+    change.diff.clear();
+  }
+  changes_.push_back(std::move(change));
+  if (mode_ == Mode::kPlan) return Status::ok();
+  return act(host_);
+}
+
+void ConvergeContext::add_output(std::string_view output) {
+  if (sensitive_) {
+    output_ = "(output suppressed: sensitive)";
+    return;
+  }
+  output_.append(output);
+}
+
+Status Resource::refresh(ConvergeContext&, std::string_view) { return Status::ok(); }
+
+std::vector<std::string> ancestor_dir_ids(std::string_view path) {
+  std::vector<std::string> out;
+  size_t pos = 0;
+  while ((pos = path.find('/', pos + 1)) != std::string_view::npos)
+    out.push_back("directory[" + std::string(path.substr(0, pos)) + "]");
+  return out;
+}
+
+}  // namespace roux::engine

@@ -1,0 +1,122 @@
+#pragma once
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/value.h"
+#include "host/host.h"
+
+namespace roux::engine {
+
+enum class Mode { kPlan, kApply };
+
+/// One property that differs. Values are display strings; the engine redacts them for sensitive
+/// resources unless `is_public` (mode, owner: facts about the file, not its secret).
+struct Change {
+  std::string property;   // "content", "mode", "ensure", "refresh"
+  std::string before, after;
+  std::string diff;       // unified diff for content, else empty
+  bool is_public = false;
+};
+
+/// Predictions a plan makes, so later resources plan as if earlier ones had applied: a user that
+/// would be created, a folder that would exist. Keys are "kind:name" ("user:alice").
+/// Owned by the runner; one per run; not thread-safe.
+class PlanOverlay {
+ public:
+  void note(std::string key) { keys_.insert(std::move(key)); }
+  bool has(const std::string& key) const { return keys_.count(key) > 0; }
+
+ private:
+  std::set<std::string> keys_;
+};
+
+/// What a resource may use while converging. The engine makes one per resource visit.
+/// Not thread-safe.
+class ConvergeContext {
+ public:
+  ConvergeContext(Mode mode, host::Host& host, PlanOverlay& overlay, std::string state_dir, bool sensitive,
+                  std::vector<std::string> notified_by = {})
+      : mode_(mode), host_(host), overlay_(overlay), state_dir_(std::move(state_dir)), sensitive_(sensitive),
+        notified_by_(std::move(notified_by)) {}
+
+  Mode mode() const { return mode_; }
+  /// Read access to the host. Resources never write through this.
+  const host::Host& host() const { return host_; }
+  bool is_sensitive() const { return sensitive_; }
+  /// Ids of the resources whose notification caused this refresh (empty in converge()).
+  const std::vector<std::string>& notified_by() const { return notified_by_; }
+  /// The state folder (backups live below it), inside the managed root.
+  const std::string& state_dir() const { return state_dir_; }
+  PlanOverlay& overlay() { return overlay_; }
+
+  /// Records `change` (redacted when sensitive) and, in kApply, runs `act` against the writable
+  /// host. The only way a resource mutates the host. Returns act's Status (OK in kPlan).
+  Status change(Change change, const std::function<Status(host::Host&)>& act);
+  /// Output of a command the resource ran (kept in the report; redacted when sensitive).
+  void add_output(std::string_view output);
+
+  const std::vector<Change>& changes() const { return changes_; }
+  std::vector<Change> take_changes() { return std::move(changes_); }
+  const std::string& output() const { return output_; }
+
+ private:
+  Mode mode_;
+  host::Host& host_;
+  PlanOverlay& overlay_;
+  std::string state_dir_;
+  bool sensitive_;
+  std::vector<std::string> notified_by_;
+  std::vector<Change> changes_;
+  std::string output_;
+};
+
+/// Meta-properties common to every resource: data here, interpreted by the engine, never by a type.
+struct Meta {
+  std::vector<std::string> only_if, not_if;  // shell commands; guards
+  bool sensitive = false;
+  bool ignore_failure = false;
+  int retries = 0;
+  int retry_delay_ms = 1000;
+  std::string cookbook, recipe;              // where it came from (report)
+};
+
+/// A desired piece of host state: a type, a name and properties. The compiler builds it, the
+/// engine converges it. Implementations keep one helper per property (mgmt's CheckApply).
+class Resource {
+ public:
+  virtual ~Resource() = default;
+  /// The YAML name: "file".
+  virtual std::string_view type() const = 0;
+  const std::string& name() const { return name_; }
+  /// "file[/etc/motd]"
+  std::string id() const { return std::string(type()) + "[" + name_ + "]"; }
+  Meta& meta() { return meta_; }
+  const Meta& meta() const { return meta_; }
+
+  /// Ids of resources this one should follow if the graph has them: parent folders, owners.
+  virtual std::vector<std::string> implicit_deps() const { return {}; }
+  /// Observe, compare, and record each difference through ctx.change().
+  /// Contract: after a successful kApply, a second call records nothing.
+  virtual Status converge(ConvergeContext& ctx) = 0;
+  /// Reacts to a notification (restart, reload, run). The default does nothing.
+  virtual Status refresh(ConvergeContext& ctx, std::string_view action);
+  /// True when this resource is sensitive by nature (a password) whatever the recipe says.
+  virtual bool is_always_sensitive() const { return false; }
+
+ protected:
+  explicit Resource(std::string name) : name_(std::move(name)) {}
+
+ private:
+  std::string name_;
+  Meta meta_;
+};
+
+/// Ids of every managed ancestor folder of `path`: "directory[/a]", "directory[/a/b]".
+std::vector<std::string> ancestor_dir_ids(std::string_view path);
+
+}  // namespace roux::engine

@@ -1,0 +1,168 @@
+#include "engine/runner.h"
+
+#include <chrono>
+#include <map>
+#include <unordered_map>
+#include <thread>
+
+#include "base/strings.h"
+
+namespace roux::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+bool is_sensitive(const Node& n) { return n.resource->meta().sensitive || n.resource->is_always_sensitive(); }
+
+/// The first guard that says "skip", as a reason, or "" when every guard passes.
+/// Guards run in plan as in apply: they are read-only by contract.
+Result<std::string> check_guards(const Node& n, const host::Host& host) {
+  const Meta& m = n.resource->meta();
+  auto shown = [&](const std::string& cmd) { return is_sensitive(n) ? std::string("(sensitive)") : one_line(cmd, 80); };
+  for (const auto& cmd : m.only_if) {
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(shell(cmd)));
+    if (r.exit_code != 0)
+      return "only_if `" + shown(cmd) + "` exited " + (r.signal ? "on signal " + std::to_string(r.signal) : std::to_string(r.exit_code));
+  }
+  for (const auto& cmd : m.not_if) {
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(shell(cmd)));
+    if (r.exit_code == 0) return "not_if `" + shown(cmd) + "` exited 0";
+  }
+  return std::string();
+}
+
+class Walker {
+ public:
+  Walker(Graph& g, host::Host& h, const RunOptions& o) : graph_(g), host_(h), opts_(o) {}
+
+  void run() {
+    // Pass 1: every node in dependency order, immediate notifications as they happen.
+    for (Node* n : graph_.topological_order()) {
+      visit(*n);
+      if (opts_.on_node_done) opts_.on_node_done(*n);
+    }
+    // Pass 2: delayed notifications, once per (target, action), in declaration order of targets.
+    for (auto& node : graph_.nodes()) {
+      auto it = delayed_.find(node->index);
+      if (it == delayed_.end()) continue;
+      for (auto& [action, sources] : it->second) refresh(*node, action, sources);
+    }
+  }
+
+ private:
+  void visit(Node& n) {
+    auto t0 = Clock::now();
+    // A failed dependency means this node's preconditions may not hold: skip it, naming the cause.
+    for (Node* d : n.deps) {
+      if (const std::string* cause = failure_cause(*d)) {
+        n.status = NodeStatus::kSkipped;
+        n.skip_reason = "dependency " + *cause + " failed";
+        root_cause_[n.index] = *cause;
+        return;
+      }
+    }
+    auto guard = check_guards(n, host_);
+    if (!guard.is_ok()) {
+      fail(n, guard.status().message());
+      n.duration_ms = ms_since(t0);
+      return;
+    }
+    if (!guard->empty()) {
+      n.status = NodeStatus::kSkipped;
+      n.skip_reason = *guard;
+      n.duration_ms = ms_since(t0);
+      return;
+    }
+    // Retries re-observe from scratch: a partial first attempt is seen as it now is.
+    Status st;
+    std::vector<Change> changes;
+    std::string output;
+    int max_attempts = 1 + std::max(0, n.resource->meta().retries);
+    for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+      ConvergeContext ctx(opts_.mode, host_, overlay_, opts_.state_dir, is_sensitive(n));
+      n.attempts = attempt;
+      st = n.resource->converge(ctx);
+      auto c = ctx.take_changes();
+      changes.insert(changes.end(), c.begin(), c.end());
+      output += ctx.output();
+      if (st.is_ok() || opts_.mode == Mode::kPlan) break;
+      if (attempt < max_attempts)
+        std::this_thread::sleep_for(std::chrono::milliseconds(n.resource->meta().retry_delay_ms));
+    }
+    n.changes = std::move(changes);
+    n.output = std::move(output);
+    n.duration_ms = ms_since(t0);
+    if (!st.is_ok()) {
+      fail(n, st.to_string());
+      return;
+    }
+    n.status = n.changes.empty() ? NodeStatus::kUnchanged
+               : opts_.mode == Mode::kApply ? NodeStatus::kChanged
+                                            : NodeStatus::kWouldChange;
+    if (!n.changes.empty()) notify_targets(n);
+  }
+
+  void notify_targets(Node& n) {
+    for (const Notify& note : n.notifies) {
+      if (note.immediately) {
+        refresh(*note.target, note.action, {n.resource->id()});
+      } else {
+        auto& sources = delayed_[note.target->index][note.action];
+        sources.push_back(n.resource->id());
+      }
+    }
+  }
+
+  void refresh(Node& target, const std::string& action, const std::vector<std::string>& sources) {
+    // A target that failed or was skipped for a failure is not refreshed: it is not in a state
+    // that a restart would help, and a restart onto half-applied config is how outages start.
+    if (failure_cause(target) || target.status == NodeStatus::kSkipped) return;
+    auto t0 = Clock::now();
+    ConvergeContext ctx(opts_.mode, host_, overlay_, opts_.state_dir, is_sensitive(target), sources);
+    Status st = target.resource->refresh(ctx, action);
+    auto c = ctx.take_changes();
+    target.changes.insert(target.changes.end(), c.begin(), c.end());
+    target.output += ctx.output();
+    target.notified_by.insert(target.notified_by.end(), sources.begin(), sources.end());
+    target.duration_ms += ms_since(t0);
+    if (!st.is_ok()) {
+      fail(target, st.to_string());
+      return;
+    }
+    if (!target.changes.empty())
+      target.status = opts_.mode == Mode::kApply ? NodeStatus::kChanged : NodeStatus::kWouldChange;
+  }
+
+  void fail(Node& n, std::string error) {
+    n.status = NodeStatus::kFailed;
+    // Resources never put a sensitive value into an error (their contract), so the text stays.
+    n.error = std::move(error);
+    n.failure_ignored = n.resource->meta().ignore_failure;
+    if (!n.failure_ignored) root_cause_[n.index] = n.resource->id();
+  }
+
+  /// The id of the failed resource behind `n`, or nullptr when `n` did not fail.
+  const std::string* failure_cause(const Node& n) const {
+    auto it = root_cause_.find(n.index);
+    return it == root_cause_.end() ? nullptr : &it->second;
+  }
+
+  Graph& graph_;
+  host::Host& host_;
+  const RunOptions& opts_;
+  PlanOverlay overlay_;
+  std::unordered_map<size_t, std::string> root_cause_;
+  std::map<size_t, std::map<std::string, std::vector<std::string>>> delayed_;
+};
+
+}  // namespace
+
+void converge_graph(Graph& graph, host::Host& host, const RunOptions& options) {
+  Walker(graph, host, options).run();
+}
+
+}  // namespace roux::engine

@@ -1,0 +1,23 @@
+#pragma once
+#include <functional>
+#include <string>
+
+#include "engine/graph.h"
+#include "host/host.h"
+
+namespace roux::engine {
+
+struct RunOptions {
+  Mode mode = Mode::kPlan;   // the safe zero value: plan
+  std::string state_dir;     // absolute path inside the host's root
+  /// Called after each node finishes (for progress output); may be empty.
+  std::function<void(const Node&)> on_node_done;
+};
+
+/// Walks `graph` in stable topological order and converges every node; then fires delayed
+/// notifications once per target. Fills each node's outcome. Never stops early: a failed node
+/// fails itself, its dependents are skipped with the reason, independent nodes go on.
+/// Touches the host only through ConvergeContext::change() in kApply.
+void converge_graph(Graph& graph, host::Host& host, const RunOptions& options);
+
+}  // namespace roux::engine

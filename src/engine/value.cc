@@ -1,0 +1,181 @@
+#include "engine/value.h"
+
+#include <algorithm>
+
+#include "base/strings.h"
+
+namespace roux::engine {
+
+const Value* Value::find(std::string_view key) const {
+  for (const auto& e : map)
+    if (e.key == key) return &e.value;
+  return nullptr;
+}
+
+const char* Value::kind_name() const {
+  switch (kind) {
+    case Kind::kNull: return "null";
+    case Kind::kScalar: return "scalar";
+    case Kind::kList: return "list";
+    case Kind::kMap: return "map";
+  }
+  return "?";
+}
+
+Props::Props(const Value& map, std::string owner, std::vector<Status>* errors)
+    : map_(map), owner_(std::move(owner)), errors_(errors) {}
+
+bool Props::has(std::string_view key) const { return map_.find(key) != nullptr; }
+
+void Props::mark_used(std::string_view key) { used_.emplace_back(key); }
+
+const Value* Props::get(std::string_view key) {
+  const Value* v = map_.find(key);
+  if (v) {
+    used_.emplace_back(key);
+    if (v->sensitive) saw_sensitive_ = true;
+  }
+  return v;
+}
+
+SourceLocation Props::where(std::string_view key) const {
+  const Value* v = map_.find(key);
+  return v ? v->where : map_.where;
+}
+
+void Props::error(std::string_view key, std::string_view msg) {
+  errors_->push_back(Status::invalid_input(owner_ + ": " + std::string(key) + ": " + std::string(msg), where(key)));
+}
+
+void Props::error(std::string_view msg) {
+  errors_->push_back(Status::invalid_input(owner_ + ": " + std::string(msg), map_.where));
+}
+
+std::optional<std::string> Props::string(std::string_view key) {
+  const Value* v = get(key);
+  if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
+  if (v->kind != Value::Kind::kScalar) {
+    error(key, std::string("expected a string, got a ") + v->kind_name());
+    return std::nullopt;
+  }
+  return v->scalar;
+}
+
+std::string Props::required_string(std::string_view key) {
+  if (!has(key)) {
+    error("missing required property \"" + std::string(key) + "\"");
+    return {};
+  }
+  return string(key).value_or("");
+}
+
+std::optional<bool> Props::boolean(std::string_view key) {
+  const Value* v = get(key);
+  if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
+  if (v->kind == Value::Kind::kScalar && !v->quoted) {
+    if (v->scalar == "true" || v->scalar == "yes") return true;
+    if (v->scalar == "false" || v->scalar == "no") return false;
+  }
+  error(key, "expected true or false, got \"" + one_line(v->scalar) + "\"");
+  return std::nullopt;
+}
+
+std::optional<int64_t> Props::integer(std::string_view key, int64_t min, int64_t max) {
+  const Value* v = get(key);
+  if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
+  if (v->kind == Value::Kind::kScalar && !v->scalar.empty()) {
+    char* end = nullptr;
+    long long n = std::strtoll(v->scalar.c_str(), &end, 10);
+    if (*end == '\0') {
+      if (n < min || n > max) {
+        error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + v->scalar);
+        return std::nullopt;
+      }
+      return n;
+    }
+  }
+  error(key, "expected an integer, got \"" + one_line(v->scalar) + "\"");
+  return std::nullopt;
+}
+
+std::optional<uint32_t> Props::mode(std::string_view key) {
+  const Value* v = get(key);
+  if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
+  const std::string& s = v->scalar;
+  bool ok = v->kind == Value::Kind::kScalar && !s.empty() && s.size() <= 5 &&
+            std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '7'; });
+  if (!ok) {
+    error(key, "expected an octal mode such as \"0644\", got \"" + one_line(s) + "\"");
+    return std::nullopt;
+  }
+  uint32_t m = static_cast<uint32_t>(std::strtoul(s.c_str(), nullptr, 8));
+  if (m > 07777) {
+    error(key, "mode out of range: \"" + s + "\"");
+    return std::nullopt;
+  }
+  return m;
+}
+
+std::optional<std::string> Props::one_of(std::string_view key, const std::vector<std::string>& allowed) {
+  auto s = string(key);
+  if (!s) return std::nullopt;
+  if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
+    error(key, "must be one of " + join(allowed, ", ") + ", got \"" + one_line(*s) + "\"");
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<std::vector<std::string>> Props::string_list(std::string_view key) {
+  const Value* v = get(key);
+  if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
+  if (v->kind == Value::Kind::kScalar) return std::vector<std::string>{v->scalar};
+  if (v->kind != Value::Kind::kList) {
+    error(key, std::string("expected a list of strings, got a ") + v->kind_name());
+    return std::nullopt;
+  }
+  std::vector<std::string> out;
+  for (const auto& item : v->list) {
+    if (item.kind != Value::Kind::kScalar) {
+      errors_->push_back(Status::invalid_input(
+          owner_ + ": " + std::string(key) + ": expected a string, got a " + item.kind_name(), item.where));
+      return std::nullopt;
+    }
+    if (item.sensitive) saw_sensitive_ = true;
+    out.push_back(item.scalar);
+  }
+  return out;
+}
+
+std::optional<std::map<std::string, std::string>> Props::string_map(std::string_view key) {
+  const Value* v = get(key);
+  if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
+  if (v->kind != Value::Kind::kMap) {
+    error(key, std::string("expected a map of strings, got a ") + v->kind_name());
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& e : v->map) {
+    if (e.value.kind != Value::Kind::kScalar) {
+      errors_->push_back(Status::invalid_input(
+          owner_ + ": " + std::string(key) + "." + e.key + ": expected a string, got a " + e.value.kind_name(),
+          e.value.where));
+      continue;
+    }
+    if (e.value.sensitive) saw_sensitive_ = true;
+    out[e.key] = e.value.scalar;
+  }
+  return out;
+}
+
+const Value* Props::raw(std::string_view key) { return get(key); }
+
+void Props::finish(std::string_view type) {
+  for (const auto& e : map_.map) {
+    if (std::find(used_.begin(), used_.end(), e.key) != used_.end()) continue;
+    errors_->push_back(Status::invalid_input(
+        owner_ + ": unknown property \"" + e.key + "\" for " + std::string(type), e.key_where));
+  }
+}
+
+}  // namespace roux::engine

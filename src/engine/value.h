@@ -1,0 +1,83 @@
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/source_location.h"
+#include "base/status.h"
+
+namespace roux::engine {
+
+/// A property value as a recipe wrote it, with where it was written. The compiler builds these
+/// from YAML (so resource types never see a YAML library); `sensitive` marks values that came
+/// from a secret. Plain data; copyable.
+struct Value {
+  enum class Kind { kNull, kScalar, kList, kMap };
+  struct Entry;
+
+  Kind kind = Kind::kNull;
+  std::string scalar;            // the text of a scalar (after attribute interpolation)
+  bool quoted = false;           // written in quotes: "yes" stays a string
+  std::vector<Value> list;
+  std::vector<Entry> map;        // in the order written
+  SourceLocation where;
+  bool sensitive = false;
+
+  const Value* find(std::string_view key) const;
+  const char* kind_name() const;
+};
+
+struct Value::Entry {
+  std::string key;
+  SourceLocation key_where;
+  Value value;
+};
+
+/// Reads a resource's properties from a map Value with typed getters. Type errors and unknown
+/// keys are collected into an error list (compile reports every error, then stops), each pointing
+/// at file:line:col. Not thread-safe; one per resource.
+class Props {
+ public:
+  /// `owner` is the resource id used in messages ("file[/etc/motd]").
+  Props(const Value& map, std::string owner, std::vector<Status>* errors);
+
+  bool has(std::string_view key) const;
+  /// Marks a key known without reading it (the compiler's meta-properties).
+  void mark_used(std::string_view key);
+  std::optional<std::string> string(std::string_view key);
+  /// A string required to be present.
+  std::string required_string(std::string_view key);
+  std::optional<bool> boolean(std::string_view key);
+  std::optional<int64_t> integer(std::string_view key, int64_t min, int64_t max);
+  /// An octal mode "0644" / "644" (a YAML integer 0644 is read as octal digits too).
+  std::optional<uint32_t> mode(std::string_view key);
+  /// One of `allowed`; an error lists them.
+  std::optional<std::string> one_of(std::string_view key, const std::vector<std::string>& allowed);
+  /// A list of strings; a single scalar is a list of one.
+  std::optional<std::vector<std::string>> string_list(std::string_view key);
+  std::optional<std::map<std::string, std::string>> string_map(std::string_view key);
+  const Value* raw(std::string_view key);
+  /// True when any value read so far came from a secret.
+  bool saw_sensitive() const { return saw_sensitive_; }
+
+  SourceLocation where(std::string_view key) const;
+  const SourceLocation& where() const { return map_.where; }
+  /// Records "file:line:col: owner: key: msg".
+  void error(std::string_view key, std::string_view msg);
+  /// Records an error at the resource itself.
+  void error(std::string_view msg);
+  /// Reports every key nobody read as "unknown property".
+  void finish(std::string_view type);
+
+ private:
+  const Value* get(std::string_view key);
+  const Value& map_;
+  std::string owner_;
+  std::vector<Status>* errors_;
+  std::vector<std::string> used_;
+  bool saw_sensitive_ = false;
+};
+
+}  // namespace roux::engine

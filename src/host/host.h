@@ -1,0 +1,121 @@
+#pragma once
+#include <sys/types.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/subprocess.h"
+
+namespace roux::host {
+
+/// What lstat saw at a path. `type == kMissing` means nothing is there (not an error).
+enum class FileType { kMissing, kFile, kDirectory, kSymlink, kOther };
+
+struct FileInfo {
+  FileType type = FileType::kMissing;
+  uint32_t mode = 0;      // permission bits only (07777)
+  uid_t uid = 0;
+  gid_t gid = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool exists() const { return type != FileType::kMissing; }
+};
+
+const char* file_type_name(FileType t);
+
+struct PasswdEntry {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string gecos, home, shell;
+};
+
+struct GroupEntry {
+  std::string name;
+  gid_t gid = 0;
+  std::vector<std::string> members;
+};
+
+/// The user and group databases of the managed root, read once (passwd, group).
+struct AccountDb {
+  std::vector<PasswdEntry> users;
+  std::vector<GroupEntry> groups;
+  const PasswdEntry* user(std::string_view name) const;
+  const PasswdEntry* user_by_uid(uid_t uid) const;
+  const GroupEntry* group(std::string_view name) const;
+  const GroupEntry* group_by_gid(gid_t gid) const;
+};
+
+/// The ONLY door to the machine. Every path is absolute as a recipe writes it ("/etc/motd") and
+/// is resolved inside root() (the real "/" or a --root tree): symbolic links in parent folders are
+/// followed but can never leave root, and the last component is never followed. Reads are const;
+/// writes are not, so code holding a `const Host&` cannot change the host (dry-run safety).
+/// Thread-safety: reads may run concurrently; writes are serialised by the engine.
+class Host {
+ public:
+  virtual ~Host() = default;
+  /// "/" or the --root directory.
+  virtual const std::string& root() const = 0;
+
+  // --- Reads: never change anything. ---
+  /// lstat; a missing path is FileInfo{kMissing}, not an error.
+  virtual Result<FileInfo> lstat(const std::string& path) const = 0;
+  /// Whole content of a regular file, refused beyond `max_bytes`; never follows a final symlink.
+  virtual Result<std::string> read_file(const std::string& path, size_t max_bytes = 64 << 20) const = 0;
+  /// SHA-256 hex of a regular file's content, streamed.
+  virtual Result<std::string> file_sha256(const std::string& path) const = 0;
+  virtual Result<std::string> readlink(const std::string& path) const = 0;
+  /// Names in a directory, sorted, without "." and "..".
+  virtual Result<std::vector<std::string>> list_dir(const std::string& path) const = 0;
+  /// passwd/group of the managed root, read once and cached until invalidate_accounts().
+  virtual Result<std::shared_ptr<const AccountDb>> accounts() const = 0;
+  /// Runs a read-only check command (a guard). By contract the command changes nothing; it runs
+  /// in plan as in apply. ROUX_ROOT is exported.
+  virtual Result<SubprocessResult> run_check(SubprocessOptions opts) const = 0;
+
+  // --- Writes: only reachable through ConvergeContext::change() in apply mode. ---
+  /// Atomically replaces `path` with `content`: temp file in the same folder (O_EXCL|O_NOFOLLOW),
+  /// mode/owner set before the rename, fsync, rename over the old entry (a symlink there is
+  /// replaced, never written through), fsync of the folder. A crash leaves old or new content.
+  virtual Status write_file(const std::string& path, std::string_view content, uint32_t mode,
+                            std::optional<uid_t> uid, std::optional<gid_t> gid) = 0;
+  virtual Status mkdir(const std::string& path, uint32_t mode) = 0;
+  /// chmod/chown on the entry itself; refuses a symlink (use lchown semantics for links).
+  virtual Status chmod(const std::string& path, uint32_t mode) = 0;
+  virtual Status chown(const std::string& path, std::optional<uid_t> uid, std::optional<gid_t> gid) = 0;
+  /// Removes a file, symlink or empty directory.
+  virtual Status remove(const std::string& path) = 0;
+  /// Removes a directory tree without following any symlink inside it.
+  virtual Status remove_tree(const std::string& path) = 0;
+  /// Atomically makes `path` a symlink to `target` (replacing a file or link there).
+  virtual Status symlink(const std::string& target, const std::string& path) = 0;
+  /// Appends `data` to a file (created with `mode` if missing) in one write, then fsyncs. For
+  /// roux's own logs (run history), not for managed files.
+  virtual Status append_file(const std::string& path, std::string_view data, uint32_t mode) = 0;
+  /// Copies a regular file to `dest` atomically with `mode` (backups).
+  virtual Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) = 0;
+  /// Runs a command that may change the host (exec resources, package managers).
+  virtual Result<SubprocessResult> run(SubprocessOptions opts) = 0;
+  /// Forget cached account data after useradd & co.
+  virtual void invalidate_accounts() = 0;
+};
+
+/// The real host, rooted at `root` ("/" or a --root folder). Fails when root cannot be opened.
+Result<std::unique_ptr<Host>> make_posix_host(const std::string& root);
+
+/// Creates `dir` and any missing parents with `mode` (existing ones are left alone).
+Status make_dirs(Host& host, const std::string& dir, uint32_t mode);
+
+/// Lexically normalises an absolute path ("/a//b/./c" -> "/a/b/c"); fails on a relative path
+/// or one that contains "..".
+Result<std::string> normalize_path(std::string_view path);
+/// "/a/b" -> "/a"; "/a" -> "/".
+std::string parent_path(std::string_view path);
+
+}  // namespace roux::host

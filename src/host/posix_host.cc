@@ -1,0 +1,466 @@
+// The real host. Every path is resolved with openat2(RESOLVE_IN_ROOT) against a descriptor of
+// root, so a --root tree behaves like a chroot (absolute symlinks inside it stay inside it) and the
+// final component of a path is never followed (O_NOFOLLOW / AT_SYMLINK_NOFOLLOW).
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "base/sha256.h"
+#include "base/strings.h"
+#include "host/host.h"
+
+namespace roux::host {
+namespace {
+
+/// An owned file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = std::exchange(o.fd_, -1);
+    }
+    return *this;
+  }
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  void reset() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+FileType type_of(mode_t m) {
+  if (S_ISREG(m)) return FileType::kFile;
+  if (S_ISDIR(m)) return FileType::kDirectory;
+  if (S_ISLNK(m)) return FileType::kSymlink;
+  return FileType::kOther;
+}
+
+FileInfo info_of(const struct stat& st) {
+  FileInfo fi;
+  fi.type = type_of(st.st_mode);
+  fi.mode = st.st_mode & 07777;
+  fi.uid = st.st_uid;
+  fi.gid = st.st_gid;
+  fi.size = static_cast<uint64_t>(st.st_size);
+  fi.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  return fi;
+}
+
+Status write_all(int fd, std::string_view data, const std::string& what) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Status::io("write " + what, errno);
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::ok();
+}
+
+class PosixHost final : public Host {
+ public:
+  PosixHost(std::string root, Fd root_fd) : root_(std::move(root)), root_fd_(std::move(root_fd)) {}
+
+  const std::string& root() const override { return root_; }
+
+  Result<FileInfo> lstat(const std::string& path) const override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
+    if (!d.valid()) return FileInfo{};
+    if (base.empty()) return stat_fd(d.get(), path);
+    struct stat st;
+    if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+      return Status::io("lstat " + path, errno);
+    }
+    return info_of(st);
+  }
+
+  Result<std::string> read_file(const std::string& path, size_t max_bytes) const override {
+    ROUX_ASSIGN_OR_RETURN(Fd f, open_regular(path));
+    std::string out;
+    char buf[65536];
+    while (true) {
+      ssize_t n = ::read(f.get(), buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::io("read " + path, errno);
+      }
+      if (n == 0) break;
+      if (out.size() + static_cast<size_t>(n) > max_bytes)
+        return Status::io_msg("read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
+      out.append(buf, static_cast<size_t>(n));
+    }
+    return out;
+  }
+
+  Result<std::string> file_sha256(const std::string& path) const override {
+    ROUX_ASSIGN_OR_RETURN(Fd f, open_regular(path));
+    Sha256 h;
+    char buf[65536];
+    while (true) {
+      ssize_t n = ::read(f.get(), buf, sizeof buf);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::io("read " + path, errno);
+      }
+      if (n == 0) break;
+      h.update(std::string_view(buf, static_cast<size_t>(n)));
+    }
+    return h.hex_digest();
+  }
+
+  Result<std::string> readlink(const std::string& path) const override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    char buf[4096];
+    ssize_t n = readlinkat(d.get(), base.c_str(), buf, sizeof buf);
+    if (n < 0) return Status::io("readlink " + path, errno);
+    return std::string(buf, static_cast<size_t>(n));
+  }
+
+  Result<std::vector<std::string>> list_dir(const std::string& path) const override {
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(path, false));
+    int fd = dup(d.get());
+    if (fd < 0) return Status::io("dup", errno);
+    DIR* dp = fdopendir(fd);
+    if (!dp) {
+      close(fd);
+      return Status::io("opendir " + path, errno);
+    }
+    std::vector<std::string> names;
+    while (dirent* e = readdir(dp)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") names.push_back(std::move(n));
+    }
+    closedir(dp);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  Result<std::shared_ptr<const AccountDb>> accounts() const override {
+    std::lock_guard lock(accounts_mu_);
+    if (accounts_) return accounts_;
+    auto db = std::make_shared<AccountDb>();
+    auto passwd = read_file("/etc/passwd", 64 << 20);
+    if (passwd.is_ok()) {
+      for (const auto& line : split_lines(*passwd)) {
+        auto f = roux::split(line, ':');
+        if (f.size() < 7 || f[0].empty() || f[0][0] == '#') continue;
+        PasswdEntry e;
+        e.name = f[0];
+        e.uid = static_cast<uid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
+        e.gid = static_cast<gid_t>(std::strtoul(f[3].c_str(), nullptr, 10));
+        e.gecos = f[4], e.home = f[5], e.shell = f[6];
+        db->users.push_back(std::move(e));
+      }
+    }
+    auto group = read_file("/etc/group", 64 << 20);
+    if (group.is_ok()) {
+      for (const auto& line : split_lines(*group)) {
+        auto f = roux::split(line, ':');
+        if (f.size() < 4 || f[0].empty() || f[0][0] == '#') continue;
+        GroupEntry g;
+        g.name = f[0];
+        g.gid = static_cast<gid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
+        if (!f[3].empty()) g.members = roux::split(f[3], ',');
+        db->groups.push_back(std::move(g));
+      }
+    }
+    accounts_ = db;
+    return accounts_;
+  }
+
+  void invalidate_accounts() override {
+    std::lock_guard lock(accounts_mu_);
+    accounts_.reset();
+  }
+
+  Result<SubprocessResult> run_check(SubprocessOptions opts) const override {
+    opts.env["ROUX_ROOT"] = root_;
+    return run_subprocess(opts);
+  }
+
+  Result<SubprocessResult> run(SubprocessOptions opts) override {
+    opts.env["ROUX_ROOT"] = root_;
+    return run_subprocess(opts);
+  }
+
+  Status write_file(const std::string& path, std::string_view content, uint32_t mode,
+                    std::optional<uid_t> uid, std::optional<gid_t> gid) override {
+    auto [dir, base] = split(path);
+    if (base.empty()) return Status::invalid_input("cannot write to " + path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    // A fixed temp name: a leftover from a killed run is removed and reused, so crashes never
+    // accumulate junk. Unlink + O_EXCL|O_NOFOLLOW means we never write through a planted link.
+    std::string tmp = "." + base + ".roux-tmp";
+    if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
+      return Status::io("remove stale " + join_path(dir, tmp), errno);
+    Fd f(openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!f.valid()) return Status::io("create " + join_path(dir, tmp), errno);
+    auto fail = [&](Status s) {
+      unlinkat(d.get(), tmp.c_str(), 0);
+      return s;
+    };
+    if (Status s = write_all(f.get(), content, path); !s) return fail(s);
+    if ((uid || gid) && fchown(f.get(), uid ? *uid : static_cast<uid_t>(-1), gid ? *gid : static_cast<gid_t>(-1)) != 0)
+      return fail(Status::io("chown " + path, errno));
+    if (fchmod(f.get(), mode & 07777) != 0) return fail(Status::io("chmod " + path, errno));
+    if (fsync(f.get()) != 0) return fail(Status::io("fsync " + path, errno));
+    f.reset();
+    if (renameat(d.get(), tmp.c_str(), d.get(), base.c_str()) != 0) return fail(Status::io("rename " + path, errno));
+    if (fsync(d.get()) != 0) return Status::io("fsync " + dir, errno);
+    return Status::ok();
+  }
+
+  Status mkdir(const std::string& path, uint32_t mode) override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    if (mkdirat(d.get(), base.c_str(), mode & 07777) != 0) return Status::io("mkdir " + path, errno);
+    // mkdir honours the umask; set the exact mode.
+    Fd n(openat(d.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!n.valid() || fchmod(n.get(), mode & 07777) != 0) return Status::io("chmod " + path, errno);
+    fsync(d.get());
+    return Status::ok();
+  }
+
+  Status chmod(const std::string& path, uint32_t mode) override {
+    ROUX_ASSIGN_OR_RETURN(Fd f, open_entry(path));
+    if (fchmod(f.get(), mode & 07777) != 0) return Status::io("chmod " + path, errno);
+    return Status::ok();
+  }
+
+  Status chown(const std::string& path, std::optional<uid_t> uid, std::optional<gid_t> gid) override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    // AT_SYMLINK_NOFOLLOW: a link's own owner changes, never its target's.
+    if (fchownat(d.get(), base.c_str(), uid ? *uid : static_cast<uid_t>(-1), gid ? *gid : static_cast<gid_t>(-1),
+                 AT_SYMLINK_NOFOLLOW) != 0)
+      return Status::io("chown " + path, errno);
+    return Status::ok();
+  }
+
+  Status remove(const std::string& path) override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    struct stat st;
+    if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return Status::ok();
+      return Status::io("lstat " + path, errno);
+    }
+    if (unlinkat(d.get(), base.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0)
+      return Status::io("remove " + path, errno);
+    fsync(d.get());
+    return Status::ok();
+  }
+
+  Status remove_tree(const std::string& path) override {
+    auto [dir, base] = split(path);
+    if (base.empty()) return Status::invalid_input("refusing to remove " + path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    ROUX_TRY(remove_tree_at(d.get(), base, path));
+    fsync(d.get());
+    return Status::ok();
+  }
+
+  Status symlink(const std::string& target, const std::string& path) override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    std::string tmp = "." + base + ".roux-tmp";
+    if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
+      return Status::io("remove stale " + join_path(dir, tmp), errno);
+    if (symlinkat(target.c_str(), d.get(), tmp.c_str()) != 0) return Status::io("symlink " + path, errno);
+    if (renameat(d.get(), tmp.c_str(), d.get(), base.c_str()) != 0) {
+      int e = errno;
+      unlinkat(d.get(), tmp.c_str(), 0);
+      return Status::io("rename " + path, e);
+    }
+    fsync(d.get());
+    return Status::ok();
+  }
+
+  Status append_file(const std::string& path, std::string_view data, uint32_t mode) override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    Fd f(openat(d.get(), base.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
+    if (!f.valid()) return Status::io("open " + path, errno);
+    ROUX_TRY(write_all(f.get(), data, path));
+    if (fsync(f.get()) != 0) return Status::io("fsync " + path, errno);
+    return Status::ok();
+  }
+
+  Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) override {
+    ROUX_ASSIGN_OR_RETURN(std::string data, read_file(src, size_t{1} << 32));
+    return write_file(dest, data, mode, std::nullopt, std::nullopt);
+  }
+
+ private:
+  static std::string join_path(const std::string& dir, const std::string& base) {
+    return dir == "/" ? "/" + base : dir + "/" + base;
+  }
+
+  /// "/a/b/c" -> {"/a/b", "c"}; "/" -> {"/", ""}.
+  static std::pair<std::string, std::string> split(const std::string& path) {
+    if (path == "/" || path.empty()) return {"/", ""};
+    size_t pos = path.rfind('/');
+    std::string dir = pos == 0 ? "/" : path.substr(0, pos);
+    return {dir, path.substr(pos + 1)};
+  }
+
+  /// Opens a directory inside root. With missing_ok, a missing dir yields an invalid Fd.
+  Result<Fd> open_dir(const std::string& dir, bool missing_ok) const {
+    open_how how{};
+    how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+    std::string rel = dir == "/" ? "." : dir.substr(1);
+    long fd = syscall(SYS_openat2, root_fd_.get(), rel.c_str(), &how, sizeof how);
+    if (fd < 0) {
+      if (missing_ok && (errno == ENOENT || errno == ENOTDIR)) return Fd();
+      return Status::io("open " + dir, errno);
+    }
+    return Fd(static_cast<int>(fd));
+  }
+
+  Result<FileInfo> stat_fd(int fd, const std::string& path) const {
+    struct stat st;
+    if (fstat(fd, &st) != 0) return Status::io("stat " + path, errno);
+    return info_of(st);
+  }
+
+  Result<Fd> open_regular(const std::string& path) const {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!f.valid()) return Status::io("open " + path, errno);
+    struct stat st;
+    if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
+    if (!S_ISREG(st.st_mode)) return Status::io_msg("open " + path + ": not a regular file");
+    return f;
+  }
+
+  /// Opens a file or directory (not a symlink) for fchmod.
+  Result<Fd> open_entry(const std::string& path) const {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    if (base.empty()) return d;
+    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!f.valid()) return Status::io("open " + path, errno);
+    return f;
+  }
+
+  Status remove_tree_at(int dirfd, const std::string& name, const std::string& shown) {
+    struct stat st;
+    if (fstatat(dirfd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) return Status::ok();
+      return Status::io("lstat " + shown, errno);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      Fd sub(openat(dirfd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      if (!sub.valid()) return Status::io("open " + shown, errno);
+      int fd2 = dup(sub.get());
+      DIR* dp = fd2 >= 0 ? fdopendir(fd2) : nullptr;
+      if (!dp) return Status::io("opendir " + shown, errno);
+      std::vector<std::string> names;
+      while (dirent* e = readdir(dp)) {
+        std::string n = e->d_name;
+        if (n != "." && n != "..") names.push_back(n);
+      }
+      closedir(dp);
+      for (const auto& n : names) ROUX_TRY(remove_tree_at(sub.get(), n, shown + "/" + n));
+      if (unlinkat(dirfd, name.c_str(), AT_REMOVEDIR) != 0) return Status::io("remove " + shown, errno);
+      return Status::ok();
+    }
+    if (unlinkat(dirfd, name.c_str(), 0) != 0) return Status::io("remove " + shown, errno);
+    return Status::ok();
+  }
+
+  std::string root_;
+  Fd root_fd_;
+  mutable std::mutex accounts_mu_;
+  mutable std::shared_ptr<const AccountDb> accounts_;
+};
+
+}  // namespace
+
+const char* file_type_name(FileType t) {
+  switch (t) {
+    case FileType::kMissing: return "absent";
+    case FileType::kFile: return "file";
+    case FileType::kDirectory: return "directory";
+    case FileType::kSymlink: return "link";
+    case FileType::kOther: return "special file";
+  }
+  return "?";
+}
+
+const PasswdEntry* AccountDb::user(std::string_view name) const {
+  for (const auto& u : users)
+    if (u.name == name) return &u;
+  return nullptr;
+}
+const PasswdEntry* AccountDb::user_by_uid(uid_t uid) const {
+  for (const auto& u : users)
+    if (u.uid == uid) return &u;
+  return nullptr;
+}
+const GroupEntry* AccountDb::group(std::string_view name) const {
+  for (const auto& g : groups)
+    if (g.name == name) return &g;
+  return nullptr;
+}
+const GroupEntry* AccountDb::group_by_gid(gid_t gid) const {
+  for (const auto& g : groups)
+    if (g.gid == gid) return &g;
+  return nullptr;
+}
+
+Result<std::unique_ptr<Host>> make_posix_host(const std::string& root) {
+  std::string r = root.empty() ? "/" : root;
+  Fd fd(open(r.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Status::io("open root " + r, errno);
+  return std::unique_ptr<Host>(new PosixHost(r, std::move(fd)));
+}
+
+Status make_dirs(host::Host& host, const std::string& dir, uint32_t mode) {
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat(dir));
+  if (fi.type == host::FileType::kDirectory) return Status::ok();
+  if (fi.exists()) return Status::conflict(dir + " exists and is not a directory");
+  ROUX_TRY(make_dirs(host, host::parent_path(dir), mode));
+  return host.mkdir(dir, mode);
+}
+
+Result<std::string> normalize_path(std::string_view path) {
+  if (path.empty() || path[0] != '/') return Status::invalid_input("path must be absolute: \"" + std::string(path) + "\"");
+  std::vector<std::string> parts;
+  for (auto& p : roux::split(path, '/')) {
+    if (p.empty() || p == ".") continue;
+    if (p == "..") return Status::invalid_input("path must not contain \"..\": \"" + std::string(path) + "\"");
+    parts.push_back(p);
+  }
+  return "/" + join(parts, "/");
+}
+
+std::string parent_path(std::string_view path) {
+  size_t pos = path.rfind('/');
+  if (pos == 0 || pos == std::string_view::npos) return "/";
+  return std::string(path.substr(0, pos));
+}
+
+}  // namespace roux::host

@@ -1,0 +1,185 @@
+#include "report/run_report.h"
+
+#include <sys/time.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "base/strings.h"
+
+namespace roux::report {
+
+std::string now_iso8601() {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  tm utc;
+  gmtime_r(&tv.tv_sec, &utc);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<long>(tv.tv_usec / 1000));
+  return buf;
+}
+
+void add_graph(RunReport& report, const engine::Graph& graph) {
+  for (const auto& n : graph.nodes()) {
+    ResourceReport r;
+    r.type = std::string(n->resource->type());
+    r.name = n->resource->name();
+    r.id = n->resource->id();
+    r.status = engine::status_name(n->status);
+    r.changes = n->changes;
+    r.duration_ms = n->duration_ms;
+    r.error = n->error;
+    r.skip_reason = n->skip_reason;
+    r.output = n->output;
+    r.notified_by = n->notified_by;
+    r.cookbook = n->resource->meta().cookbook;
+    r.recipe = n->resource->meta().recipe;
+    r.sensitive = n->resource->meta().sensitive || n->resource->is_always_sensitive();
+    r.failure_ignored = n->failure_ignored;
+    Totals& t = report.totals;
+    ++t.total;
+    switch (n->status) {
+      case engine::NodeStatus::kChanged: ++t.changed; break;
+      case engine::NodeStatus::kWouldChange: ++t.would_change; break;
+      case engine::NodeStatus::kUnchanged: ++t.unchanged; break;
+      case engine::NodeStatus::kFailed: ++t.failed; break;
+      case engine::NodeStatus::kSkipped: ++t.skipped; break;
+      case engine::NodeStatus::kPending: break;
+    }
+    report.resources.push_back(std::move(r));
+  }
+  report.exit_code = compute_exit_code(report);
+}
+
+int compute_exit_code(const RunReport& report) {
+  if (!report.errors.empty()) return 1;
+  int code = 0;
+  if (report.totals.changed + report.totals.would_change > 0) code |= 2;
+  for (const auto& r : report.resources)
+    if (r.status == "failed" && !r.failure_ignored) code |= 4;
+  return code;
+}
+
+namespace {
+
+nlohmann::ordered_json changes_json(const std::vector<engine::Change>& changes) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (const auto& c : changes) {
+    nlohmann::ordered_json j{{"property", c.property}, {"before", c.before}, {"after", c.after}};
+    if (!c.diff.empty()) j["diff"] = c.diff;
+    a.push_back(std::move(j));
+  }
+  return a;
+}
+
+nlohmann::ordered_json totals_json(const Totals& t) {
+  return {{"total", t.total},     {"changed", t.changed}, {"would_change", t.would_change},
+          {"unchanged", t.unchanged}, {"failed", t.failed},   {"skipped", t.skipped}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json to_json(const RunReport& report) {
+  nlohmann::ordered_json j;
+  j["run_id"] = report.run_id;
+  j["roux_version"] = report.roux_version;
+  j["mode"] = report.mode;
+  j["policy"] = report.policy;
+  j["policy_file"] = report.policy_file;
+  j["root"] = report.root;
+  j["hostname"] = report.hostname;
+  j["start_time"] = report.start_time;
+  j["end_time"] = report.end_time;
+  j["duration_ms"] = report.duration_ms;
+  j["exit_code"] = report.exit_code;
+  j["totals"] = totals_json(report.totals);
+  j["cookbooks"] = nlohmann::ordered_json::array();
+  for (const auto& c : report.cookbooks)
+    j["cookbooks"].push_back({{"name", c.name}, {"version", c.version}, {"source", c.source}});
+  j["errors"] = report.errors;
+  j["resources"] = nlohmann::ordered_json::array();
+  for (const auto& r : report.resources) {
+    nlohmann::ordered_json o{{"type", r.type},   {"name", r.name},         {"id", r.id},
+                             {"status", r.status}, {"duration_ms", r.duration_ms}, {"changes", changes_json(r.changes)}};
+    if (!r.cookbook.empty()) o["cookbook"] = r.cookbook, o["recipe"] = r.recipe;
+    if (r.sensitive) o["sensitive"] = true;
+    if (!r.error.empty()) o["error"] = r.error;
+    if (r.failure_ignored) o["failure_ignored"] = true;
+    if (!r.skip_reason.empty()) o["skip_reason"] = r.skip_reason;
+    if (!r.output.empty()) o["output"] = r.output;
+    if (!r.notified_by.empty()) o["notified_by"] = r.notified_by;
+    j["resources"].push_back(std::move(o));
+  }
+  return j;
+}
+
+nlohmann::ordered_json to_history_json(const RunReport& report) {
+  nlohmann::ordered_json j;
+  j["run_id"] = report.run_id;
+  j["mode"] = report.mode;
+  j["policy"] = report.policy;
+  j["start_time"] = report.start_time;
+  j["duration_ms"] = report.duration_ms;
+  j["exit_code"] = report.exit_code;
+  j["totals"] = totals_json(report.totals);
+  nlohmann::ordered_json changed = nlohmann::ordered_json::array(), failed = nlohmann::ordered_json::array();
+  for (const auto& r : report.resources) {
+    if (r.status == "changed" || r.status == "would_change") changed.push_back(r.id);
+    if (r.status == "failed") failed.push_back(r.id);
+  }
+  j["changed"] = changed;
+  j["failed"] = failed;
+  j["errors"] = report.errors;
+  return j;
+}
+
+std::string format_text(const RunReport& report, bool color) {
+  auto paint = [&](const char* code, const std::string& s) {
+    return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+  };
+  std::string out;
+  for (const auto& e : report.errors) out += paint("31", "error: ") + e + "\n";
+  for (const auto& r : report.resources) {
+    if (r.status == "unchanged") continue;
+    if (r.status == "skipped" && r.skip_reason.rfind("dependency ", 0) != 0) {
+      out += paint("2", "  - " + r.id + ": skipped: " + r.skip_reason) + "\n";
+      continue;
+    }
+    if (r.status == "skipped") {
+      out += paint("33", "  - " + r.id + ": skipped: " + r.skip_reason) + "\n";
+      continue;
+    }
+    if (r.status == "failed") {
+      out += paint("31", "  ! " + r.id + ": failed" + (r.failure_ignored ? " (ignored)" : "") + ": " + r.error) + "\n";
+    } else {
+      const char* mark = r.status == "changed" ? "32" : "33";
+      out += paint(mark, "  ~ " + r.id) + (r.notified_by.empty() ? "" : "  (notified by " + join(r.notified_by, ", ") + ")") + "\n";
+    }
+    for (const auto& c : r.changes) {
+      std::string before = c.before.empty() ? "" : one_line(c.before, 80) + " -> ";
+      out += "      " + c.property + ": " + before + one_line(c.after, 120) + "\n";
+      if (!c.diff.empty()) {
+        for (const auto& line : split_lines(c.diff)) {
+          const char* col = line.rfind("+", 0) == 0 && line.rfind("+++", 0) != 0   ? "32"
+                            : line.rfind("-", 0) == 0 && line.rfind("---", 0) != 0 ? "31"
+                            : line.rfind("@@", 0) == 0                             ? "36"
+                                                                                   : "0";
+          out += "        " + paint(col, line) + "\n";
+        }
+      }
+    }
+  }
+  const Totals& t = report.totals;
+  char dur[32];
+  std::snprintf(dur, sizeof dur, "%.3f s", report.duration_ms / 1000.0);
+  std::string summary;
+  if (report.mode == "plan") summary = std::to_string(t.would_change) + " to change";
+  else summary = std::to_string(t.changed) + " changed";
+  summary += ", " + std::to_string(t.unchanged) + " unchanged, " + std::to_string(t.failed) + " failed";
+  if (t.skipped) summary += ", " + std::to_string(t.skipped) + " skipped";
+  out += (report.mode == "plan" ? "plan: " : "converge: ") + summary + " (" + dur + ")\n";
+  return out;
+}
+
+}  // namespace roux::report

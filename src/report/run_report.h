@@ -1,0 +1,65 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/graph.h"
+
+namespace roux::report {
+
+/// One resource in a run: what it is, what happened, what changed. Plain data; values are
+/// already redacted for sensitive resources.
+struct ResourceReport {
+  std::string type, name, id;
+  std::string status;             // unchanged | changed | would_change | failed | skipped
+  std::vector<engine::Change> changes;
+  double duration_ms = 0;
+  std::string error;
+  std::string skip_reason;
+  std::string output;
+  std::vector<std::string> notified_by;
+  std::string cookbook, recipe;
+  bool sensitive = false;
+  bool failure_ignored = false;
+};
+
+struct CookbookInfo {
+  std::string name, version, source;
+};
+
+struct Totals {
+  int total = 0, changed = 0, would_change = 0, unchanged = 0, failed = 0, skipped = 0;
+};
+
+/// Everything about one run (schemas/report.schema.json). Plain data.
+struct RunReport {
+  std::string run_id;             // UTC start time + pid: sortable and unique per host
+  std::string roux_version;
+  std::string mode;               // "apply" | "plan"
+  std::string policy, policy_file, root, hostname;
+  std::string start_time, end_time;  // ISO 8601 UTC
+  double duration_ms = 0;
+  std::vector<CookbookInfo> cookbooks;
+  std::vector<ResourceReport> resources;
+  std::vector<std::string> errors;   // run-level errors (compile errors, lock, sources)
+  Totals totals;
+  int exit_code = 0;
+};
+
+/// Fills resources and totals from a walked graph, and computes the exit code.
+void add_graph(RunReport& report, const engine::Graph& graph);
+/// 0 nothing to change; 2 changes (made or pending); 4 failures; 6 both; 1 when errors is non-empty.
+int compute_exit_code(const RunReport& report);
+
+nlohmann::ordered_json to_json(const RunReport& report);
+/// The run summary kept in the history (one line per run): totals and changed ids, no values.
+nlohmann::ordered_json to_history_json(const RunReport& report);
+/// Text for people: changed/failed/skipped resources with before -> after and diffs, then a
+/// summary line ("3 changed, 120 unchanged, 0 failed"). `color` adds ANSI colours.
+std::string format_text(const RunReport& report, bool color);
+
+/// "2026-11-21T20:15:00.123Z" for now.
+std::string now_iso8601();
+
+}  // namespace roux::report

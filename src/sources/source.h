@@ -1,0 +1,50 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/semver.h"
+#include "base/status.h"
+
+namespace roux::sources {
+
+/// One version of one cookbook as a source offers it.
+struct CookbookRef {
+  std::string name;
+  Version version;
+  std::map<std::string, std::string> depends;  // name -> constraint text
+  std::string source;                          // the URL of the source that offers it
+  std::string sha256;                          // content digest when the source knows it
+  std::string revision;                        // git commit, when from git
+};
+
+/// Where cookbooks come from: a local folder (development), a git repository, a supermarket.
+/// A source lists what it offers (the "universe") and fetches one version into a local folder.
+/// Not thread-safe; one per run.
+class Source {
+ public:
+  virtual ~Source() = default;
+  /// The URL as the policy wrote it, resolved ("dir:/srv/cookbooks").
+  virtual const std::string& url() const = 0;
+  /// Every version of every cookbook offered. May use the network (git fetch, HTTP).
+  virtual Result<std::vector<CookbookRef>> universe() = 0;
+  /// A local folder holding exactly `ref` unpacked and verified. Idempotent; may use a cache.
+  virtual Result<std::string> fetch(const CookbookRef& ref) = 0;
+};
+
+/// Settings every source may need. Paths are on the machine running roux (not under --root).
+struct SourceContext {
+  std::string cache_dir;     // content-addressed cache of fetched cookbooks
+  std::string base_dir;      // relative source paths resolve against this (the policy's folder)
+};
+
+/// Opens a source from its URL: "dir:PATH" or a plain path (a folder of cookbook folders, or one
+/// cookbook). Unknown schemes are an error naming the supported ones.
+Result<std::unique_ptr<Source>> open_source(const std::string& url, const SourceContext& ctx);
+
+/// A folder source (development): every subfolder with a metadata.yaml is a cookbook, or the
+/// folder itself when it has one.
+Result<std::unique_ptr<Source>> open_dir_source(const std::string& path);
+
+}  // namespace roux::sources
