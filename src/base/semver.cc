@@ -126,7 +126,8 @@ bool Constraint::matches(const Version& v) const {
   bool names_pre = false;
   for (const auto& c : all) {
     if (!c.matches(v)) return false;
-    if (!c.version.pre.empty()) names_pre = true;
+    // "!= 1.0.0-rc1" excludes a pre-release; it does not invite the others in.
+    if (!c.version.pre.empty() && c.op != Comparison::Op::kNe) names_pre = true;
   }
   return v.pre.empty() || names_pre;
 }
