@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The run's records: --format json prints one JSON document with the run's fields and every resource;
+# --report FILE writes the same document; converge writes STATE/last_run.json (0600) and appends one
+# line per run to STATE/history.jsonl; plan writes neither; a text-format run prints a summary line
+# and no colour when stdout is not a tty.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+work=$(e2e_tmpdir)
+root="$work/root"
+mkdir -p "$root/etc"
+write_policy "$work" app <<'EOF2'
+resources:
+  - file: /etc/a
+    content: "a\n"
+  - directory: /etc/d
+EOF2
+run_roux plan --policy "$work" --root "$root" --format json --report "$work/plan-report.json"
+expect_rc 2 "plan"
+printf '%s\n' "$OUT" >"$work/plan-stdout.json"
+[ ! -e "$root/var/lib/roux/last_run.json" ] && [ ! -e "$root/var/lib/roux/history.jsonl" ] || fail "plan recorded a run"
+python3 - "$work/plan-stdout.json" "$work/plan-report.json" <<'PY'
+import json, sys
+out, rep = (json.load(open(p)) for p in sys.argv[1:3])
+assert out == rep, "--report differs from --format json output"
+for k in ("run_id", "roux_version", "mode", "policy", "start_time", "end_time", "duration_ms", "exit_code",
+          "totals", "cookbooks", "errors", "resources", "hostname", "root"):
+    assert k in out, "missing key " + k
+assert out["mode"] == "plan" and out["exit_code"] == 2 and out["policy"] == "e2e", out
+assert out["cookbooks"] == [{"name": "app", "version": "1.0.0", "source": out["cookbooks"][0]["source"]}], out["cookbooks"]
+assert out["totals"] == {"total": 2, "changed": 0, "would_change": 2, "unchanged": 0, "failed": 0, "skipped": 0}, out["totals"]
+for r in out["resources"]:
+    for k in ("type", "name", "id", "status", "duration_ms", "changes"):
+        assert k in r, (k, r)
+    assert r["status"] == "would_change" and r["changes"], r
+    assert r["id"] == r["type"] + "[" + r["name"] + "]", r
+assert out["start_time"] <= out["end_time"]
+PY
+
+for i in 1 2; do
+  run_roux converge --policy "$work" --root "$root" --report "$work/apply$i.json"
+  [ "$RC" = $(( i == 1 ? 2 : 0 )) ] || expect_rc 2 "converge $i"
+  [[ "$OUT" != *$'\033'* ]] || fail "colour codes on a non-tty"
+  grep -q "^converge: $(( i == 1 ? 2 : 0 )) changed, $(( i == 1 ? 0 : 2 )) unchanged, 0 failed" <<<"$OUT" || fail "summary: $OUT"
+done
+state="$root/var/lib/roux"
+[ "$(stat -c %a "$state/last_run.json")" = 600 ] || fail "last_run.json mode"
+[ "$(stat -c %a "$state")" = 700 ] || fail "state folder mode"
+python3 - "$state/last_run.json" "$work/apply2.json" "$state/history.jsonl" <<'PY'
+import json, sys
+last, rep2 = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert last["run_id"] == rep2["run_id"] and last["resources"] == rep2["resources"], "last_run.json is not the last run"
+hist = [json.loads(l) for l in open(sys.argv[3])]
+assert len(hist) == 2, "want 2 history lines, got %d" % len(hist)
+assert [h["exit_code"] for h in hist] == [2, 0], hist
+assert hist[0]["changed"] == ["file[/etc/a]", "directory[/etc/d]"], hist[0]
+assert hist[1]["changed"] == [] and hist[1]["mode"] == "apply", hist[1]
+assert hist[1]["run_id"] == rep2["run_id"]
+PY
+echo "ok"
