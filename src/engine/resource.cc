@@ -29,6 +29,13 @@ void ConvergeContext::add_output(std::string_view output) {
 
 Status Resource::refresh(ConvergeContext&, std::string_view) { return Status::ok(); }
 
+std::vector<Status> Resource::converge_batch(const std::vector<Resource*>& members,
+                                             const std::vector<ConvergeContext*>& ctxs) {
+  std::vector<Status> out;
+  for (size_t i = 0; i < members.size(); ++i) out.push_back(members[i]->converge(*ctxs[i]));
+  return out;
+}
+
 std::vector<std::string> ancestor_dir_ids(std::string_view path) {
   std::vector<std::string> out;
   size_t pos = 0;

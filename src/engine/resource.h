@@ -83,6 +83,8 @@ struct Meta {
   int retries = 0;
   int retry_delay_ms = 1000;
   std::string cookbook, recipe;              // where it came from (report)
+  std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):
+                                             // the runner skips the resource with this reason
 };
 
 /// A desired piece of host state: a type, a name and properties. The compiler builds it, the
@@ -107,6 +109,18 @@ class Resource {
   virtual Status refresh(ConvergeContext& ctx, std::string_view action);
   /// True when this resource is sensitive by nature (a password) whatever the recipe says.
   virtual bool is_always_sensitive() const { return false; }
+
+  /// Batching (one apt transaction for many packages). Resources returning the same non-empty
+  /// key that are ready at the same time (every dependency already visited) are converged
+  /// together: the runner calls converge_batch() on the first of them, in topological order,
+  /// with all of them. Guards and failed dependencies are still checked per member; retries do
+  /// not apply to batches. "" (the default) = converge alone.
+  virtual std::string batch_key() const { return ""; }
+  /// Converges `members` (this one first; all share batch_key()) together; ctxs[i] belongs to
+  /// members[i]. Returns one Status per member, so one bad member fails alone. The default
+  /// converges each member on its own.
+  virtual std::vector<Status> converge_batch(const std::vector<Resource*>& members,
+                                             const std::vector<ConvergeContext*>& ctxs);
 
  protected:
   explicit Resource(std::string name) : name_(std::move(name)) {}

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <unordered_map>
 #include <thread>
 
@@ -22,6 +23,7 @@ bool is_sensitive(const Node& n) { return n.resource->meta().sensitive || n.reso
 /// Guards run in plan as in apply: they are read-only by contract.
 Result<std::string> check_guards(const Node& n, const host::Host& host) {
   const Meta& m = n.resource->meta();
+  if (!m.skip_reason.empty()) return m.skip_reason;  // decided at compile time (fact conditions)
   auto shown = [&](const std::string& cmd) { return is_sensitive(n) ? std::string("(sensitive)") : one_line(cmd, 80); };
   for (const auto& cmd : m.only_if) {
     ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(shell(cmd)));
@@ -41,9 +43,21 @@ class Walker {
 
   void run() {
     // Pass 1: every node in dependency order, immediate notifications as they happen.
-    for (Node* n : graph_.topological_order()) {
-      visit(*n);
-      if (opts_.on_node_done) opts_.on_node_done(*n);
+    // Nodes with a batch key are converged together with every other ready node of that key
+    // (see Resource::batch_key) when the walk reaches the first of them.
+    std::vector<Node*> order = graph_.topological_order();
+    visited_.assign(graph_.size(), false);
+    for (size_t i = 0; i < order.size(); ++i) {
+      Node* n = order[i];
+      if (visited_[n->index]) continue;
+      if (n->resource->batch_key().empty()) {
+        visited_[n->index] = true;
+        visit(*n);
+        if (opts_.on_node_done) opts_.on_node_done(*n);
+      } else {
+        for (Node* m : visit_batch(order, i))
+          if (opts_.on_node_done) opts_.on_node_done(*m);
+      }
     }
     // Pass 2: delayed notifications, once per (target, action), in declaration order of targets.
     for (auto& node : graph_.nodes()) {
@@ -54,29 +68,77 @@ class Walker {
   }
 
  private:
-  void visit(Node& n) {
-    auto t0 = Clock::now();
+  /// Failed dependencies and guards. False when the node is settled (skipped or failed).
+  bool precheck(Node& n, Clock::time_point t0) {
     // A failed dependency means this node's preconditions may not hold: skip it, naming the cause.
     for (Node* d : n.deps) {
       if (const std::string* cause = failure_cause(*d)) {
         n.status = NodeStatus::kSkipped;
         n.skip_reason = "dependency " + *cause + " failed";
         root_cause_[n.index] = *cause;
-        return;
+        return false;
       }
     }
     auto guard = check_guards(n, host_);
     if (!guard.is_ok()) {
       fail(n, guard.status().message());
       n.duration_ms = ms_since(t0);
-      return;
+      return false;
     }
     if (!guard->empty()) {
       n.status = NodeStatus::kSkipped;
       n.skip_reason = *guard;
       n.duration_ms = ms_since(t0);
-      return;
+      return false;
     }
+    return true;
+  }
+
+  /// Converges order[first] with every later unvisited node of the same batch key whose
+  /// dependencies are all visited. Returns the nodes settled (for progress output).
+  std::vector<Node*> visit_batch(const std::vector<Node*>& order, size_t first) {
+    auto t0 = Clock::now();
+    const std::string key = order[first]->resource->batch_key();
+    std::vector<Node*> members;
+    for (size_t j = first; j < order.size(); ++j) {
+      Node* m = order[j];
+      if (visited_[m->index] || m->resource->batch_key() != key) continue;
+      bool ready = true;
+      for (Node* d : m->deps) ready = ready && visited_[d->index];
+      if (j == first || ready) members.push_back(m);
+    }
+    std::vector<Node*> live;
+    for (Node* m : members) {
+      visited_[m->index] = true;
+      if (precheck(*m, t0)) live.push_back(m);
+    }
+    if (live.empty()) return members;
+    std::vector<std::unique_ptr<ConvergeContext>> ctxs;
+    std::vector<ConvergeContext*> ctx_ptrs;
+    std::vector<Resource*> resources;
+    for (Node* m : live) {
+      ctxs.push_back(std::make_unique<ConvergeContext>(opts_.mode, host_, overlay_, opts_.state_dir, is_sensitive(*m)));
+      ctx_ptrs.push_back(ctxs.back().get());
+      resources.push_back(m->resource.get());
+      m->attempts = 1;
+    }
+    std::vector<Status> results = live.front()->resource->converge_batch(resources, ctx_ptrs);
+    double ms = ms_since(t0);
+    for (size_t k = 0; k < live.size(); ++k) {
+      Node& m = *live[k];
+      auto c = ctxs[k]->take_changes();
+      m.changes.insert(m.changes.end(), c.begin(), c.end());
+      m.output += ctxs[k]->output();
+      m.duration_ms += ms;
+      Status st = k < results.size() ? results[k] : Status::internal("batch returned no status for " + m.resource->id());
+      finish(m, st);
+    }
+    return members;
+  }
+
+  void visit(Node& n) {
+    auto t0 = Clock::now();
+    if (!precheck(n, t0)) return;
     // Retries re-observe from scratch: a partial first attempt is seen as it now is.
     Status st;
     std::vector<Change> changes;
@@ -93,9 +155,15 @@ class Walker {
       if (attempt < max_attempts)
         std::this_thread::sleep_for(std::chrono::milliseconds(n.resource->meta().retry_delay_ms));
     }
-    n.changes = std::move(changes);
-    n.output = std::move(output);
-    n.duration_ms = ms_since(t0);
+    // Append: an immediate notification may have refreshed this node before its own turn.
+    n.changes.insert(n.changes.end(), changes.begin(), changes.end());
+    n.output += output;
+    n.duration_ms += ms_since(t0);
+    finish(n, st);
+  }
+
+  /// Settles a converged node from its outcome; notifies when it changed.
+  void finish(Node& n, const Status& st) {
     if (!st.is_ok()) {
       fail(n, st.to_string());
       return;
@@ -155,6 +223,7 @@ class Walker {
   host::Host& host_;
   const RunOptions& opts_;
   PlanOverlay overlay_;
+  std::vector<bool> visited_;  // by node index: settled in pass 1
   std::unordered_map<size_t, std::string> root_cause_;
   std::map<size_t, std::map<std::string, std::vector<std::string>>> delayed_;
 };

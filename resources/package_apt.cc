@@ -1,0 +1,310 @@
+// apt/dpkg package provider: installed state from one read of /var/lib/dpkg/status (through the
+// Host door), candidates from one `apt-cache policy`, plan from `apt-get -s`, apply with
+// `apt-get install` (pkg / pkg=ver / pkg- for removal), holds with `apt-mark`.
+// Read-only queries disable apt's binary cache files so a plan writes nothing.
+#include <algorithm>
+#include <atomic>
+
+#include "base/strings.h"
+#include "resources/package_provider.h"
+
+namespace roux::resources {
+namespace {
+
+std::atomic<uint64_t> g_generation{0};
+
+/// apt options shared by every query: no binary cache files written, bounded lock wait.
+std::vector<std::string> readonly_apt_opts() {
+  return {"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=", "-o", "Debug::NoLocking=1"};
+}
+
+std::map<std::string, std::string> apt_env() {
+  return {{"DEBIAN_FRONTEND", "noninteractive"}, {"APT_LISTCHANGES_FRONTEND", "none"}, {"LC_ALL", "C"}};
+}
+
+/// The lines apt marks as errors ("E: ..."), else the tail of its output.
+std::string apt_error_text(const std::string& out) {
+  std::vector<std::string> errs;
+  for (const auto& l : split_lines(out))
+    if (starts_with(l, "E: ") || starts_with(l, "dpkg: error")) errs.push_back(l);
+  std::string text = errs.empty() ? std::string(trim(out)) : join(errs, "; ");
+  if (text.size() > 600) text = "..." + text.substr(text.size() - 600);
+  return text;
+}
+
+std::string action_arg(const PackageAction& a) {
+  switch (a.op) {
+    case PackageOp::kInstall: return a.version.empty() ? a.name : a.name + "=" + a.version;
+    case PackageOp::kRemove:
+    case PackageOp::kPurge: return a.name + "-";
+  }
+  return a.name;
+}
+
+class AptProvider : public PackageProvider {
+ public:
+  std::string_view name() const override { return "apt"; }
+
+  Result<std::shared_ptr<const InstalledDb>> installed(const host::Host& host) override {
+    if (db_ && db_host_ == &host && db_generation_ == host_generation()) return db_;
+    ROUX_ASSIGN_OR_RETURN(std::string text, host.read_file("/var/lib/dpkg/status"));
+    db_ = std::make_shared<const InstalledDb>(parse_dpkg_status(text));
+    db_host_ = &host;
+    db_generation_ = host_generation();
+    return db_;
+  }
+
+  Result<std::map<std::string, PackageCandidates>> candidates(const host::Host& host,
+                                                              const std::vector<std::string>& names) override {
+    std::map<std::string, PackageCandidates> out;
+    std::vector<std::string> missing;
+    for (const auto& n : names) {
+      auto it = cand_.find(n);
+      if (it != cand_.end() && cand_generation_ == host_generation()) out[n] = it->second;
+      else missing.push_back(n);
+    }
+    if (missing.empty()) return out;
+    if (cand_generation_ != host_generation()) cand_.clear();
+    SubprocessOptions o;
+    o.argv = {"apt-cache"};
+    for (auto& a : readonly_apt_opts()) o.argv.push_back(a);
+    o.argv.push_back("policy");
+    o.argv.push_back("--");
+    for (const auto& n : missing) o.argv.push_back(n);
+    o.env = apt_env();
+    o.timeout = std::chrono::minutes(5);
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(o));
+    if (r.exit_code != 0)
+      return Status::command_failed("apt-cache policy exited " + std::to_string(r.exit_code) + ": " + apt_error_text(r.output));
+    auto parsed = parse_apt_policy(r.output);
+    cand_generation_ = host_generation();
+    for (const auto& n : missing) {
+      auto it = parsed.find(n);
+      if (it == parsed.end()) continue;
+      cand_[n] = it->second;
+      out[n] = it->second;
+    }
+    return out;
+  }
+
+  Result<std::vector<TransactionEntry>> simulate(const host::Host& host,
+                                                 const std::vector<PackageAction>& actions) override {
+    std::vector<TransactionEntry> all;
+    for (const auto& group : split_groups(actions)) {
+      SubprocessOptions o;
+      o.argv = {"apt-get", "-s", "-q"};
+      for (auto& a : readonly_apt_opts()) o.argv.push_back(a);
+      append_common(o.argv, group);
+      o.env = apt_env();
+      o.timeout = std::chrono::minutes(5);
+      ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(o));
+      if (r.exit_code != 0)
+        return Status::command_failed("apt-get -s exited " + std::to_string(r.exit_code) + ": " + apt_error_text(r.output));
+      auto entries = parse_apt_simulation(r.output);
+      all.insert(all.end(), entries.begin(), entries.end());
+    }
+    return all;
+  }
+
+  Status apply(host::Host& host, const std::vector<PackageAction>& actions, std::string* output) override {
+    for (const auto& group : split_groups(actions)) {
+      SubprocessOptions o;
+      o.argv = {"apt-get", "-q", "-y", "-o", "DPkg::Lock::Timeout=120", "-o", "Dpkg::Options::=--force-confdef",
+                "-o", "Dpkg::Options::=--force-confold"};
+      append_common(o.argv, group);
+      o.env = apt_env();
+      o.timeout = std::chrono::minutes(30);
+      auto r = host.run(o);
+      invalidate();
+      bump_host_generation();
+      if (!r.is_ok()) return r.status();
+      output->append(r->output);
+      if (r->timed_out) return Status::timeout("apt-get timed out after 30 min");
+      if (r->exit_code != 0)
+        return Status::command_failed("apt-get exited " + std::to_string(r->exit_code) + ": " + apt_error_text(r->output));
+    }
+    return Status::ok();
+  }
+
+  Status set_hold(host::Host& host, const std::vector<std::string>& names, bool hold, std::string* output) override {
+    SubprocessOptions o;
+    o.argv = {"apt-mark", hold ? "hold" : "unhold"};
+    o.argv.insert(o.argv.end(), names.begin(), names.end());
+    o.env = apt_env();
+    o.timeout = std::chrono::minutes(5);
+    auto r = host.run(o);
+    invalidate();
+    bump_host_generation();
+    if (!r.is_ok()) return r.status();
+    output->append(r->output);
+    if (r->exit_code != 0)
+      return Status::command_failed("apt-mark exited " + std::to_string(r->exit_code) + ": " + apt_error_text(r->output));
+    return Status::ok();
+  }
+
+  void invalidate() override {
+    db_.reset();
+    cand_.clear();
+  }
+
+ private:
+  /// apt purges either every removal of a transaction (--purge) or none: removals and purges
+  /// together become two transactions (installs ride with the first).
+  static std::vector<std::vector<PackageAction>> split_groups(const std::vector<PackageAction>& actions) {
+    std::vector<PackageAction> main, purges;
+    bool any_remove = false;
+    for (const auto& a : actions) {
+      if (a.op == PackageOp::kPurge) purges.push_back(a);
+      else main.push_back(a);
+      any_remove = any_remove || a.op == PackageOp::kRemove;
+    }
+    if (!any_remove) {
+      main.insert(main.end(), purges.begin(), purges.end());
+      purges.clear();
+    }
+    std::vector<std::vector<PackageAction>> out;
+    if (!main.empty()) out.push_back(main);
+    if (!purges.empty()) out.push_back(purges);
+    return out;
+  }
+
+  static void append_common(std::vector<std::string>& argv, const std::vector<PackageAction>& group) {
+    argv.push_back("--allow-downgrades");
+    bool purge = std::any_of(group.begin(), group.end(), [](const auto& a) { return a.op == PackageOp::kPurge; });
+    if (purge) argv.push_back("--purge");
+    argv.push_back("install");
+    argv.push_back("--");
+    for (const auto& a : group) argv.push_back(action_arg(a));
+  }
+
+  std::shared_ptr<const InstalledDb> db_;
+  const host::Host* db_host_ = nullptr;
+  uint64_t db_generation_ = 0;
+  std::map<std::string, PackageCandidates> cand_;
+  uint64_t cand_generation_ = 0;
+};
+
+}  // namespace
+
+uint64_t host_generation() { return g_generation.load(); }
+void bump_host_generation() { ++g_generation; }
+
+Result<PackageProvider*> package_provider_for(const host::Host& host, const std::string& forced) {
+  static AptProvider apt;
+  if (!forced.empty() && forced != "apt")
+    return Status::unsupported("package provider \"" + forced + "\" is not available (supported: apt)");
+  if (host.root() != "/")
+    return Status::unsupported("packages can only be managed on the live root (--root is \"" + host.root() +
+                               "\"): dpkg/apt under another root run maintainer scripts against the wrong "
+                               "system; run roux inside that system (chroot, container) instead");
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat("/var/lib/dpkg/status"));
+  if (!fi.exists()) return Status::unsupported("no package provider fits this host: /var/lib/dpkg/status is missing (apt/dpkg only)");
+  return &apt;
+}
+
+InstalledDb parse_dpkg_status(std::string_view text) {
+  InstalledDb db;
+  InstalledPackage cur;
+  std::string arch;
+  auto flush = [&]() {
+    if (!cur.name.empty()) {
+      auto it = db.find(cur.name);
+      // Several architectures of one name: the installed one wins.
+      if (it == db.end() || (!it->second.present && cur.present)) db[cur.name] = cur;
+      if (!arch.empty()) db[cur.name + ":" + arch] = cur;
+    }
+    cur = {};
+    arch.clear();
+  };
+  for (const auto& line : split_lines(text)) {
+    if (line.empty()) {
+      flush();
+      continue;
+    }
+    if (line[0] == ' ' || line[0] == '\t') continue;
+    auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string_view key = std::string_view(line).substr(0, colon);
+    std::string value(trim(std::string_view(line).substr(colon + 1)));
+    if (key == "Package") {
+      cur.name = value;
+    } else if (key == "Version") {
+      cur.version = value;
+    } else if (key == "Architecture") {
+      arch = value;
+    } else if (key == "Status") {
+      auto parts = split(value, ' ');
+      std::string want = parts.size() > 0 ? parts[0] : "", state = parts.size() > 2 ? parts[2] : "";
+      cur.held = want == "hold";
+      cur.installed = state == "installed" || state == "triggers-awaited" || state == "triggers-pending";
+      cur.config_files = state == "config-files";
+      cur.present = !state.empty() && state != "not-installed" && state != "config-files";
+    }
+  }
+  flush();
+  return db;
+}
+
+std::map<std::string, PackageCandidates> parse_apt_policy(std::string_view text) {
+  std::map<std::string, PackageCandidates> out;
+  PackageCandidates* cur = nullptr;
+  bool in_table = false;
+  for (const auto& line : split_lines(text)) {
+    if (line.empty()) continue;
+    if (line[0] != ' ') {
+      // "name:" (or "name:arch:")
+      if (line.back() == ':' && line.find(' ') == std::string::npos) {
+        cur = &out[line.substr(0, line.size() - 1)];
+        in_table = false;
+      } else {
+        cur = nullptr;  // "N: Unable to locate package x" and other notes
+      }
+      continue;
+    }
+    if (!cur) continue;
+    std::string_view t = trim(line);
+    if (starts_with(t, "Candidate:")) {
+      std::string c(trim(t.substr(10)));
+      cur->candidate = c == "(none)" ? "" : c;
+    } else if (starts_with(t, "Version table:")) {
+      in_table = true;
+    } else if (in_table) {
+      size_t indent = line.find_first_not_of(' ');
+      bool star = starts_with(t, "*** ");
+      if (!star && indent > 5) continue;  // a source line under a version
+      auto words = split(std::string(star ? trim(t.substr(4)) : t), ' ');
+      if (!words.empty() && !words[0].empty()) cur->versions.push_back(words[0]);
+    }
+  }
+  return out;
+}
+
+std::vector<TransactionEntry> parse_apt_simulation(std::string_view text) {
+  std::vector<TransactionEntry> out;
+  for (const auto& line : split_lines(text)) {
+    bool inst = starts_with(line, "Inst "), remv = starts_with(line, "Remv "), purg = starts_with(line, "Purg ");
+    if (!inst && !remv && !purg) continue;
+    TransactionEntry e;
+    std::string rest = line.substr(5);
+    size_t sp = rest.find(' ');
+    e.name = rest.substr(0, sp);
+    rest = sp == std::string::npos ? "" : rest.substr(sp + 1);
+    if (starts_with(rest, "[")) {
+      size_t close = rest.find(']');
+      e.from = rest.substr(1, close == std::string::npos ? std::string::npos : close - 1);
+      rest = close == std::string::npos ? "" : std::string(trim(std::string_view(rest).substr(close + 1)));
+    }
+    if (inst && starts_with(rest, "(")) {
+      size_t end = rest.find_first_of(" )", 1);
+      e.to = rest.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+    }
+    if (remv) e.op = "remove";
+    else if (purg) e.op = "purge";
+    else if (e.from.empty()) e.op = "install";
+    else e.op = e.from == e.to ? "reinstall" : "upgrade";
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace roux::resources

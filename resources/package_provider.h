@@ -1,0 +1,87 @@
+#pragma once
+// The seam between the `package` resource and a package manager. The resource decides WHAT must
+// change (from the desired ensure/version/hold and the provider's read-only views); a provider
+// knows HOW to read state and run one transaction. apt/dpkg is package_apt.cc; a dnf/rpm provider
+// would implement the same interface (rpmdb read once, `dnf -q repoquery`, `dnf --assumeno`
+// simulation, `dnf -y install/remove`, versionlock for holds).
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "host/host.h"
+
+namespace roux::resources {
+
+/// One package as the package database records it.
+struct InstalledPackage {
+  std::string name, version;
+  bool installed = false;     // fully installed (dpkg: installed / triggers-*)
+  bool present = false;       // anything but not-installed/config-files (something to remove)
+  bool config_files = false;  // removed, configuration left (dpkg: config-files)
+  bool held = false;          // dpkg selection "hold"
+};
+using InstalledDb = std::map<std::string, InstalledPackage>;
+
+/// What the configured package sources offer for one name.
+struct PackageCandidates {
+  std::string candidate;              // "" = nothing installable
+  std::vector<std::string> versions;  // every version the sources (or the database) know
+};
+
+enum class PackageOp { kInstall, kRemove, kPurge };
+/// One request of a transaction. version "" = the candidate.
+struct PackageAction {
+  PackageOp op = PackageOp::kInstall;
+  std::string name, version;
+};
+
+/// One step the package manager says it would take (from its own simulation).
+struct TransactionEntry {
+  std::string op;    // "install", "upgrade" (any version change), "reinstall", "remove", "purge"
+  std::string name;
+  std::string from;  // "" when not installed before
+  std::string to;    // "" when removed
+};
+
+/// A package manager. One instance per process (the state caches are per run); not thread-safe.
+class PackageProvider {
+ public:
+  virtual ~PackageProvider() = default;
+  virtual std::string_view name() const = 0;
+  /// Every installed package from ONE read of the database, cached until invalidate().
+  virtual Result<std::shared_ptr<const InstalledDb>> installed(const host::Host& host) = 0;
+  /// Candidates for all `names` in one query. Names the sources do not know are absent.
+  virtual Result<std::map<std::string, PackageCandidates>> candidates(const host::Host& host,
+                                                                      const std::vector<std::string>& names) = 0;
+  /// The whole transaction the manager would perform for `actions`, dependencies included.
+  /// Read-only. A failed simulation returns the manager's own error text.
+  virtual Result<std::vector<TransactionEntry>> simulate(const host::Host& host,
+                                                         const std::vector<PackageAction>& actions) = 0;
+  /// Performs `actions` as one transaction (non-interactive, keeps changed conffiles, waits a
+  /// bounded time for the lock). `*output` receives the manager's output.
+  virtual Status apply(host::Host& host, const std::vector<PackageAction>& actions, std::string* output) = 0;
+  /// Holds (or releases) `names` so upgrades leave them alone.
+  virtual Status set_hold(host::Host& host, const std::vector<std::string>& names, bool hold,
+                          std::string* output) = 0;
+  /// Forgets cached state (after a change).
+  virtual void invalidate() = 0;
+};
+
+/// The package provider for `host`: apt on Debian-like hosts ("apt" forced or detected from
+/// /var/lib/dpkg/status). Fails when none fits or when the host root is not "/".
+Result<PackageProvider*> package_provider_for(const host::Host& host, const std::string& forced);
+
+/// Bumped whenever a package or service action changed the host, so per-run caches of other
+/// types (service states) know to re-read.
+uint64_t host_generation();
+void bump_host_generation();
+
+// Parsers, exposed for unit tests.
+InstalledDb parse_dpkg_status(std::string_view text);
+std::map<std::string, PackageCandidates> parse_apt_policy(std::string_view text);
+std::vector<TransactionEntry> parse_apt_simulation(std::string_view text);
+
+}  // namespace roux::resources

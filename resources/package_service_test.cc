@@ -1,0 +1,79 @@
+// Parsers of the package and service providers: dpkg status, apt-cache policy, apt-get -s,
+// systemctl show. Inputs are verbatim shapes of the tools' output on Debian 12.
+#include <doctest/doctest.h>
+
+#include "resources/package_provider.h"
+#include "resources/service_provider.h"
+
+using namespace roux::resources;
+
+TEST_CASE("parse_dpkg_status: installed, config-files, held, multi-arch") {
+  const char* text =
+      "Package: rouxd\nStatus: install ok installed\nPriority: optional\nVersion: 1.0-1\nDescription: d\n continued\n\n"
+      "Package: old\nStatus: deinstall ok config-files\nVersion: 2.0\n\n"
+      "Package: pinned\nStatus: hold ok installed\nArchitecture: amd64\nVersion: 3.1\n\n"
+      "Package: libx\nStatus: purge ok not-installed\nArchitecture: i386\n\n"
+      "Package: libx\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9\n";
+  InstalledDb db = parse_dpkg_status(text);
+  CHECK(db.at("rouxd").installed);
+  CHECK(db.at("rouxd").version == "1.0-1");
+  CHECK_FALSE(db.at("rouxd").held);
+  CHECK_FALSE(db.at("old").present);
+  CHECK(db.at("old").config_files);
+  CHECK(db.at("pinned").held);
+  CHECK(db.at("pinned:amd64").installed);
+  CHECK(db.at("libx").installed);  // the installed architecture wins
+  CHECK_FALSE(db.at("libx:i386").present);
+}
+
+TEST_CASE("parse_apt_policy: candidates and version tables; unknown names are absent") {
+  const char* text =
+      "rouxd:\n  Installed: 1.0-1\n  Candidate: 1.1-1\n  Version table:\n     1.1-1 500\n"
+      "        500 file:/srv/repo ./ Packages\n *** 1.0-1 500\n        500 file:/srv/repo ./ Packages\n"
+      "        100 /var/lib/dpkg/status\n"
+      "virt:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n";
+  auto p = parse_apt_policy(text);
+  REQUIRE(p.count("rouxd"));
+  CHECK(p["rouxd"].candidate == "1.1-1");
+  CHECK(p["rouxd"].versions == std::vector<std::string>{"1.1-1", "1.0-1"});
+  CHECK(p["virt"].candidate.empty());
+  CHECK_FALSE(p.count("nosuch"));
+}
+
+TEST_CASE("parse_apt_simulation: install, upgrade, remove, purge; Conf lines ignored") {
+  const char* text =
+      "NOTE: This is only a simulation!\n"
+      "Inst librouxd (1.0-1 local [all])\n"
+      "Inst rouxd [1.0-1] (1.1-1 local [all])\n"
+      "Remv rouxtool [1.0-1]\n"
+      "Purg old [2.0]\n"
+      "Conf librouxd (1.0-1 local [all])\n";
+  auto tx = parse_apt_simulation(text);
+  REQUIRE(tx.size() == 4);
+  CHECK(tx[0].op == "install");
+  CHECK(tx[0].name == "librouxd");
+  CHECK(tx[0].from.empty());
+  CHECK(tx[0].to == "1.0-1");
+  CHECK(tx[1].op == "upgrade");
+  CHECK(tx[1].from == "1.0-1");
+  CHECK(tx[1].to == "1.1-1");
+  CHECK(tx[2].op == "remove");
+  CHECK(tx[2].from == "1.0-1");
+  CHECK(tx[3].op == "purge");
+}
+
+TEST_CASE("parse_systemctl_show: one block per unit, in order") {
+  const char* text =
+      "Id=rouxd.service\nLoadState=loaded\nActiveState=active\nUnitFileState=enabled\n\n"
+      "Id=nosuch.service\nLoadState=not-found\nActiveState=inactive\nUnitFileState=\n\n"
+      "Id=cron.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n";
+  auto s = parse_systemctl_show(text, 3);
+  REQUIRE(s.size() == 3);
+  CHECK(s[0].known);
+  CHECK(*s[0].running);
+  CHECK(s[0].enabled);
+  CHECK_FALSE(s[1].known);
+  CHECK(s[2].known);
+  CHECK_FALSE(*s[2].running);
+  CHECK_FALSE(s[2].enabled);
+}

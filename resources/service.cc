@@ -1,0 +1,105 @@
+// service: a daemon running or stopped, enabled at boot or not, restarted or reloaded when
+// notified. State comes from the init system (provider: sysv, systemd, systemd-root; chosen from
+// the host, overridable with `provider:`). A notification restarts once, after the notifying
+// changes, and is reported as a change naming who notified. Follows package[<same name>].
+#include "base/strings.h"
+#include "resources/builtin.h"
+#include "resources/service_provider.h"
+
+namespace roux::resources {
+namespace {
+
+class ServiceResource : public engine::Resource {
+ public:
+  explicit ServiceResource(std::string name) : Resource(std::move(name)) {}
+  std::string_view type() const override { return "service"; }
+
+  std::vector<std::string> implicit_deps() const override {
+    std::vector<std::string> out{"package[" + name() + "]"};
+    if (service_name != name()) out.push_back("package[" + service_name + "]");
+    return out;
+  }
+
+  Status converge(engine::ConvergeContext& ctx) override {
+    ROUX_ASSIGN_OR_RETURN(ServiceProvider* prov, service_provider_for(ctx.host(), provider));
+    prov->declare(service_name);
+    ROUX_ASSIGN_OR_RETURN(ServiceState s, observe(ctx, prov));
+    if (enabled && s.enabled != *enabled) {
+      ROUX_TRY(act(ctx, prov, "enabled", s.enabled ? "true" : "false", *enabled ? "true" : "false",
+                   *enabled ? "enable" : "disable"));
+    }
+    if (running) {
+      if (!s.running)
+        return Status::unsupported("service[" + name() + "]: running cannot be managed with the " +
+                                   std::string(prov->name()) + " provider (no live init system); set only enabled");
+      if (*s.running != *running)
+        ROUX_TRY(act(ctx, prov, "running", *s.running ? "true" : "false", *running ? "true" : "false",
+                     *running ? "start" : "stop"));
+    }
+    return Status::ok();
+  }
+
+  Status refresh(engine::ConvergeContext& ctx, std::string_view action) override {
+    std::string a = action.empty() ? "restart" : std::string(action);
+    if (a != "restart" && a != "reload")
+      return Status::invalid_input("service[" + name() + "]: unknown notification action \"" + a + "\" (restart, reload)");
+    if (running && !*running) return Status::ok();  // never start a service that must stay stopped
+    ROUX_ASSIGN_OR_RETURN(ServiceProvider* prov, service_provider_for(ctx.host(), provider));
+    std::string why = "notified by " + join(ctx.notified_by(), ", ");
+    std::string out;
+    Status st = ctx.change({a, "", why, "", true}, [&](host::Host& h) { return prov->act(h, service_name, a, &out); });
+    ctx.add_output(out);
+    return st;
+  }
+
+  std::string service_name;
+  std::optional<bool> running, enabled;
+  std::string provider;
+
+ private:
+  Result<ServiceState> observe(engine::ConvergeContext& ctx, ServiceProvider* prov) {
+    ROUX_ASSIGN_OR_RETURN(ServiceState s, prov->state(ctx.host(), service_name));
+    if (s.known) return s;
+    // In plan, a package that would be installed earlier in this run may bring the service.
+    if (ctx.mode() == engine::Mode::kPlan &&
+        (ctx.overlay().has("package:" + service_name) || ctx.overlay().has("package:" + name()))) {
+      ServiceState predicted;
+      predicted.known = true;
+      predicted.enabled = false;
+      if (prov->name() != "systemd-root") predicted.running = false;
+      return predicted;
+    }
+    return Status::not_found("service[" + name() + "]: the " + std::string(prov->name()) + " init system has no service \"" +
+                             service_name + "\"" +
+                             (prov->name() == "sysv" ? " (no /etc/init.d/" + service_name + ")" : std::string()));
+  }
+
+  Status act(engine::ConvergeContext& ctx, ServiceProvider* prov, const std::string& property, const std::string& before,
+             const std::string& after, const std::string& action) {
+    std::string out;
+    Status st = ctx.change({property, before, after, "", true},
+                           [&](host::Host& h) { return prov->act(h, service_name, action, &out); });
+    ctx.add_output(out);
+    return st;
+  }
+};
+
+}  // namespace
+
+engine::ResourceType service_type() {
+  return {"service", "a daemon: running, enabled; restart/reload on notification (sysv, systemd, systemd-root)",
+          [](const std::string& name, engine::Props& props, const engine::BuildContext&)
+              -> std::unique_ptr<engine::Resource> {
+            auto r = std::make_unique<ServiceResource>(name);
+            r->service_name = props.string("service_name").value_or(name);
+            if (r->service_name.empty() || r->service_name.find_first_of("/ \t\n") != std::string::npos ||
+                r->service_name[0] == '-' || r->service_name[0] == '.')
+              props.error("service_name", "\"" + one_line(r->service_name) + "\" is not a service name");
+            r->running = props.boolean("running");
+            r->enabled = props.boolean("enabled");
+            r->provider = props.one_of("provider", {"sysv", "systemd", "systemd-root"}).value_or("");
+            return r;
+          }};
+}
+
+}  // namespace roux::resources

@@ -1,0 +1,44 @@
+#pragma once
+// The seam between the `service` resource and an init system. State always comes from the init
+// system itself (init script `status`, systemctl), never from the process list.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "host/host.h"
+
+namespace roux::resources {
+
+struct ServiceState {
+  bool known = false;                  // the init system has this service (script or unit)
+  std::optional<bool> running;         // unset when the provider cannot know (offline root)
+  bool enabled = false;
+};
+
+/// One init system. One instance per process; caches are per run; not thread-safe.
+class ServiceProvider {
+ public:
+  virtual ~ServiceProvider() = default;
+  virtual std::string_view name() const = 0;
+  /// Remembers `service` so the first state() query covers every declared service at once.
+  virtual void declare(const std::string& service) = 0;
+  virtual Result<ServiceState> state(const host::Host& host, const std::string& service) = 0;
+  /// action: start, stop, restart, reload, enable, disable. Output of the tool into `*output`.
+  virtual Status act(host::Host& host, const std::string& service, std::string_view action, std::string* output) = 0;
+};
+
+/// "sysv", "systemd", "systemd-root" (offline: systemctl --root, enable/disable only).
+ServiceProvider* sysv_service_provider();
+ServiceProvider* systemd_service_provider();
+ServiceProvider* systemd_root_service_provider();
+/// Chooses from the host: --root not "/" -> systemd-root; /run/systemd/system present -> systemd;
+/// else sysv. `forced` (the `provider:` property) wins.
+Result<ServiceProvider*> service_provider_for(const host::Host& host, const std::string& forced);
+
+// Parsers, exposed for unit tests.
+/// `systemctl show -p Id,LoadState,ActiveState,UnitFileState u1 u2...` -> states by unit in order.
+std::vector<ServiceState> parse_systemctl_show(std::string_view text, size_t count);
+
+}  // namespace roux::resources

@@ -1,0 +1,159 @@
+// systemd providers. Live ("systemd", PID 1 is systemd): the state of every declared unit from ONE
+// `systemctl show` per run; actions through systemctl. Offline ("systemd-root", --root is not
+// "/"): `systemctl --root=R` enables/disables unit symlinks (SYSTEMCTL_SKIP_SYSV=1 so a unit
+// shipped with an init script does not chroot into update-rc.d); running cannot be known there.
+// Also the provider choice for the service resource.
+#include <map>
+#include <set>
+
+#include "base/strings.h"
+#include "resources/package_provider.h"
+#include "resources/service_provider.h"
+
+namespace roux::resources {
+namespace {
+
+std::string unit_of(const std::string& service) {
+  return service.find('.') == std::string::npos ? service + ".service" : service;
+}
+
+Status run_tool(host::Host& host, SubprocessOptions o, std::string* output) {
+  std::string shown = join(o.argv, " ");
+  o.timeout = std::chrono::minutes(5);
+  auto r = host.run(o);
+  if (!r.is_ok()) return r.status();
+  output->append(r->output);
+  if (r->timed_out) return Status::timeout("`" + shown + "` timed out after 5 min");
+  if (r->exit_code != 0)
+    return Status::command_failed("`" + shown + "` exited " + std::to_string(r->exit_code) + ": " +
+                                  one_line(std::string(trim(r->output)), 400));
+  return Status::ok();
+}
+
+bool enabled_state(std::string_view s) { return s == "enabled" || s == "enabled-runtime" || s == "alias"; }
+
+class SystemdProvider : public ServiceProvider {
+ public:
+  std::string_view name() const override { return "systemd"; }
+  void declare(const std::string& service) override { declared_.insert(service); }
+
+  Result<ServiceState> state(const host::Host& host, const std::string& service) override {
+    if (generation_ != host_generation() || !states_.count(service)) {
+      std::vector<std::string> names(declared_.begin(), declared_.end());
+      if (!declared_.count(service)) names.push_back(service);
+      SubprocessOptions o;
+      o.argv = {"systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState", "--"};
+      for (const auto& n : names) o.argv.push_back(unit_of(n));
+      o.timeout = std::chrono::minutes(1);
+      o.env = {{"LC_ALL", "C"}};
+      ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(o));
+      if (r.exit_code != 0)
+        return Status::command_failed("systemctl show exited " + std::to_string(r.exit_code) + ": " +
+                                      one_line(std::string(trim(r.output)), 300));
+      auto states = parse_systemctl_show(r.output, names.size());
+      states_.clear();
+      for (size_t i = 0; i < names.size(); ++i) states_[names[i]] = states[i];
+      generation_ = host_generation();
+    }
+    return states_[service];
+  }
+
+  Status act(host::Host& host, const std::string& service, std::string_view action, std::string* output) override {
+    SubprocessOptions o;
+    o.argv = {"systemctl", std::string(action), "--", unit_of(service)};
+    o.env = {{"LC_ALL", "C"}};
+    Status st = run_tool(host, o, output);
+    bump_host_generation();
+    return st;
+  }
+
+ private:
+  std::set<std::string> declared_;
+  std::map<std::string, ServiceState> states_;
+  uint64_t generation_ = ~uint64_t{0};
+};
+
+class SystemdRootProvider : public ServiceProvider {
+ public:
+  std::string_view name() const override { return "systemd-root"; }
+  void declare(const std::string&) override {}
+
+  Result<ServiceState> state(const host::Host& host, const std::string& service) override {
+    ServiceState s;
+    SubprocessOptions o;
+    o.argv = {"systemctl", "--root=" + host.root(), "is-enabled", "--", unit_of(service)};
+    o.env = {{"LC_ALL", "C"}, {"SYSTEMCTL_SKIP_SYSV", "1"}};
+    o.timeout = std::chrono::minutes(1);
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(o));
+    std::string out(trim(r.output));
+    s.known = out.find("No such file") == std::string::npos && out.find("not-found") == std::string::npos &&
+              !out.empty();
+    s.enabled = r.exit_code == 0 && enabled_state(split_lines(out).empty() ? "" : split_lines(out).front());
+    return s;  // running: unknown offline
+  }
+
+  Status act(host::Host& host, const std::string& service, std::string_view action, std::string* output) override {
+    if (action != "enable" && action != "disable")
+      return Status::unsupported("service: cannot " + std::string(action) + " under --root " + host.root() +
+                                 " (no live init system; only enabled can be managed)");
+    SubprocessOptions o;
+    o.argv = {"systemctl", "--root=" + host.root(), std::string(action), "--", unit_of(service)};
+    o.env = {{"LC_ALL", "C"}, {"SYSTEMCTL_SKIP_SYSV", "1"}};
+    return run_tool(host, o, output);
+  }
+};
+
+}  // namespace
+
+ServiceProvider* systemd_service_provider() {
+  static SystemdProvider p;
+  return &p;
+}
+
+ServiceProvider* systemd_root_service_provider() {
+  static SystemdRootProvider p;
+  return &p;
+}
+
+Result<ServiceProvider*> service_provider_for(const host::Host& host, const std::string& forced) {
+  if (forced == "sysv") return sysv_service_provider();
+  if (forced == "systemd") return systemd_service_provider();
+  if (forced == "systemd-root") return systemd_root_service_provider();
+  if (!forced.empty()) return Status::unsupported("service provider \"" + forced + "\" is unknown (sysv, systemd, systemd-root)");
+  if (host.root() != "/") return systemd_root_service_provider();
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat("/run/systemd/system"));
+  return fi.type == host::FileType::kDirectory ? systemd_service_provider() : sysv_service_provider();
+}
+
+std::vector<ServiceState> parse_systemctl_show(std::string_view text, size_t count) {
+  std::vector<ServiceState> out;
+  ServiceState cur;
+  bool any = false;
+  std::string active;
+  auto flush = [&]() {
+    if (!any) return;
+    cur.running = active == "active" || active == "reloading" || active == "activating";
+    out.push_back(cur);
+    cur = {};
+    active.clear();
+    any = false;
+  };
+  for (const auto& line : split_lines(text)) {
+    if (line.empty()) {
+      flush();
+      continue;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = line.substr(0, eq), value = line.substr(eq + 1);
+    any = true;
+    if (key == "LoadState") cur.known = value == "loaded";
+    else if (key == "ActiveState") active = value;
+    else if (key == "UnitFileState") cur.enabled = enabled_state(value);
+  }
+  flush();
+  out.resize(count);
+  return out;
+}
+
+}  // namespace roux::resources
