@@ -23,10 +23,16 @@ Result<ClientConfig> load_client_config(const std::string& path) {
       cfg.state_dir = v.scalar;
     } else if (e.key == "sources" && v.kind == engine::Value::Kind::kList) {
       for (const auto& s : v.list) cfg.sources.push_back(s.scalar);
-    } else if (e.key == "policy" || e.key == "state_dir" || e.key == "sources") {
+    } else if (e.key == "trusted_keys" && v.kind == engine::Value::Kind::kList) {
+      for (const auto& s : v.list) cfg.trusted_keys.push_back(s.scalar);
+    } else if (e.key == "ca_bundle" && v.kind == engine::Value::Kind::kScalar) {
+      cfg.ca_bundle = v.scalar;
+    } else if (e.key == "policy" || e.key == "state_dir" || e.key == "sources" || e.key == "trusted_keys" ||
+               e.key == "ca_bundle") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
-      return Status::invalid_input("client config: unknown key \"" + e.key + "\" (known: policy, sources, state_dir)",
+      return Status::invalid_input("client config: unknown key \"" + e.key +
+                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle)",
                                    e.key_where);
     }
   }

@@ -11,6 +11,8 @@ struct ClientConfig {
   std::string policy;                 // policy file or folder
   std::vector<std::string> sources;   // cookbook sources
   std::string state_dir;              // default /var/lib/roux
+  std::vector<std::string> trusted_keys;  // Ed25519 public key files trusted for signed cookbooks
+  std::string ca_bundle;              // HTTPS CA bundle file for supermarket sources
 };
 
 /// Reads the client config at `path`; a missing file is an empty config. Unknown keys and wrong

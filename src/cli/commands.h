@@ -10,6 +10,7 @@ namespace roux::cli {
 struct ConvergeOptions {
   std::string policy;                 // FILE or folder holding policy.yaml
   std::vector<std::string> sources;   // --source, searched before the policy's own
+  std::vector<std::string> trust;     // --trust KEY.pub, added to the config's trusted_keys
   bool dry_run = false;
   std::string root = "/";
   std::string format = "text";
@@ -27,5 +28,7 @@ struct ConvergeOptions {
 void add_converge_commands(CLI::App& app, int* exit_code);
 void add_validate_command(CLI::App& app, int* exit_code);
 void add_facts_command(CLI::App& app, int* exit_code);
+/// `roux keygen` and `roux supermarket publish|mirror|search|show|sign` (supermarket.cc).
+void add_supermarket_commands(CLI::App& app, int* exit_code);
 
 }  // namespace roux::cli

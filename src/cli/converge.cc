@@ -30,6 +30,7 @@ using Clock = std::chrono::steady_clock;
 void add_common_options(CLI::App* cmd, ConvergeOptions* o) {
   cmd->add_option("--policy,-p", o->policy, "policy file, or a folder holding policy.yaml");
   cmd->add_option("--source,-s", o->sources, "cookbook source URL (repeatable; searched first)");
+  cmd->add_option("--trust", o->trust, "trust this Ed25519 public key (.pub) for signed sources (repeatable)");
   cmd->add_option("--root", o->root, "converge this folder as if it were / (an image, a chroot)");
   cmd->add_option("--format", o->format, "output format")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--report", o->report_file, "also write the JSON report to FILE");
@@ -136,6 +137,9 @@ int converge(ConvergeOptions o) {
   engine::Registry registry;
   resources::register_builtin_resources(registry);
   compiler::CompileOptions copts{o.policy, o.sources, o.node_attributes, real_state + "/cache"};
+  copts.trusted_keys = config->trusted_keys;
+  copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
+  copts.ca_bundle = config->ca_bundle;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {

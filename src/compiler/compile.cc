@@ -169,7 +169,8 @@ class Compiler {
     compiled->policy_name = policy.name;
 
     // Pass 2: sources, --source ones first.
-    sources::SourceContext sctx{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string()};
+    sources::SourceContext sctx{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(),
+                                opts.trusted_keys, opts.ca_bundle};
     std::vector<std::string> urls = opts.extra_sources;
     urls.insert(urls.end(), policy.sources.begin(), policy.sources.end());
     if (urls.empty())

@@ -19,6 +19,8 @@ struct CompileOptions {
   std::vector<std::string> extra_sources;     // --source URLs, searched before the policy's
   std::string node_attributes_file;           // -j FILE.json ("" = none)
   std::string cache_dir;                      // for sources that fetch
+  std::vector<std::string> trusted_keys;      // public keys for signed sources (supermarket)
+  std::string ca_bundle;                      // HTTPS CA bundle ("" = the system's)
 };
 
 /// A cookbook chosen for this run and where its files are.

@@ -63,8 +63,11 @@ Result<std::unique_ptr<Source>> open_dir_source(const std::string& path) {
 Result<std::unique_ptr<Source>> open_source(const std::string& url, const SourceContext& ctx) {
   std::string path = url;
   if (starts_with(url, "dir:")) path = url.substr(4);
+  else if (starts_with(url, "http://") || starts_with(url, "https://") || starts_with(url, "file://"))
+    return open_supermarket_source(url, ctx);  // supermarket_source.cc
   else if (url.find("://") != std::string::npos)
-    return Status::unsupported("source " + url + ": unsupported scheme (supported: dir:PATH or a folder path)");
+    return Status::unsupported("source " + url +
+                               ": unsupported scheme (supported: dir:PATH, a folder path, http://, https://, file://)");
   if (!path.empty() && path[0] != '/') path = ctx.base_dir + "/" + path;
   return open_dir_source(path);
 }

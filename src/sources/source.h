@@ -37,6 +37,8 @@ class Source {
 struct SourceContext {
   std::string cache_dir;     // content-addressed cache of fetched cookbooks
   std::string base_dir;      // relative source paths resolve against this (the policy's folder)
+  std::vector<std::string> trusted_keys;  // Ed25519 public key files (.pub) signed sources must match
+  std::string ca_bundle;     // HTTPS: CA bundle file instead of the system's ("" = system)
 };
 
 /// Opens a source from its URL: "dir:PATH" or a plain path (a folder of cookbook folders, or one
@@ -46,5 +48,10 @@ Result<std::unique_ptr<Source>> open_source(const std::string& url, const Source
 /// A folder source (development): every subfolder with a metadata.yaml is a cookbook, or the
 /// folder itself when it has one.
 Result<std::unique_ptr<Source>> open_dir_source(const std::string& path);
+
+/// A supermarket (a static tree: index "universe" + signed tarballs) at http://, https:// or
+/// file:// (supermarket_source.cc). Every tarball and the index are verified against
+/// ctx.trusted_keys before use.
+Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, const SourceContext& ctx);
 
 }  // namespace roux::sources

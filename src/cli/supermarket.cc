@@ -1,0 +1,223 @@
+// roux keygen and roux supermarket publish|mirror|search|show|sign: the signed supermarket's
+// command side. The work is in sources/supermarket*.cc and sources/trust.cc; this file parses
+// options, gathers the trusted keys (client config + --trust) and prints results.
+#include <algorithm>
+#include <filesystem>
+#include <iostream>
+
+#include "base/strings.h"
+#include "cli/client_config.h"
+#include "cli/commands.h"
+#include "cli/exit_code.h"
+#include "compiler/compile.h"
+#include "facts/facts.h"
+#include "resources/builtin.h"
+#include "sources/local_file.h"
+#include "sources/supermarket.h"
+#include "sources/trust.h"
+
+namespace roux::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct SupermarketCli {
+  std::string out_prefix;                 // keygen
+  std::string cookbook_dir, to, key;      // publish, mirror
+  std::string from;                       // mirror, search, show
+  std::string term, name, file;           // search, show, sign
+  std::vector<std::string> trust;
+  std::string ca_bundle;
+  std::string config = "/etc/roux/client.yaml";
+};
+
+int fail(const Status& s) {
+  std::cerr << "roux: error: " << s.to_string() << "\n";
+  return kExitNoRun;
+}
+
+// Trusted keys and CA bundle: the client config's, plus the command line's.
+Result<sources::SupermarketOptions> options(const SupermarketCli& o) {
+  ROUX_ASSIGN_OR_RETURN(ClientConfig cfg, load_client_config(o.config));
+  std::vector<std::string> keys = cfg.trusted_keys;
+  keys.insert(keys.end(), o.trust.begin(), o.trust.end());
+  sources::SupermarketOptions opts;
+  ROUX_ASSIGN_OR_RETURN(opts.trust, sources::TrustStore::load(keys));
+  opts.ca_bundle = o.ca_bundle.empty() ? cfg.ca_bundle : o.ca_bundle;
+  return opts;
+}
+
+// --from, or the first supermarket URL among the client config's sources.
+Result<std::string> supermarket_url(const SupermarketCli& o) {
+  if (!o.from.empty()) return o.from;
+  ROUX_ASSIGN_OR_RETURN(ClientConfig cfg, load_client_config(o.config));
+  for (const auto& s : cfg.sources)
+    if (starts_with(s, "http://") || starts_with(s, "https://") || starts_with(s, "file://")) return s;
+  return Status::invalid_input("no supermarket: pass --from URL or list one in sources: of " + o.config);
+}
+
+int keygen(const SupermarketCli& o) {
+  auto id = sources::generate_key_pair(o.out_prefix);
+  if (!id.is_ok()) return fail(id.status());
+  std::cout << "wrote " << o.out_prefix << ".key (private, 0600) and " << o.out_prefix << ".pub (public)\nkey id "
+            << *id << "\n";
+  return kExitClean;
+}
+
+int publish(const SupermarketCli& o) {
+  // Validate as `roux validate COOKBOOK` does: metadata, then every recipe compiled alone.
+  engine::Registry registry;
+  resources::register_builtin_resources(registry);
+  facts::Facts facts = facts::gather();
+  std::vector<std::string> recipes;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(o.cookbook_dir) / "recipes", ec))
+    if (e.path().extension() == ".yaml") recipes.push_back(e.path().stem().string());
+  std::sort(recipes.begin(), recipes.end());
+  if (!fs::exists(fs::path(o.cookbook_dir) / "metadata.yaml"))
+    return fail(Status::invalid_input(o.cookbook_dir + ": not a cookbook folder (no metadata.yaml)"));
+  if (recipes.empty()) return fail(Status::invalid_input(o.cookbook_dir + ": cookbook has no recipes/*.yaml"));
+  size_t errors = 0;
+  for (const auto& r : recipes) {
+    auto res = compiler::compile_cookbook_recipe(o.cookbook_dir, r, registry, facts);
+    for (const auto& e : res.errors) std::cerr << e.to_string() << "\n";
+    errors += res.errors.size();
+  }
+  if (errors) {
+    std::cerr << "roux: " << errors << " error" << (errors == 1 ? "" : "s") << "; nothing was published\n";
+    return kExitNoRun;
+  }
+  auto key = sources::SigningKey::load(o.key);
+  if (!key.is_ok()) return fail(key.status());
+  auto r = sources::publish_cookbook(o.cookbook_dir, o.to, *key);
+  if (!r.is_ok()) return fail(r.status());
+  const auto& e = r->entry;
+  if (r->already_published)
+    std::cout << e.name << " " << e.version.to_string() << " is already published with this content; nothing to do\n";
+  else
+    std::cout << "published " << e.name << " " << e.version.to_string() << " to " << o.to << "/" << e.download_url
+              << "\n  sha256 " << e.sha256 << "\n  content_sha256 " << e.content_sha256 << "\n  signed by key "
+              << e.key_id << "\n";
+  return kExitClean;
+}
+
+int mirror(const SupermarketCli& o) {
+  auto opts = options(o);
+  if (!opts.is_ok()) return fail(opts.status());
+  std::optional<sources::SigningKey> key;
+  if (!o.key.empty()) {
+    auto k = sources::SigningKey::load(o.key);
+    if (!k.is_ok()) return fail(k.status());
+    key.emplace(std::move(*k));
+  }
+  auto r = sources::mirror_supermarket(o.from, o.to, *opts, key ? &*key : nullptr);
+  if (!r.is_ok()) return fail(r.status());
+  std::cout << "mirrored " << o.from << " into " << o.to << ": " << r->copied << " version"
+            << (r->copied == 1 ? "" : "s") << " copied, " << r->kept << " already present\n";
+  return kExitClean;
+}
+
+int search_or_show(const SupermarketCli& o, bool show) {
+  auto opts = options(o);
+  if (!opts.is_ok()) return fail(opts.status());
+  auto url = supermarket_url(o);
+  if (!url.is_ok()) return fail(url.status());
+  auto idx = sources::fetch_index(*url, *opts);
+  if (!idx.is_ok()) return fail(idx.status());
+  const auto& books = idx->index.cookbooks;
+  if (show) {
+    auto it = books.find(o.name);
+    if (it == books.end()) return fail(Status::not_found(*url + ": no cookbook " + o.name));
+    std::vector<const sources::IndexEntry*> vs;
+    for (const auto& [t, e] : it->second) vs.push_back(&e);
+    std::sort(vs.begin(), vs.end(), [](auto* a, auto* b) { return a->version > b->version; });
+    std::cout << o.name << (vs.front()->description.empty() ? "" : ": " + vs.front()->description) << "\n";
+    for (const auto* e : vs) {
+      std::cout << "  " << e->version.to_string() << "  " << e->download_url << "\n    sha256 " << e->sha256
+                << "\n    content_sha256 " << e->content_sha256 << "\n";
+      if (!e->key_id.empty()) std::cout << "    signed by key " << e->key_id << "\n";
+      for (const auto& [d, c] : e->dependencies) std::cout << "    depends " << d << " " << c << "\n";
+    }
+    return kExitClean;
+  }
+  std::string term = o.term;
+  for (auto& c : term) c = char(std::tolower(static_cast<unsigned char>(c)));
+  int found = 0;
+  for (const auto& [name, versions] : books) {
+    const sources::IndexEntry* newest = nullptr;
+    for (const auto& [t, e] : versions)
+      if (!newest || e.version > newest->version) newest = &e;
+    if (!newest) continue;
+    std::string hay = name + " " + newest->description;
+    for (auto& c : hay) c = char(std::tolower(static_cast<unsigned char>(c)));
+    if (hay.find(term) == std::string::npos) continue;
+    ++found;
+    std::cout << name << " " << newest->version.to_string() << " (" << versions.size() << " version"
+              << (versions.size() == 1 ? "" : "s") << ")" << (newest->description.empty() ? "" : "  " + newest->description)
+              << "\n";
+  }
+  if (!found) std::cerr << "no cookbook matches \"" << o.term << "\"\n";
+  return kExitClean;
+}
+
+int sign(const SupermarketCli& o) {
+  auto key = sources::SigningKey::load(o.key);
+  if (!key.is_ok()) return fail(key.status());
+  auto data = sources::read_local_file(o.file);
+  if (!data.is_ok()) return fail(data.status());
+  auto sig = key->sign(*data);
+  if (!sig.is_ok()) return fail(sig.status());
+  Status s = sources::write_local_file_atomic(o.file + ".sig", *sig, 0644);
+  if (!s.is_ok()) return fail(s);
+  std::cout << "wrote " << o.file << ".sig (key " << key->id() << ")\n";
+  return kExitClean;
+}
+
+}  // namespace
+
+void add_supermarket_commands(CLI::App& app, int* exit_code) {
+  auto* o = new SupermarketCli();  // lives as long as the app's callbacks
+  auto* kg = app.add_subcommand("keygen", "write an Ed25519 key pair for signing cookbooks (PREFIX.key, PREFIX.pub)");
+  kg->add_option("--out", o->out_prefix, "path prefix of the two files")->required();
+  kg->callback([o, exit_code] { *exit_code = keygen(*o); });
+
+  auto* sm = app.add_subcommand("supermarket", "publish, mirror and browse a signed cookbook supermarket");
+  sm->require_subcommand(1);
+  auto trust_opts = [o](CLI::App* c) {
+    c->add_option("--trust", o->trust, "trust this Ed25519 public key (.pub) (repeatable; adds to trusted_keys:)");
+    c->add_option("--ca-bundle", o->ca_bundle, "HTTPS: CA bundle file instead of the system's");
+    c->add_option("--config", o->config, "client config (default /etc/roux/client.yaml; optional)");
+  };
+
+  auto* pub = sm->add_subcommand("publish", "validate, pack (reproducibly), sign and add a cookbook to a supermarket folder");
+  pub->add_option("cookbook", o->cookbook_dir, "cookbook folder")->required();
+  pub->add_option("--to", o->to, "supermarket folder")->required();
+  pub->add_option("--key", o->key, "private key (from roux keygen)")->required();
+  pub->callback([o, exit_code] { *exit_code = publish(*o); });
+
+  auto* mir = sm->add_subcommand("mirror", "copy new versions of a supermarket, verified, into a folder");
+  mir->add_option("--from", o->from, "upstream supermarket URL (http://, https://, file://)")->required();
+  mir->add_option("--to", o->to, "mirror folder")->required();
+  mir->add_option("--key", o->key, "re-sign the mirror's index with this key (needed only when rewriting URLs)");
+  trust_opts(mir);
+  mir->callback([o, exit_code] { *exit_code = mirror(*o); });
+
+  auto* se = sm->add_subcommand("search", "list the cookbooks whose name or description contains TERM");
+  se->add_option("term", o->term, "text to look for (case-insensitive)")->required();
+  se->add_option("--from", o->from, "supermarket URL (default: the first one in the client config's sources)");
+  trust_opts(se);
+  se->callback([o, exit_code] { *exit_code = search_or_show(*o, false); });
+
+  auto* sh = sm->add_subcommand("show", "list every version of a cookbook with its dependencies and checksums");
+  sh->add_option("name", o->name, "cookbook name")->required();
+  sh->add_option("--from", o->from, "supermarket URL (default: the first one in the client config's sources)");
+  trust_opts(sh);
+  sh->callback([o, exit_code] { *exit_code = search_or_show(*o, true); });
+
+  auto* sg = sm->add_subcommand("sign", "write FILE.sig, a detached Ed25519 signature of FILE");
+  sg->add_option("file", o->file, "file to sign")->required();
+  sg->add_option("--key", o->key, "private key (from roux keygen)")->required();
+  sg->callback([o, exit_code] { *exit_code = sign(*o); });
+}
+
+}  // namespace roux::cli

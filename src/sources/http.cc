@@ -1,0 +1,134 @@
+#include "sources/http.h"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "base/strings.h"
+#include "sources/local_file.h"
+
+namespace roux::sources {
+namespace {
+
+struct Sink {
+  std::string* body;
+  size_t max;
+  bool too_big = false;
+};
+
+size_t on_body(char* p, size_t size, size_t n, void* user) {
+  auto* s = static_cast<Sink*>(user);
+  if (s->body->size() + size * n > s->max) {
+    s->too_big = true;
+    return 0;  // aborts the transfer
+  }
+  s->body->append(p, size * n);
+  return size * n;
+}
+
+size_t on_header(char* p, size_t size, size_t n, void* user) {
+  auto* r = static_cast<FetchResponse*>(user);
+  std::string_view line(p, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string key(trim(line.substr(0, colon)));
+    for (auto& c : key) c = char(std::tolower(static_cast<unsigned char>(c)));
+    std::string value(trim(line.substr(colon + 1)));
+    if (key == "etag") r->etag = value;
+    else if (key == "last-modified") r->last_modified = value;
+  }
+  return size * n;
+}
+
+Result<FetchResponse> fetch_file(const FetchRequest& req) {
+  std::string path = req.url.substr(7);  // file://
+  auto body = read_local_file(path, req.max_bytes);
+  if (!body.is_ok()) {
+    if (::access(path.c_str(), F_OK) != 0) return Status::not_found(req.url + ": not found");
+    return Status::io_msg(req.url + ": " + body.status().message());
+  }
+  FetchResponse r;
+  r.status = 200;
+  r.body = std::move(*body);
+  return r;
+}
+
+Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) {
+  *retryable = false;
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h(curl_easy_init(), &curl_easy_cleanup);
+  if (!h) return Status::internal("curl_easy_init failed");
+  FetchResponse r;
+  Sink sink{&r.body, req.max_bytes};
+  char err[CURL_ERROR_SIZE] = {0};
+  struct curl_slist* headers = nullptr;
+  if (!req.etag.empty()) headers = curl_slist_append(headers, ("If-None-Match: " + req.etag).c_str());
+  if (!req.last_modified.empty())
+    headers = curl_slist_append(headers, ("If-Modified-Since: " + req.last_modified).c_str());
+  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> headers_owner(headers, &curl_slist_free_all);
+  CURL* c = h.get();
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!req.ca_bundle.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_bundle.c_str());
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost");
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req.connect_timeout_s);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT, req.timeout_s);
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "roux");
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = curl_easy_perform(c);
+  if (sink.too_big)
+    return Status::io_msg(req.url + ": answer larger than " + std::to_string(req.max_bytes) + " bytes; refused");
+  if (rc != CURLE_OK) {
+    *retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
+                 rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE ||
+                 rc == CURLE_COULDNT_RESOLVE_HOST;
+    return Status::io_msg(req.url + ": " + (err[0] ? err : curl_easy_strerror(rc)));
+  }
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  if (r.status == 404 || r.status == 410) return Status::not_found(req.url + ": not found (HTTP " + std::to_string(r.status) + ")");
+  if (r.status >= 500) *retryable = true;
+  if (r.status != 200 && r.status != 304)
+    return Status::io_msg(req.url + ": HTTP " + std::to_string(r.status));
+  return r;
+}
+
+}  // namespace
+
+Result<FetchResponse> fetch_url(const FetchRequest& req) {
+  if (starts_with(req.url, "file://")) return fetch_file(req);
+  if (!starts_with(req.url, "http://") && !starts_with(req.url, "https://"))
+    return Status::unsupported(req.url + ": unsupported scheme (http://, https:// or file://)");
+  auto delay = std::chrono::milliseconds(250);
+  for (int attempt = 0;; ++attempt) {
+    bool retryable = false;
+    auto r = fetch_http_once(req, &retryable);
+    if (r.is_ok() || !retryable || attempt >= req.retries) return r;
+    std::this_thread::sleep_for(delay);
+    delay *= 2;
+  }
+}
+
+std::string resolve_url(const std::string& base, const std::string& ref) {
+  if (ref.find("://") != std::string::npos) return ref;
+  std::string b = base;
+  while (!b.empty() && b.back() == '/') b.pop_back();
+  return b + "/" + ref;
+}
+
+}  // namespace roux::sources

@@ -1,0 +1,38 @@
+#pragma once
+#include <string>
+
+#include "base/status.h"
+
+namespace roux::sources {
+
+/// One GET over http(s):// (libcurl) or file://. TLS is always verified (peer and host name);
+/// `ca_bundle` replaces the system's CA store. Connection errors, timeouts and 5xx answers are
+/// retried `retries` times with exponential backoff (250 ms, 500 ms, ...). With `etag` or
+/// `last_modified` set, the request is conditional and an unchanged resource answers 304 with an
+/// empty body. Proxies from the environment are honoured except for 127.0.0.1 and localhost.
+struct FetchRequest {
+  std::string url;
+  std::string etag;            // If-None-Match
+  std::string last_modified;   // If-Modified-Since
+  std::string ca_bundle;
+  long connect_timeout_s = 10;
+  long timeout_s = 120;
+  int retries = 3;
+  size_t max_bytes = size_t(64) << 20;  // bigger answers are refused
+};
+
+struct FetchResponse {
+  long status = 0;             // 200, or 304 when not modified (file:// always 200)
+  std::string body;
+  std::string etag, last_modified;
+};
+
+/// Performs the request. A 404 (or a missing file://) is kNotFound "URL: not found"; other
+/// failures are kIo naming the URL and the cause. Thread-safe (one curl handle per call).
+Result<FetchResponse> fetch_url(const FetchRequest& request);
+
+/// `base` joined with `ref` when `ref` is relative ("NAME-1.0.0.tar.gz"); `ref` itself when it
+/// already has a scheme.
+std::string resolve_url(const std::string& base, const std::string& ref);
+
+}  // namespace roux::sources

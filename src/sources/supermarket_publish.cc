@@ -1,0 +1,217 @@
+// The supermarket's write side: reproducible packing, publishing, mirroring.
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "base/sha256.h"
+#include "base/strings.h"
+#include "sources/cache.h"
+#include "sources/http.h"
+#include "sources/local_file.h"
+#include "sources/metadata.h"
+#include "sources/supermarket.h"
+
+namespace roux::sources {
+namespace {
+
+namespace fs = std::filesystem;
+
+la_ssize_t append_out(archive*, void* user, const void* buf, size_t n) {
+  static_cast<std::string*>(user)->append(static_cast<const char*>(buf), n);
+  return la_ssize_t(n);
+}
+
+// Holds an exclusive flock on a file for its lifetime.
+class FileLock {
+ public:
+  ~FileLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Status acquire(const std::string& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) return Status::io("open " + path, errno);
+    if (::flock(fd_, LOCK_EX) != 0) return Status::io("lock " + path, errno);
+    return Status::ok();
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A temporary folder removed on scope exit.
+struct TempDir {
+  std::string path;
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+Result<SupermarketIndex> read_local_index(const std::string& dir) {
+  std::string path = dir + "/" + kIndexFile;
+  if (!fs::exists(path)) return SupermarketIndex{};
+  ROUX_ASSIGN_OR_RETURN(std::string text, read_local_file(path));
+  return parse_index(text, path);
+}
+
+}  // namespace
+
+Result<std::string> pack_cookbook(const std::string& dir) {
+  std::vector<fs::path> paths;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (it->path().filename() == ".git") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    paths.push_back(fs::relative(it->path(), dir));
+  }
+  if (ec) return Status::io("read " + dir, ec.value());
+  std::sort(paths.begin(), paths.end(), [](const fs::path& a, const fs::path& b) { return a.string() < b.string(); });
+
+  std::string out;
+  std::unique_ptr<archive, decltype(&archive_write_free)> a(archive_write_new(), &archive_write_free);
+  archive_write_set_format_pax_restricted(a.get());
+  archive_write_add_filter_gzip(a.get());
+  if (archive_write_set_options(a.get(), "gzip:!timestamp,gzip:compression-level=9") != ARCHIVE_OK ||
+      archive_write_open(a.get(), &out, nullptr, append_out, nullptr) != ARCHIVE_OK)
+    return Status::internal(std::string("pack: ") + archive_error_string(a.get()));
+  for (const auto& rel : paths) {
+    std::string full = dir + "/" + rel.string();
+    struct stat st;
+    if (::lstat(full.c_str(), &st) != 0) return Status::io("stat " + full, errno);
+    std::unique_ptr<archive_entry, decltype(&archive_entry_free)> e(archive_entry_new(), &archive_entry_free);
+    archive_entry_set_pathname(e.get(), rel.string().c_str());
+    archive_entry_set_mtime(e.get(), 0, 0);
+    archive_entry_set_uid(e.get(), 0);
+    archive_entry_set_gid(e.get(), 0);
+    archive_entry_set_uname(e.get(), "root");
+    archive_entry_set_gname(e.get(), "root");
+    std::string content;
+    if (S_ISDIR(st.st_mode)) {
+      archive_entry_set_filetype(e.get(), AE_IFDIR);
+      archive_entry_set_perm(e.get(), 0755);
+    } else if (S_ISREG(st.st_mode)) {
+      ROUX_ASSIGN_OR_RETURN(content, read_local_file(full));
+      archive_entry_set_filetype(e.get(), AE_IFREG);
+      archive_entry_set_perm(e.get(), (st.st_mode & 0111) ? 0755 : 0644);
+      archive_entry_set_size(e.get(), la_int64_t(content.size()));
+    } else if (S_ISLNK(st.st_mode)) {
+      archive_entry_set_filetype(e.get(), AE_IFLNK);
+      archive_entry_set_perm(e.get(), 0777);
+      archive_entry_set_symlink(e.get(), fs::read_symlink(full, ec).string().c_str());
+    } else {
+      return Status::invalid_input(full + ": not a regular file, folder or symlink; cannot be published");
+    }
+    if (archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
+        (!content.empty() && archive_write_data(a.get(), content.data(), content.size()) < 0))
+      return Status::internal(std::string("pack ") + full + ": " + archive_error_string(a.get()));
+  }
+  if (archive_write_close(a.get()) != ARCHIVE_OK) return Status::internal(std::string("pack: ") + archive_error_string(a.get()));
+  return out;
+}
+
+Result<PublishResult> publish_cookbook(const std::string& dir, const std::string& to, const SigningKey& key) {
+  ROUX_ASSIGN_OR_RETURN(Metadata md, read_metadata(dir));
+  ROUX_ASSIGN_OR_RETURN(std::string tar, pack_cookbook(dir));
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return Status::io("create " + to, ec.value());
+
+  // The content digest as a client will compute it: unpack our own tarball and hash the result.
+  TempDir work{to + "/.publish-" + std::to_string(::getpid())};
+  fs::remove_all(work.path, ec);
+  fs::create_directories(work.path, ec);
+  ROUX_TRY(unpack_archive(tar, work.path + "/c", "the packed tarball"));
+  ROUX_ASSIGN_OR_RETURN(std::string content, content_digest(work.path + "/c"));
+
+  FileLock lock;
+  ROUX_TRY(lock.acquire(to + "/.publish.lock"));
+  ROUX_ASSIGN_OR_RETURN(SupermarketIndex index, read_local_index(to));
+  PublishResult result;
+  IndexEntry& e = result.entry;
+  e.name = md.name;
+  e.version = md.version;
+  e.dependencies = md.depends;
+  e.download_url = tarball_name(md.name, md.version);
+  e.sha256 = sha256_hex(tar);
+  e.content_sha256 = content;
+  e.key_id = key.id();
+  e.description = md.description;
+  if (const IndexEntry* old = index.find(md.name, md.version)) {
+    if (old->content_sha256 == content) {
+      result.entry = *old;
+      result.already_published = true;
+      return result;
+    }
+    return Status::conflict(md.name + " " + md.version.to_string() + " is already published in " + to +
+                            " with different content (content sha256 " + old->content_sha256 + ", now " + content +
+                            "); a published version never changes: bump the version in metadata.yaml");
+  }
+  ROUX_ASSIGN_OR_RETURN(std::string tar_sig, key.sign(tar));
+  ROUX_TRY(write_local_file_atomic(to + "/" + e.download_url, tar, 0644));
+  ROUX_TRY(write_local_file_atomic(to + "/" + e.download_url + ".sig", tar_sig, 0644));
+  index.cookbooks[md.name][md.version.to_string()] = e;
+  std::string json = index_to_json(index);
+  ROUX_ASSIGN_OR_RETURN(std::string index_sig, key.sign(json));
+  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile + ".sig", index_sig, 0644));
+  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile, json, 0644));
+  return result;
+}
+
+Result<MirrorResult> mirror_supermarket(const std::string& from, const std::string& to, const SupermarketOptions& opts,
+                                        const SigningKey* resign) {
+  ROUX_ASSIGN_OR_RETURN(FetchedIndex up, fetch_index(from, opts));
+  std::error_code ec;
+  fs::create_directories(to, ec);
+  if (ec) return Status::io("create " + to, ec.value());
+  FileLock lock;
+  ROUX_TRY(lock.acquire(to + "/.publish.lock"));
+  bool standard = true;
+  for (const auto& [name, versions] : up.index.cookbooks)
+    for (const auto& [vtext, e] : versions)
+      if (e.download_url != tarball_name(name, e.version) ||
+          (!e.signature_url.empty() && e.signature_url != e.download_url + ".sig"))
+        standard = false;
+  if (!standard && !resign)
+    return Status::invalid_input(from + ": the index uses non-standard download URLs; pass --key so the mirror can "
+                                        "rewrite and re-sign its index");
+  MirrorResult result;
+  SupermarketIndex out = up.index;
+  for (auto& [name, versions] : out.cookbooks) {
+    for (auto& [vtext, e] : versions) {
+      std::string file = to + "/" + tarball_name(name, e.version);
+      auto have = read_local_file(file);
+      if (have.is_ok() && sha256_hex(*have) == e.sha256 && fs::exists(file + ".sig")) {
+        ++result.kept;
+      } else {
+        ROUX_ASSIGN_OR_RETURN(VerifiedTarball t, download_tarball(from, e, opts));
+        ROUX_TRY(write_local_file_atomic(file + ".sig", t.signature, 0644));
+        ROUX_TRY(write_local_file_atomic(file, t.bytes, 0644));
+        ++result.copied;
+      }
+      e.download_url = tarball_name(name, e.version);
+      e.signature_url.clear();
+    }
+  }
+  // Swap the index in last, so it never names a tarball that is not there yet.
+  std::string bytes = up.bytes, sig = up.signature;
+  if (!standard) {
+    bytes = index_to_json(out);
+    ROUX_ASSIGN_OR_RETURN(sig, resign->sign(bytes));
+  }
+  auto current = read_local_file(to + "/" + kIndexFile);
+  if (current.is_ok() && *current == bytes) return result;
+  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile + ".sig", sig, 0644));
+  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile, bytes, 0644));
+  return result;
+}
+
+}  // namespace roux::sources
