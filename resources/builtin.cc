@@ -8,6 +8,11 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(directory_type());
   registry.add(link_type());
   registry.add(exec_type());
+  registry.add(package_type());
+  registry.add(service_type());
+  registry.add(user_type());
+  registry.add(group_type());
+  registry.add(cron_type());
 }
 
 }  // namespace roux::resources

@@ -13,5 +13,10 @@ engine::ResourceType template_type();
 engine::ResourceType directory_type();
 engine::ResourceType link_type();
 engine::ResourceType exec_type();
+engine::ResourceType package_type();
+engine::ResourceType service_type();
+engine::ResourceType user_type();
+engine::ResourceType group_type();
+engine::ResourceType cron_type();
 
 }  // namespace roux::resources

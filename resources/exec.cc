@@ -60,6 +60,10 @@ class ExecResource : public engine::Resource {
         if (!u) return Status::not_found("user: no such user \"" + *user + "\"");
         o.uid = u->uid;
         o.gid = u->gid;
+        // Like login/initgroups: the user's supplementary groups too.
+        for (const auto& g : db->groups)
+          if (g.gid != u->gid && std::find(g.members.begin(), g.members.end(), u->name) != g.members.end())
+            o.groups.push_back(g.gid);
         o.env["HOME"] = u->home;
         o.env["USER"] = u->name;
       }

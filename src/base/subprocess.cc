@@ -60,7 +60,7 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
       (void)!write(err_pipe[1], &e, sizeof e);
       _exit(127);
     }
-    if (opts.gid && (setgroups(0, nullptr), setgid(*opts.gid) != 0)) {
+    if (opts.gid && (setgroups(opts.groups.size(), opts.groups.data()) != 0 || setgid(*opts.gid) != 0)) {
       int e = errno;
       (void)!write(err_pipe[1], &e, sizeof e);
       _exit(127);

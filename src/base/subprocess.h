@@ -19,6 +19,7 @@ struct SubprocessOptions {
   size_t max_output = 1 << 20;                   // bytes of stdout+stderr kept (rest counted)
   std::optional<uid_t> uid;                      // drop to this uid/gid before exec
   std::optional<gid_t> gid;
+  std::vector<gid_t> groups;                     // supplementary groups with gid (else none)
 };
 
 /// What a finished child did.

@@ -42,11 +42,21 @@ struct GroupEntry {
   std::vector<std::string> members;
 };
 
-/// The user and group databases of the managed root, read once (passwd, group).
+/// One line of /etc/shadow: the name and the password hash ("!", "*", "$y$..."), nothing else.
+struct ShadowEntry {
+  std::string name;
+  std::string password;
+};
+
+/// The user and group databases of the managed root, read once (passwd, group, shadow).
+/// `shadow_readable` is false when /etc/shadow could not be read (not root): then `shadow` is empty.
 struct AccountDb {
   std::vector<PasswdEntry> users;
   std::vector<GroupEntry> groups;
+  std::vector<ShadowEntry> shadow;
+  bool shadow_readable = false;
   const PasswdEntry* user(std::string_view name) const;
+  const ShadowEntry* shadow_entry(std::string_view name) const;
   const PasswdEntry* user_by_uid(uid_t uid) const;
   const GroupEntry* group(std::string_view name) const;
   const GroupEntry* group_by_gid(gid_t gid) const;
@@ -105,6 +115,12 @@ class Host {
   /// Forget cached account data after useradd & co.
   virtual void invalidate_accounts() = 0;
 };
+
+/// Parsers for the account files, tolerant like the libc: blank, comment ("#") and short lines
+/// are skipped; NIS "+"/"-" lines too. Pure functions.
+std::vector<PasswdEntry> parse_passwd(std::string_view text);
+std::vector<GroupEntry> parse_group(std::string_view text);
+std::vector<ShadowEntry> parse_shadow(std::string_view text);
 
 /// The real host, rooted at `root` ("/" or a --root folder). Fails when root cannot be opened.
 Result<std::unique_ptr<Host>> make_posix_host(const std::string& root);

@@ -159,30 +159,11 @@ class PosixHost final : public Host {
     std::lock_guard lock(accounts_mu_);
     if (accounts_) return accounts_;
     auto db = std::make_shared<AccountDb>();
-    auto passwd = read_file("/etc/passwd", 64 << 20);
-    if (passwd.is_ok()) {
-      for (const auto& line : split_lines(*passwd)) {
-        auto f = roux::split(line, ':');
-        if (f.size() < 7 || f[0].empty() || f[0][0] == '#') continue;
-        PasswdEntry e;
-        e.name = f[0];
-        e.uid = static_cast<uid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
-        e.gid = static_cast<gid_t>(std::strtoul(f[3].c_str(), nullptr, 10));
-        e.gecos = f[4], e.home = f[5], e.shell = f[6];
-        db->users.push_back(std::move(e));
-      }
-    }
-    auto group = read_file("/etc/group", 64 << 20);
-    if (group.is_ok()) {
-      for (const auto& line : split_lines(*group)) {
-        auto f = roux::split(line, ':');
-        if (f.size() < 4 || f[0].empty() || f[0][0] == '#') continue;
-        GroupEntry g;
-        g.name = f[0];
-        g.gid = static_cast<gid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
-        if (!f[3].empty()) g.members = roux::split(f[3], ',');
-        db->groups.push_back(std::move(g));
-      }
+    if (auto passwd = read_file("/etc/passwd", 64 << 20); passwd.is_ok()) db->users = parse_passwd(*passwd);
+    if (auto group = read_file("/etc/group", 64 << 20); group.is_ok()) db->groups = parse_group(*group);
+    if (auto shadow = read_file("/etc/shadow", 64 << 20); shadow.is_ok()) {
+      db->shadow = parse_shadow(*shadow);
+      db->shadow_readable = true;
     }
     accounts_ = db;
     return accounts_;
@@ -415,6 +396,57 @@ const PasswdEntry* AccountDb::user(std::string_view name) const {
     if (u.name == name) return &u;
   return nullptr;
 }
+const ShadowEntry* AccountDb::shadow_entry(std::string_view name) const {
+  for (const auto& e : shadow)
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+namespace {
+bool is_skipped_account_line(const std::vector<std::string>& f, size_t min_fields) {
+  return f.size() < min_fields || f[0].empty() || f[0][0] == '#' || f[0][0] == '+' || f[0][0] == '-';
+}
+}  // namespace
+
+std::vector<PasswdEntry> parse_passwd(std::string_view text) {
+  std::vector<PasswdEntry> out;
+  for (const auto& line : split_lines(text)) {
+    auto f = roux::split(line, ':');
+    if (is_skipped_account_line(f, 7)) continue;
+    PasswdEntry e;
+    e.name = f[0];
+    e.uid = static_cast<uid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
+    e.gid = static_cast<gid_t>(std::strtoul(f[3].c_str(), nullptr, 10));
+    e.gecos = f[4], e.home = f[5], e.shell = f[6];
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<GroupEntry> parse_group(std::string_view text) {
+  std::vector<GroupEntry> out;
+  for (const auto& line : split_lines(text)) {
+    auto f = roux::split(line, ':');
+    if (is_skipped_account_line(f, 4)) continue;
+    GroupEntry g;
+    g.name = f[0];
+    g.gid = static_cast<gid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
+    if (!f[3].empty()) g.members = roux::split(f[3], ',');
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+std::vector<ShadowEntry> parse_shadow(std::string_view text) {
+  std::vector<ShadowEntry> out;
+  for (const auto& line : split_lines(text)) {
+    auto f = roux::split(line, ':');
+    if (is_skipped_account_line(f, 2)) continue;
+    out.push_back({f[0], f[1]});
+  }
+  return out;
+}
+
 const PasswdEntry* AccountDb::user_by_uid(uid_t uid) const {
   for (const auto& u : users)
     if (u.uid == uid) return &u;

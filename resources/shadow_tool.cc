@@ -1,0 +1,45 @@
+#include "resources/shadow_tool.h"
+
+#include "base/strings.h"
+
+namespace roux::resources {
+
+SubprocessOptions shadow_tool(const host::Host& host, std::string tool, std::vector<std::string> args) {
+  SubprocessOptions o;
+  o.argv.push_back(std::move(tool));
+  if (host.root() != "/") {
+    o.argv.push_back("--root");
+    o.argv.push_back(host.root());
+  }
+  for (auto& a : args) o.argv.push_back(std::move(a));
+  o.timeout = std::chrono::seconds(60);
+  o.max_output = 8 * 1024;
+  return o;
+}
+
+Status run_shadow_tool(host::Host& host, const SubprocessOptions& opts, bool hide_output) {
+  auto r = host.run(opts);
+  host.invalidate_accounts();
+  if (!r.is_ok()) return r.status().with_context(opts.argv[0]);
+  if (r->timed_out) return Status::timeout(opts.argv[0] + " timed out");
+  if (r->exit_code != 0) {
+    std::string msg = opts.argv[0] + " exited " +
+                      (r->signal ? "on signal " + std::to_string(r->signal) : std::to_string(r->exit_code));
+    if (!hide_output && !r->output.empty()) msg += ": " + one_line(trim(r->output), 400);
+    return Status::command_failed(msg);
+  }
+  return Status::ok();
+}
+
+bool is_valid_account_name(std::string_view name) {
+  if (name.empty() || name.size() > 32) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    bool ok = (c >= 'a' && c <= 'z') || c == '_' || (i > 0 && ((c >= '0' && c <= '9') || c == '-')) ||
+              (i > 0 && i + 1 == name.size() && c == '$');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace roux::resources
