@@ -117,4 +117,24 @@ refused "wrong key file: a private key given as trusted" "is a private key" --tr
 refused "wrong key file: not a key" "not an Ed25519 public key" --trust "$work/policy/policy.yaml"
 refused "trusted only an unrelated key" "which is not trusted" --trust "$work/evil.pub"
 refused "no trusted keys at all" "no trusted keys configured" --config /dev/null
+# The lockfile pins base 1.0.0's content; the same version is then re-published with other content
+# and the index re-signed by the team key (a compromised publisher): the lockfile check refuses it.
+fresh
+lockroot=$(e2e_tmpdir)
+run_roux lock --policy "$work/policy" --root "$lockroot" --trust "$work/team.pub"
+expect_rc 0 "lock"
+printf 'resources:\n  - file: /etc/base.conf\n    content: "replaced\\n"\n' >"$work/src/base/recipes/default.yaml"
+printf 'name: base\nversion: 1.0.0\n' >"$work/src/base/metadata.yaml"
+run_roux supermarket publish "$work/src/base" --to "$work/other" --key "$work/team.key"
+expect_rc 0 "publish the replacement"
+cp "$work/other/base-1.0.0.tar.gz" "$work/other/base-1.0.0.tar.gz.sig" "$serve/"
+python3 - "$serve/universe" "$work/other/universe" <<'PY'
+import json, sys
+u, o = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+u["base"]["1.0.0"] = o["base"]["1.0.0"]
+open(sys.argv[1], "w").write(json.dumps(u, indent=2, sort_keys=True) + "\n")
+PY
+"$ROUX" supermarket sign "$serve/universe" --key "$work/team.key" >/dev/null
+refused "locked version re-published with other content" "lockfile check failed: the lockfile pins content sha256"
+rm -f "$work/policy/policy.lock.json"
 echo "all tampering cases refused"
