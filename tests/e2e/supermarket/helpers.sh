@@ -1,6 +1,8 @@
 # Helpers for the supermarket scenarios (sourced after ../lib.sh).
 #
-#   start_server DIR NAME        serves DIR on 127.0.0.1; sets NAME_PORT and NAME_LOG (request log)
+#   start_server DIR NAME [CERT KEY]
+#                                serves DIR on 127.0.0.1 (HTTPS with CERT and KEY); sets NAME_PORT
+#                                and NAME_LOG (request log)
 #   make_cookbook DIR NAME VERSION [DEP CONSTRAINT]...
 #                                a cookbook whose recipe writes /etc/NAME.conf = "NAME VERSION"
 #   sm_index_edit DIR PYTHON     edits DIR/universe with a Python snippet over `u` (the dict)
@@ -18,12 +20,13 @@ SM_HELPERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 start_server() {
   local dir=$1 name=$2 portfile log i
+  shift 2
   portfile=$(mktemp -u /tmp/roux-e2e-port.XXXXXX)
   log=$(e2e_tmpdir)/requests.log
   : >"$log"
-  python3 "$SM_HELPERS_DIR/serve.py" "$dir" "$portfile" "$log" &
+  python3 "$SM_HELPERS_DIR/serve.py" "$dir" "$portfile" "$log" "$@" &
   _SM_PIDS+=($!)
-  for i in $(seq 1 100); do
+  for i in $(seq 1 200); do
     [ -s "$portfile" ] && break
     sleep 0.05
   done
