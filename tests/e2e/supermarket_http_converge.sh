@@ -99,4 +99,12 @@ run_roux converge --policy "$work/policy" --root "$root3" --trust "$work/team.pu
 expect_rc 2 "converge from the mirror's mirror (file://)"
 [ "$(cat "$root3/etc/web.conf" 2>/dev/null || true)" = "" ] || fail "web's recipe is not in the run list"
 [ "$(cat "$root3/etc/app.conf")" = "app 0.3.0" ] || fail "app.conf from the mirror's mirror"
+
+# Upstream gone: the first root converges from its verified cached index and cache, with a warning.
+kill "${_SM_PIDS[0]}"
+wait "${_SM_PIDS[0]}" 2>/dev/null || true
+printf 'name: sm\nsources:\n  - %s\nrun_list:\n  - app\ncookbooks:\n  web: "= 2.0.0"\n' "$url" >"$work/policy/policy.yaml"
+run_roux converge --policy "$work/policy" --root "$root" --trust "$work/team.pub"
+expect_rc 0 "converge with the supermarket unreachable"
+grep -q "unreachable" <<<"$ERR" || fail "no warning about the unreachable supermarket: $ERR"
 echo "ok"
