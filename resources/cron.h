@@ -12,6 +12,9 @@ namespace roux::resources {
 /// why not ("field 2 (hour) \"25\": 25 is out of range 0-23"). Pure.
 std::optional<std::string> check_cron_schedule(std::string_view schedule);
 
+/// The header crontab(1) would write; put at the top of a crontab roux creates.
+extern const char* const kCrontabHeader;
+
 /// The marker line roux puts above each entry it manages in a user crontab.
 std::string crontab_marker(std::string_view name);
 
@@ -21,7 +24,8 @@ std::optional<std::string> find_crontab_entry(std::string_view crontab, std::str
 /// Returns `crontab` with the entry marked `name` set to `line` (replaced in place, or appended
 /// at the end with its marker), or removed with its marker when `line` is nullopt. Every other
 /// line — foreign ones, other roux entries — is kept byte for byte; a last line without a newline
-/// gets one only when something is appended after it. Pure.
+/// gets one only when something is appended after it. An empty crontab gets crontab(1)'s 3-line
+/// header first: `crontab -l` hides the first 3 comment lines, which would hide our marker. Pure.
 std::string merge_crontab(std::string_view crontab, std::string_view name, const std::optional<std::string>& line);
 
 }  // namespace roux::resources

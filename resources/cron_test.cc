@@ -58,7 +58,7 @@ TEST_CASE("crontab merge: replaces in place, removes, and leaves other roux entr
   // Removing an entry that is not there changes nothing.
   CHECK(merge_crontab(before, "nope", std::nullopt) == before);
   CHECK(merge_crontab("", "x", std::nullopt) == "");
-  CHECK(merge_crontab("", "x", std::string("@hourly y")) == "# roux: x\n@hourly y\n");
+  CHECK(merge_crontab("", "x", std::string("@hourly y")) == std::string(kCrontabHeader) + "# roux: x\n@hourly y\n");
 }
 
 TEST_CASE("crontab merge: a hand-edited managed line is found and restored; duplicates collapse") {

@@ -89,7 +89,7 @@ PATH=/usr/bin:/bin
 15 3 * * mon-fri e2eapp /usr/bin/true rotate" ] || fail "cron.d content: $(cat "$crond")"
 [ "$(stat -c '%a %u %g' "$crond")" = "644 0 0" ] || fail "cron.d mode/owner"
 tab="$root/var/spool/cron/crontabs/e2eapp"
-[ "$(cat "$tab")" = "# roux: e2e-ping
+[ "$(tail -n +4 "$tab")" = "# roux: e2e-ping
 */5 * * * * /usr/bin/true ping
 # roux: e2e-daily
 @daily /usr/bin/true daily" ] || fail "crontab content: $(cat "$tab")"
@@ -107,7 +107,9 @@ python3 - "$tab" <<'PY'
 import sys
 p = sys.argv[1]
 s = open(p).read().replace("*/5 * * * * /usr/bin/true ping", "*/7 * * * * /usr/bin/true ping")
-open(p, "w").write("MAILTO=\"\"\n  1  2 * * *\t/usr/bin/foreign --keep   \n" + s + "# trailing foreign comment")
+head, rest = s.split("# roux: e2e-ping\n", 1)  # keep roux's 3-line header on top
+open(p, "w").write(head + "MAILTO=\"\"\n  1  2 * * *\t/usr/bin/foreign --keep   \n# roux: e2e-ping\n" + rest +
+                   "# trailing foreign comment")
 PY
 chmod 600 "$tab"
 foreign_head=$(head -c 47 "$tab")
@@ -130,7 +132,7 @@ json_changes "$work/apply3.json" >"$work/apply3.changes"
 diff -u "$work/plan1.changes" "$work/apply3.changes" || fail "converge did not make exactly the planned changes"
 grep -q ':/home/e2eapp:/bin/sh$' "$root/etc/passwd" || fail "shell not restored"
 [ "$(head -c 47 "$tab")" = "$foreign_head" ] || fail "foreign head lines changed"
-[ "$(cat "$tab")" = "MAILTO=\"\"
+[ "$(tail -n +4 "$tab")" = "MAILTO=\"\"
   1  2 * * *	/usr/bin/foreign --keep   
 # roux: e2e-ping
 */5 * * * * /usr/bin/true ping
