@@ -13,9 +13,11 @@ namespace {
 
 std::atomic<uint64_t> g_generation{0};
 
-/// apt options shared by every query: no binary cache files written, bounded lock wait.
+/// apt options for read-only queries: no binary cache files, no planner log (apt-get -s writes
+/// /var/log/apt/eipp.log.xz otherwise), no lock taken. A plan writes nothing.
 std::vector<std::string> readonly_apt_opts() {
-  return {"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=", "-o", "Debug::NoLocking=1"};
+  return {"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=", "-o", "Dir::Log::Planner=/dev/null",
+          "-o", "Debug::NoLocking=1"};
 }
 
 std::map<std::string, std::string> apt_env() {

@@ -73,9 +73,10 @@ expect_rc() {
 }
 
 # snapshot -> everything plan must not change: the file tree (path, type, mode, owner, size,
-# mtime) of the sandbox root except roux's own state folder, the package list, running services.
+# mtime; not /tmp, where the test keeps its reports, nor roux's state folder /var/lib/roux),
+# the package list, and the init-script status of every service.
 snapshot() {
-  find / -xdev \( -path /var/lib/roux -o -path /var/cache/apt \) -prune -o -printf '%p %y %m %u %s %T@\n' 2>/dev/null | sort
+  find / -xdev \( -path /var/lib/roux -o -path /tmp -o -path /roux \) -prune -o -printf '%p %y %m %u %s %T@\n' 2>/dev/null | sort
   dpkg-query -W -f='${Package} ${Version} ${Status}\n' | sort
   for s in /etc/init.d/*; do echo "$(basename "$s") $("$s" status >/dev/null 2>&1; echo $?)"; done
 }
