@@ -39,6 +39,7 @@ Status FileResource::converge(engine::ConvergeContext& ctx) {
     return Status::conflict(path_ + " is a " + host::file_type_name(live.type) + ", not a file; refusing to replace it");
   if (live.type != host::FileType::kFile) {
     // Missing, or a symbolic link: the link is replaced by the rename, never written through.
+    ROUX_TRY(check_parent(ctx));
     ROUX_ASSIGN_OR_RETURN(std::optional<uid_t> uid, ownership.resolve_uid(ctx));
     ROUX_ASSIGN_OR_RETURN(std::optional<gid_t> gid, ownership.resolve_gid(ctx));
     std::string data = content.value_or("");
@@ -52,6 +53,19 @@ Status FileResource::converge(engine::ConvergeContext& ctx) {
   }
   ROUX_TRY(converge_content(ctx, live));
   return ownership.converge(ctx, path_, live);
+}
+
+Status FileResource::check_parent(engine::ConvergeContext& ctx) const {
+  // A file never creates its folder (declare a directory resource); checked here rather than
+  // left to the write, so plan predicts the failure that converge would meet (plan == apply).
+  std::string parent = host::parent_path(path_);
+  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("dir:" + parent)) return Status::ok();
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo p, ctx.host().lstat(parent));
+  if (p.type == host::FileType::kDirectory || p.type == host::FileType::kSymlink) return Status::ok();
+  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("path:" + parent))
+    return Status::conflict("parent " + parent + " would be a file, not a folder");
+  if (p.exists()) return Status::conflict("parent " + parent + " is a " + host::file_type_name(p.type) + ", not a folder");
+  return Status::not_found("parent folder " + parent + " does not exist (declare it with a directory resource)");
 }
 
 Status FileResource::converge_absent(engine::ConvergeContext& ctx, const host::FileInfo& live) {

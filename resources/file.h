@@ -28,6 +28,7 @@ class FileResource : public engine::Resource {
   Status converge_absent(engine::ConvergeContext& ctx, const host::FileInfo& live);
   Status converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live);
   Status backup(host::Host& host, const std::string& state_dir) const;
+  Status check_parent(engine::ConvergeContext& ctx) const;
 
   std::string type_;
   std::string path_;
