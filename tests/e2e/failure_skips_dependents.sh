@@ -43,7 +43,7 @@ reason() { resource_field "$work/r.json" "$1" skip_reason; }
   fail "transitive reason does not name the root cause: $(reason 'file[/etc/needs-needs-broken]')"
 [ "$(status 'file[/etc/blocker]')" = changed ] || fail "blocker file"
 [ "$(status 'file[/etc/blocker/child]')" = failed ] || fail "file under a regular file: $(status 'file[/etc/blocker/child]')"
-resource_field "$work/r.json" 'file[/etc/blocker/child]' error | grep -qi 'not a directory' ||
+resource_field "$work/r.json" 'file[/etc/blocker/child]' error | grep -qiE 'not a (directory|folder)' ||
   fail "child error: $(resource_field "$work/r.json" 'file[/etc/blocker/child]' error)"
 [ "$(status 'exec[after child]')" = skipped ] || fail "exec after child"
 [ "$(reason 'exec[after child]')" = "dependency file[/etc/blocker/child] failed" ] || fail "reason: $(reason 'exec[after child]')"
