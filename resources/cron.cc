@@ -334,7 +334,7 @@ engine::ResourceType cron_type() {
               props.error("invalid cron name \"" + one_line(name) +
                           "\": use letters, digits, _ and - only (cron ignores /etc/cron.d files with other "
                           "characters, such as dots)");
-              return nullptr;
+              // Keep reading: the other properties' errors are reported too.
             }
             auto r = std::make_unique<CronResource>(name);
             r->absent = props.one_of("ensure", {"present", "absent"}).value_or("present") == "absent";

@@ -68,7 +68,7 @@ engine::ResourceType group_type() {
               props.error("invalid group name \"" + name +
                           "\": use lower-case letters, digits, _ and -, starting with a letter or _, "
                           "at most 32 characters");
-              return nullptr;
+              // Keep reading: the other properties' errors are reported too.
             }
             auto r = std::make_unique<GroupResource>(name);
             r->absent = props.one_of("ensure", {"present", "absent"}).value_or("present") == "absent";

@@ -252,7 +252,7 @@ engine::ResourceType user_type() {
               props.error("invalid user name \"" + name +
                           "\": use lower-case letters, digits, _ and -, starting with a letter or _, "
                           "at most 32 characters");
-              return nullptr;
+              // Keep reading: the other properties' errors are reported too.
             }
             auto r = std::make_unique<UserResource>(name);
             r->absent = props.one_of("ensure", {"present", "absent"}).value_or("present") == "absent";
