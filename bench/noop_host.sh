@@ -40,3 +40,8 @@ done
 sorted=$(printf '%s\n' "${times[@]}" | sort -n | tr '\n' ' ')
 echo "no-op converge wall ms (7 runs, sorted): $sorted"
 echo "median: $(printf '%s\n' "${times[@]}" | sort -n | sed -n 4p) ms"
+# Context on a loaded machine: what the init scripts' own status checks and a bare roux start cost.
+t0=$(date +%s%N); for s in $services; do /etc/init.d/$s status >/dev/null 2>&1; done; t1=$(date +%s%N)
+echo "for comparison: the 5 init scripts' status alone: $(( (t1 - t0) / 1000000 )) ms"
+t0=$(date +%s%N); "$ROUX" --version >/dev/null 2>&1; t1=$(date +%s%N)
+echo "for comparison: roux --version: $(( (t1 - t0) / 1000000 )) ms; load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -22,7 +22,6 @@ class ServiceResource : public engine::Resource {
 
   Status converge(engine::ConvergeContext& ctx) override {
     ROUX_ASSIGN_OR_RETURN(ServiceProvider* prov, service_provider_for(ctx.host(), provider));
-    prov->declare(service_name);
     ROUX_ASSIGN_OR_RETURN(ServiceState s, observe(ctx, prov));
     if (enabled && s.enabled != *enabled) {
       ROUX_TRY(act(ctx, prov, "enabled", s.enabled ? "true" : "false", *enabled ? "true" : "false",
@@ -98,6 +97,9 @@ engine::ResourceType service_type() {
             r->running = props.boolean("running");
             r->enabled = props.boolean("enabled");
             r->provider = props.one_of("provider", {"sysv", "systemd", "systemd-root"}).value_or("");
+            // Every service is known before the walk, so the first state query covers them all.
+            sysv_service_provider()->declare(r->service_name);
+            systemd_service_provider()->declare(r->service_name);
             return r;
           }};
 }
