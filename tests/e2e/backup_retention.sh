@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# `backup: N` keeps the N newest copies of a replaced file under STATE/backup (mode 0600, named
-# after the path and a timestamp), older ones removed; ensure: absent backs up before removing.
+# `backup: N` keeps the N newest copies of a replaced file under STATE/backup/<path, / as %2F>/
+# <UTC timestamp> (mode 0600), older ones removed; ensure: absent backs up before removing.
 # plan never writes a backup. `backup: 0` keeps nothing; the default keeps 5.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -21,7 +21,7 @@ resources:
     content: "version $1\n"
 EOF2
 }
-backups() { ls "$root/var/lib/roux/backup" 2>/dev/null | grep '^etc%2Fapp\.conf\.' || true; }
+backups() { ls "$root/var/lib/roux/backup/etc%2Fapp.conf" 2>/dev/null || true; }
 
 recipe 1
 run_roux converge --policy "$work" --root "$root"
@@ -37,16 +37,17 @@ for v in 2 3 4; do
 done
 mapfile -t kept < <(backups | LC_ALL=C sort)
 [ "${#kept[@]}" = 2 ] || fail "kept ${#kept[@]} backups, want 2: ${kept[*]}"
-[ "$(cat "$root/var/lib/roux/backup/${kept[0]}")" = "version 2" ] || fail "older kept backup is not version 2"
-[ "$(cat "$root/var/lib/roux/backup/${kept[1]}")" = "version 3" ] || fail "newer kept backup is not version 3"
+[ "$(cat "$root/var/lib/roux/backup/etc%2Fapp.conf/${kept[0]}")" = "version 2" ] || fail "older kept backup is not version 2"
+[ "$(cat "$root/var/lib/roux/backup/etc%2Fapp.conf/${kept[1]}")" = "version 3" ] || fail "newer kept backup is not version 3"
 for k in "${kept[@]}"; do
-  [[ "$k" =~ ^etc%2Fapp\.conf\.[0-9]{8}T[0-9]{6}\.[0-9]{6}Z$ ]] || fail "backup name $k"
-  [ "$(stat -c %a "$root/var/lib/roux/backup/$k")" = 600 ] || fail "backup $k mode"
+  [[ "$k" =~ ^[0-9]{8}T[0-9]{6}\.[0-9]{6}Z$ ]] || fail "backup name $k"
+  [ "$(stat -c %a "$root/var/lib/roux/backup/etc%2Fapp.conf/$k")" = 600 ] || fail "backup $k mode"
 done
-[ "$(stat -c %a "$root/var/lib/roux/backup")" = 700 ] || fail "backup folder mode"
-[ "$(ls "$root/var/lib/roux/backup" | grep -c '^etc%2Fdefault\.conf\.')" = 3 ] || fail "default retention: want 3 backups after 3 rewrites"
+[ "$(stat -c %a "$root/var/lib/roux/backup")" = 700 ] && [ "$(stat -c %a "$root/var/lib/roux/backup/etc%2Fapp.conf")" = 700 ] ||
+  fail "backup folder mode"
+[ "$(ls "$root/var/lib/roux/backup/etc%2Fdefault.conf" | wc -l)" = 3 ] || fail "default retention: want 3 backups after 3 rewrites"
 for k in $(ls "$root/var/lib/roux/backup"); do
-  [[ "$k" != *nobackup* ]] || fail "a file without backup: was backed up: $k"
+  [[ "$k" != *nobackup* ]] || fail "a file with backup: 0 was backed up: $k"
 done
 
 # ensure: absent keeps a copy of what it removes.
@@ -60,6 +61,6 @@ run_roux converge --policy "$work" --root "$root"
 expect_rc 2 "remove"
 [ ! -e "$root/etc/app.conf" ] || fail "file not removed"
 newest=$(backups | LC_ALL=C sort | tail -1)
-[ "$(cat "$root/var/lib/roux/backup/$newest")" = "version 4" ] || fail "removed file not backed up"
+[ "$(cat "$root/var/lib/roux/backup/etc%2Fapp.conf/$newest")" = "version 4" ] || fail "removed file not backed up"
 [ "$(backups | wc -l)" = 2 ] || fail "retention after removal"
 echo "ok"

@@ -69,7 +69,7 @@ grep -q '! exec\[rotate\]: failed' "$work/out/apply1.stdout" || fail "exec[rotat
 grep -q '! file\[/etc/blocker/key\]: failed' "$work/out/apply1.stdout" || fail "file[/etc/blocker/key] did not fail"
 grep -q 'file\[/etc/guarded\]: skipped: only_if `(sensitive)`' "$work/out/apply1.stdout" || fail "guard not redacted"
 ls "$root/var/lib/roux/backup" | grep -q 'etc%2Fapp.secret' || fail "no backup of the replaced secret file"
-backup=$(ls "$root"/var/lib/roux/backup/etc%2Fapp.secret.*)
+backup=$(ls -d "$root"/var/lib/roux/backup/etc%2Fapp.secret/*)
 grep -q "$S1" "$backup" || fail "the backup does not hold the old content"
 [ "$(stat -c %a "$backup")" = 600 ] || fail "backup mode $(stat -c %a "$backup"), want 600"
 
