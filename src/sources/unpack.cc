@@ -165,6 +165,7 @@ class Unpacker {
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return errno == EEXIST ? refuse(raw, "duplicate entry") : Status::io("create " + path, errno);
     char buf[65536];
+    uint64_t written = 0;
     for (;;) {
       la_ssize_t n = archive_read_data(a, buf, sizeof buf);
       if (n == 0) break;
@@ -173,6 +174,7 @@ class Unpacker {
         return refuse(raw, std::string("corrupt or truncated archive: ") + archive_error_string(a));
       }
       bytes_ += uint64_t(n);
+      written += uint64_t(n);
       if (bytes_ > limits_.max_bytes) {
         ::close(fd);
         return refuse(raw, "unpacked size exceeds the limit of " + std::to_string(limits_.max_bytes) + " bytes");
@@ -186,6 +188,11 @@ class Unpacker {
         }
         off += w;
       }
+    }
+    if (written != uint64_t(declared)) {
+      ::close(fd);
+      return refuse(raw, "corrupt or truncated archive: " + std::to_string(written) + " of " +
+                             std::to_string(declared) + " bytes");
     }
     if (::fchmod(fd, perm) != 0 || ::close(fd) != 0) return Status::io("close " + path, errno);
     files_.insert(rel);
