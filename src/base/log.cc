@@ -5,14 +5,17 @@
 #include <mutex>
 #include <string>
 
+#include "base/redact.h"
+
 namespace roux::log {
 namespace {
 std::atomic<Level> g_level{Level::kWarn};
 std::mutex g_mu;
 void emit(Level level, const char* tag, std::string_view msg) {
   if (level < g_level.load()) return;
+  std::string text = redact::redact(msg);  // no known secret ever reaches the log
   std::lock_guard lock(g_mu);
-  std::fprintf(stderr, "roux: %s%.*s\n", tag, static_cast<int>(msg.size()), msg.data());
+  std::fprintf(stderr, "roux: %s%s\n", tag, text.c_str());
 }
 }  // namespace
 

@@ -19,6 +19,8 @@ int run(int argc, char** argv) {
   add_converge_commands(app, &exit_code);
   add_validate_command(app, &exit_code);
   add_facts_command(app, &exit_code);
+  add_secret_commands(app, &exit_code);
+  add_history_commands(app, &exit_code);
   add_supermarket_commands(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -27,12 +27,16 @@ Result<ClientConfig> load_client_config(const std::string& path) {
       for (const auto& s : v.list) cfg.trusted_keys.push_back(s.scalar);
     } else if (e.key == "ca_bundle" && v.kind == engine::Value::Kind::kScalar) {
       cfg.ca_bundle = v.scalar;
-    } else if (e.key == "policy" || e.key == "state_dir" || e.key == "sources" || e.key == "trusted_keys" ||
+    } else if (e.key == "secret_key" && v.kind == engine::Value::Kind::kScalar) {
+      cfg.secret_key = v.scalar;
+    } else if (e.key == "handlers") {
+      ROUX_TRY(parse_handler_configs(v, &cfg.handlers));
+    } else if (e.key == "policy" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
                e.key == "ca_bundle") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle)",
+                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers)",
                                    e.key_where);
     }
   }

@@ -3,6 +3,8 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/value.h"
+#include "report/handlers/handlers.h"
 
 namespace roux::cli {
 
@@ -13,7 +15,12 @@ struct ClientConfig {
   std::string state_dir;              // default /var/lib/roux
   std::vector<std::string> trusted_keys;  // Ed25519 public key files trusted for signed cookbooks
   std::string ca_bundle;              // HTTPS CA bundle file for supermarket sources
+  std::string secret_key;             // X25519 private key (PEM) that opens ENC[roux,...] secrets
+  std::vector<report::HandlerConfig> handlers;  // report handlers (history always runs)
 };
+
+/// Reads the `handlers:` list (handler_config.cc); the first error at file:line:col.
+Status parse_handler_configs(const engine::Value& list, std::vector<report::HandlerConfig>* out);
 
 /// Reads the client config at `path`; a missing file is an empty config. Unknown keys and wrong
 /// types are errors at file:line:col.

@@ -22,12 +22,18 @@ struct ConvergeOptions {
   std::string config = "/etc/roux/client.yaml";
   bool color_auto = true;
   bool no_color = false;
+  std::string secret_key;             // --secret-key (else the client config's secret_key:)
+  bool verify_only = false;           // roux verify: compile, run the verify checks, converge nothing
 };
 
 /// Each command adds itself to the app and returns the exit code through `*exit_code`.
 void add_converge_commands(CLI::App& app, int* exit_code);
 void add_validate_command(CLI::App& app, int* exit_code);
 void add_facts_command(CLI::App& app, int* exit_code);
+/// `roux secret keygen|encrypt|decrypt` (secret.cc).
+void add_secret_commands(CLI::App& app, int* exit_code);
+/// `roux history` and `roux report RUN_ID` (history.cc).
+void add_history_commands(CLI::App& app, int* exit_code);
 /// `roux keygen` and `roux supermarket publish|mirror|search|show|sign` (supermarket.cc).
 void add_supermarket_commands(CLI::App& app, int* exit_code);
 

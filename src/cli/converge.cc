@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/redact.h"
 #include "base/strings.h"
 #include "base/version.h"
 #include "cli/client_config.h"
@@ -17,7 +18,9 @@
 #include "compiler/compile.h"
 #include "engine/run_lock.h"
 #include "engine/runner.h"
+#include "engine/verify.h"
 #include "facts/facts.h"
+#include "report/handlers/handlers.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
 
@@ -40,6 +43,7 @@ void add_common_options(CLI::App* cmd, ConvergeOptions* o) {
   cmd->add_option("--state-dir", o->state_dir, "state folder inside the root (default /var/lib/roux)");
   cmd->add_option("--config", o->config, "client config (default /etc/roux/client.yaml; optional)");
   cmd->add_flag("--no-color", o->no_color, "never colour the output");
+  cmd->add_option("--secret-key", o->secret_key, "X25519 private key (PEM) for ENC[roux,...] secrets (default: secret_key: in the client config)");
 }
 
 /// A per-host delay in [0, splay): hosts spread out, and one host waits the same every day.
@@ -60,17 +64,18 @@ std::string run_id_now() {
 
 /// Prints the report and writes --report; returns the exit code.
 int emit(const report::RunReport& rep, const ConvergeOptions& o) {
+  // Defence in depth: every known secret plaintext is masked in whatever we print or write.
   if (o.format == "json") {
-    std::cout << report::to_json(rep).dump(2) << "\n";
+    std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
   } else {
     bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
-    std::cout << report::format_text(rep, color);
+    std::cout << redact::redact(report::format_text(rep, color));
   }
   std::cout.flush();
   if (!o.report_file.empty()) {
     std::string tmp = o.report_file + ".tmp";
     std::ofstream out(tmp, std::ios::trunc);
-    out << report::to_json(rep).dump(2) << "\n";
+    out << redact::redact(report::to_json(rep).dump(2)) << "\n";
     out.close();
     if (!out || std::rename(tmp.c_str(), o.report_file.c_str()) != 0) {
       log::error("cannot write report " + o.report_file);
@@ -140,18 +145,20 @@ int converge(ConvergeOptions o) {
   copts.trusted_keys = config->trusted_keys;
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
   copts.ca_bundle = config->ca_bundle;
+  copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {
-      std::fprintf(stderr, "%s\n", e.to_string().c_str());
-      rep.errors.push_back(e.to_string());
+      std::fprintf(stderr, "%s\n", redact::redact(e.to_string()).c_str());
+      rep.errors.push_back(redact::redact(e.to_string()));
     }
     std::fprintf(stderr, "roux: %zu error%s; nothing was changed\n", compiled.errors.size(),
                  compiled.errors.size() == 1 ? "" : "s");
     rep.exit_code = kExitNoRun;
     rep.end_time = report::now_iso8601();
     if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
-    if (!o.dry_run) (void)(**host).append_file(*state_dir + "/history.jsonl", report::to_history_json(rep).dump() + "\n", 0600);
+    if (!o.dry_run && !o.verify_only)
+      for (const auto& w : report::run_handlers(rep, config->handlers, **host, *state_dir)) log::warn(w);
     return kExitNoRun;
   }
   compiler::Compiled& c = *compiled.compiled;
@@ -163,17 +170,29 @@ int converge(ConvergeOptions o) {
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
-  engine::converge_graph(c.graph, **host, ropts);
+  if (!o.verify_only) engine::converge_graph(c.graph, **host, ropts);
+
+  // Verify: the recipes' checks prove the converged host works (in plan they are only listed).
+  rep.verify = engine::run_verify(c.verify, **host, ropts.mode);
+  if (o.verify_only) {
+    rep.mode = "verify";
+    rep.end_time = report::now_iso8601();
+    rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    rep.exit_code = report::compute_exit_code(rep);
+    return emit(rep, o);
+  }
 
   // Report: totals, exit code, output, and in apply the state folder's record of the run.
   report::add_graph(rep, c.graph);
   rep.end_time = report::now_iso8601();
   rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   if (!o.dry_run) {
-    Status s = (**host).write_file(*state_dir + "/last_run.json", report::to_json(rep).dump() + "\n", 0600,
-                                   std::nullopt, std::nullopt);
-    if (s.is_ok()) s = (**host).append_file(*state_dir + "/history.jsonl", report::to_history_json(rep).dump() + "\n", 0600);
+    Status s = (**host).write_file(*state_dir + "/last_run.json", redact::redact(report::to_json(rep).dump()) + "\n",
+                                   0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
+    // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
+    // fail the run, and each is bounded in time.
+    for (const auto& w : report::run_handlers(rep, config->handlers, **host, *state_dir)) log::warn(w);
   }
   return emit(rep, o);
 }
@@ -193,6 +212,14 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   plan->callback([plan_opts, exit_code] {
     plan_opts->dry_run = true;
     *exit_code = converge(*plan_opts);
+  });
+
+  auto* verify_opts = new ConvergeOptions();
+  auto* verify = app.add_subcommand("verify", "run the policy's verify checks alone (no converge); exit 4 when one fails");
+  add_common_options(verify, verify_opts);
+  verify->callback([verify_opts, exit_code] {
+    verify_opts->verify_only = true;
+    *exit_code = converge(*verify_opts);
   });
 }
 

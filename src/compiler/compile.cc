@@ -8,7 +8,11 @@
 #include <set>
 
 #include "base/strings.h"
+#include "base/redact.h"
+#include "compiler/conditions.h"
 #include "compiler/mustache.h"
+#include "compiler/secrets.h"
+#include "compiler/verify_checks.h"
 #include "compiler/yaml_value.h"
 #include "sources/metadata.h"
 
@@ -39,7 +43,8 @@ struct PendingRef {
 };
 
 const std::set<std::string> kMetaKeys = {"requires", "before",      "notify",  "subscribe",  "only_if",
-                                         "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay"};
+                                         "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay",
+                                         "only_if_fact", "not_if_fact"};
 
 void parse_policy(const Value& root, const std::string& file, Policy* p, std::vector<Status>* errors) {
   if (root.kind != Value::Kind::kMap) {
@@ -128,7 +133,9 @@ class CookbookBuild final : public engine::BuildContext {
     nlohmann::json vars = variables ? to_json(*variables) : nlohmann::json();
     auto out = renderer_.render(text, &vars);
     if (!out.is_ok()) return out.status().with_context("templates/" + rel);
-    return engine::Rendered{std::move(*out), variables && variables->sensitive};
+    // A template that rendered a secret (a variable, or an attribute that held one) is sensitive.
+    bool sensitive = (variables && variables->sensitive) || redact::contains_secret(*out);
+    return engine::Rendered{std::move(*out), sensitive};
   }
 
  private:
@@ -206,9 +213,14 @@ class Compiler {
     deep_merge(attrs, policy.override_attributes);
     if (!result.errors.empty()) return result;
     compiled->attributes = attrs;
+    // Secrets in attributes are decrypted for rendering only; compiled->attributes keeps them sealed.
+    secrets_ = SecretDecrypter(opts.secret_key_file, true);
+    nlohmann::json plain_attrs = attrs;
+    secrets_.decrypt_json(plain_attrs, "attributes", &result.errors);
+    if (!result.errors.empty()) return result;
 
     // Pass 5: recipes of the run list, in order, into one graph.
-    Renderer renderer(view(attrs, policy.name));
+    Renderer renderer(view(plain_attrs, policy.name));
     for (const auto& [item, where] : policy.run_list) {
       std::string cb = item.substr(0, item.find("::")), recipe = item.substr(item.find("::") + 2);
       const ResolvedCookbook* found = nullptr;
@@ -219,6 +231,7 @@ class Compiler {
       compile_recipe(*found, recipe, renderer, compiled->graph, &result.errors, where);
     }
     finish_graph(compiled->graph, &result.errors);
+    compiled->verify = std::move(verify_);
     if (result.errors.empty()) result.compiled = std::move(compiled);
     return result;
   }
@@ -237,6 +250,7 @@ class Compiler {
     Renderer renderer(view(attrs, md->name));
     compile_recipe(cb, recipe, renderer, compiled->graph, &result.errors, {});
     finish_graph(compiled->graph, &result.errors);
+    compiled->verify = std::move(verify_);
     if (result.errors.empty()) result.compiled = std::move(compiled);
     return result;
   }
@@ -370,8 +384,15 @@ class Compiler {
     }
     CookbookBuild build(cb.ref.name, cb.path, renderer);
     for (auto& e : root.map) {
+      if (e.key == "verify") {
+        secrets_.decrypt_value(e.value, errors);
+        interpolate_scalars(e.value, [&](const std::string& s) { return renderer.render(s); }, errors);
+        mark_sensitive(e.value);
+        parse_verify_checks(e.value, cb.ref.name, recipe, &verify_, errors);
+        continue;
+      }
       if (e.key != "resources") {
-        errors->push_back(Status::invalid_input("recipe: unknown key \"" + e.key + "\" (known: resources)", e.key_where));
+        errors->push_back(Status::invalid_input("recipe: unknown key \"" + e.key + "\" (known: resources, verify)", e.key_where));
         continue;
       }
       if (e.value.kind == Value::Kind::kNull) continue;
@@ -389,8 +410,11 @@ class Compiler {
       errors->push_back(Status::invalid_input("resource: expected a map such as \"- file: /etc/motd\"", item.where));
       return;
     }
-    // Attribute interpolation: every scalar that contains "{{" is rendered now.
+    // Secrets (ENC[roux,...]) become sensitive plaintext; then attribute interpolation renders
+    // every scalar that contains "{{"; a scalar that now holds a secret attribute is sensitive.
+    secrets_.decrypt_value(item, errors);
     interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
+    mark_sensitive(item);
     const Value::Entry& head = item.map.front();
     const engine::ResourceType* type = registry_.find(head.key);
     if (!type) {
@@ -426,6 +450,8 @@ class Compiler {
     m.retries = static_cast<int>(meta.integer("retries", 0, 100).value_or(0));
     m.retry_delay_ms = static_cast<int>(meta.integer("retry_delay", 0, 3600).value_or(1) * 1000);
     m.cookbook = cb.ref.name;
+    // Fact conditions are decided now: a false one makes the runner skip it with this reason.
+    m.skip_reason = evaluate_fact_conditions(meta.raw("only_if_fact"), meta.raw("not_if_fact"), facts_json_, id, errors);
     m.recipe = recipe;
     std::vector<PendingRef> refs;
     read_refs(meta_map, id, &refs, errors);
@@ -516,6 +542,9 @@ class Compiler {
   std::string policy_file_;
   std::vector<std::unique_ptr<sources::Source>> sources_;
   std::vector<PendingRef> pending_;
+  SecretDecrypter secrets_;                                     // validate: no key, secrets stay sealed
+  nlohmann::ordered_json facts_json_ = facts::to_json(facts_);  // what fact conditions read
+  std::vector<engine::VerifyCheck> verify_;
 };
 
 }  // namespace

@@ -8,6 +8,7 @@
 
 #include "engine/graph.h"
 #include "engine/registry.h"
+#include "engine/verify.h"
 #include "facts/facts.h"
 #include "sources/source.h"
 
@@ -19,6 +20,7 @@ struct CompileOptions {
   std::vector<std::string> extra_sources;     // --source URLs, searched before the policy's
   std::string node_attributes_file;           // -j FILE.json ("" = none)
   std::string cache_dir;                      // for sources that fetch
+  std::string secret_key_file;                // X25519 private key for ENC[roux,...] values ("" = none)
   std::vector<std::string> trusted_keys;      // public keys for signed sources (supermarket)
   std::string ca_bundle;                      // HTTPS CA bundle ("" = the system's)
 };
@@ -37,6 +39,7 @@ struct Compiled {
   std::vector<ResolvedCookbook> cookbooks;
   nlohmann::json attributes;                  // merged
   engine::Graph graph;
+  std::vector<engine::VerifyCheck> verify;    // recipes' verify: checks, in run-list order
 };
 
 /// Every error of the compile phase (file:line:col each), or a compiled policy.

@@ -1,87 +1,18 @@
 #include "facts/facts.h"
 
-#include <sys/sysinfo.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
-#include <fstream>
-#include <sstream>
+#include <cmath>
 
 #include "base/strings.h"
 
 namespace roux::facts {
-namespace {
-
-std::string unquote(std::string_view v) {
-  v = trim(v);
-  if (v.size() >= 2 && (v.front() == '"' || v.front() == '\'') && v.back() == v.front()) v = v.substr(1, v.size() - 2);
-  return std::string(v);
-}
-
-void read_os_release(Facts& f) {
-  std::ifstream in("/etc/os-release");
-  if (!in) in.open("/usr/lib/os-release");
-  std::string line;
-  std::string id_like;
-  while (std::getline(in, line)) {
-    auto eq = line.find('=');
-    if (eq == std::string::npos || line[0] == '#') continue;
-    std::string key = line.substr(0, eq), val = unquote(line.substr(eq + 1));
-    if (key == "ID") f.os.id = val;
-    else if (key == "NAME") f.os.name = val;
-    else if (key == "VERSION") f.os.version = val;
-    else if (key == "VERSION_ID") f.os.version_id = val;
-    else if (key == "VERSION_CODENAME") f.os.codename = val;
-    else if (key == "ID_LIKE") id_like = val;
-  }
-  // family: the first of ID_LIKE, or ID ("debian" for Debian and Ubuntu).
-  f.os.family = id_like.empty() ? f.os.id : split(id_like, ' ')[0];
-}
-
-/// The fqdn from /etc/hosts (a line naming the hostname); no DNS query, which could hang.
-std::string fqdn_from_hosts(const std::string& hostname) {
-  std::ifstream in("/etc/hosts");
-  std::string line;
-  while (std::getline(in, line)) {
-    line = line.substr(0, line.find('#'));
-    std::istringstream words(line);
-    std::string addr, name;
-    words >> addr;
-    std::vector<std::string> names;
-    while (words >> name) names.push_back(name);
-    for (const auto& n : names) {
-      if (n == hostname || starts_with(n, hostname + ".")) {
-        for (const auto& cand : names)
-          if (starts_with(cand, hostname + ".")) return cand;
-      }
-    }
-  }
-  return hostname;
-}
-
-}  // namespace
 
 Facts gather() {
   Facts f;
-  utsname u{};
-  if (uname(&u) == 0) {
-    f.hostname = u.nodename;
-    f.arch = u.machine;
-    f.kernel.name = u.sysname;
-    f.kernel.release = u.release;
-    f.kernel.version = u.version;
-  }
-  auto dot = f.hostname.find('.');
-  if (dot != std::string::npos) {
-    f.fqdn = f.hostname;
-    f.hostname = f.hostname.substr(0, dot);
-  } else {
-    f.fqdn = fqdn_from_hosts(f.hostname);
-  }
-  read_os_release(f);
-  f.cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
-  struct sysinfo si{};
-  if (sysinfo(&si) == 0) f.memory_total_mb = static_cast<uint64_t>(si.totalram) * si.mem_unit / (1024 * 1024);
+  gather_os(f);
+  gather_hardware(f);
+  gather_network(f);
+  gather_system(f);
+  gather_filesystems(f);
   return f;
 }
 
@@ -94,8 +25,65 @@ nlohmann::ordered_json to_json(const Facts& f) {
   j["arch"] = f.arch;
   j["kernel"] = {{"name", f.kernel.name}, {"release", f.kernel.release}, {"version", f.kernel.version}};
   j["cpus"] = f.cpus;
-  j["memory"] = {{"total_mb", f.memory_total_mb}};
+  j["cpu_model"] = f.cpu_model;
+  j["memory"] = {{"total_mb", f.memory_total_mb},
+                 {"available_mb", f.memory_available_mb},
+                 {"swap_total_mb", f.swap_total_mb}};
+  j["ipv4"] = f.ipv4;
+  j["ipv6"] = f.ipv6;
+  nlohmann::ordered_json ifs = nlohmann::ordered_json::object();
+  for (const auto& i : f.interfaces)
+    ifs[i.name] = {{"mac", i.mac}, {"up", i.up}, {"loopback", i.loopback}, {"ipv4", i.ipv4}, {"ipv6", i.ipv6}};
+  j["interfaces"] = ifs;
+  j["init_system"] = f.init_system;
+  j["package_manager"] = f.package_manager;
+  j["package_format"] = f.package_format;
+  j["virtualization"] = {{"type", f.virtualization.type},
+                         {"role", f.virtualization.role},
+                         {"container", f.virtualization.container}};
+  nlohmann::ordered_json fss = nlohmann::ordered_json::object();
+  for (const auto& fs : f.filesystems) {
+    nlohmann::ordered_json o{{"device", fs.device}, {"type", fs.type}};
+    if (fs.has_space) {
+      o["size_mb"] = fs.size_mb;
+      o["available_mb"] = fs.available_mb;
+      o["used_percent"] = fs.used_percent;
+    }
+    fss[fs.mount_point] = o;
+  }
+  j["filesystems"] = fss;
+  j["uptime_seconds"] = f.uptime_seconds;
+  auto round2 = [](double d) { return std::round(d * 100) / 100; };
+  j["load"] = {{"1m", round2(f.load[0])}, {"5m", round2(f.load[1])}, {"15m", round2(f.load[2])}};
   return j;
+}
+
+bool lookup(const nlohmann::ordered_json& facts_json, const std::string& dotted_path, std::string* value) {
+  const nlohmann::ordered_json* cur = &facts_json;
+  // Keys may themselves hold dots ("filesystems./" is fine, but an interface "eth0.100" is
+  // not split wrongly): try the longest key that matches at each level.
+  std::string rest = dotted_path;
+  while (!rest.empty()) {
+    if (!cur->is_object()) return false;
+    std::vector<size_t> cuts{rest.size()};
+    for (size_t p = rest.rfind('.'); p != std::string::npos && p > 0; p = rest.rfind('.', p - 1)) cuts.push_back(p);
+    bool found = false;
+    for (size_t end : cuts) {
+      std::string key = rest.substr(0, end);
+      if (cur->contains(key)) {
+        cur = &(*cur)[key];
+        rest = end == rest.size() ? "" : rest.substr(end + 1);
+        found = true;
+        break;
+      }
+    }
+    if (!found) return false;
+  }
+  if (cur->is_string()) *value = cur->get<std::string>();
+  else if (cur->is_boolean()) *value = cur->get<bool>() ? "true" : "false";
+  else if (cur->is_number()) *value = cur->dump();
+  else return false;
+  return true;
 }
 
 }  // namespace roux::facts

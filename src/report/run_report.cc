@@ -58,6 +58,8 @@ int compute_exit_code(const RunReport& report) {
   if (report.totals.changed + report.totals.would_change > 0) code |= 2;
   for (const auto& r : report.resources)
     if (r.status == "failed" && !r.failure_ignored) code |= 4;
+  for (const auto& v : report.verify)
+    if (v.status == "failed") code |= 4;
   return code;
 }
 
@@ -111,6 +113,14 @@ nlohmann::ordered_json to_json(const RunReport& report) {
     if (!r.notified_by.empty()) o["notified_by"] = r.notified_by;
     j["resources"].push_back(std::move(o));
   }
+  j["verify"] = nlohmann::ordered_json::array();
+  for (const auto& v : report.verify) {
+    nlohmann::ordered_json o{{"name", v.name},         {"kind", v.kind},         {"target", v.target},
+                             {"status", v.status},     {"attempts", v.attempts}, {"duration_ms", v.duration_ms}};
+    if (!v.message.empty()) o["message"] = v.message;
+    if (!v.where.empty()) o["where"] = v.where;
+    j["verify"].push_back(std::move(o));
+  }
   return j;
 }
 
@@ -129,6 +139,8 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
     if (r.status == "failed") failed.push_back(r.id);
   }
   j["changed"] = changed;
+  for (const auto& v : report.verify)
+    if (v.status == "failed") failed.push_back("verify " + v.name);
   j["failed"] = failed;
   j["errors"] = report.errors;
   return j;
@@ -170,6 +182,10 @@ std::string format_text(const RunReport& report, bool color) {
       }
     }
   }
+  for (const auto& v : report.verify) {
+    if (v.status == "failed") out += paint("31", "  ! verify " + v.name + ": failed: " + v.message) + "\n";
+    else if (v.status == "planned") out += paint("2", "  ? verify " + v.name + ": would run after converge") + "\n";
+  }
   const Totals& t = report.totals;
   char dur[32];
   std::snprintf(dur, sizeof dur, "%.3f s", report.duration_ms / 1000.0);
@@ -178,6 +194,11 @@ std::string format_text(const RunReport& report, bool color) {
   else summary = std::to_string(t.changed) + " changed";
   summary += ", " + std::to_string(t.unchanged) + " unchanged, " + std::to_string(t.failed) + " failed";
   if (t.skipped) summary += ", " + std::to_string(t.skipped) + " skipped";
+  if (!report.verify.empty() && report.mode != "plan") {
+    int failed = 0;
+    for (const auto& v : report.verify) failed += v.status == "failed";
+    summary += "; verify: " + std::to_string(report.verify.size() - failed) + " passed, " + std::to_string(failed) + " failed";
+  }
   out += (report.mode == "plan" ? "plan: " : "converge: ") + summary + " (" + dur + ")\n";
   return out;
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/graph.h"
+#include "engine/verify.h"
 
 namespace roux::report {
 
@@ -43,13 +44,15 @@ struct RunReport {
   std::vector<CookbookInfo> cookbooks;
   std::vector<ResourceReport> resources;
   std::vector<std::string> errors;   // run-level errors (compile errors, lock, sources)
+  std::vector<engine::VerifyResult> verify;  // the recipes' verify checks, after converge
   Totals totals;
   int exit_code = 0;
 };
 
 /// Fills resources and totals from a walked graph, and computes the exit code.
 void add_graph(RunReport& report, const engine::Graph& graph);
-/// 0 nothing to change; 2 changes (made or pending); 4 failures; 6 both; 1 when errors is non-empty.
+/// 0 nothing to change; 2 changes (made or pending); 4 failures (a failed verify check counts);
+/// 6 both; 1 when errors is non-empty.
 int compute_exit_code(const RunReport& report);
 
 nlohmann::ordered_json to_json(const RunReport& report);

@@ -1,0 +1,32 @@
+#include "report/handlers/handlers.h"
+
+#include "base/redact.h"
+
+namespace roux::report {
+
+const std::vector<std::string>& handler_types() {
+  static const std::vector<std::string> kTypes = {"history", "json_file", "webhook", "prometheus", "syslog"};
+  return kTypes;
+}
+
+std::vector<std::string> run_handlers(const RunReport& report, const std::vector<HandlerConfig>& handlers,
+                                      host::Host& host, const std::string& state_dir) {
+  std::vector<HandlerConfig> list = handlers;
+  bool has_history = false;
+  for (const auto& h : list) has_history = has_history || h.type == "history";
+  if (!has_history) list.insert(list.begin(), HandlerConfig{"history"});
+  std::vector<std::string> warnings;
+  for (const auto& h : list) {
+    Status s;
+    if (h.type == "history") s = history_handler(report, h, host, state_dir);
+    else if (h.type == "json_file") s = json_file_handler(report, h, host);
+    else if (h.type == "webhook") s = webhook_handler(report, h);
+    else if (h.type == "prometheus") s = prometheus_handler(report, h, host);
+    else if (h.type == "syslog") s = syslog_handler(report, h);
+    else s = Status::invalid_input("unknown handler type");
+    if (!s.is_ok()) warnings.push_back(redact::redact("handler " + h.type + ": " + s.to_string()));
+  }
+  return warnings;
+}
+
+}  // namespace roux::report

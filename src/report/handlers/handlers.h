@@ -1,0 +1,57 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/source_location.h"
+#include "host/host.h"
+#include "report/run_report.h"
+
+namespace roux::report {
+
+/// One report handler from the client config's `handlers:` list. Plain data.
+///   history     STATE/history.jsonl (one JSON line per run, rotated past max_bytes to .1) and
+///               STATE/reports/RUN_ID.json (the full report; the newest keep_reports are kept)
+///   json_file   the full report written atomically to `path`
+///   webhook     POST of the JSON report to `url` (summary: true = the history line), within
+///               timeout (the whole budget, every retry included), at most 1 + retries attempts
+///   prometheus  roux.prom in the node-exporter textfile folder `path`, written atomically
+///   syslog      one summary line via syslog(3) (failures at LOG_ERR); `path` = a datagram
+///               socket to send to instead of syslog(3) (containers, tests)
+/// Paths are inside --root, like the state folder; the syslog socket is a path of the machine.
+struct HandlerConfig {
+  std::string type;
+  std::string path;
+  std::string url;
+  bool summary = false;
+  int timeout_ms = 5000;
+  int retries = 2;
+  uint64_t max_bytes = 1 << 20;
+  int keep_reports = 50;
+  std::string ident = "roux";
+  SourceLocation where;
+};
+
+/// Known handler types, for config errors.
+const std::vector<std::string>& handler_types();
+
+/// Runs every handler in order, each on its own: one that fails is reported in the returned
+/// warnings and never stops the others or changes the run's exit code. History always runs
+/// (with defaults when not configured). Every text written or sent is passed through the
+/// redactor first. Writes only through `host` (and the network/syslog for those handlers).
+std::vector<std::string> run_handlers(const RunReport& report, const std::vector<HandlerConfig>& handlers,
+                                      host::Host& host, const std::string& state_dir);
+
+// The handlers, one per file.
+Status history_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host, const std::string& state_dir);
+Status json_file_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host);
+Status webhook_handler(const RunReport& report, const HandlerConfig& cfg);
+Status prometheus_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host);
+Status syslog_handler(const RunReport& report, const HandlerConfig& cfg);
+
+/// The Prometheus text exposition of a run (what prometheus_handler writes).
+std::string prometheus_text(const RunReport& report);
+/// The syslog summary line of a run.
+std::string syslog_line(const RunReport& report);
+
+}  // namespace roux::report

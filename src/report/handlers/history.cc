@@ -1,0 +1,42 @@
+// history handler: STATE/history.jsonl (one line per run, rotated by size) and full reports per
+// run under STATE/reports/ with retention.
+#include <algorithm>
+
+#include "base/redact.h"
+#include "report/handlers/handlers.h"
+
+namespace roux::report {
+
+Status history_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host, const std::string& state_dir) {
+  std::string line = redact::redact(to_history_json(report).dump()) + "\n";
+  std::string file = state_dir + "/history.jsonl";
+  // Rotate before the line would push the file past max_bytes: history.jsonl -> history.jsonl.1.
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat(file));
+  if (fi.exists() && fi.size + line.size() > cfg.max_bytes) {
+    ROUX_TRY(host.copy_file(file, file + ".1", 0600));
+    ROUX_TRY(host.remove(file));
+  }
+  ROUX_TRY(host.append_file(file, line, 0600));
+  if (cfg.keep_reports <= 0 || report.run_id.empty()) return Status::ok();
+  std::string dir = state_dir + "/reports";
+  ROUX_TRY(host::make_dirs(host, dir, 0700));
+  ROUX_TRY(host.write_file(dir + "/" + report.run_id + ".json", redact::redact(to_json(report).dump(2)) + "\n", 0600,
+                           std::nullopt, std::nullopt));
+  // Retention: run ids sort by time, so the oldest are first.
+  ROUX_ASSIGN_OR_RETURN(std::vector<std::string> names, host.list_dir(dir));
+  std::vector<std::string> reports;
+  for (const auto& n : names)
+    if (n.size() > 5 && n.compare(n.size() - 5, 5, ".json") == 0) reports.push_back(n);
+  std::sort(reports.begin(), reports.end());
+  for (size_t i = 0; i + static_cast<size_t>(cfg.keep_reports) < reports.size(); ++i)
+    ROUX_TRY(host.remove(dir + "/" + reports[i]));
+  return Status::ok();
+}
+
+Status json_file_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host) {
+  auto path = host::normalize_path(cfg.path);
+  if (!path.is_ok()) return path.status();
+  return host.write_file(*path, redact::redact(to_json(report).dump(2)) + "\n", 0600, std::nullopt, std::nullopt);
+}
+
+}  // namespace roux::report
