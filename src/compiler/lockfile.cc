@@ -1,0 +1,129 @@
+#include "compiler/lockfile.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace roux::compiler {
+namespace {
+namespace fs = std::filesystem;
+constexpr int kLockfileVersion = 1;
+}  // namespace
+
+const LockedCookbook* Lockfile::find(const std::string& name) const {
+  for (const auto& c : cookbooks)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+std::string lockfile_path(const std::string& policy_file) {
+  fs::path p = fs::absolute(policy_file);
+  std::string stem = p.stem().string();
+  return (p.parent_path() / ((stem == "policy" ? std::string("policy") : stem) + ".lock.json")).string();
+}
+
+std::string lockfile_to_json(const Lockfile& lock) {
+  nlohmann::ordered_json j;
+  j["lockfile_version"] = kLockfileVersion;
+  j["policy"] = lock.policy_name;
+  j["policy_digest"] = lock.policy_digest;
+  j["cookbooks"] = nlohmann::ordered_json::array();
+  for (const auto& c : lock.cookbooks) {
+    nlohmann::ordered_json e;
+    e["name"] = c.name;
+    e["version"] = c.version.to_string();
+    e["source"] = c.source;
+    e["sha256"] = c.sha256;
+    if (!c.commit.empty()) e["commit"] = c.commit;
+    e["depends"] = nlohmann::ordered_json::object();
+    for (const auto& [n, text] : c.depends) e["depends"][n] = text;
+    j["cookbooks"].push_back(e);
+  }
+  return j.dump(2) + "\n";
+}
+
+Result<Lockfile> read_lockfile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    if (errno == ENOENT) return Status::not_found(path + ": no lockfile");
+    return Status::io("open " + path, errno);
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto bad = [&](const std::string& why) { return Status::invalid_input(path + ": not a valid lockfile: " + why); };
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
+  }
+  if (!j.is_object()) return bad("expected a JSON object");
+  if (j.value("lockfile_version", 0) != kLockfileVersion)
+    return bad("lockfile_version must be " + std::to_string(kLockfileVersion) + " (run `roux lock` again)");
+  Lockfile lock;
+  try {
+    lock.policy_name = j.at("policy").get<std::string>();
+    lock.policy_digest = j.at("policy_digest").get<std::string>();
+    for (const auto& e : j.at("cookbooks")) {
+      LockedCookbook c;
+      c.name = e.at("name").get<std::string>();
+      auto v = Version::parse(e.at("version").get<std::string>());
+      if (!v.is_ok()) return bad("cookbook " + c.name + ": " + v.status().message());
+      c.version = *v;
+      c.source = e.at("source").get<std::string>();
+      c.sha256 = e.at("sha256").get<std::string>();
+      if (c.sha256.size() != 64 || c.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return bad("cookbook " + c.name + ": sha256 must be 64 lower-case hex digits");
+      if (e.contains("commit")) c.commit = e.at("commit").get<std::string>();
+      if (e.contains("depends"))
+        for (const auto& [n, t] : e.at("depends").items()) c.depends[n] = t.get<std::string>();
+      if (lock.find(c.name)) return bad("cookbook " + c.name + " is listed twice");
+      lock.cookbooks.push_back(std::move(c));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return bad(e.what());
+  }
+  return lock;
+}
+
+Status write_lockfile(const std::string& path, const Lockfile& lock) {
+  std::string text = lockfile_to_json(lock);
+  std::string tmp = path + ".tmp-" + std::to_string(getpid());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::io("create " + tmp, errno);
+  size_t off = 0;
+  while (off < text.size()) {
+    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      return Status::io("write " + tmp, err);
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status::io("fsync " + tmp, err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return Status::io("rename " + tmp + " to " + path, err);
+  }
+  // The rename is durable once the folder is synced.
+  int dfd = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    (void)::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::ok();
+}
+
+}  // namespace roux::compiler

@@ -1,0 +1,52 @@
+#pragma once
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/semver.h"
+#include "base/status.h"
+#include "sources/source.h"
+
+namespace roux::compiler {
+
+/// One cookbook pinned by a lockfile.
+struct LockedCookbook {
+  std::string name;
+  Version version;
+  std::string source;  // the source URL it came from
+  std::string sha256;  // sources::content_digest of its folder
+  std::string commit;  // git sources: the commit the tag pointed to ("" otherwise)
+  std::map<std::string, std::string> depends;
+};
+
+/// policy.lock.json beside the policy (schemas/lockfile.schema.json). Plain data.
+/// `policy_digest` is the SHA-256 of the policy's resolution inputs (run-list cookbooks, cookbook
+/// constraints and sources, as canonical JSON): when the policy changes them, the lockfile no
+/// longer matches and converge refuses it. Cookbooks are in resolution order (run-list roots
+/// first), which is also the order their default attributes merge in.
+struct Lockfile {
+  std::string policy_name;
+  std::string policy_digest;
+  std::vector<LockedCookbook> cookbooks;
+  const LockedCookbook* find(const std::string& name) const;
+};
+
+/// "DIR/policy.lock.json" for "DIR/policy.yaml" (any policy file name: its folder + policy.lock.json
+/// for policy.yaml, else STEM.lock.json).
+std::string lockfile_path(const std::string& policy_file);
+
+/// Reads and checks a lockfile. kNotFound when the file does not exist; kInvalidInput
+/// ("FILE: ...") when it is not a lockfile this version understands.
+Result<Lockfile> read_lockfile(const std::string& path);
+
+/// Canonical JSON (2-space indent, trailing newline): same lockfile, same bytes.
+std::string lockfile_to_json(const Lockfile& lock);
+
+/// Writes the lockfile atomically (temp file in the same folder, fsync, rename). Does not touch
+/// the managed host (the lockfile lives with the policy).
+Status write_lockfile(const std::string& path, const Lockfile& lock);
+
+}  // namespace roux::compiler

@@ -1,0 +1,110 @@
+#include "sources/cache.h"
+
+#include <doctest/doctest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace roux::sources {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "roux-cache-test-XXXXXX").string();
+    path = ::mkdtemp(t.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+void write(const std::string& path, const std::string& text, mode_t mode = 0644) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream(path, std::ios::trunc) << text;
+  ::chmod(path.c_str(), mode);
+}
+
+void make_cookbook(const std::string& dir) {
+  write(dir + "/metadata.yaml", "name: base\nversion: 1.0.0\n");
+  write(dir + "/recipes/default.yaml", "resources: []\n");
+  write(dir + "/files/run.sh", "#!/bin/sh\n", 0755);
+}
+
+TEST_CASE("content digest: same content, same digest; owners, mtimes and group/other bits do not count") {
+  TempDir a, b;
+  make_cookbook(a.path);
+  make_cookbook(b.path);
+  ::chmod((b.path + "/metadata.yaml").c_str(), 0600);   // other read bits: ignored
+  ::chmod((b.path + "/files/run.sh").c_str(), 0700);    // still "executable"
+  fs::create_directories(b.path + "/empty");            // empty folders do not count (as in git)
+  fs::last_write_time(b.path + "/metadata.yaml", fs::file_time_type::clock::now() - std::chrono::hours(5));
+  auto da = content_digest(a.path), db = content_digest(b.path);
+  REQUIRE(da.is_ok());
+  REQUIRE(db.is_ok());
+  CHECK(*da == *db);
+  CHECK(da->size() == 64);
+}
+
+TEST_CASE("content digest: a byte, a name, an exec bit or a symlink target changes it") {
+  TempDir a;
+  make_cookbook(a.path);
+  std::string d0 = *content_digest(a.path);
+  write(a.path + "/recipes/default.yaml", "resources: [ ]\n");
+  std::string d1 = *content_digest(a.path);
+  CHECK(d1 != d0);
+  ::chmod((a.path + "/recipes/default.yaml").c_str(), 0755);
+  std::string d2 = *content_digest(a.path);
+  CHECK(d2 != d1);
+  fs::rename(a.path + "/files/run.sh", a.path + "/files/run2.sh");
+  std::string d3 = *content_digest(a.path);
+  CHECK(d3 != d2);
+  fs::create_symlink("run2.sh", a.path + "/files/link");
+  std::string d4 = *content_digest(a.path);
+  CHECK(d4 != d3);
+  fs::remove(a.path + "/files/link");
+  fs::create_symlink("metadata.yaml", a.path + "/files/link");
+  CHECK(*content_digest(a.path) != d4);
+}
+
+TEST_CASE("content digest: a FIFO is refused") {
+  TempDir a;
+  make_cookbook(a.path);
+  REQUIRE(::mkfifo((a.path + "/files/pipe").c_str(), 0644) == 0);
+  auto d = content_digest(a.path);
+  REQUIRE(!d.is_ok());
+  CHECK(d.status().message() == a.path + "/files/pipe: not a regular file, folder or symlink");
+}
+
+TEST_CASE("cache: insert_dir renames a work folder in by digest; a second insert keeps the first") {
+  TempDir root;
+  Cache cache(root.path + "/cache");
+  CHECK(cache.path_for(std::string(64, 'a')).status().code() == Code::kNotFound);
+  CHECK(cache.path_for("nothex").status().code() == Code::kInvalidInput);
+  auto tmp = cache.make_temp_dir();
+  REQUIRE(tmp.is_ok());
+  make_cookbook(*tmp);
+  std::string want = *content_digest(*tmp);
+  auto digest = cache.insert_dir(*tmp);
+  REQUIRE(digest.is_ok());
+  CHECK(*digest == want);
+  CHECK(!fs::exists(*tmp));
+  CHECK(*cache.path_for(want) == root.path + "/cache/cookbooks/" + want);
+  CHECK(cache.verify(want).is_ok());
+
+  auto tmp2 = cache.make_temp_dir();
+  make_cookbook(*tmp2);
+  CHECK(*cache.insert_dir(*tmp2) == want);
+  CHECK(!fs::exists(*tmp2));
+  CHECK(fs::is_empty(root.path + "/cache/tmp"));
+
+  write(root.path + "/cache/cookbooks/" + want + "/recipes/default.yaml", "tampered\n");
+  Status s = cache.verify(want);
+  CHECK(s.code() == Code::kUntrusted);
+  CHECK(s.message().find("does not match its digest") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace roux::sources
