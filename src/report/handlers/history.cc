@@ -17,7 +17,10 @@ Status history_handler(const RunReport& report, const HandlerConfig& cfg, host::
     ROUX_TRY(host.remove(file));
   }
   ROUX_TRY(host.append_file(file, line, 0600));
-  if (cfg.keep_reports <= 0 || report.run_id.empty()) return Status::ok();
+  // A run refused before converging (compile errors, lock) has its errors in the history line
+  // and no report to keep: it leaves nothing else in the state folder.
+  bool converged = !report.resources.empty() || report.errors.empty();
+  if (cfg.keep_reports <= 0 || report.run_id.empty() || !converged) return Status::ok();
   std::string dir = state_dir + "/reports";
   ROUX_TRY(host::make_dirs(host, dir, 0700));
   ROUX_TRY(host.write_file(dir + "/" + report.run_id + ".json", redact::redact(to_json(report).dump(2)) + "\n", 0600,
