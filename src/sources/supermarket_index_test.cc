@@ -1,0 +1,53 @@
+#include <doctest/doctest.h>
+
+#include "sources/http.h"
+#include "sources/supermarket.h"
+
+namespace roux::sources {
+namespace {
+
+const std::string kSha(64, 'a'), kContent(64, 'b');
+
+TEST_CASE("supermarket index: parse, canonical JSON round trip, Chef extras tolerated") {
+  std::string text = R"({"web": {"2.0.0": {"download_url": "web-2.0.0.tar.gz", "dependencies": {"base": "~> 1.0"},
+      "sha256": ")" + kSha + R"(", "content_sha256": ")" + kContent + R"(", "location_type": "opscode"}}})";
+  auto idx = parse_index(text, "u");
+  REQUIRE(idx.is_ok());
+  const IndexEntry* e = idx->find("web", *Version::parse("2.0.0"));
+  REQUIRE(e != nullptr);
+  CHECK(e->dependencies.at("base") == "~> 1.0");
+  CHECK(idx->find("web", *Version::parse("2.0.1")) == nullptr);
+  std::string canon = index_to_json(*idx);
+  auto again = parse_index(canon, "u");
+  REQUIRE(again.is_ok());
+  CHECK(index_to_json(*again) == canon);
+}
+
+TEST_CASE("supermarket index: every malformed entry is refused with its place") {
+  auto bad = [](const std::string& text) { return parse_index(text, "u").status().message(); };
+  CHECK(bad("[]").find("index must be an object") != std::string::npos);
+  CHECK(bad("{").find("not valid JSON") != std::string::npos);
+  CHECK(bad(R"({"Web": {}})").find("not a valid cookbook name") != std::string::npos);
+  CHECK(bad(R"({"web": {"x.y": {}}})").find("u: web x.y: ") != std::string::npos);
+  CHECK(bad(R"({"web": {"1.0.0": {"sha256": ")" + kSha + R"(", "content_sha256": ")" + kContent + R"("}}})")
+            .find("missing \"download_url\"") != std::string::npos);
+  CHECK(bad(R"({"web": {"1.0.0": {"download_url": "w", "sha256": "abc", "content_sha256": ")" + kContent + R"("}}})")
+            .find("sha256 must be 64 lower-case hex digits") != std::string::npos);
+}
+
+TEST_CASE("resolve_url: relative names join the supermarket URL; absolute ones stay") {
+  CHECK(resolve_url("http://h:1/m/", "a-1.0.0.tar.gz") == "http://h:1/m/a-1.0.0.tar.gz");
+  CHECK(resolve_url("file:///srv/m", "a.tar.gz") == "file:///srv/m/a.tar.gz");
+  CHECK(resolve_url("http://h/m", "https://cdn/a.tar.gz") == "https://cdn/a.tar.gz");
+}
+
+TEST_CASE("fetch_url: file:// reads, a missing file is not found, other schemes unsupported") {
+  CHECK(fetch_url({"file:///nonexistent/roux/x"}).status().code() == Code::kNotFound);
+  CHECK(fetch_url({"ftp://h/x"}).status().code() == Code::kUnsupported);
+  auto r = fetch_url({"file:///proc/self/comm"});
+  REQUIRE(r.is_ok());
+  CHECK(r->status == 200);
+}
+
+}  // namespace
+}  // namespace roux::sources
