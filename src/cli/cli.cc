@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   add_facts_command(app, &exit_code);
   add_secret_commands(app, &exit_code);
   add_history_commands(app, &exit_code);
+  add_lock_commands(app, &exit_code);
   add_supermarket_commands(app, &exit_code);
   try {
     app.parse(argc, argv);

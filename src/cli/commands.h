@@ -34,6 +34,8 @@ void add_facts_command(CLI::App& app, int* exit_code);
 void add_secret_commands(CLI::App& app, int* exit_code);
 /// `roux history` and `roux report RUN_ID` (history.cc).
 void add_history_commands(CLI::App& app, int* exit_code);
+/// `roux lock`, `roux update [NAME...]`, `roux fetch` (lock.cc).
+void add_lock_commands(CLI::App& app, int* exit_code);
 /// `roux keygen` and `roux supermarket publish|mirror|search|show|sign` (supermarket.cc).
 void add_supermarket_commands(CLI::App& app, int* exit_code);
 

@@ -3,10 +3,13 @@
 // touched (mold's habit).
 #include "compiler/compile.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 
+#include "base/log.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "base/redact.h"
 #include "compiler/conditions.h"
@@ -14,7 +17,10 @@
 #include "compiler/secrets.h"
 #include "compiler/verify_checks.h"
 #include "compiler/yaml_value.h"
+#include "sources/cache.h"
+#include "sources/git_source.h"
 #include "sources/metadata.h"
+#include "sources/resolver.h"
 
 namespace roux::compiler {
 namespace {
@@ -161,37 +167,54 @@ class Compiler {
  public:
   Compiler(const engine::Registry& registry, const facts::Facts& facts) : registry_(registry), facts_(facts) {}
 
+  /// Pass 1 (the policy file) and pass 2 (open its sources, --source ones first). False on error.
+  bool load(const CompileOptions& opts, Policy* policy, std::vector<Status>* errors) {
+    auto text = read_text_file(opts.policy_file);
+    if (!text.is_ok()) {
+      errors->push_back(text.status());
+      return false;
+    }
+    Value root;
+    if (parse_yaml(*text, opts.policy_file, &root, errors)) parse_policy(root, opts.policy_file, policy, errors);
+    if (!errors->empty()) return false;
+    policy_file_ = opts.policy_file;
+    sctx_ = sources::SourceContext{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(),
+                                   opts.trusted_keys, opts.ca_bundle};
+    std::vector<std::string> urls = opts.extra_sources;
+    urls.insert(urls.end(), policy->sources.begin(), policy->sources.end());
+    if (urls.empty()) {
+      errors->push_back(Status::invalid_input("policy: no sources (add sources: or pass --source)", root.where));
+      return false;
+    }
+    for (const auto& url : urls) {
+      auto src = sources::open_source(url, sctx_);
+      if (!src.is_ok()) errors->push_back(src.status());
+      else sources_.push_back(std::move(*src));
+    }
+    return errors->empty();
+  }
+
   CompileResult run_policy(const CompileOptions& opts) {
     CompileResult result;
     auto compiled = std::make_unique<Compiled>();
     compiled->policy_file = opts.policy_file;
-    // Pass 1: the policy file.
-    auto text = read_text_file(opts.policy_file);
-    if (!text.is_ok()) return fail(std::move(result), text.status());
-    Value root;
+    // Passes 1-2: the policy file, then its sources.
     Policy policy;
-    if (parse_yaml(*text, opts.policy_file, &root, &result.errors))
-      parse_policy(root, opts.policy_file, &policy, &result.errors);
-    if (!result.errors.empty()) return result;
+    if (!load(opts, &policy, &result.errors)) return result;
     compiled->policy_name = policy.name;
 
-    // Pass 2: sources, --source ones first.
-    sources::SourceContext sctx{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(),
-                                opts.trusted_keys, opts.ca_bundle};
-    std::vector<std::string> urls = opts.extra_sources;
-    urls.insert(urls.end(), policy.sources.begin(), policy.sources.end());
-    if (urls.empty())
-      return fail(std::move(result), Status::invalid_input("policy: no sources (add sources: or pass --source)",
-                                                           root.where));
-    for (const auto& url : urls) {
-      auto src = sources::open_source(url, sctx);
-      if (!src.is_ok()) result.errors.push_back(src.status());
-      else sources_.push_back(std::move(*src));
+    // Pass 3: the cookbooks. With a lockfile beside the policy, exactly the pinned ones (verified
+    // against their digests); without, resolved in memory (newest satisfying every constraint).
+    std::string lock_path = lockfile_path(opts.policy_file);
+    if (auto lock = read_lockfile(lock_path); lock.is_ok()) {
+      compiled->lockfile = lock_path;
+      if (check_lockfile_matches(policy, *lock, lock_path, &result.errors))
+        fetch_locked(*lock, &compiled->cookbooks, &result.errors);
+    } else if (lock.status().code() != Code::kNotFound) {
+      result.errors.push_back(lock.status());
+    } else {
+      resolve(policy, {}, &compiled->cookbooks, &result.errors);
     }
-    if (!result.errors.empty()) return result;
-
-    // Pass 3: choose versions (newest satisfying every constraint seen) and fetch them.
-    resolve(policy, compiled.get(), &result.errors);
     if (!result.errors.empty()) return result;
 
     // Pass 4: attributes, lowest precedence first.
@@ -265,83 +288,211 @@ class Compiler {
     return {{"attr", attrs}, {"facts", facts::to_json(facts_)}, {"policy", {{"name", policy_name}}}};
   }
 
-  void resolve(const Policy& policy, Compiled* compiled, std::vector<Status>* errors) {
-    // Universe of every source, in source order.
-    std::vector<sources::CookbookRef> universe;
-    std::map<std::string, sources::Source*> by_url;
+  /// The SHA-256 of what decides versions: run-list cookbooks, constraints, sources.
+  static std::string policy_digest(const Policy& policy) {
+    nlohmann::ordered_json j;
+    j["run_list_cookbooks"] = nlohmann::ordered_json::array();
+    std::set<std::string> seen;
+    for (const auto& [item, where] : policy.run_list) {
+      std::string cb = item.substr(0, item.find("::"));
+      if (seen.insert(cb).second) j["run_list_cookbooks"].push_back(cb);
+    }
+    j["cookbooks"] = nlohmann::ordered_json::object();
+    for (const auto& [name, c] : policy.constraints) j["cookbooks"][name] = std::string(trim(c.first));
+    j["sources"] = policy.sources;
+    return sha256_hex(j.dump());
+  }
+
+  /// Where to point an error about cookbook `name`: its constraint, its run-list entry, or the first.
+  static SourceLocation where_of(const Policy& policy, const std::string& name) {
+    if (auto it = policy.constraints.find(name); it != policy.constraints.end()) return it->second.second;
+    for (const auto& [item, where] : policy.run_list)
+      if (item.substr(0, item.find("::")) == name) return where;
+    return policy.run_list.empty() ? SourceLocation{} : policy.run_list.front().second;
+  }
+
+  sources::Source* source_for(const std::string& url, std::vector<Status>* errors) {
+    for (auto& s : sources_)
+      if (s->url() == url) return s.get();
+    auto src = sources::open_source(url, sctx_);
+    if (!src.is_ok()) {
+      errors->push_back(src.status());
+      return nullptr;
+    }
+    sources_.push_back(std::move(*src));
+    return sources_.back().get();
+  }
+
+  /// Resolves in memory with the resolver (backtracking) and fetches every chosen cookbook.
+  void resolve(const Policy& policy, const std::vector<sources::Requirement>& pins,
+               std::vector<ResolvedCookbook>* out, std::vector<Status>* errors) {
+    sources::ResolveRequest req;
     for (auto& s : sources_) {
       auto u = s->universe();
       if (!u.is_ok()) {
         errors->push_back(u.status());
         continue;
       }
-      by_url[s->url()] = s.get();
-      universe.insert(universe.end(), u->begin(), u->end());
+      req.universe.insert(req.universe.end(), u->begin(), u->end());
     }
     if (!errors->empty()) return;
-    // Breadth-first over the run list and depends; each cookbook's constraints collected with why.
-    std::map<std::string, std::vector<std::pair<Constraint, std::string>>> wanted;
-    std::vector<std::string> queue;
-    std::map<std::string, SourceLocation> first_seen;
-    for (const auto& [item, where] : policy.run_list) {
-      std::string cb = item.substr(0, item.find("::"));
-      if (!wanted.count(cb)) {
-        queue.push_back(cb);
-        first_seen[cb] = where;
-        wanted[cb];
-      }
-    }
-    for (const auto& [name, c] : policy.constraints)
-      if (auto parsed = Constraint::parse(c.first); parsed.is_ok()) wanted[name].push_back({*parsed, "policy"});
-    std::set<std::string> chosen;
-    for (size_t i = 0; i < queue.size(); ++i) {
-      const std::string name = queue[i];
-      const sources::CookbookRef* best = nullptr;
-      bool any = false;
-      for (const auto& ref : universe) {
-        if (ref.name != name) continue;
-        any = true;
-        bool ok = true;
-        for (const auto& [c, why] : wanted[name]) ok = ok && c.matches(ref.version);
-        if (ok && (!best || ref.version > best->version)) best = &ref;
-      }
-      SourceLocation where = first_seen.count(name) ? first_seen[name] : SourceLocation{policy_file_, 0, 0};
-      if (!any) {
+    for (const auto& [item, where] : policy.run_list) req.roots.push_back(item.substr(0, item.find("::")));
+    for (const auto& [name, c] : policy.constraints) req.requirements.push_back({name, c.first, "policy"});
+    req.requirements.insert(req.requirements.end(), pins.begin(), pins.end());
+    sources::ResolveResult r = sources::resolve_versions(req);
+    if (!r.ok()) {
+      Status s = r.status;
+      if (s.code() == Code::kNotFound) {
         std::vector<std::string> urls;
-        for (auto& s : sources_) urls.push_back(s->url());
-        errors->push_back(Status::not_found("cookbook " + name + " not found in any source (searched " +
-                                            join(urls, ", ") + ")").at(where));
-        continue;
+        for (auto& src : sources_) urls.push_back(src->url());
+        s = Status::not_found(s.message() + " (searched " + join(urls, ", ") + ")");
+      } else {
+        s = Status::conflict(s.message());
       }
-      if (!best) {
-        std::vector<std::string> why;
-        for (const auto& [c, w] : wanted[name]) why.push_back(w + " needs " + name + " " + c.to_string());
-        errors->push_back(Status::not_found("no version of cookbook " + name + " satisfies: " + join(why, "; ")).at(where));
-        continue;
-      }
-      auto path = by_url[best->source]->fetch(*best);
+      errors->push_back(s.at(where_of(policy, r.failed_cookbook)));
+      return;
+    }
+    for (const auto& ref : r.chosen) {
+      sources::Source* src = source_for(ref.source, errors);
+      if (!src) continue;
+      auto path = src->fetch(ref);
       if (!path.is_ok()) {
         errors->push_back(path.status());
         continue;
       }
-      compiled->cookbooks.push_back({*best, *path});
-      for (const auto& [dep, text] : best->depends) {
-        auto c = Constraint::parse(text);
-        if (!c.is_ok()) continue;
-        wanted[dep].push_back({*c, best->name + " " + best->version.to_string()});
-        if (!first_seen.count(dep)) {
-          first_seen[dep] = where;
-          queue.push_back(dep);
-        }
-      }
+      out->push_back({ref, *path});
     }
-    // A dependency constraint added after its cookbook was chosen must still hold.
-    for (const auto& cb : compiled->cookbooks)
-      for (const auto& [c, why] : wanted[cb.ref.name])
-        if (!c.matches(cb.ref.version))
-          errors->push_back(Status::invalid_input("cookbook " + cb.ref.name + " " + cb.ref.version.to_string() +
-                                                  " was chosen but " + why + " needs " + cb.ref.name + " " +
-                                                  c.to_string()));
+  }
+
+  bool check_lockfile_matches(const Policy& policy, const Lockfile& lock, const std::string& lock_path,
+                              std::vector<Status>* errors) {
+    if (lock.policy_digest == policy_digest(policy)) return true;
+    errors->push_back(Status::conflict(
+        lock_path + ": does not match " + policy_file_ +
+        " (its run list, cookbook constraints or sources changed since the lockfile was written); run `roux update` "
+        "to re-resolve it, then converge"));
+    return false;
+  }
+
+  /// Every cookbook the lockfile pins: from the cache when there, else from its source; each
+  /// verified against the lockfile's digest before it is used. Each source the lockfile names is
+  /// refreshed once (git: one fetch); an unreachable one is a warning while the cache suffices.
+  void fetch_locked(const Lockfile& lock, std::vector<ResolvedCookbook>* out, std::vector<Status>* errors) {
+    sources::Cache cache(sctx_.cache_dir);
+    std::map<std::string, sources::Source*> by_url;
+    std::map<std::string, std::string> unreachable;
+    for (const auto& c : lock.cookbooks) {
+      if (by_url.count(c.source)) continue;
+      std::vector<Status> open_errors;
+      sources::Source* src = source_for(c.source, &open_errors);
+      by_url[c.source] = src;
+      if (!src) {
+        unreachable[c.source] = open_errors.front().to_string();
+      } else if (auto u = src->universe(); !u.is_ok()) {
+        unreachable[c.source] = u.status().to_string();
+      }
+      if (unreachable.count(c.source))
+        log::warn("source " + c.source + " is unreachable (" + unreachable[c.source] + "); using the cache");
+    }
+    for (const auto& c : lock.cookbooks) {
+      sources::CookbookRef ref{c.name, c.version, c.depends, c.source, c.sha256, c.commit};
+      std::string id = "cookbook " + c.name + " " + c.version.to_string();
+      std::string path;
+      if (auto p = cache.path_for(c.sha256); p.is_ok()) {
+        path = *p;
+      } else if (sources::Source* src = by_url[c.source]) {
+        auto fetched = src->fetch(ref);
+        if (!fetched.is_ok()) {
+          std::string why = unreachable.count(c.source) ? unreachable[c.source] : fetched.status().to_string();
+          errors->push_back(Status::not_found(id + " (sha256 " + c.sha256 + ") is not in the cache " + cache.root() +
+                                              " and its source " + c.source + " cannot provide it: " + why));
+          continue;
+        }
+        path = *fetched;
+      } else {
+        errors->push_back(Status::not_found(id + " (sha256 " + c.sha256 + ") is not in the cache " + cache.root() +
+                                            " and its source " + c.source + " cannot be opened: " + unreachable[c.source]));
+        continue;
+      }
+      auto digest = sources::content_digest(path);
+      if (!digest.is_ok()) {
+        errors->push_back(digest.status().with_context(id));
+        continue;
+      }
+      if (*digest != c.sha256) {
+        errors->push_back(Status::untrusted(id + " in " + path + ": content sha256 " + *digest +
+                                            " does not match the lockfile's " + c.sha256 + "; refusing it"));
+        continue;
+      }
+      out->push_back({ref, path});
+    }
+  }
+
+ public:
+  /// roux lock / roux update: resolve (keeping `previous` pins except for `update`), fetch, digest.
+  LockResult lock(const LockRequest& req) {
+    LockResult result;
+    Policy policy;
+    if (!load(req.options, &policy, &result.errors)) return result;
+    std::vector<sources::Requirement> pins;
+    if (req.previous) {
+      for (const auto& name : req.update)
+        if (!req.previous->find(name))
+          result.errors.push_back(Status::not_found("roux update: cookbook " + name + " is not in the lockfile"));
+      if (!result.errors.empty()) return result;
+      if (!req.update.empty())
+        for (const auto& c : req.previous->cookbooks)
+          if (std::find(req.update.begin(), req.update.end(), c.name) == req.update.end())
+            pins.push_back({c.name, "= " + c.version.to_string(), "lockfile"});
+    }
+    std::vector<ResolvedCookbook> chosen;
+    resolve(policy, pins, &chosen, &result.errors);
+    if (!result.errors.empty()) return result;
+    result.lock.policy_name = policy.name;
+    result.lock.policy_digest = policy_digest(policy);
+    for (const auto& cb : chosen) {
+      auto digest = sources::content_digest(cb.path);
+      if (!digest.is_ok()) {
+        result.errors.push_back(digest.status());
+        continue;
+      }
+      result.lock.cookbooks.push_back(
+          {cb.ref.name, cb.ref.version, cb.ref.source, *digest, cb.ref.revision, cb.ref.depends});
+    }
+    note_stats(&result.notes);
+    return result;
+  }
+
+  /// roux fetch: every cookbook the lockfile pins into the cache, verified.
+  LockResult fetch(const CompileOptions& opts) {
+    LockResult result;
+    Policy policy;
+    if (!load(opts, &policy, &result.errors)) return result;
+    std::string lock_path = lockfile_path(opts.policy_file);
+    auto lock = read_lockfile(lock_path);
+    if (!lock.is_ok()) {
+      result.errors.push_back(lock.status().code() == Code::kNotFound
+                                  ? Status::not_found(lock_path + ": no lockfile (run `roux lock` first)")
+                                  : lock.status());
+      return result;
+    }
+    if (!check_lockfile_matches(policy, *lock, lock_path, &result.errors)) return result;
+    std::vector<ResolvedCookbook> got;
+    fetch_locked(*lock, &got, &result.errors);
+    result.lock = *lock;
+    note_stats(&result.notes);
+    for (const auto& cb : got)
+      result.notes.push_back(cb.ref.name + " " + cb.ref.version.to_string() + ": " + cb.path);
+    return result;
+  }
+
+ private:
+  void note_stats(std::vector<std::string>* notes) const {
+    for (const auto& s : sources_)
+      if (const sources::GitFetchStats* st = sources::git_fetch_stats(*s))
+        notes->push_back(s->url() + ": " + (st->fetched ? "fetched " + std::to_string(st->received_objects) +
+                                                              " objects (" + std::to_string(st->received_bytes) + " bytes)"
+                                                        : std::string("not fetched (unreachable; cached clone used)")));
   }
 
   void load_cookbook_attributes(const std::string& dir, nlohmann::json& attrs, std::vector<Status>* errors) {
@@ -436,7 +587,7 @@ class Compiler {
     Value meta_map = props_map;
     meta_map.map.clear();
     for (size_t i = 1; i < item.map.size(); ++i)
-      (kMetaKeys.count(item.map[i].key) ? meta_map : props_map).map.push_back(item.map[i]);
+      (kMetaKeys.count(item.map[i].key) ? meta_map : props_map).map.push_back(std::move(item.map[i]));
     size_t errors_before = errors->size();
     engine::Props props(props_map, id, errors);
     std::unique_ptr<engine::Resource> r = type->make(name, props, build);
@@ -540,6 +691,7 @@ class Compiler {
   const engine::Registry& registry_;
   const facts::Facts& facts_;
   std::string policy_file_;
+  sources::SourceContext sctx_;
   std::vector<std::unique_ptr<sources::Source>> sources_;
   std::vector<PendingRef> pending_;
   SecretDecrypter secrets_;                                     // validate: no key, secrets stay sealed
@@ -563,6 +715,18 @@ void deep_merge(nlohmann::json& base, const nlohmann::json& over) {
 CompileResult compile_policy(const CompileOptions& options, const engine::Registry& registry,
                              const facts::Facts& facts) {
   return Compiler(registry, facts).run_policy(options);
+}
+
+LockResult lock_policy(const LockRequest& request) {
+  engine::Registry registry;
+  facts::Facts facts;
+  return Compiler(registry, facts).lock(request);
+}
+
+LockResult fetch_locked_policy(const CompileOptions& options) {
+  engine::Registry registry;
+  facts::Facts facts;
+  return Compiler(registry, facts).fetch(options);
 }
 
 CompileResult compile_cookbook_recipe(const std::string& cookbook_dir, const std::string& recipe,

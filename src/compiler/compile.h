@@ -9,6 +9,7 @@
 #include "engine/graph.h"
 #include "engine/registry.h"
 #include "engine/verify.h"
+#include "compiler/lockfile.h"
 #include "facts/facts.h"
 #include "sources/source.h"
 
@@ -37,6 +38,7 @@ struct Compiled {
   std::string policy_file;
   std::vector<std::string> run_list;          // normalised "cookbook::recipe"
   std::vector<ResolvedCookbook> cookbooks;
+  std::string lockfile;                       // the lockfile used ("" = resolved in memory)
   nlohmann::json attributes;                  // merged
   engine::Graph graph;
   std::vector<engine::VerifyCheck> verify;    // recipes' verify: checks, in run-list order
@@ -49,11 +51,40 @@ struct CompileResult {
   bool ok() const { return errors.empty() && compiled; }
 };
 
-/// Compiles a policy: parse it, open its sources, choose cookbook versions, merge attributes
+/// Compiles a policy: parse it, open its sources, choose cookbook versions (exactly the lockfile's
+/// when policy.lock.json exists beside the policy: refused when it does not match the policy or a
+/// cookbook's content does not match its digest), merge attributes
 /// (cookbook defaults < policy < node < override), compile the run list's recipes into a graph,
 /// add implicit edges and check for cycles. Never touches the managed host.
 CompileResult compile_policy(const CompileOptions& options, const engine::Registry& registry,
                              const facts::Facts& facts);
+
+/// What `roux lock` / `roux update` resolve: the policy (and its sources) of `options`; with
+/// `previous`, every cookbook not named in `update` stays pinned at its locked version (an empty
+/// `update` re-resolves everything).
+struct LockRequest {
+  CompileOptions options;
+  const Lockfile* previous = nullptr;
+  std::vector<std::string> update;
+};
+
+/// A lockfile (or, for fetch, the one read), every error, and notes for the user (fetch figures).
+struct LockResult {
+  Lockfile lock;
+  std::vector<Status> errors;
+  std::vector<std::string> notes;
+  bool ok() const { return errors.empty(); }
+};
+
+/// Resolves the policy against its sources (ignoring any existing lockfile), fetches every chosen
+/// cookbook into the cache and computes its content digest. Writes nothing beside the policy:
+/// the caller writes the lockfile. Never touches the managed host.
+LockResult lock_policy(const LockRequest& request);
+
+/// Fetches every cookbook the policy's lockfile pins into the cache and verifies each digest.
+/// Errors: no lockfile, a lockfile that does not match the policy, a cookbook neither cached nor
+/// fetchable, a digest mismatch.
+LockResult fetch_locked_policy(const CompileOptions& options);
 
 /// Compiles one recipe of the cookbook in `cookbook_dir` with its default attributes, as if a
 /// policy ran only it (what `roux validate COOKBOOK` checks, recipe by recipe).

@@ -126,7 +126,7 @@ class Resolver {
     }
     bool any_matched = false;
     for (const CookbookRef* cand : it->second) {
-      bool ok = true;
+      bool ok = !reqs.empty() || cand->version.pre.empty();  // no constraint: no pre-releases either
       for (const auto& r : reqs) ok = ok && r.constraint.matches(cand->version);
       if (!ok) continue;
       any_matched = true;
