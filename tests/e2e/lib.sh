@@ -41,6 +41,8 @@ _e2e_cleanup() {
   return 0
 }
 trap _e2e_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 e2e_tmpdir() {
   local d
   d=$(mktemp -d /tmp/roux-e2e.XXXXXX)
@@ -68,13 +70,13 @@ write_policy() {
 # run_roux ARGS...: runs $ROUX; sets RC (exit code), OUT and ERR (captured text). Never fails.
 run_roux() {
   local out err
-  out=$(mktemp /tmp/roux-e2e-out.XXXXXX)
-  err=$(mktemp /tmp/roux-e2e-err.XXXXXX)
+  [ -n "${_E2E_SCRATCH:-}" ] || { _E2E_SCRATCH=$(mktemp -d /tmp/roux-e2e.XXXXXX); echo "$_E2E_SCRATCH" >>"$_E2E_REGISTRY"; }
+  out="$_E2E_SCRATCH/run.out"
+  err="$_E2E_SCRATCH/run.err"
   RC=0
   "$ROUX" "$@" >"$out" 2>"$err" || RC=$?
   OUT=$(cat "$out")
   ERR=$(cat "$err")
-  rm -f -- "$out" "$err"
 }
 
 # expect_rc WANT WHAT: fails with the captured output unless RC == WANT.
