@@ -35,7 +35,7 @@ TEST_CASE("supermarket index: every malformed entry is refused with its place") 
             .find("sha256 must be 64 lower-case hex digits") != std::string::npos);
 }
 
-TEST_CASE("resolve_url: relative names join the supermarket URL; absolute ones stay") {
+TEST_CASE("resolve_url: relative names join the supermarket URL, absolute ones stay") {
   CHECK(resolve_url("http://h:1/m/", "a-1.0.0.tar.gz") == "http://h:1/m/a-1.0.0.tar.gz");
   CHECK(resolve_url("file:///srv/m", "a.tar.gz") == "file:///srv/m/a.tar.gz");
   CHECK(resolve_url("http://h/m", "https://cdn/a.tar.gz") == "https://cdn/a.tar.gz");

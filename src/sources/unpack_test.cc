@@ -135,7 +135,7 @@ TEST_CASE("unpack: entry and size limits, and a truncated archive") {
   CHECK(d.count() == 0);
 }
 
-TEST_CASE("pack_cookbook: same content, same bytes; round-trips through unpack") {
+TEST_CASE("pack_cookbook: same content gives the same bytes, and round-trips through unpack") {
   Dir d;
   fs::create_directories(d.path + "/cb/recipes");
   REQUIRE(write_local_file_atomic(d.path + "/cb/metadata.yaml", "name: cb\nversion: 1.0.0\n", 0644).is_ok());
