@@ -555,18 +555,26 @@ class Compiler {
     }
   }
 
+  /// `composite`: id of the composite that generated `item` (already decrypted and rendered), or "".
   void compile_resource(Value& item, const ResolvedCookbook& cb, const std::string& recipe, const Renderer& renderer,
-                        const CookbookBuild& build, engine::Graph& graph, std::vector<Status>* errors) {
+                        const CookbookBuild& build, engine::Graph& graph, std::vector<Status>* errors,
+                        const std::string& composite = "") {
     if (item.kind != Value::Kind::kMap || item.map.empty()) {
       errors->push_back(Status::invalid_input("resource: expected a map such as \"- file: /etc/motd\"", item.where));
       return;
     }
     // Secrets (ENC[roux,...]) become sensitive plaintext; then attribute interpolation renders
     // every scalar that contains "{{"; a scalar that now holds a secret attribute is sensitive.
-    secrets_.decrypt_value(item, errors);
-    interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
-    mark_sensitive(item);
+    if (composite.empty()) {
+      secrets_.decrypt_value(item, errors);
+      interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
+      mark_sensitive(item);
+    }
     const Value::Entry& head = item.map.front();
+    if (const engine::CompositeType* comp = registry_.find_composite(head.key); comp && composite.empty()) {
+      compile_composite(*comp, item, cb, recipe, renderer, build, graph, errors);
+      return;
+    }
     const engine::ResourceType* type = registry_.find(head.key);
     if (!type) {
       errors->push_back(Status::invalid_input(
@@ -604,6 +612,7 @@ class Compiler {
     // Fact conditions are decided now: a false one makes the runner skip it with this reason.
     m.skip_reason = evaluate_fact_conditions(meta.raw("only_if_fact"), meta.raw("not_if_fact"), facts_json_, id, errors);
     m.recipe = recipe;
+    m.composite = composite;
     std::vector<PendingRef> refs;
     read_refs(meta_map, id, &refs, errors);
     if (!r || errors->size() != errors_before) return;
@@ -619,6 +628,37 @@ class Compiler {
       ref.from = *node;
       pending_.push_back(std::move(ref));
     }
+  }
+
+  /// A composite (monitoring_agent): its properties expand into ordinary resources, each compiled
+  /// as if written here and recording the composite's id. Meta keys belong on the generated
+  /// resources, so a composite refuses them.
+  void compile_composite(const engine::CompositeType& comp, Value& item, const ResolvedCookbook& cb,
+                         const std::string& recipe, const Renderer& renderer, const CookbookBuild& build,
+                         engine::Graph& graph, std::vector<Status>* errors) {
+    const Value::Entry& head = item.map.front();
+    if (head.value.kind != Value::Kind::kScalar || head.value.scalar.empty()) {
+      errors->push_back(Status::invalid_input(head.key + ": expected a name, such as \"- " + head.key + ": NAME\"",
+                                              head.value.where));
+      return;
+    }
+    std::string id = head.key + "[" + head.value.scalar + "]";
+    Value props_map;
+    props_map.kind = Value::Kind::kMap;
+    props_map.where = head.key_where;
+    for (size_t i = 1; i < item.map.size(); ++i) {
+      if (kMetaKeys.count(item.map[i].key))
+        errors->push_back(Status::invalid_input(id + ": " + item.map[i].key + ": a composite takes no meta-properties (" +
+                                                    head.key + " expands into ordinary resources)",
+                                                item.map[i].key_where));
+      else props_map.map.push_back(item.map[i]);
+    }
+    size_t errors_before = errors->size();
+    engine::Props props(props_map, id, errors);
+    std::vector<Value> children = comp.expand(head.value.scalar, props, build, errors);
+    props.finish(head.key);
+    if (errors->size() != errors_before) return;
+    for (auto& child : children) compile_resource(child, cb, recipe, renderer, build, graph, errors, id);
   }
 
   void read_refs(const Value& meta_map, const std::string& id, std::vector<PendingRef>* out,

@@ -40,23 +40,49 @@ struct ResourceType {
   Factory make;
 };
 
+/// Expands a composite's name and properties into ordinary resource declarations: recipe-format
+/// maps ("- file: /x" items: first key = type, value = name; then properties and meta keys such
+/// as requires/notify), with source locations pointing into the composite's declaration. Reads
+/// every property through `props`; every error (props' own too) lands in `errors`, at
+/// file:line:col. Returns {} when it cannot expand.
+using Expander = std::function<std::vector<Value>(const std::string& name, Props& props,
+                                                  const BuildContext& build, std::vector<Status>* errors)>;
+
+/// A composite type (monitoring_agent): never a node itself; the compiler adds the resources it
+/// expands into to the graph, each recording the composite's id (Meta::composite).
+struct CompositeType {
+  std::string name;
+  std::string summary;
+  Expander expand;
+};
+
 /// The resource types the compiler may instantiate. Filled through an explicit list
 /// (resources/builtin.cc), never by static initialisers. Not thread-safe while being filled.
 class Registry {
  public:
   void add(ResourceType type) { types_[type.name] = std::move(type); }
+  void add_composite(CompositeType type) { composites_[type.name] = std::move(type); }
   const ResourceType* find(const std::string& name) const {
     auto it = types_.find(name);
     return it == types_.end() ? nullptr : &it->second;
   }
+  const CompositeType* find_composite(const std::string& name) const {
+    auto it = composites_.find(name);
+    return it == composites_.end() ? nullptr : &it->second;
+  }
+  /// Every type name, composites included, sorted.
   std::vector<std::string> names() const {
+    std::map<std::string, int> all;
+    for (const auto& [k, v] : types_) all[k];
+    for (const auto& [k, v] : composites_) all[k];
     std::vector<std::string> out;
-    for (const auto& [k, v] : types_) out.push_back(k);
+    for (const auto& [k, v] : all) out.push_back(k);
     return out;
   }
 
  private:
   std::map<std::string, ResourceType> types_;
+  std::map<std::string, CompositeType> composites_;
 };
 
 }  // namespace roux::engine

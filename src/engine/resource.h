@@ -83,6 +83,7 @@ struct Meta {
   int retries = 0;
   int retry_delay_ms = 1000;
   std::string cookbook, recipe;              // where it came from (report)
+  std::string composite;                     // id of the composite that generated it, if any (report)
   std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):
                                              // the runner skips the resource with this reason
 };

@@ -35,6 +35,7 @@ void add_graph(RunReport& report, const engine::Graph& graph) {
     r.notified_by = n->notified_by;
     r.cookbook = n->resource->meta().cookbook;
     r.recipe = n->resource->meta().recipe;
+    r.composite = n->resource->meta().composite;
     r.sensitive = n->resource->meta().sensitive || n->resource->is_always_sensitive();
     r.failure_ignored = n->failure_ignored;
     Totals& t = report.totals;
@@ -105,6 +106,7 @@ nlohmann::ordered_json to_json(const RunReport& report) {
     nlohmann::ordered_json o{{"type", r.type},   {"name", r.name},         {"id", r.id},
                              {"status", r.status}, {"duration_ms", r.duration_ms}, {"changes", changes_json(r.changes)}};
     if (!r.cookbook.empty()) o["cookbook"] = r.cookbook, o["recipe"] = r.recipe;
+    if (!r.composite.empty()) o["composite"] = r.composite;
     if (r.sensitive) o["sensitive"] = true;
     if (!r.error.empty()) o["error"] = r.error;
     if (r.failure_ignored) o["failure_ignored"] = true;

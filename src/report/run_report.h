@@ -21,6 +21,7 @@ struct ResourceReport {
   std::string output;
   std::vector<std::string> notified_by;
   std::string cookbook, recipe;
+  std::string composite;          // the composite that generated it ("monitoring_agent[monit]")
   bool sensitive = false;
   bool failure_ignored = false;
 };
