@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sandbox: `- monitoring_agent: monit` with an http check (a python3 http.server on 127.0.0.1 that
-# the policy starts) and a process check (the rouxd fixture daemon, by pidfile) expands into
+# the policy starts), a process check (the rouxd fixture daemon, by pidfile), a disk and a command check, expands into
 # package[monit] + file[/etc/monit/conf.d/roux] + service[monit], each recording its composite.
-# monit reports both checks OK; stopping rouxd makes monit report the failure; adding a check
+# monit reports the checks OK (monit -t accepts the config); stopping rouxd makes monit report the failure; adding a check
 # rewrites the config and restarts monit exactly once (pid changes once); then a no-op.
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 . /roux/src/tests/sandbox/pkgsvc_lib.sh
@@ -37,6 +37,14 @@ resources:
       - name: rouxd
         type: process
         pidfile: /run/rouxd.pid
+      - name: rootfs
+        type: disk
+        path: /
+        warning: 98
+        critical: 99
+      - name: truth
+        type: command
+        command: /bin/true
 $extra
 R
 }
@@ -61,7 +69,9 @@ grep -q "'package\[monit\]', 'file\[/etc/monit/conf.d/roux\]', 'service\[monit\]
 monit -t >/dev/null 2>&1 || { monit -t; fail "monit rejects the generated config"; }
 wait_status web OK
 wait_status rouxd OK
-echo "monit: web OK, rouxd OK"
+wait_status truth "Status ok|OK"
+monit status rootfs | grep -Eq '^  status +(OK|Accessible)' || fail "disk check not OK: $(monit status rootfs)"
+echo "monit: web, rouxd, rootfs, truth OK"
 
 /etc/init.d/rouxd stop >/dev/null
 wait_status rouxd "Does not exist"
