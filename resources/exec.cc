@@ -3,6 +3,7 @@
 // as "would run". Output is kept in the report (truncated; suppressed when sensitive).
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "base/strings.h"
 #include "resources/builtin.h"
@@ -11,6 +12,21 @@ namespace roux::resources {
 namespace {
 
 constexpr size_t kMaxOutput = 16 * 1024;
+
+/// The folder to run in: `cwd` inside `root`. Under --root a symlink in the tree could lead out of
+/// it, so the resolved folder must still lie inside the resolved root.
+Result<std::string> cwd_inside_root(const std::string& root, const std::string& cwd) {
+  if (root == "/") return cwd;
+  std::error_code ec;
+  auto real_root = std::filesystem::canonical(root, ec);
+  if (ec) return Status::io("resolve " + root, ec.value());
+  auto real = std::filesystem::canonical(root + cwd, ec);
+  if (ec) return Status::io("cwd " + cwd, ec.value());
+  auto rel = real.lexically_relative(real_root);
+  if (rel.empty() || *rel.begin() == "..")
+    return Status::invalid_input("cwd " + cwd + " resolves to " + real.string() + ", outside the root " + root);
+  return real.string();
+}
 
 class ExecResource : public engine::Resource {
  public:
@@ -51,7 +67,9 @@ class ExecResource : public engine::Resource {
     return ctx.change({"run", "", shown + why, "", true}, [&](host::Host& h) -> Status {
       SubprocessOptions o = shell(command);
       o.env = environment;
-      if (cwd) o.cwd = ctx.host().root() == "/" ? *cwd : ctx.host().root() + *cwd;
+      if (cwd) {
+        ROUX_ASSIGN_OR_RETURN(o.cwd, cwd_inside_root(ctx.host().root(), *cwd));
+      }
       o.timeout = std::chrono::seconds(timeout_s);
       o.max_output = kMaxOutput;
       if (user) {

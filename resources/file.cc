@@ -33,7 +33,10 @@ std::vector<std::string> FileResource::implicit_deps() const {
 }
 
 Status FileResource::converge(engine::ConvergeContext& ctx) {
-  ROUX_ASSIGN_OR_RETURN(host::FileInfo live, ctx.host().lstat(path_));
+  // One open observes type, mode, owner and (when the size matches) the content digest.
+  std::string live_sum;
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo live,
+                        ctx.host().lstat_hash(path_, content ? content->size() : UINT64_MAX, &live_sum));
   if (absent) return converge_absent(ctx, live);
   if (live.type == host::FileType::kDirectory || live.type == host::FileType::kOther)
     return Status::conflict(path_ + " is a " + host::file_type_name(live.type) + ", not a file; refusing to replace it");
@@ -51,7 +54,7 @@ Status FileResource::converge(engine::ConvergeContext& ctx) {
     if (ctx.mode() == engine::Mode::kPlan) ctx.overlay().note("path:" + path_);
     return Status::ok();
   }
-  ROUX_TRY(converge_content(ctx, live));
+  ROUX_TRY(converge_content(ctx, live, live_sum));
   return ownership.converge(ctx, path_, live);
 }
 
@@ -78,13 +81,11 @@ Status FileResource::converge_absent(engine::ConvergeContext& ctx, const host::F
   });
 }
 
-Status FileResource::converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live) {
+Status FileResource::converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live,
+                                      const std::string& live_sum) {
   if (!content) return Status::ok();
   // Cheap first: a different size is a different content; equal sizes compare SHA-256.
-  if (live.size == content->size()) {
-    ROUX_ASSIGN_OR_RETURN(std::string live_sum, ctx.host().file_sha256(path_));
-    if (live_sum == sha256_hex(*content)) return Status::ok();
-  }
+  if (live.size == content->size() && live_sum == sha256_hex(*content)) return Status::ok();
   std::string old;
   if (live.size <= kMaxDiffBytes) {
     ROUX_ASSIGN_OR_RETURN(old, ctx.host().read_file(path_, kMaxDiffBytes));

@@ -22,8 +22,11 @@ constexpr size_t kContext = 3;
 std::string unified_diff(std::string_view before, std::string_view after, std::string_view label) {
   if (before == after) return "";
   std::vector<std::string> a = split_lines(before), b = split_lines(after);
-  bool a_nl = before.empty() || before.back() == '\n';
-  bool b_nl = after.empty() || after.back() == '\n';
+  // A last line without a newline differs from the same text with one; carrying the marker in
+  // the line itself makes the comparison and the output right at once.
+  const char* kNoNewline = "\n\\ No newline at end of file";
+  if (!before.empty() && before.back() != '\n') a.back() += kNoNewline;
+  if (!after.empty() && after.back() != '\n') b.back() += kNoNewline;
   // Trim the common head and tail; the LCS table covers only the middle.
   size_t head = 0;
   while (head < a.size() && head < b.size() && a[head] == b[head]) ++head;
@@ -47,7 +50,7 @@ std::string unified_diff(std::string_view before, std::string_view after, std::s
     if (i < n && j < m && a[head + i] == b[head + j]) {
       ops.push_back({' ', head + i, head + j});
       ++i, ++j;
-    } else if (j < m && (i == n || at(i, j + 1) >= at(i + 1, j))) {
+    } else if (j < m && (i == n || at(i, j + 1) > at(i + 1, j))) {  // ties: '-' before '+' 
       ops.push_back({'+', 0, head + j});
       ++j;
     } else {
@@ -59,14 +62,7 @@ std::string unified_diff(std::string_view before, std::string_view after, std::s
 
   std::string out = "--- a" + std::string(label) + "\n+++ b" + std::string(label) + "\n";
   auto line_of = [&](const Op& op) -> std::string {
-    const std::string& text = op.kind == '+' ? b[op.b] : a[op.a];
-    std::string s(1, op.kind);
-    s += text;
-    s += '\n';
-    bool last_a = op.kind != '+' && op.a + 1 == a.size() && !a_nl;
-    bool last_b = op.kind != '-' && op.b + 1 == b.size() && !b_nl;
-    if (last_a || last_b) s += "\\ No newline at end of file\n";
-    return s;
+    return std::string(1, op.kind) + (op.kind == '+' ? b[op.b] : a[op.a]) + "\n";
   };
   // Group changes into hunks with kContext lines around them.
   size_t k = 0;

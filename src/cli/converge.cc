@@ -1,4 +1,5 @@
 // roux converge / roux plan: the driver. Reads as a list of named passes, each with its why.
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -77,7 +78,11 @@ int emit(const report::RunReport& rep, const ConvergeOptions& o) {
     std::ofstream out(tmp, std::ios::trunc);
     out << redact::redact(report::to_json(rep).dump(2)) << "\n";
     out.close();
-    if (!out || std::rename(tmp.c_str(), o.report_file.c_str()) != 0) {
+    // fsync before the rename: a crash leaves the old report or the new one, never a torn file.
+    int fd = open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    bool synced = fd >= 0 && fsync(fd) == 0;
+    if (fd >= 0) close(fd);
+    if (!out || !synced || std::rename(tmp.c_str(), o.report_file.c_str()) != 0) {
       log::error("cannot write report " + o.report_file);
       return rep.exit_code == 0 ? kExitNoRun : rep.exit_code;
     }
@@ -170,6 +175,9 @@ int converge(ConvergeOptions o) {
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
+  // A converge creates the state folder (and its missing parents) before the walk; a plan does
+  // not, so it predicts them: otherwise a recipe's /var/log would plan "with parents /var".
+  for (std::string p = *state_dir; o.dry_run && p != "/"; p = host::parent_path(p)) ropts.predicted.push_back("dir:" + p);
   if (!o.verify_only) engine::converge_graph(c.graph, **host, ropts);
 
   // Verify: the recipes' checks prove the converged host works (in plan they are only listed).

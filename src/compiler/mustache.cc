@@ -2,6 +2,8 @@
 
 #include <kainjow/mustache.hpp>
 
+#include <algorithm>
+
 namespace roux::compiler {
 namespace {
 
@@ -26,6 +28,21 @@ data to_data(const nlohmann::json& j) {
   }
 }
 
+/// kainjow reports positions as a character offset ("... at 21"); people want line:col.
+std::string with_line_col(const std::string& msg, const std::string& text) {
+  auto pos = msg.rfind(" at ");
+  if (pos == std::string::npos || pos + 4 >= msg.size()) return msg;
+  std::string num = msg.substr(pos + 4);
+  if (num.find_first_not_of("0123456789") != std::string::npos) return msg;
+  size_t offset = std::min<size_t>(std::stoul(num), text.size());
+  int line = 1, col = 1;
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') ++line, col = 1;
+    else ++col;
+  }
+  return msg.substr(0, pos) + " at line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
 }  // namespace
 
 struct Renderer::Impl {
@@ -37,7 +54,7 @@ Renderer::~Renderer() = default;
 
 Result<std::string> Renderer::render(const std::string& tmpl, const nlohmann::json* variables) const {
   kainjow::mustache::mustache m(tmpl);
-  if (!m.is_valid()) return Status::invalid_input("template: " + m.error_message());
+  if (!m.is_valid()) return Status::invalid_input("template: " + with_line_col(m.error_message(), tmpl));
   m.set_custom_escape([](const std::string& s) { return s; });
   std::string out;
   if (variables && variables->is_object() && !variables->empty()) {
@@ -47,7 +64,7 @@ Result<std::string> Renderer::render(const std::string& tmpl, const nlohmann::js
   } else {
     out = m.render(impl_->view);
   }
-  if (!m.is_valid()) return Status::invalid_input("template: " + m.error_message());
+  if (!m.is_valid()) return Status::invalid_input("template: " + with_line_col(m.error_message(), tmpl));
   return out;
 }
 

@@ -39,7 +39,10 @@ Result<std::string> check_guards(const Node& n, const host::Host& host) {
 
 class Walker {
  public:
-  Walker(Graph& g, host::Host& h, const RunOptions& o) : graph_(g), host_(h), opts_(o) {}
+  Walker(Graph& g, host::Host& h, const RunOptions& o) : graph_(g), host_(h), opts_(o) {
+    if (o.mode == Mode::kPlan)
+      for (const auto& key : o.predicted) overlay_.note(key);
+  }
 
   void run() {
     // Pass 1: every node in dependency order, immediate notifications as they happen.

@@ -1,6 +1,7 @@
 #pragma once
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "engine/graph.h"
 #include "host/host.h"
@@ -10,6 +11,9 @@ namespace roux::engine {
 struct RunOptions {
   Mode mode = Mode::kPlan;   // the safe zero value: plan
   std::string state_dir;     // absolute path inside the host's root
+  /// Plan only: predictions to seed the PlanOverlay with ("dir:/var/lib"), for what an apply
+  /// creates before the walk (the state folder), so plan and apply see the same host.
+  std::vector<std::string> predicted;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
 };

@@ -39,8 +39,9 @@ const Value* Props::get(std::string_view key) {
 }
 
 SourceLocation Props::where(std::string_view key) const {
-  const Value* v = map_.find(key);
-  return v ? v->where : map_.where;
+  for (const auto& e : map_.map)
+    if (e.key == key) return e.value.where.empty() ? e.key_where : e.value.where;
+  return map_.where;
 }
 
 void Props::error(std::string_view key, std::string_view msg) {

@@ -93,6 +93,29 @@ class PosixHost final : public Host {
     return info_of(st);
   }
 
+  Result<FileInfo> lstat_hash(const std::string& path, uint64_t hash_if_size, std::string* sha256) const override {
+    sha256->clear();
+    auto [dir, base] = split(path);
+    if (base.empty()) return lstat(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
+    if (!d.valid()) return FileInfo{};
+    // O_NOFOLLOW|O_NONBLOCK: a symlink fails with ELOOP and a FIFO does not block; both then get
+    // a plain lstat below.
+    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st;
+    if (!f.valid() || fstat(f.get(), &st) != 0) {
+      if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+        return Status::io("lstat " + path, errno);
+      }
+      return info_of(st);
+    }
+    FileInfo fi = info_of(st);
+    if (fi.type != FileType::kFile || fi.size != hash_if_size) return fi;
+    ROUX_ASSIGN_OR_RETURN(*sha256, hash_fd(f.get(), path));
+    return fi;
+  }
+
   Result<std::string> read_file(const std::string& path, size_t max_bytes) const override {
     ROUX_ASSIGN_OR_RETURN(Fd f, open_regular(path));
     std::string out;
@@ -113,10 +136,14 @@ class PosixHost final : public Host {
 
   Result<std::string> file_sha256(const std::string& path) const override {
     ROUX_ASSIGN_OR_RETURN(Fd f, open_regular(path));
+    return hash_fd(f.get(), path);
+  }
+
+  static Result<std::string> hash_fd(int fd, const std::string& path) {
     Sha256 h;
     char buf[65536];
     while (true) {
-      ssize_t n = ::read(f.get(), buf, sizeof buf);
+      ssize_t n = ::read(fd, buf, sizeof buf);
       if (n < 0) {
         if (errno == EINTR) continue;
         return Status::io("read " + path, errno);

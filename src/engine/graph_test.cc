@@ -1,0 +1,159 @@
+#include "engine/graph.h"
+
+#include <doctest/doctest.h>
+
+#include "engine/runner.h"
+
+namespace roux::engine {
+namespace {
+
+/// A resource for engine tests: records converges and refreshes, can fail, can "change".
+class Probe : public Resource {
+ public:
+  Probe(std::string name, std::vector<std::string>* log, bool changes = true, bool fails = false)
+      : Resource(std::move(name)), log_(log), changes_(changes), fails_(fails) {}
+  std::string_view type() const override { return "probe"; }
+  Status converge(ConvergeContext& ctx) override {
+    log_->push_back("converge " + name());
+    if (fails_) return Status::command_failed("boom");
+    if (!changes_) return Status::ok();
+    return ctx.change({"state", "old", "new"}, [](host::Host&) { return Status::ok(); });
+  }
+  Status refresh(ConvergeContext& ctx, std::string_view action) override {
+    log_->push_back("refresh " + name() + " " + std::string(action) + " by " + std::to_string(ctx.notified_by().size()));
+    return ctx.change({"refresh", "", "restart"}, [](host::Host&) { return Status::ok(); });
+  }
+
+ private:
+  std::vector<std::string>* log_;
+  bool changes_, fails_;
+};
+
+struct Fixture {
+  Graph g;
+  std::vector<std::string> log;
+  std::unique_ptr<host::Host> host;
+  Fixture() { host = std::move(host::make_posix_host("/tmp").value()); }
+  Node* add(const std::string& name, bool changes = true, bool fails = false) {
+    return g.add(std::make_unique<Probe>(name, &log, changes, fails), {"r.yaml", static_cast<int>(g.size()) + 1, 3}).value();
+  }
+  void run(Mode mode = Mode::kPlan) {
+    RunOptions o;
+    o.mode = mode;
+    o.state_dir = "/nonexistent";
+    converge_graph(g, *host, o);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("graph: duplicate id names both places") {
+  Fixture f;
+  f.add("a");
+  auto dup = f.g.add(std::make_unique<Probe>("a", &f.log), {"other.yaml", 9, 3});
+  REQUIRE_FALSE(dup.is_ok());
+  CHECK(dup.status().to_string() == "other.yaml:9:3: duplicate resource probe[a] (first declared at r.yaml:1:3)");
+}
+
+TEST_CASE("graph: a cycle is named in full, in run order") {
+  Fixture f;
+  Node* a = f.add("a");
+  Node* b = f.add("b");
+  Node* c = f.add("c");
+  f.g.add_dep(b, a);  // b after a
+  f.g.add_dep(c, b);  // c after b
+  f.g.add_dep(a, c);  // a after c: cycle
+  Status s = f.g.verify_acyclic();
+  REQUIRE_FALSE(s.is_ok());
+  CHECK(s.message() == "dependency cycle: probe[a] -> probe[b] -> probe[c] -> probe[a]");
+}
+
+TEST_CASE("graph: topological order is stable (declaration order breaks ties)") {
+  Fixture f;
+  Node* a = f.add("a");
+  Node* b = f.add("b");
+  Node* c = f.add("c");
+  f.g.add_dep(a, c);
+  auto order = f.g.topological_order();
+  REQUIRE(order.size() == 3);
+  CHECK(order[0] == b);
+  CHECK(order[1] == c);
+  CHECK(order[2] == a);
+}
+
+TEST_CASE("runner: a failure skips dependents (transitively) and nothing else") {
+  Fixture f;
+  Node* bad = f.add("bad", true, true);
+  Node* child = f.add("child");
+  Node* grandchild = f.add("grandchild");
+  Node* other = f.add("other");
+  f.g.add_dep(child, bad);
+  f.g.add_dep(grandchild, child);
+  f.run(Mode::kApply);
+  CHECK(bad->status == NodeStatus::kFailed);
+  CHECK(bad->error == "boom");
+  CHECK(child->status == NodeStatus::kSkipped);
+  CHECK(child->skip_reason == "dependency probe[bad] failed");
+  CHECK(grandchild->status == NodeStatus::kSkipped);
+  CHECK(grandchild->skip_reason == "dependency probe[bad] failed");
+  CHECK(other->status == NodeStatus::kChanged);
+}
+
+TEST_CASE("runner: ignore_failure lets dependents run") {
+  Fixture f;
+  Node* bad = f.add("bad", true, true);
+  bad->resource->meta().ignore_failure = true;
+  Node* child = f.add("child");
+  f.g.add_dep(child, bad);
+  f.run(Mode::kApply);
+  CHECK(bad->status == NodeStatus::kFailed);
+  CHECK(bad->failure_ignored);
+  CHECK(child->status == NodeStatus::kChanged);
+}
+
+TEST_CASE("runner: delayed notifications fire once per target, after everything, only from changes") {
+  Fixture f;
+  Node* n1 = f.add("n1");
+  Node* n2 = f.add("n2");
+  Node* quiet = f.add("quiet", false);
+  Node* svc = f.add("svc", false);
+  f.g.add_notify(n1, {svc, false, "restart"});
+  f.g.add_notify(n2, {svc, false, "restart"});
+  f.g.add_notify(quiet, {svc, false, "reload"});  // never changes: no reload
+  f.run(Mode::kApply);
+  CHECK(f.log == std::vector<std::string>{"converge n1", "converge n2", "converge quiet", "converge svc",
+                                          "refresh svc restart by 2"});
+  CHECK(svc->status == NodeStatus::kChanged);
+  CHECK(svc->notified_by == std::vector<std::string>{"probe[n1]", "probe[n2]"});
+}
+
+TEST_CASE("runner: a failed notifier notifies nobody; immediate timing runs at once") {
+  Fixture f;
+  Node* bad = f.add("bad", true, true);
+  Node* now = f.add("now");
+  Node* target = f.add("target", false);
+  f.g.add_notify(bad, {target, false, ""});
+  f.g.add_notify(now, {target, true, "run"});
+  f.run(Mode::kPlan);
+  CHECK(f.log == std::vector<std::string>{"converge bad", "converge now", "refresh target run by 1", "converge target"});
+  CHECK(now->status == NodeStatus::kWouldChange);
+  CHECK(target->status == NodeStatus::kWouldChange);
+}
+
+TEST_CASE("runner: guards skip with the reason, and run in plan too") {
+  Fixture f;
+  Node* a = f.add("a");
+  a->resource->meta().only_if = {"exit 3"};
+  Node* b = f.add("b");
+  b->resource->meta().not_if = {"true"};
+  Node* c = f.add("c");
+  c->resource->meta().only_if = {"true"};
+  c->resource->meta().not_if = {"false"};
+  f.run(Mode::kPlan);
+  CHECK(a->status == NodeStatus::kSkipped);
+  CHECK(a->skip_reason == "only_if `exit 3` exited 3");
+  CHECK(b->skip_reason == "not_if `true` exited 0");
+  CHECK(c->status == NodeStatus::kWouldChange);
+}
+
+}  // namespace roux::engine
