@@ -228,7 +228,6 @@ std::vector<Value> expand_monit(const std::string& id, engine::Props& props, std
 // ---- collectd ----
 
 std::vector<Value> expand_collectd(const std::string& id, engine::Props& props, std::vector<Status>* errors) {
-  int interval = static_cast<int>(props.integer("interval", 1, 86400).value_or(10));
   std::vector<Check> checks = read_checks(props, id, errors);
   std::ostringstream procs, df, curl, thr;
   for (size_t i = 0; i < checks.size(); ++i) {
@@ -248,7 +247,7 @@ std::vector<Value> expand_collectd(const std::string& id, engine::Props& props, 
     }
   }
   std::ostringstream o;
-  o << "# " << kHeader << "# interval " << interval << " s for the plugins below\n";
+  o << "# " << kHeader;
   if (!procs.str().empty())
     o << "LoadPlugin processes\n<Plugin processes>\n" << procs.str() << "</Plugin>\n";
   if (!df.str().empty())
