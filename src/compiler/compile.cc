@@ -565,8 +565,11 @@ class Compiler {
     }
     // Secrets (ENC[roux,...]) become sensitive plaintext; then attribute interpolation renders
     // every scalar that contains "{{"; a scalar that now holds a secret attribute is sensitive.
+    // A secret of this resource that does not decrypt (wrong or missing key) fails this resource
+    // alone at converge time, as an operator expects, instead of stopping the whole run.
+    std::vector<Status> secret_errors;
     if (composite.empty()) {
-      secrets_.decrypt_value(item, errors);
+      secrets_.decrypt_value(item, &secret_errors);
       interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
       mark_sensitive(item);
     }
@@ -619,6 +622,10 @@ class Compiler {
     bool sensitive_by_type = r->meta().sensitive;
     r->meta() = m;
     r->meta().sensitive = m.sensitive || sensitive_by_type || props.saw_sensitive();
+    if (!secret_errors.empty()) {
+      r->meta().sensitive = true;
+      r->meta().preflight_error = secret_errors.front().message();
+    }
     auto node = graph.add(std::move(r), head.key_where);
     if (!node.is_ok()) {
       errors->push_back(node.status());

@@ -86,6 +86,9 @@ struct Meta {
   std::string composite;                     // id of the composite that generated it, if any (report)
   std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):
                                              // the runner skips the resource with this reason
+  std::string preflight_error;               // set by the compiler when the resource must not run (a
+                                             // secret of its own that does not decrypt): the runner
+                                             // fails it with this text, never converging it
 };
 
 /// A desired piece of host state: a type, a name and properties. The compiler builds it, the

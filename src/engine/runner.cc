@@ -82,6 +82,13 @@ class Walker {
         return false;
       }
     }
+    // The compiler could not give this resource all its values (a secret that does not decrypt):
+    // it fails alone, its dependents are skipped, and the rest of the run goes on.
+    if (!n.resource->meta().preflight_error.empty()) {
+      fail(n, n.resource->meta().preflight_error);
+      n.duration_ms = ms_since(t0);
+      return false;
+    }
     auto guard = check_guards(n, host_);
     if (!guard.is_ok()) {
       fail(n, guard.status().message());
