@@ -7,7 +7,7 @@ BUILD_DEPS=(cmake ninja-build g++ pkg-config
   doctest-dev libcurl4-openssl-dev libkainjow-mustache-dev)
 # Tests: schema checks (python3-jsonschema, python3-yaml), git fixtures, .deb fixtures and the
 # sandbox (dpkg-dev, debootstrap, util-linux for unshare), loopback HTTP servers (python3).
-TEST_DEPS=(python3 python3-jsonschema python3-yaml git dpkg-dev util-linux procps strace time debootstrap iproute2 openssl)
+TEST_DEPS=(python3 python3-jsonschema python3-yaml git dpkg-dev util-linux procps strace time debootstrap iproute2 openssl systemd-container)
 want=("${BUILD_DEPS[@]}")
 [ "${1:-}" = "--with-tests" ] && want+=("${TEST_DEPS[@]}")
 missing=()
