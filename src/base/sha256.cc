@@ -6,9 +6,21 @@
 
 namespace roux {
 
+namespace {
+
+// Fetched once: with OpenSSL 3, EVP_sha256() makes every init look the algorithm up again,
+// which costs more than hashing a small file.
+const EVP_MD* sha256_md() {
+  static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  ROUX_CHECK(md != nullptr);
+  return md;
+}
+
+}  // namespace
+
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   ROUX_CHECK(ctx_ != nullptr);
-  ROUX_CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) == 1);
+  ROUX_CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), sha256_md(), nullptr) == 1);
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }

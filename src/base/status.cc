@@ -3,12 +3,30 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <unordered_set>
 
 namespace roux {
 
+FileName::FileName(std::string_view name) {
+  if (name.empty()) return;
+  static std::mutex mu;
+  static auto* names = new std::unordered_set<std::string>();  // never freed: names outlive everything
+  std::lock_guard<std::mutex> lock(mu);
+  std::string key(name);
+  auto it = names->find(key);
+  if (it == names->end()) it = names->insert(std::move(key)).first;
+  p_ = &*it;
+}
+
+const std::string& FileName::str() const {
+  static const std::string kEmpty;
+  return p_ ? *p_ : kEmpty;
+}
+
 std::string SourceLocation::to_string() const {
-  if (line <= 0) return file;
-  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+  if (line <= 0) return file.str();
+  return file.str() + ":" + std::to_string(line) + ":" + std::to_string(column);
 }
 
 Status Status::io(std::string_view what, int err_no) {

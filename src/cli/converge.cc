@@ -64,7 +64,7 @@ std::string run_id_now() {
 }
 
 /// Prints the report and writes --report; returns the exit code.
-int emit(const report::RunReport& rep, const ConvergeOptions& o) {
+int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
   if (o.format == "json") {
     std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
@@ -76,7 +76,7 @@ int emit(const report::RunReport& rep, const ConvergeOptions& o) {
   if (!o.report_file.empty()) {
     std::string tmp = o.report_file + ".tmp";
     std::ofstream out(tmp, std::ios::trunc);
-    out << redact::redact(report::to_json(rep).dump(2)) << "\n";
+    out << report_json;
     out.close();
     // fsync before the rename: a crash leaves the old report or the new one, never a torn file.
     int fd = open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
@@ -151,6 +151,9 @@ int converge(ConvergeOptions o) {
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
   copts.ca_bundle = config->ca_bundle;
   copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
+  // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
+  copts.parse_cache_dir = real_state + "/cache/parsed";
+  copts.parse_cache_writable = !o.dry_run && !o.verify_only;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {
@@ -163,7 +166,8 @@ int converge(ConvergeOptions o) {
     rep.end_time = report::now_iso8601();
     if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
     if (!o.dry_run && !o.verify_only)
-      for (const auto& w : report::run_handlers(rep, config->handlers, **host, *state_dir)) log::warn(w);
+      for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))
+        log::warn(w);
     return kExitNoRun;
   }
   compiler::Compiled& c = *compiled.compiled;
@@ -187,22 +191,23 @@ int converge(ConvergeOptions o) {
     rep.end_time = report::now_iso8601();
     rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     rep.exit_code = report::compute_exit_code(rep);
-    return emit(rep, o);
+    return emit(rep, report::report_json_text(rep), o);
   }
 
   // Report: totals, exit code, output, and in apply the state folder's record of the run.
   report::add_graph(rep, c.graph);
   rep.end_time = report::now_iso8601();
   rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  // Serialised once: last_run.json, the history's per-run report, json_file, webhook, --report.
+  std::string report_json = report::report_json_text(rep);
   if (!o.dry_run) {
-    Status s = (**host).write_file(*state_dir + "/last_run.json", redact::redact(report::to_json(rep).dump()) + "\n",
-                                   0600, std::nullopt, std::nullopt);
+    Status s = (**host).write_file(*state_dir + "/last_run.json", report_json, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
-    for (const auto& w : report::run_handlers(rep, config->handlers, **host, *state_dir)) log::warn(w);
+    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir)) log::warn(w);
   }
-  return emit(rep, o);
+  return emit(rep, report_json, o);
 }
 
 }  // namespace

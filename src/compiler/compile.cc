@@ -14,6 +14,7 @@
 #include "base/redact.h"
 #include "compiler/conditions.h"
 #include "compiler/mustache.h"
+#include "compiler/parse_cache.h"
 #include "compiler/secrets.h"
 #include "compiler/verify_checks.h"
 #include "compiler/yaml_value.h"
@@ -178,6 +179,7 @@ class Compiler {
     if (parse_yaml(*text, opts.policy_file, &root, errors)) parse_policy(root, opts.policy_file, policy, errors);
     if (!errors->empty()) return false;
     policy_file_ = opts.policy_file;
+    parse_cache_ = ParseCache(opts.parse_cache_dir, opts.parse_cache_writable);
     sctx_ = sources::SourceContext{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(),
                                    opts.trusted_keys, opts.ca_bundle};
     std::vector<std::string> urls = opts.extra_sources;
@@ -255,7 +257,10 @@ class Compiler {
     }
     finish_graph(compiled->graph, &result.errors);
     compiled->verify = std::move(verify_);
-    if (result.errors.empty()) result.compiled = std::move(compiled);
+    if (result.errors.empty()) {
+      result.compiled = std::move(compiled);
+      parse_cache_.commit();  // only a clean compile writes anything
+    }
     return result;
   }
 
@@ -504,7 +509,7 @@ class Compiler {
       return;
     }
     Value v;
-    if (!parse_yaml(*text, file, &v, errors)) return;
+    if (!parse_cache_.parse(*text, file, &v, errors)) return;
     if (v.kind == Value::Kind::kNull) return;
     if (v.kind != Value::Kind::kMap) {
       errors->push_back(Status::invalid_input("attributes: expected a map", v.where));
@@ -527,7 +532,7 @@ class Compiler {
       return;
     }
     Value root;
-    if (!parse_yaml(*text, file, &root, errors)) return;
+    if (!parse_cache_.parse(*text, file, &root, errors)) return;
     if (root.kind == Value::Kind::kNull) return;
     if (root.kind != Value::Kind::kMap) {
       errors->push_back(Status::invalid_input("recipe: expected a map with a \"resources\" list", root.where));
@@ -738,6 +743,7 @@ class Compiler {
   const engine::Registry& registry_;
   const facts::Facts& facts_;
   std::string policy_file_;
+  ParseCache parse_cache_{"", false};
   sources::SourceContext sctx_;
   std::vector<std::unique_ptr<sources::Source>> sources_;
   std::vector<PendingRef> pending_;

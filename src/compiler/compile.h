@@ -24,6 +24,8 @@ struct CompileOptions {
   std::string secret_key_file;                // X25519 private key for ENC[roux,...] values ("" = none)
   std::vector<std::string> trusted_keys;      // public keys for signed sources (supermarket)
   std::string ca_bundle;                      // HTTPS CA bundle ("" = the system's)
+  std::string parse_cache_dir;                // parsed recipes kept between runs ("" = none)
+  bool parse_cache_writable = false;          // apply writes new entries; plan only reads
 };
 
 /// A cookbook chosen for this run and where its files are.

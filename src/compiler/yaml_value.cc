@@ -10,12 +10,12 @@
 namespace roux::compiler {
 namespace {
 
-SourceLocation loc(const std::string& file, const YAML::Mark& m) {
+SourceLocation loc(const FileName& file, const YAML::Mark& m) {
   if (m.is_null()) return {file, 0, 0};
   return {file, m.line + 1, m.column + 1};
 }
 
-void convert(const YAML::Node& n, const std::string& file, engine::Value* out, std::vector<Status>* errors) {
+void convert(const YAML::Node& n, const FileName& file, engine::Value* out, std::vector<Status>* errors) {
   out->where = loc(file, n.Mark());
   switch (n.Type()) {
     case YAML::NodeType::Null:
@@ -60,8 +60,9 @@ void convert(const YAML::Node& n, const std::string& file, engine::Value* out, s
 
 }  // namespace
 
-bool parse_yaml(const std::string& text, const std::string& file, engine::Value* out, std::vector<Status>* errors) {
+bool parse_yaml(const std::string& text, const std::string& file_name, engine::Value* out, std::vector<Status>* errors) {
   size_t before = errors->size();
+  FileName file(file_name);  // interned once for every location of the tree
   try {
     YAML::Node root = YAML::Load(text);
     convert(root, file, out, errors);

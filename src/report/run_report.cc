@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/redact.h"
 #include "base/strings.h"
 
 namespace roux::report {
@@ -82,6 +83,8 @@ nlohmann::ordered_json totals_json(const Totals& t) {
 }
 
 }  // namespace
+
+std::string report_json_text(const RunReport& report) { return redact::redact(to_json(report).dump()) + "\n"; }
 
 nlohmann::ordered_json to_json(const RunReport& report) {
   nlohmann::ordered_json j;

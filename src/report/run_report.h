@@ -57,6 +57,9 @@ void add_graph(RunReport& report, const engine::Graph& graph);
 int compute_exit_code(const RunReport& report);
 
 nlohmann::ordered_json to_json(const RunReport& report);
+/// The report as the files and handlers keep it: compact JSON, redacted, one line ending in a
+/// newline. Serialised once per run and shared by last_run.json, history, json_file and webhook.
+std::string report_json_text(const RunReport& report);
 /// The run summary kept in the history (one line per run): totals and changed ids, no values.
 nlohmann::ordered_json to_history_json(const RunReport& report);
 /// Text for people: changed/failed/skipped resources with before -> after and diffs, then a

@@ -9,8 +9,9 @@ const std::vector<std::string>& handler_types() {
   return kTypes;
 }
 
-std::vector<std::string> run_handlers(const RunReport& report, const std::vector<HandlerConfig>& handlers,
-                                      host::Host& host, const std::string& state_dir) {
+std::vector<std::string> run_handlers(const RunReport& report, const std::string& report_json,
+                                      const std::vector<HandlerConfig>& handlers, host::Host& host,
+                                      const std::string& state_dir) {
   std::vector<HandlerConfig> list = handlers;
   bool has_history = false;
   for (const auto& h : list) has_history = has_history || h.type == "history";
@@ -18,9 +19,9 @@ std::vector<std::string> run_handlers(const RunReport& report, const std::vector
   std::vector<std::string> warnings;
   for (const auto& h : list) {
     Status s;
-    if (h.type == "history") s = history_handler(report, h, host, state_dir);
-    else if (h.type == "json_file") s = json_file_handler(report, h, host);
-    else if (h.type == "webhook") s = webhook_handler(report, h);
+    if (h.type == "history") s = history_handler(report, report_json, h, host, state_dir);
+    else if (h.type == "json_file") s = json_file_handler(report_json, h, host);
+    else if (h.type == "webhook") s = webhook_handler(report, report_json, h);
     else if (h.type == "prometheus") s = prometheus_handler(report, h, host);
     else if (h.type == "syslog") s = syslog_handler(report, h);
     else s = Status::invalid_input("unknown handler type");

@@ -37,15 +37,18 @@ const std::vector<std::string>& handler_types();
 
 /// Runs every handler in order, each on its own: one that fails is reported in the returned
 /// warnings and never stops the others or changes the run's exit code. History always runs
-/// (with defaults when not configured). Every text written or sent is passed through the
-/// redactor first. Writes only through `host` (and the network/syslog for those handlers).
-std::vector<std::string> run_handlers(const RunReport& report, const std::vector<HandlerConfig>& handlers,
-                                      host::Host& host, const std::string& state_dir);
+/// (with defaults when not configured). `report_json` is the report serialised once by
+/// report_json_text() (already redacted); every other text written or sent is passed through
+/// the redactor first. Writes only through `host` (and the network/syslog for those handlers).
+std::vector<std::string> run_handlers(const RunReport& report, const std::string& report_json,
+                                      const std::vector<HandlerConfig>& handlers, host::Host& host,
+                                      const std::string& state_dir);
 
 // The handlers, one per file.
-Status history_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host, const std::string& state_dir);
-Status json_file_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host);
-Status webhook_handler(const RunReport& report, const HandlerConfig& cfg);
+Status history_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg,
+                       host::Host& host, const std::string& state_dir);
+Status json_file_handler(const std::string& report_json, const HandlerConfig& cfg, host::Host& host);
+Status webhook_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg);
 Status prometheus_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host);
 Status syslog_handler(const RunReport& report, const HandlerConfig& cfg);
 

@@ -7,7 +7,8 @@
 
 namespace roux::report {
 
-Status history_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host, const std::string& state_dir) {
+Status history_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg,
+                       host::Host& host, const std::string& state_dir) {
   std::string line = redact::redact(to_history_json(report).dump()) + "\n";
   std::string file = state_dir + "/history.jsonl";
   // Rotate before the line would push the file past max_bytes: history.jsonl -> history.jsonl.1.
@@ -23,8 +24,7 @@ Status history_handler(const RunReport& report, const HandlerConfig& cfg, host::
   if (cfg.keep_reports <= 0 || report.run_id.empty() || !converged) return Status::ok();
   std::string dir = state_dir + "/reports";
   ROUX_TRY(host::make_dirs(host, dir, 0700));
-  ROUX_TRY(host.write_file(dir + "/" + report.run_id + ".json", redact::redact(to_json(report).dump(2)) + "\n", 0600,
-                           std::nullopt, std::nullopt));
+  ROUX_TRY(host.write_file(dir + "/" + report.run_id + ".json", report_json, 0600, std::nullopt, std::nullopt));
   // Retention: run ids sort by time, so the oldest are first.
   ROUX_ASSIGN_OR_RETURN(std::vector<std::string> names, host.list_dir(dir));
   std::vector<std::string> reports;
@@ -36,10 +36,10 @@ Status history_handler(const RunReport& report, const HandlerConfig& cfg, host::
   return Status::ok();
 }
 
-Status json_file_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host) {
+Status json_file_handler(const std::string& report_json, const HandlerConfig& cfg, host::Host& host) {
   auto path = host::normalize_path(cfg.path);
   if (!path.is_ok()) return path.status();
-  return host.write_file(*path, redact::redact(to_json(report).dump(2)) + "\n", 0600, std::nullopt, std::nullopt);
+  return host.write_file(*path, report_json, 0600, std::nullopt, std::nullopt);
 }
 
 }  // namespace roux::report

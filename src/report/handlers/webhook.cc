@@ -15,11 +15,11 @@ size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 
 }  // namespace
 
-Status webhook_handler(const RunReport& report, const HandlerConfig& cfg) {
+Status webhook_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg) {
   using Clock = std::chrono::steady_clock;
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::string body = redact::redact(cfg.summary ? to_history_json(report).dump() : to_json(report).dump());
+  std::string body = cfg.summary ? redact::redact(to_history_json(report).dump()) : report_json;
   // The timeout is the whole budget: every attempt and every pause fits inside it.
   auto deadline = Clock::now() + std::chrono::milliseconds(cfg.timeout_ms);
   std::string last = "no attempt";

@@ -1,0 +1,272 @@
+#include "compiler/parse_cache.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "base/sha256.h"
+#include "base/version.h"
+#include "compiler/yaml_value.h"
+
+namespace roux::compiler {
+namespace {
+
+using Json = nlohmann::json;
+using engine::Value;
+
+constexpr int kFormat = 1;
+
+// A node is [kind, line, column, payload...]:
+//   null [0, l, c]   scalar [1, l, c, text, quoted]   list [2, l, c, [node...]]
+//   map [3, l, c, [[key, key_line, key_column, node]...]]
+Json encode(const Value& v) {
+  Json a = Json::array({static_cast<int>(v.kind), v.where.line, v.where.column});
+  switch (v.kind) {
+    case Value::Kind::kNull: break;
+    case Value::Kind::kScalar:
+      a.push_back(v.scalar);
+      a.push_back(v.quoted);
+      break;
+    case Value::Kind::kList: {
+      Json items = Json::array();
+      for (const auto& item : v.list) items.push_back(encode(item));
+      a.push_back(std::move(items));
+      break;
+    }
+    case Value::Kind::kMap: {
+      Json entries = Json::array();
+      for (const auto& e : v.map)
+        entries.push_back(Json::array({e.key, e.key_where.line, e.key_where.column, encode(e.value)}));
+      a.push_back(std::move(entries));
+      break;
+    }
+  }
+  return a;
+}
+
+/// Builds the Value tree straight from the CBOR events (no JSON document in between: decoding is
+/// on every no-op run's path). Any event out of place fails the decode.
+class TreeReader final : public nlohmann::json_sax<Json> {
+ public:
+  TreeReader(const std::string& digest, FileName file, Value* root) : digest_(digest), file_(file), root_(root) {}
+  bool complete() const { return done_; }
+
+  bool null() override { return false; }
+  bool boolean(bool b) override {
+    Frame* f = top();
+    if (!f || f->what != kNode || f->idx != 4 || f->v->kind != Value::Kind::kScalar) return false;
+    f->v->quoted = b;
+    ++f->idx;
+    return true;
+  }
+  bool number_integer(number_integer_t n) override { return n >= 0 && number(static_cast<uint64_t>(n)); }
+  bool number_unsigned(number_unsigned_t n) override { return number(n); }
+  bool number_float(number_float_t, const string_t&) override { return false; }
+  bool string(string_t& s) override {
+    Frame* f = top();
+    if (!f) return false;
+    if (f->what == kTop && f->idx == 1) {
+      if (s != digest_) return false;  // parsed from another text: stale
+    } else if (f->what == kNode && f->idx == 3 && f->v->kind == Value::Kind::kScalar) {
+      f->v->scalar = std::move(s);
+    } else if (f->what == kEntry && f->idx == 0) {
+      f->e->key = std::move(s);
+    } else {
+      return false;
+    }
+    ++f->idx;
+    return true;
+  }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return false; }
+  bool key(string_t&) override { return false; }
+  bool end_object() override { return false; }
+  bool start_array(std::size_t n) override {
+    if (stack_.size() > 1024) return false;
+    Frame* f = top();
+    if (!f) {
+      if (done_) return false;
+      stack_.push_back({kTop, 0, nullptr, nullptr});
+      return true;
+    }
+    bool known = n != static_cast<std::size_t>(-1);
+    switch (f->what) {
+      case kTop:
+        if (f->idx != 2) return false;
+        ++f->idx;
+        stack_.push_back({kNode, 0, root_, nullptr});
+        return true;
+      case kNode:
+        if (f->idx != 3) return false;
+        ++f->idx;
+        if (f->v->kind == Value::Kind::kList) {
+          if (known) f->v->list.reserve(n);
+          stack_.push_back({kItems, 0, f->v, nullptr});
+        } else if (f->v->kind == Value::Kind::kMap) {
+          if (known) f->v->map.reserve(n);
+          stack_.push_back({kEntries, 0, f->v, nullptr});
+        } else {
+          return false;
+        }
+        return true;
+      case kItems: {
+        Value* child = &f->v->list.emplace_back();
+        ++f->idx;
+        stack_.push_back({kNode, 0, child, nullptr});
+        return true;
+      }
+      case kEntries: {
+        Value::Entry* e = &f->v->map.emplace_back();
+        ++f->idx;
+        stack_.push_back({kEntry, 0, nullptr, e});
+        return true;
+      }
+      case kEntry:
+        if (f->idx != 3) return false;
+        ++f->idx;
+        stack_.push_back({kNode, 0, &f->e->value, nullptr});
+        return true;
+    }
+    return false;
+  }
+  bool end_array() override {
+    Frame* f = top();
+    if (!f) return false;
+    size_t want = 0;
+    switch (f->what) {
+      case kTop: want = 3; break;
+      case kNode: want = f->v->kind == Value::Kind::kNull ? 3 : f->v->kind == Value::Kind::kScalar ? 5 : 4; break;
+      case kItems: case kEntries: want = f->idx; break;
+      case kEntry: want = 4; break;
+    }
+    if (f->idx != want) return false;
+    if (f->what == kTop) done_ = true;
+    stack_.pop_back();
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
+
+ private:
+  enum What { kTop, kNode, kItems, kEntries, kEntry };
+  struct Frame {
+    What what;
+    size_t idx;
+    Value* v;
+    Value::Entry* e;
+  };
+  Frame* top() { return stack_.empty() ? nullptr : &stack_.back(); }
+
+  bool number(uint64_t n) {
+    Frame* f = top();
+    if (!f || n > (1u << 30)) return false;
+    int i = static_cast<int>(n);
+    if (f->what == kTop && f->idx == 0) {
+      if (i != kFormat) return false;
+    } else if (f->what == kNode && f->idx == 0) {
+      if (i > 3) return false;
+      f->v->kind = static_cast<Value::Kind>(i);
+    } else if (f->what == kNode && f->idx == 1) {
+      f->v->where = {file_, i, 0};
+    } else if (f->what == kNode && f->idx == 2) {
+      f->v->where.column = i;
+    } else if (f->what == kEntry && f->idx == 1) {
+      f->e->key_where = {file_, i, 0};
+    } else if (f->what == kEntry && f->idx == 2) {
+      f->e->key_where.column = i;
+    } else {
+      return false;
+    }
+    ++f->idx;
+    return true;
+  }
+
+  const std::string& digest_;
+  FileName file_;
+  Value* root_;
+  std::vector<Frame> stack_;
+  bool done_ = false;
+};
+
+bool read_all(const std::string& path, std::string* out) {
+  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat st;
+  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (256 << 20);
+  if (ok) {
+    out->resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < out->size()) {
+      ssize_t n = read(fd, out->data() + got, out->size() - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    ok = got == out->size();
+  }
+  close(fd);
+  return ok;
+}
+
+/// Best effort: a cache that cannot be written only costs the next run a parse.
+void write_atomically(const std::string& dir, const std::string& path, const std::string& bytes) {
+  mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0700);  // STATE/cache, then STATE/cache/parsed
+  mkdir(dir.c_str(), 0700);
+  std::string tmp = path + ".tmp." + std::to_string(getpid());
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  size_t put = 0;
+  while (put < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + put, bytes.size() - put);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    put += static_cast<size_t>(n);
+  }
+  bool ok = put == bytes.size();
+  ok = close(fd) == 0 && ok;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+}
+
+}  // namespace
+
+std::string encode_value_tree(const Value& v, const std::string& digest) {
+  Json j = Json::array({kFormat, digest, encode(v)});
+  std::vector<uint8_t> bytes = Json::to_cbor(j);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+bool decode_value_tree(const std::string& bytes, const std::string& digest, const std::string& file, Value* out) {
+  Value v;
+  TreeReader reader(digest, FileName(file), &v);
+  bool ok = Json::sax_parse(bytes, &reader, nlohmann::detail::input_format_t::cbor, /*strict=*/true);
+  if (!ok || !reader.complete()) return false;
+  *out = std::move(v);
+  return true;
+}
+
+bool ParseCache::parse(const std::string& text, const std::string& file, Value* out, std::vector<Status>* errors) {
+  if (dir_.empty()) return parse_yaml(text, file, out, errors);
+  std::string digest = sha256_hex(std::string("roux parse cache ") + std::to_string(kFormat) + " " + kVersion + "\n" + text);
+  std::string path = dir_ + "/" + sha256_hex(file).substr(0, 32) + ".cbor";
+  std::string bytes;
+  if (read_all(path, &bytes) && decode_value_tree(bytes, digest, file, out)) {
+    ++hits_;
+    return true;
+  }
+  ++misses_;
+  size_t before = errors->size();
+  if (!parse_yaml(text, file, out, errors)) return false;
+  if (writable_ && errors->size() == before) pending_.emplace_back(path, encode_value_tree(*out, digest));
+  return true;
+}
+
+void ParseCache::commit() {
+  for (const auto& [path, bytes] : pending_) write_atomically(dir_, path, bytes);
+  pending_.clear();
+}
+
+}  // namespace roux::compiler

@@ -1,0 +1,121 @@
+#include "compiler/parse_cache.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "compiler/yaml_value.h"
+
+namespace roux::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+using engine::Value;
+
+const char* kRecipe =
+    "resources:\n"
+    "  - file: /etc/motd\n"
+    "    content: \"hello\\n\"\n"
+    "    mode: '0644'\n"
+    "    tags: [a, b, ~]\n"
+    "    owner:\n";
+
+/// Every field the compiler reads, compared node by node.
+void check_same(const Value& a, const Value& b) {
+  REQUIRE(a.kind == b.kind);
+  CHECK(a.scalar == b.scalar);
+  CHECK(a.quoted == b.quoted);
+  CHECK(a.where.to_string() == b.where.to_string());
+  REQUIRE(a.list.size() == b.list.size());
+  for (size_t i = 0; i < a.list.size(); ++i) check_same(a.list[i], b.list[i]);
+  REQUIRE(a.map.size() == b.map.size());
+  for (size_t i = 0; i < a.map.size(); ++i) {
+    CHECK(a.map[i].key == b.map[i].key);
+    CHECK(a.map[i].key_where.to_string() == b.map[i].key_where.to_string());
+    check_same(a.map[i].value, b.map[i].value);
+  }
+}
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    char t[] = "/tmp/roux-parse-cache-XXXXXX";
+    path = mkdtemp(t);
+  }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+}  // namespace
+
+TEST_CASE("parse cache: a tree decodes to exactly what parse_yaml built") {
+  Value parsed;
+  std::vector<Status> errors;
+  REQUIRE(parse_yaml(kRecipe, "cb/recipes/default.yaml", &parsed, &errors));
+  std::string bytes = encode_value_tree(parsed, "d1");
+  Value decoded;
+  REQUIRE(decode_value_tree(bytes, "d1", "cb/recipes/default.yaml", &decoded));
+  check_same(parsed, decoded);
+  CHECK(decoded.map[0].value.list[0].map[2].value.quoted);  // '0644' stays a quoted string
+}
+
+TEST_CASE("parse cache: a wrong digest, truncation or garbage is refused") {
+  Value parsed;
+  std::vector<Status> errors;
+  REQUIRE(parse_yaml(kRecipe, "f.yaml", &parsed, &errors));
+  std::string bytes = encode_value_tree(parsed, "d1");
+  Value out;
+  CHECK_FALSE(decode_value_tree(bytes, "d2", "f.yaml", &out));
+  for (size_t cut : {size_t{0}, size_t{1}, bytes.size() / 2, bytes.size() - 1})
+    CHECK_FALSE(decode_value_tree(bytes.substr(0, cut), "d1", "f.yaml", &out));
+  CHECK_FALSE(decode_value_tree("not cbor at all", "d1", "f.yaml", &out));
+  CHECK(out.kind == Value::Kind::kNull);  // a refused decode leaves the output alone
+}
+
+TEST_CASE("parse cache: second parse is a hit; changed text is a miss; plan never writes") {
+  TempDir tmp;
+  std::string dir = tmp.path + "/cache/parsed";
+  std::vector<Status> errors;
+  {
+    ParseCache readonly(dir, /*writable=*/false);
+    Value v;
+    REQUIRE(readonly.parse(kRecipe, "r.yaml", &v, &errors));
+    CHECK(readonly.misses() == 1);
+    CHECK_FALSE(fs::exists(dir));
+  }
+  ParseCache cache(dir, /*writable=*/true);
+  Value first, second, third;
+  REQUIRE(cache.parse(kRecipe, "r.yaml", &first, &errors));
+  CHECK_FALSE(fs::exists(dir));  // nothing written before the compile commits
+  cache.commit();
+  REQUIRE(cache.parse(kRecipe, "r.yaml", &second, &errors));
+  CHECK(cache.hits() == 1);
+  check_same(first, second);
+  std::string changed = std::string(kRecipe) + "  - directory: /srv\n";
+  REQUIRE(cache.parse(changed, "r.yaml", &third, &errors));
+  CHECK(cache.misses() == 2);
+  cache.commit();
+  CHECK(third.map[0].value.list.size() == 2);
+  // A corrupted entry is ignored and the text parsed again.
+  for (const auto& e : fs::directory_iterator(dir)) std::ofstream(e.path(), std::ios::trunc) << "garbage";
+  Value fourth;
+  REQUIRE(cache.parse(changed, "r.yaml", &fourth, &errors));
+  check_same(third, fourth);
+  CHECK(errors.empty());
+}
+
+TEST_CASE("parse cache: a YAML error is reported every time and never cached") {
+  TempDir tmp;
+  ParseCache cache(tmp.path + "/p", true);
+  for (int i = 0; i < 2; ++i) {
+    std::vector<Status> errors;
+    Value v;
+    CHECK_FALSE(cache.parse("a: [1, 2\n", "bad.yaml", &v, &errors));
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0].to_string().find("bad.yaml:") != std::string::npos);
+  }
+  CHECK(cache.hits() == 0);
+}
+
+}  // namespace roux::compiler
