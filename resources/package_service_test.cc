@@ -77,3 +77,19 @@ TEST_CASE("parse_systemctl_show: one block per unit, in order") {
   CHECK_FALSE(*s[2].running);
   CHECK_FALSE(s[2].enabled);
 }
+
+TEST_CASE("parse_systemctl_show: static units count as enabled, generated (SysV) ones are resolved elsewhere") {
+  // Debian 12: dbus.service has no [Install] section; an init script without a native unit is
+  // "generated" whatever its rc links say (the provider asks `systemctl is-enabled` for those).
+  const char* text =
+      "Id=dbus.service\nLoadState=loaded\nActiveState=active\nUnitFileState=static\n\n"
+      "Id=rouxsv.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=generated\n\n"
+      "Id=getty@tty1.service\nLoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n";
+  auto s = parse_systemctl_show(text, 3);
+  REQUIRE(s.size() == 3);
+  CHECK(s[0].enabled);
+  CHECK(*s[0].running);
+  CHECK(s[1].known);
+  CHECK_FALSE(s[1].enabled);
+  CHECK(s[2].enabled);
+}

@@ -1,8 +1,9 @@
 // systemd providers. Live ("systemd", PID 1 is systemd): the state of every declared unit from ONE
-// `systemctl show` per run; actions through systemctl. Offline ("systemd-root", --root is not
-// "/"): `systemctl --root=R` enables/disables unit symlinks (SYSTEMCTL_SKIP_SYSV=1 so a unit
-// shipped with an init script does not chroot into update-rc.d); running cannot be known there.
-// Also the provider choice for the service resource.
+// `systemctl show` per run (plus `systemctl is-enabled` for SysV scripts seen as "generated" units;
+// one show per unit when a name makes the whole show fail); actions through systemctl. Offline
+// ("systemd-root", --root is not "/"): `systemctl --root=R` enables/disables unit symlinks
+// (SYSTEMCTL_SKIP_SYSV=1 so a unit shipped with an init script does not chroot into update-rc.d);
+// running cannot be known there. Also the provider choice for the service resource.
 #include <map>
 #include <set>
 
@@ -30,7 +31,33 @@ Status run_tool(host::Host& host, SubprocessOptions o, std::string* output) {
   return Status::ok();
 }
 
-bool enabled_state(std::string_view s) { return s == "enabled" || s == "enabled-runtime" || s == "alias"; }
+// As `systemctl is-enabled` answers (exit 0): "static" units have no [Install] section, they are
+// started by whatever pulls them in and systemctl can neither enable nor disable them.
+bool enabled_state(std::string_view s) {
+  return s == "enabled" || s == "enabled-runtime" || s == "alias" || s == "static";
+}
+
+// The raw UnitFileState of each block of `systemctl show` output, in order.
+std::vector<std::string> unit_file_states(std::string_view text, size_t count) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool any = false;
+  for (const auto& line : split_lines(text)) {
+    if (line.empty()) {
+      if (any) out.push_back(cur);
+      cur.clear();
+      any = false;
+      continue;
+    }
+    auto eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    any = true;
+    if (line.compare(0, eq, "UnitFileState") == 0) cur = line.substr(eq + 1);
+  }
+  if (any) out.push_back(cur);
+  out.resize(count);
+  return out;
+}
 
 class SystemdProvider : public ServiceProvider {
  public:
@@ -38,27 +65,33 @@ class SystemdProvider : public ServiceProvider {
   void declare(const std::string& service) override { declared_.insert(service); }
 
   Result<ServiceState> state(const host::Host& host, const std::string& service) override {
-    if (generation_ != host_generation() || !states_.count(service)) {
+    if (generation_ != host_generation() || (!states_.count(service) && !errors_.count(service))) {
       std::vector<std::string> names(declared_.begin(), declared_.end());
       if (!declared_.count(service)) names.push_back(service);
-      SubprocessOptions o;
-      o.argv = {"systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState", "--"};
-      for (const auto& n : names) o.argv.push_back(unit_of(n));
-      o.timeout = std::chrono::minutes(1);
-      o.env = {{"LC_ALL", "C"}};
-      ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(o));
-      if (r.exit_code != 0)
-        return Status::command_failed("systemctl show exited " + std::to_string(r.exit_code) + ": " +
-                                      one_line(std::string(trim(r.output)), 300));
-      auto states = parse_systemctl_show(r.output, names.size());
       states_.clear();
-      for (size_t i = 0; i < names.size(); ++i) states_[names[i]] = states[i];
+      errors_.clear();
+      file_states_.clear();
+      Status st = query(host, names);
+      if (!st.is_ok()) {
+        // systemctl show fails as a whole for one bad name (e.g. "getty@", a template without an
+        // instance): ask each unit alone, so only that service fails.
+        if (names.size() == 1) errors_[names[0]] = st;
+        else
+          for (const auto& n : names) {
+            Status one = query(host, {n});
+            if (!one.is_ok()) errors_[n] = one;
+          }
+      }
       generation_ = host_generation();
     }
+    if (auto e = errors_.find(service); e != errors_.end()) return e->second;
     return states_[service];
   }
 
   Status act(host::Host& host, const std::string& service, std::string_view action, std::string* output) override {
+    if ((action == "enable" || action == "disable") && file_states_.count(service) && file_states_[service] == "static")
+      return Status::unsupported(unit_of(service) + " is static (no [Install] section): systemctl cannot " +
+                                 std::string(action) + " it");
     SubprocessOptions o;
     o.argv = {"systemctl", std::string(action), "--", unit_of(service)};
     o.env = {{"LC_ALL", "C"}};
@@ -68,8 +101,40 @@ class SystemdProvider : public ServiceProvider {
   }
 
  private:
+  // One `systemctl show` for `names`, into states_/file_states_.
+  Status query(const host::Host& host, const std::vector<std::string>& names) {
+    SubprocessOptions o;
+    o.argv = {"systemctl", "show", "--property=Id,LoadState,ActiveState,UnitFileState", "--"};
+    for (const auto& n : names) o.argv.push_back(unit_of(n));
+    o.timeout = std::chrono::minutes(1);
+    o.env = {{"LC_ALL", "C"}};
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(o));
+    if (r.exit_code != 0)
+      return Status::command_failed("systemctl show exited " + std::to_string(r.exit_code) + ": " +
+                                    one_line(std::string(trim(r.output)), 300));
+    auto states = parse_systemctl_show(r.output, names.size());
+    auto files = unit_file_states(r.output, names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (files[i] == "generated") {
+        // An init script seen through systemd-sysv-generator: UnitFileState says nothing about its
+        // rc links; `systemctl is-enabled` asks systemd-sysv-install (exit 0 = enabled).
+        SubprocessOptions e;
+        e.argv = {"systemctl", "is-enabled", "--", unit_of(names[i])};
+        e.timeout = std::chrono::minutes(1);
+        e.env = {{"LC_ALL", "C"}};
+        ROUX_ASSIGN_OR_RETURN(SubprocessResult er, host.run_check(e));
+        states[i].enabled = er.exit_code == 0;
+      }
+      states_[names[i]] = states[i];
+      file_states_[names[i]] = files[i];
+    }
+    return Status::ok();
+  }
+
   std::set<std::string> declared_;
   std::map<std::string, ServiceState> states_;
+  std::map<std::string, Status> errors_;
+  std::map<std::string, std::string> file_states_;  // raw UnitFileState
   uint64_t generation_ = ~uint64_t{0};
 };
 
