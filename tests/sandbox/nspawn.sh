@@ -13,9 +13,12 @@
 #    repo at /roux/src (read-only), plus every --bind SRC:DST (read-write).
 #  - The host has no systemd/machined requirement: nspawn runs with --register=no --keep-unit in a
 #    private mount namespace with its own tmpfs /run (nothing is left in the host's /run) and in
-#    its own cgroup (roux-sd-<pid>), so several containers can run at once (ctest -j).
+#    its own cgroup roux-sd-<pid> (with --keep-unit nspawn puts the container in <its cgroup>/payload:
+#    two containers started from one cgroup would share a cgroup tree), so several containers can
+#    run at once (ctest -j). The image is booted from a bind under that /run (see below).
 #  - Always cleans up: poweroff, then SIGTERM/SIGKILL to nspawn if it hangs; all processes live in
-#    a private pid namespace that dies with this script.
+#    a private pid namespace; on SIGTERM/SIGINT it is killed at once. Work dirs and cgroups left by
+#    a SIGKILLed run (dead pid, no processes) are removed by the next run.
 # Environment inside: ROUX=/roux/build/roux, ROUX_SOURCE_DIR=/roux/src, ROUX_SANDBOX=1,
 # ROUX_SANDBOX_INIT=systemd, HOME=/root, a standard PATH, plus the caller's ROUX_* variables.
 #
@@ -64,7 +67,19 @@ if [ -z "${ROUX_NS_INNER:-}" ]; then
   [ $rc = 0 ] || { [ $rc = 77 ] && skip "systemd image could not be built (see above)"; echo "golden_sd.sh failed ($rc)" >&2; exit 1; }
 
   NAME=roux-sd-$$
-  WORK=$(mktemp -d /tmp/roux-sd.XXXXXX)   # the script copy (bound read-only) and the boot log
+  # Leftovers of runs that were SIGKILLed before their cleanup (their pid is gone): work dirs and
+  # cgroups (rmdir only removes empty ones).
+  for d in /tmp/roux-sd-*.*; do
+    p=${d#/tmp/roux-sd-}; p=${p%%.*}
+    [ -d "$d" ] && ! kill -0 "$p" 2>/dev/null && rm -rf --one-file-system "$d"
+  done
+  while read -r mnt rel; do
+    for d in "$mnt$rel"/roux-sd-*; do
+      [ -d "$d" ] && ! kill -0 "${d##*-}" 2>/dev/null && [ -z "$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null)" ] &&
+        find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+    done
+  done < <(cg_dirs)
+  WORK=$(mktemp -d /tmp/roux-sd-$$.XXXXXX)   # the script copy (bound read-only) and the boot log
   cp "$1" "$WORK/script.sh"; shift
   # Own cgroup (see header). Best effort: without it a single container still works.
   cgs=()
@@ -78,8 +93,16 @@ if [ -z "${ROUX_NS_INNER:-}" ]; then
     fi
   done < <(cg_dirs)
   export ROUX_NS_INNER=1 ROUX_NS_IMAGE=$IMAGE ROUX_NS_BUILD=$BUILD ROUX_NS_SRC=$SRC ROUX_NS_WORK=$WORK ROUX_NS_NAME=$NAME
-  rc=0
-  unshare --mount --pid --fork --kill-child --mount-proc --propagation private "$0" "$@" || rc=$?
+  # On SIGTERM/SIGINT (ctest timeout, ^C): SIGKILL unshare (it ignores TERM/INT while it waits);
+  # --kill-child then SIGKILLs the namespace's init, which takes nspawn and the container with it;
+  # the cleanup below still runs.
+  unshare --mount --pid --fork --kill-child --mount-proc --propagation private "$0" "$@" &
+  UPID=$! interrupted=
+  trap 'interrupted=1; kill -KILL "$UPID" 2>/dev/null || true' TERM INT
+  rc=0; wait "$UPID" || rc=$?
+  while kill -0 "$UPID" 2>/dev/null; do wait "$UPID" || true; done
+  trap - TERM INT
+  [ -z "$interrupted" ] || { echo "nspawn.sh: interrupted" >&2; rc=143; }
   # Back to the original cgroups, then remove ours (children first; nspawn's payload/supervisor).
   for c in "${cgs[@]}"; do
     read -r mnt rel <<< "$c"
