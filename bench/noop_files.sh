@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/noop_files.sh N [ROUX]: a policy of N file resources (content + mode) spread over N/100
-# folders, converged once into a temporary root; then the no-op re-run is timed (best of 5) with
-# wall time, CPU time and peak RSS, and its process spawns counted. Prints figures; not a test.
+# folders, converged once into a temporary root; then the no-op re-run is timed (bench/measure.py:
+# best and median of 7, CPU, peak RSS), again with the parse cache emptied before each run, and
+# its process spawns counted. Prints figures; not a test.
 set -euo pipefail
 N=${1:-1000}
 ROUX=${2:-$(dirname "$0")/../build/roux}
@@ -21,11 +22,12 @@ for i in range(n):
 PY
 printf 'name: bench\nsources: [cookbooks]\nrun_list: [bench]\n' > "$work/policy.yaml"
 "$ROUX" converge --policy "$work/policy.yaml" --root "$work/root" >/dev/null || [ $? -eq 2 ]
-best=""
-for i in 1 2 3 4 5; do
-  out=$( { /usr/bin/time -f '%e %U %S %M' "$ROUX" converge --policy "$work/policy.yaml" --root "$work/root" >/dev/null; } 2>&1 ) || { echo "no-op run failed: $out"; exit 1; }
-  read -r wall user sys rss <<<"$(echo "$out" | tail -1)"
-  if [ -z "$best" ] || awk "BEGIN{exit !($wall < $best)}"; then best=$wall; bu=$user; bs=$sys; brss=$rss; fi
-done
+pol=(converge --policy "$work/policy.yaml" --root "$work/root")
+M=$(dirname "$0")/measure.py
+# The daily case: nothing changed since the last run (the parsed recipes are in the state cache).
+noop=$(/usr/bin/python3 "$M" --runs 7 -- "$ROUX" "${pol[@]}")
+# The first no-op after a recipe edit: the parse cache is empty, so the YAML is scanned again.
+cold=$(/usr/bin/python3 "$M" --runs 3 --before "rm -rf '$work/root/var/lib/roux/cache/parsed'" -- "$ROUX" "${pol[@]}")
 spawns=$(strace -f -e trace=execve -c -o "$work/strace.txt" "$ROUX" converge --policy "$work/policy.yaml" --root "$work/root" >/dev/null 2>&1; awk '/execve/ {s += $4} END {print s-1}' "$work/strace.txt")
-echo "noop_files N=$N: wall ${best}s cpu $(awk "BEGIN{print $bu+$bs}")s (user ${bu}s sys ${bs}s) peak_rss $((brss / 1024)) MB, processes spawned by roux: $spawns"
+echo "noop_files N=$N: no-op converge: $noop; processes spawned by roux: $spawns"
+echo "noop_files N=$N: no-op with an empty parse cache (first run after a recipe edit): $cold"

@@ -4,7 +4,6 @@
 // and enabled. Nothing here touches the host: the generated resources do, with their own
 // plan/apply/idempotence guarantees. A check an agent cannot express is a compile error naming
 // the agent and the check. Agents: monit, collectd, node_exporter, datadog.
-#include <curl/curl.h>
 
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -12,10 +11,13 @@
 #include <sstream>
 
 #include "base/strings.h"
+#include "libs/curl_api.h"
 #include "resources/builtin.h"
 
 namespace roux::resources {
 namespace {
+
+const libs::Curl& curl_lib() { return libs::must(libs::curl()); }
 
 using engine::Value;
 
@@ -39,13 +41,14 @@ struct Check {
 
 /// The parts of an http(s) URL, parsed by libcurl. Error text when it is not one.
 std::string split_url(const std::string& url, Check* c) {
-  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "\"" + url + "\" is not a URL";
+  if (auto loaded = libs::curl(); !loaded.is_ok()) return loaded.status().to_string();
+  std::unique_ptr<CURLU, decltype(curl_lib().curl_url_cleanup)> u(curl_lib().curl_url(), curl_lib().curl_url_cleanup);
+  if (!u || curl_lib().curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "\"" + url + "\" is not a URL";
   auto part = [&](CURLUPart p, unsigned flags = 0) {
     char* out = nullptr;
     std::string s;
-    if (curl_url_get(u.get(), p, &out, flags) == CURLUE_OK && out) s = out;
-    curl_free(out);
+    if (curl_lib().curl_url_get(u.get(), p, &out, flags) == CURLUE_OK && out) s = out;
+    curl_lib().curl_free(out);
     return s;
   };
   c->scheme = part(CURLUPART_SCHEME);

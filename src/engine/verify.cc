@@ -1,7 +1,6 @@
 #include "engine/verify.h"
 
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
@@ -15,9 +14,12 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "libs/curl_api.h"
 
 namespace roux::engine {
 namespace {
+
+const libs::Curl& curl_lib() { return libs::must(libs::curl()); }
 
 using Clock = std::chrono::steady_clock;
 
@@ -30,23 +32,22 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 
 /// "" when the check passes, else why not.
 std::string check_http(const VerifyCheck& c) {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  CURL* curl = curl_easy_init();
+  if (auto loaded = libs::curl(); !loaded.is_ok()) return loaded.status().to_string();
+  CURL* curl = curl_lib().curl_easy_init();
   if (!curl) return "cannot initialise libcurl";
   std::string body;
-  curl_easy_setopt(curl, CURLOPT_URL, c.target.c_str());
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout_ms));
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  CURLcode rc = curl_easy_perform(curl);
+  curl_lib().curl_easy_setopt(curl, CURLOPT_URL, c.target.c_str());
+  curl_lib().curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout_ms));
+  curl_lib().curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_lib().curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_lib().curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_lib().curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  curl_lib().curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  CURLcode rc = curl_lib().curl_easy_perform(curl);
   long status = 0;
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return curl_easy_strerror(rc);
+  curl_lib().curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_lib().curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return curl_lib().curl_easy_strerror(rc);
   if (status != c.expect_status) return "status " + std::to_string(status) + ", want " + std::to_string(c.expect_status);
   if (!c.contains.empty() && body.find(c.contains) == std::string::npos)
     return "response body does not contain \"" + one_line(c.contains) + "\"";

@@ -2,7 +2,6 @@
 // cookbook folders materialised from trees into the content-addressed cache.
 #include "sources/git_source.h"
 
-#include <git2.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +14,7 @@
 #include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"
+#include "libs/git2_api.h"
 #include "sources/cache.h"
 #include "sources/metadata.h"
 
@@ -23,35 +23,33 @@ namespace {
 
 namespace fs = std::filesystem;
 
-void init_libgit2() {
-  static std::once_flag once;
-  std::call_once(once, [] { git_libgit2_init(); });
-}
+/// libgit2 after open_git_source() loaded it (libs/git2_api.h).
+const libs::Git2& git_lib() { return libs::must(libs::git2()); }
 
 std::string last_git_error(int rc) {
-  const ::git_error* e = git_error_last();
+  const ::git_error* e = git_lib().git_error_last();
   return (e && e->message) ? std::string(e->message) : "libgit2 error " + std::to_string(rc);
 }
 
 /// RAII for libgit2 objects.
-template <class T, void (*Free)(T*)>
+template <class T, auto Free>  // Free: the libs::Git2 member that frees a T
 struct Owned {
   T* p = nullptr;
   Owned() = default;
   Owned(const Owned&) = delete;
   Owned& operator=(const Owned&) = delete;
   ~Owned() {
-    if (p) Free(p);
+    if (p) (git_lib().*Free)(p);
   }
 };
-using Repo = Owned<git_repository, git_repository_free>;
-using Remote = Owned<git_remote, git_remote_free>;
-using Object = Owned<git_object, git_object_free>;
-using Commit = Owned<git_commit, git_commit_free>;
-using Tree = Owned<git_tree, git_tree_free>;
-using TreeEntry = Owned<git_tree_entry, git_tree_entry_free>;
-using Blob = Owned<git_blob, git_blob_free>;
-using Reference = Owned<git_reference, git_reference_free>;
+using Repo = Owned<git_repository, &libs::Git2::git_repository_free>;
+using Remote = Owned<git_remote, &libs::Git2::git_remote_free>;
+using Object = Owned<git_object, &libs::Git2::git_object_free>;
+using Commit = Owned<git_commit, &libs::Git2::git_commit_free>;
+using Tree = Owned<git_tree, &libs::Git2::git_tree_free>;
+using TreeEntry = Owned<git_tree_entry, &libs::Git2::git_tree_entry_free>;
+using Blob = Owned<git_blob, &libs::Git2::git_blob_free>;
+using Reference = Owned<git_reference, &libs::Git2::git_reference_free>;
 
 /// Parsed "git+SCHEME://...[#FOLDER|?dir=FOLDER]".
 struct GitUrl {
@@ -115,7 +113,7 @@ bool parse_tag(const std::string& tag, std::string* name, Version* version) {
 int credentials_cb(git_credential** out, const char* /*url*/, const char* username_from_url, unsigned int allowed,
                    void* /*payload*/) {
   // ssh: the running user's agent (cron runs as root with its own keys or agent).
-  if (allowed & GIT_CREDENTIAL_SSH_KEY) return git_credential_ssh_key_from_agent(out, username_from_url ? username_from_url : "git");
+  if (allowed & GIT_CREDENTIAL_SSH_KEY) return git_lib().git_credential_ssh_key_from_agent(out, username_from_url ? username_from_url : "git");
   return GIT_PASSTHROUGH;
 }
 
@@ -153,14 +151,14 @@ class GitSource final : public Source {
     if (auto done = materialised_.find(commit + ":" + ref.name); done != materialised_.end()) return cache_.path_for(done->second);
     ROUX_TRY(open_repo());
     git_oid oid;
-    if (git_oid_fromstr(&oid, commit.c_str()) != 0)
+    if (git_lib().git_oid_fromstr(&oid, commit.c_str()) != 0)
       return Status::invalid_input(url_ + ": invalid commit \"" + commit + "\"");
     Commit c;
-    if (int rc = git_commit_lookup(&c.p, repo_.p, &oid); rc != 0)
+    if (int rc = git_lib().git_commit_lookup(&c.p, repo_.p, &oid); rc != 0)
       return Status::not_found(url_ + ": commit " + commit + " of cookbook " + ref.name + " is not in the clone (" +
                                last_git_error(rc) + ")");
     Tree root;
-    if (int rc = git_commit_tree(&root.p, c.p); rc != 0) return Status::io_msg(url_ + ": " + last_git_error(rc));
+    if (int rc = git_lib().git_commit_tree(&root.p, c.p); rc != 0) return Status::io_msg(url_ + ": " + last_git_error(rc));
     if (folder.empty()) {
       // Pinned commit without a tag scan (offline): the same layout rule as tags.
       Metadata md;
@@ -174,9 +172,9 @@ class GitSource final : public Source {
       ROUX_TRY(materialise_into_cache(root.p, ref, commit));
     } else {
       TreeEntry e;
-      if (git_tree_entry_bypath(&e.p, root.p, folder.c_str()) != 0 || git_tree_entry_type(e.p) != GIT_OBJECT_TREE)
+      if (git_lib().git_tree_entry_bypath(&e.p, root.p, folder.c_str()) != 0 || git_lib().git_tree_entry_type(e.p) != GIT_OBJECT_TREE)
         return Status::not_found(url_ + ": commit " + commit + " has no folder " + folder);
-      if (int rc = git_tree_lookup(&sub.p, repo_.p, git_tree_entry_id(e.p)); rc != 0)
+      if (int rc = git_lib().git_tree_lookup(&sub.p, repo_.p, git_lib().git_tree_entry_id(e.p)); rc != 0)
         return Status::io_msg(url_ + ": " + last_git_error(rc));
       ROUX_TRY(materialise_into_cache(sub.p, ref, commit));
     }
@@ -186,10 +184,9 @@ class GitSource final : public Source {
  private:
   Status open_repo() {
     if (repo_.p) return Status::ok();
-    init_libgit2();
     std::error_code ec;
     if (fs::exists(clone_dir_ + "/HEAD", ec)) {
-      if (int rc = git_repository_open_bare(&repo_.p, clone_dir_.c_str()); rc != 0)
+      if (int rc = git_lib().git_repository_open_bare(&repo_.p, clone_dir_.c_str()); rc != 0)
         return Status::io_msg("git clone " + clone_dir_ + ": " + last_git_error(rc));
       return Status::ok();
     }
@@ -198,7 +195,6 @@ class GitSource final : public Source {
 
   /// Clones (bare, tags only) on first use, else fetches; offline with a clone = a warning.
   Status update_clone() {
-    init_libgit2();
     std::error_code ec;
     bool existed = fs::exists(clone_dir_ + "/HEAD", ec);
     std::string tmp;
@@ -209,14 +205,14 @@ class GitSource final : public Source {
       ROUX_ASSIGN_OR_RETURN(tmp, cache_.make_temp_dir());
       dir = tmp;
       Repo fresh;
-      if (int rc = git_repository_init(&fresh.p, dir.c_str(), 1); rc != 0)
+      if (int rc = git_lib().git_repository_init(&fresh.p, dir.c_str(), 1); rc != 0)
         return Status::io_msg("git init " + dir + ": " + last_git_error(rc));
     }
     Repo repo;
-    if (int rc = git_repository_open_bare(&repo.p, dir.c_str()); rc != 0)
+    if (int rc = git_lib().git_repository_open_bare(&repo.p, dir.c_str()); rc != 0)
       return Status::io_msg("git clone " + dir + ": " + last_git_error(rc));
     Remote remote;
-    if (int rc = git_remote_create_anonymous(&remote.p, repo.p, git_.remote.c_str()); rc != 0)
+    if (int rc = git_lib().git_remote_create_anonymous(&remote.p, repo.p, git_.remote.c_str()); rc != 0)
       return Status::invalid_input(url_ + ": " + last_git_error(rc));
     git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
     fo.prune = GIT_FETCH_PRUNE;
@@ -225,7 +221,7 @@ class GitSource final : public Source {
     char spec[] = "+refs/tags/*:refs/tags/*";
     char* specs[] = {spec};
     git_strarray refspecs = {specs, 1};
-    int rc = git_remote_fetch(remote.p, &refspecs, &fo, nullptr);
+    int rc = git_lib().git_remote_fetch(remote.p, &refspecs, &fo, nullptr);
     if (rc != 0) {
       std::string why = last_git_error(rc);
       if (!tmp.empty()) fs::remove_all(tmp, ec);
@@ -234,10 +230,10 @@ class GitSource final : public Source {
       stats_ = {};
       return Status::ok();
     }
-    const git_indexer_progress* st = git_remote_stats(remote.p);
+    const git_indexer_progress* st = git_lib().git_remote_stats(remote.p);
     stats_ = {true, st->received_objects, st->received_bytes};
     if (!existed) {
-      git_repository_free(repo.p);
+      git_lib().git_repository_free(repo.p);
       repo.p = nullptr;
       if (::rename(tmp.c_str(), clone_dir_.c_str()) != 0) {
         // Another process cloned first: use theirs.
@@ -252,10 +248,10 @@ class GitSource final : public Source {
   Status read_metadata_at(git_tree* tree, const std::string& folder, const std::string& want, Metadata* md) {
     std::string path = join_path(folder, "metadata.yaml");
     TreeEntry e;
-    if (git_tree_entry_bypath(&e.p, tree, path.c_str()) != 0) return Status::not_found(path + " not found");
+    if (git_lib().git_tree_entry_bypath(&e.p, tree, path.c_str()) != 0) return Status::not_found(path + " not found");
     Blob b;
-    if (int rc = git_blob_lookup(&b.p, repo_.p, git_tree_entry_id(e.p)); rc != 0) return Status::io_msg(last_git_error(rc));
-    std::string text(static_cast<const char*>(git_blob_rawcontent(b.p)), static_cast<size_t>(git_blob_rawsize(b.p)));
+    if (int rc = git_lib().git_blob_lookup(&b.p, repo_.p, git_lib().git_tree_entry_id(e.p)); rc != 0) return Status::io_msg(last_git_error(rc));
+    std::string text(static_cast<const char*>(git_lib().git_blob_rawcontent(b.p)), static_cast<size_t>(git_lib().git_blob_rawsize(b.p)));
     std::vector<Status> errors;
     if (!parse_metadata(text, url_ + ":" + path, md, &errors)) return errors.front();
     if (!want.empty() && md->name != want) return Status::not_found(path + " names " + md->name);
@@ -265,24 +261,24 @@ class GitSource final : public Source {
   Status scan_tags() {
     ROUX_TRY(open_repo());
     git_strarray tags = {nullptr, 0};
-    if (int rc = git_tag_list(&tags, repo_.p); rc != 0) return Status::io_msg(url_ + ": " + last_git_error(rc));
+    if (int rc = git_lib().git_tag_list(&tags, repo_.p); rc != 0) return Status::io_msg(url_ + ": " + last_git_error(rc));
     std::vector<std::string> names(tags.strings, tags.strings + tags.count);
-    git_strarray_dispose(&tags);
+    git_lib().git_strarray_dispose(&tags);
     std::sort(names.begin(), names.end());
     for (const auto& tag : names) {
       std::string want;
       Version tag_version;
       if (!parse_tag(tag, &want, &tag_version)) continue;
       Object obj;
-      if (git_revparse_single(&obj.p, repo_.p, ("refs/tags/" + tag).c_str()) != 0) continue;
+      if (git_lib().git_revparse_single(&obj.p, repo_.p, ("refs/tags/" + tag).c_str()) != 0) continue;
       Object peeled;
-      if (git_object_peel(&peeled.p, obj.p, GIT_OBJECT_COMMIT) != 0) continue;
+      if (git_lib().git_object_peel(&peeled.p, obj.p, GIT_OBJECT_COMMIT) != 0) continue;
       Commit c;
-      if (git_commit_lookup(&c.p, repo_.p, git_object_id(peeled.p)) != 0) continue;
+      if (git_lib().git_commit_lookup(&c.p, repo_.p, git_lib().git_object_id(peeled.p)) != 0) continue;
       Tree tree;
-      if (git_commit_tree(&tree.p, c.p) != 0) continue;
+      if (git_lib().git_commit_tree(&tree.p, c.p) != 0) continue;
       char hex[GIT_OID_HEXSZ + 1];
-      git_oid_tostr(hex, sizeof hex, git_commit_id(c.p));
+      git_lib().git_oid_tostr(hex, sizeof hex, git_lib().git_commit_id(c.p));
       Metadata md;
       std::string folder;
       if (!want.empty() && read_metadata_at(tree.p, join_path(git_.folder, want), want, &md).is_ok()) {
@@ -322,23 +318,23 @@ class GitSource final : public Source {
   }
 
   Status write_tree(git_tree* tree, const std::string& dir) {
-    size_t n = git_tree_entrycount(tree);
+    size_t n = git_lib().git_tree_entrycount(tree);
     for (size_t i = 0; i < n; ++i) {
-      const git_tree_entry* e = git_tree_entry_byindex(tree, i);
-      std::string name = git_tree_entry_name(e);
+      const git_tree_entry* e = git_lib().git_tree_entry_byindex(tree, i);
+      std::string name = git_lib().git_tree_entry_name(e);
       if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos)
         return Status::invalid_input("bad tree entry name \"" + name + "\"");
       std::string path = dir + "/" + name;
-      git_filemode_t mode = git_tree_entry_filemode(e);
+      git_filemode_t mode = git_lib().git_tree_entry_filemode(e);
       if (mode == GIT_FILEMODE_TREE) {
         if (::mkdir(path.c_str(), 0755) != 0) return Status::io("mkdir " + path, errno);
         Tree sub;
-        if (int rc = git_tree_lookup(&sub.p, repo_.p, git_tree_entry_id(e)); rc != 0) return Status::io_msg(last_git_error(rc));
+        if (int rc = git_lib().git_tree_lookup(&sub.p, repo_.p, git_lib().git_tree_entry_id(e)); rc != 0) return Status::io_msg(last_git_error(rc));
         ROUX_TRY(write_tree(sub.p, path));
       } else if (mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE || mode == GIT_FILEMODE_LINK) {
         Blob b;
-        if (int rc = git_blob_lookup(&b.p, repo_.p, git_tree_entry_id(e)); rc != 0) return Status::io_msg(last_git_error(rc));
-        std::string_view data(static_cast<const char*>(git_blob_rawcontent(b.p)), static_cast<size_t>(git_blob_rawsize(b.p)));
+        if (int rc = git_lib().git_blob_lookup(&b.p, repo_.p, git_lib().git_tree_entry_id(e)); rc != 0) return Status::io_msg(last_git_error(rc));
+        std::string_view data(static_cast<const char*>(git_lib().git_blob_rawcontent(b.p)), static_cast<size_t>(git_lib().git_blob_rawsize(b.p)));
         if (mode == GIT_FILEMODE_LINK) {
           // A link must stay inside the cookbook (same rule as tarball unpacking).
           std::string target(data);
@@ -375,6 +371,7 @@ class GitSource final : public Source {
 }  // namespace
 
 Result<std::unique_ptr<Source>> open_git_source(const std::string& url, const SourceContext& ctx) {
+  ROUX_TRY(libs::git2().status());
   ROUX_ASSIGN_OR_RETURN(GitUrl g, parse_git_url(url));
   if (starts_with(g.remote, "file://")) {
     // Relative file URLs are not a thing; say so rather than letting libgit2 guess.

@@ -1,15 +1,17 @@
 // webhook handler: POST the JSON report to a URL with libcurl, bounded in time and attempts.
-#include <curl/curl.h>
 
 #include <chrono>
 #include <mutex>
 #include <thread>
 
 #include "base/redact.h"
+#include "libs/curl_api.h"
 #include "report/handlers/handlers.h"
 
 namespace roux::report {
 namespace {
+
+const libs::Curl& curl_lib() { return libs::must(libs::curl()); }
 
 size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 
@@ -17,8 +19,7 @@ size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
 
 Status webhook_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg) {
   using Clock = std::chrono::steady_clock;
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  ROUX_TRY(libs::curl().status());
   std::string body = cfg.summary ? redact::redact(to_history_json(report).dump()) : report_json;
   // The timeout is the whole budget: every attempt and every pause fits inside it.
   auto deadline = Clock::now() + std::chrono::milliseconds(cfg.timeout_ms);
@@ -26,24 +27,24 @@ Status webhook_handler(const RunReport& report, const std::string& report_json, 
   for (int attempt = 1; attempt <= 1 + cfg.retries; ++attempt) {
     long left = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
     if (left <= 0) break;
-    CURL* curl = curl_easy_init();
+    CURL* curl = curl_lib().curl_easy_init();
     if (!curl) return Status::internal("cannot initialise libcurl");
-    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, cfg.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, left);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    CURLcode rc = curl_easy_perform(curl);
+    curl_slist* headers = curl_lib().curl_slist_append(nullptr, "Content-Type: application/json");
+    curl_lib().curl_easy_setopt(curl, CURLOPT_URL, cfg.url.c_str());
+    curl_lib().curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_lib().curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+    curl_lib().curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_lib().curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, left);
+    curl_lib().curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_lib().curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_lib().curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+    CURLcode rc = curl_lib().curl_easy_perform(curl);
     long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    curl_easy_cleanup(curl);
+    curl_lib().curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_lib().curl_slist_free_all(headers);
+    curl_lib().curl_easy_cleanup(curl);
     if (rc == CURLE_OK && status >= 200 && status < 300) return Status::ok();
-    last = rc != CURLE_OK ? std::string(curl_easy_strerror(rc)) : "HTTP status " + std::to_string(status);
+    last = rc != CURLE_OK ? std::string(curl_lib().curl_easy_strerror(rc)) : "HTTP status " + std::to_string(status);
     // A 4xx will not improve with a retry; anything else (refused, 5xx, timeout) may.
     if (rc == CURLE_OK && status >= 400 && status < 500) break;
     auto pause = std::min<long>(500L * attempt, std::max<long>(0, left / 4));

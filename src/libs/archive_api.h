@@ -1,0 +1,29 @@
+#pragma once
+// libarchive, loaded on first use (see libs/dynlib.h). Include this instead of <archive.h>.
+#include <archive.h>
+#include <archive_entry.h>
+
+#include "libs/dynlib.h"
+
+namespace roux::libs {
+
+#define ROUX_ARCHIVE_FUNCTIONS(X)                                                                          \
+  X(archive_error_string) X(archive_read_new) X(archive_read_free) X(archive_read_support_filter_gzip)    \
+  X(archive_read_support_filter_none) X(archive_read_support_format_tar) X(archive_read_open_memory)      \
+  X(archive_read_next_header) X(archive_read_data) X(archive_write_new) X(archive_write_free)             \
+  X(archive_write_add_filter_gzip) X(archive_write_set_format_pax_restricted) X(archive_write_set_options) \
+  X(archive_write_open) X(archive_write_header) X(archive_write_data) X(archive_write_close)               \
+  X(archive_entry_new) X(archive_entry_free) X(archive_entry_filetype) X(archive_entry_hardlink)          \
+  X(archive_entry_pathname) X(archive_entry_perm) X(archive_entry_size) X(archive_entry_symlink)          \
+  X(archive_entry_set_filetype) X(archive_entry_set_gid) X(archive_entry_set_gname)                       \
+  X(archive_entry_set_mtime) X(archive_entry_set_pathname) X(archive_entry_set_perm)                      \
+  X(archive_entry_set_size) X(archive_entry_set_symlink) X(archive_entry_set_uid) X(archive_entry_set_uname)
+
+struct Archive {
+  ROUX_ARCHIVE_FUNCTIONS(ROUX_LIBS_MEMBER)
+};
+
+/// libarchive (libarchive.so.13, package libarchive13), loaded once, thread-safely.
+Result<const Archive*> archive();
+
+}  // namespace roux::libs
