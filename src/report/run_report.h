@@ -42,6 +42,8 @@ struct RunReport {
   std::string policy, policy_file, root, hostname;
   std::string start_time, end_time;  // ISO 8601 UTC
   double duration_ms = 0;
+  /// Where the time went, in run order: facts, lock, compile, converge, verify (milliseconds).
+  std::vector<std::pair<std::string, double>> phases_ms;
   std::vector<CookbookInfo> cookbooks;
   std::vector<ResourceReport> resources;
   std::vector<std::string> errors;   // run-level errors (compile errors, lock, sources)
