@@ -23,11 +23,12 @@ PY
 printf 'name: bench\nsources: [cookbooks]\nrun_list: [bench]\n' > "$work/policy.yaml"
 "$ROUX" converge --policy "$work/policy.yaml" --root "$work/root" >/dev/null || [ $? -eq 2 ]
 pol=(converge --policy "$work/policy.yaml" --root "$work/root")
+export XDG_CACHE_HOME=$work/xdg  # with --root, parsed recipes are cached here (not in the tree)
 M=$(dirname "$0")/measure.py
 # The daily case: nothing changed since the last run (the parsed recipes are in the state cache).
 noop=$(/usr/bin/python3 "$M" --runs 7 -- "$ROUX" "${pol[@]}")
 # The first no-op after a recipe edit: the parse cache is empty, so the YAML is scanned again.
-cold=$(/usr/bin/python3 "$M" --runs 3 --before "rm -rf '$work/root/var/lib/roux/cache/parsed'" -- "$ROUX" "${pol[@]}")
+cold=$(/usr/bin/python3 "$M" --runs 3 --before "rm -rf '$work/xdg/roux/parsed'" -- "$ROUX" "${pol[@]}")
 spawns=$(strace -f -e trace=execve -c -o "$work/strace.txt" "$ROUX" converge --policy "$work/policy.yaml" --root "$work/root" >/dev/null 2>&1; awk '/execve/ {s += $4} END {print s-1}' "$work/strace.txt")
 echo "noop_files N=$N: no-op converge: $noop; processes spawned by roux: $spawns"
 echo "noop_files N=$N: no-op with an empty parse cache (first run after a recipe edit): $cold"

@@ -57,6 +57,18 @@ int splay_seconds(int splay, const std::string& hostname) {
 
 compiler::Compiled* g_finished_graph = nullptr;  // see the end of converge()
 
+/// Where parsed recipes are cached. A cached tree is trusted like the recipe itself (it decides
+/// which commands run), so it must never come from the tree being converged: with --root, that
+/// tree may be an image someone else made, and exec runs on this machine. So: the state folder
+/// when converging / (the host's own, root-only), else this user's cache folder on the machine
+/// running roux (XDG_CACHE_HOME, else ~/.cache), else none.
+std::string parse_cache_dir(const std::string& root, const std::string& real_state) {
+  if (root == "/") return real_state + "/cache/parsed";
+  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') return std::string(xdg) + "/roux/parsed";
+  if (const char* home = getenv("HOME"); home && home[0] == '/') return std::string(home) + "/.cache/roux/parsed";
+  return "";
+}
+
 std::string run_id_now() {
   std::string t = report::now_iso8601();
   std::string id;
@@ -163,7 +175,7 @@ int converge(ConvergeOptions o) {
   copts.ca_bundle = config->ca_bundle;
   copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
   // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
-  copts.parse_cache_dir = real_state + "/cache/parsed";
+  copts.parse_cache_dir = parse_cache_dir(o.root, real_state);
   copts.parse_cache_writable = !o.dry_run && !o.verify_only;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   phase_done("compile");

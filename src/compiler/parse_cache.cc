@@ -214,7 +214,9 @@ bool read_all(const std::string& path, std::string* out) {
 
 /// Best effort: a cache that cannot be written only costs the next run a parse.
 void write_atomically(const std::string& dir, const std::string& path, const std::string& bytes) {
-  mkdir(dir.substr(0, dir.rfind('/')).c_str(), 0700);  // STATE/cache, then STATE/cache/parsed
+  // The folder and its parents, private (STATE/cache/parsed, or ~/.cache/roux/parsed).
+  for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1))
+    mkdir(dir.substr(0, slash).c_str(), 0700);
   mkdir(dir.c_str(), 0700);
   std::string tmp = path + ".tmp." + std::to_string(getpid());
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);

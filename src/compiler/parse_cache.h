@@ -9,6 +9,7 @@ namespace roux::compiler {
 
 /// Parsed YAML trees kept between runs, so a no-op run does not scan YAML again: scanning is
 /// the largest part of compiling a big policy. One entry per file path, DIR/<sha256(path)>.cbor
+/// (DIR: the state folder when converging /, never inside a --root tree: see converge.cc)
 /// (CBOR, via nlohmann), holding the SHA-256 of the text it was parsed from (with the roux
 /// version and the format) and the tree with every file:line:col. An entry is used only when
 /// that digest matches the text read now; anything unreadable or malformed is ignored and the
