@@ -1,9 +1,12 @@
 #include "compiler/yaml_value.h"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cerrno>
 #include <fstream>
+#include <deque>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -15,62 +18,160 @@ SourceLocation loc(const FileName& file, const YAML::Mark& m) {
   return {file, m.line + 1, m.column + 1};
 }
 
-void convert(const YAML::Node& n, const FileName& file, engine::Value* out, std::vector<Status>* errors) {
-  out->where = loc(file, n.Mark());
-  switch (n.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      out->kind = engine::Value::Kind::kNull;
-      break;
-    case YAML::NodeType::Scalar:
-      out->kind = engine::Value::Kind::kScalar;
-      out->scalar = n.Scalar();
-      out->quoted = n.Tag() == "!";
-      break;
-    case YAML::NodeType::Sequence:
-      out->kind = engine::Value::Kind::kList;
-      for (const auto& item : n) {
-        engine::Value v;
-        convert(item, file, &v, errors);
-        out->list.push_back(std::move(v));
-      }
-      break;
-    case YAML::NodeType::Map: {
-      out->kind = engine::Value::Kind::kMap;
-      std::set<std::string> seen;
-      for (const auto& kv : n) {
-        engine::Value::Entry e;
-        e.key_where = loc(file, kv.first.Mark());
-        if (!kv.first.IsScalar()) {
-          errors->push_back(Status::invalid_input("map keys must be strings", e.key_where));
-          continue;
-        }
-        e.key = kv.first.Scalar();
-        if (!seen.insert(e.key).second) {
-          errors->push_back(Status::invalid_input("duplicate key \"" + e.key + "\"", e.key_where));
-          continue;
-        }
-        convert(kv.second, file, &e.value, errors);
-        out->map.push_back(std::move(e));
-      }
-      break;
+/// Builds the Value tree straight from yaml-cpp's parser events: no YAML::Node tree in between
+/// (building and freeing it was most of the parse). Same result as YAML::Load + a walk: a map key
+/// must be a scalar and unique (else an error at the key, and its value is dropped, errors inside
+/// it too); an alias is a copy of its anchored node.
+class TreeBuilder final : public YAML::EventHandler {
+ public:
+  TreeBuilder(FileName file, engine::Value* root, std::vector<Status>* errors)
+      : file_(file), root_(root), errors_(errors) {}
+
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    engine::Value* v = slot();
+    v->kind = engine::Value::Kind::kNull;
+    v->where = loc(file_, mark);
+    done(v, anchor);
+  }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    bool quiet = quiet_here();
+    engine::Value* v = slot();
+    auto it = anchors_.find(anchor);
+    if (it != anchors_.end()) {
+      *v = it->second;
+    } else {
+      v->where = loc(file_, mark);
+      if (!quiet) error("an alias cannot refer to a node that contains it", v->where);
+    }
+    done(v, 0);
+  }
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override {
+    engine::Value* v = slot();
+    v->kind = engine::Value::Kind::kScalar;
+    v->where = loc(file_, mark);
+    v->scalar = value;
+    v->quoted = tag == "!";
+    done(v, anchor);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, anchor, engine::Value::Kind::kList);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, anchor, engine::Value::Kind::kMap);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  /// A list or map being built. A std::deque, so frames (and the Values in them) never move.
+  struct Frame {
+    engine::Value* v;
+    YAML::anchor_t anchor;
+    bool quiet;                  // inside a dropped value or a key: no errors from here
+    bool in_key = false;         // map: the next node is a key
+    engine::Value key;           // map: the key just read
+    engine::Value scratch;       // map: where a dropped value goes
+    bool drop_value = false;     // map: bad or duplicate key, so its value is dropped
+    std::set<std::string> seen;  // map: keys so far
+  };
+
+  /// Where the next node goes.
+  engine::Value* slot() {
+    if (stack_.empty()) return root_;
+    Frame& f = stack_.back();
+    if (f.v->kind == engine::Value::Kind::kList) return &f.v->list.emplace_back();
+    if (f.in_key) {
+      f.key = engine::Value();
+      return &f.key;
+    }
+    if (f.drop_value) {
+      f.scratch = engine::Value();
+      return &f.scratch;
+    }
+    engine::Value::Entry& e = f.v->map.emplace_back();
+    e.key = f.key.scalar;
+    e.key_where = f.key.where;
+    return &e.value;
+  }
+
+  bool quiet_here() const {
+    if (stack_.empty()) return false;
+    const Frame& f = stack_.back();
+    return f.quiet || (f.v->kind == engine::Value::Kind::kMap && (f.in_key || f.drop_value));
+  }
+
+  void open(const YAML::Mark& mark, YAML::anchor_t anchor, engine::Value::Kind kind) {
+    bool quiet = quiet_here();
+    engine::Value* v = slot();
+    v->kind = kind;
+    v->where = loc(file_, mark);
+    stack_.push_back(Frame{v, anchor, quiet});
+    if (kind == engine::Value::Kind::kMap) stack_.back().in_key = true;
+  }
+
+  void close() {
+    engine::Value* v = stack_.back().v;
+    YAML::anchor_t anchor = stack_.back().anchor;
+    stack_.pop_back();
+    done(v, anchor);
+  }
+
+  /// A node is complete: keep it for its anchor, and in a map move from key to value or back.
+  void done(engine::Value* v, YAML::anchor_t anchor) {
+    if (anchor != 0) anchors_[anchor] = *v;
+    if (stack_.empty() || stack_.back().v->kind != engine::Value::Kind::kMap) return;
+    Frame& f = stack_.back();
+    if (!f.in_key) {  // that was a value: a key comes next
+      f.in_key = true;
+      return;
+    }
+    f.in_key = false;
+    f.drop_value = true;
+    if (f.key.kind != engine::Value::Kind::kScalar) {
+      if (!f.quiet) error("map keys must be strings", f.key.where);
+    } else if (!f.seen.insert(f.key.scalar).second) {
+      if (!f.quiet) error("duplicate key \"" + f.key.scalar + "\"", f.key.where);
+    } else {
+      f.drop_value = false;
     }
   }
-}
+
+  void error(const std::string& msg, const SourceLocation& where) {
+    errors_->push_back(Status::invalid_input(msg, where));
+  }
+
+  FileName file_;
+  engine::Value* root_;
+  std::vector<Status>* errors_;
+  std::deque<Frame> stack_;
+  std::map<YAML::anchor_t, engine::Value> anchors_;
+};
 
 }  // namespace
 
 bool parse_yaml(const std::string& text, const std::string& file_name, engine::Value* out, std::vector<Status>* errors) {
-  size_t before = errors->size();
   FileName file(file_name);  // interned once for every location of the tree
+  engine::Value root;
+  std::vector<Status> tree_errors;
   try {
-    YAML::Node root = YAML::Load(text);
-    convert(root, file, out, errors);
-    if (out->where.line == 0) out->where = {file, 1, 1};
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    TreeBuilder builder(file, &root, &tree_errors);
+    parser.HandleNextDocument(builder);
   } catch (const YAML::Exception& e) {
+    // A syntax error is the file's only error (as with YAML::Load: nothing else is checked).
     errors->push_back(Status::invalid_input("yaml: " + e.msg, loc(file, e.mark)));
+    return false;
   }
-  return errors->size() == before;
+  if (root.where.line == 0) root.where = {file, 1, 1};
+  *out = std::move(root);
+  errors->insert(errors->end(), tree_errors.begin(), tree_errors.end());
+  return tree_errors.empty();
 }
 
 void interpolate_scalars(engine::Value& v, const Interpolate& interpolate, std::vector<Status>* errors) {
