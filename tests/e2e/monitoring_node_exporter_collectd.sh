@@ -34,11 +34,17 @@ grep -q -- '--collector.textfile.directory=/var/lib/roux-textfile' /etc/default/
 echo 'roux_monitoring_test 42' > /var/lib/roux-textfile/roux.prom
 metrics() { python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9100/metrics", timeout=2).read().decode())'; }
 ok=""
-for i in $(seq 1 40); do
+deadline=$(( $(date +%s) + 60 ))  # a loaded CI machine can take a while to start the exporter
+while [ "$(date +%s)" -lt "$deadline" ]; do
   if metrics 2>/dev/null | grep -qx 'roux_monitoring_test 42'; then ok=1; break; fi
   sleep 0.5
 done
-[ -n "$ok" ] || fail "127.0.0.1:9100/metrics does not answer with the textfile metric"
+if [ -z "$ok" ]; then
+  metrics 2>&1 | grep -v '^#' | head -5 >&2 || true
+  service prometheus-node-exporter status >&2 || true
+  pgrep -a prometheus-node >&2 || echo "no prometheus-node-exporter process" >&2
+  fail "127.0.0.1:9100/metrics does not answer with the textfile metric within 60 s"
+fi
 echo "node_exporter: /metrics answers with the textfile metric"
 
 grep -q 'Process "cron"' /etc/collectd/collectd.conf.d/roux.conf || fail "collectd config lacks the process check"

@@ -26,11 +26,13 @@ C
 metrics() { python3 -c 'import urllib.request; print(urllib.request.urlopen("http://127.0.0.1:9100/metrics", timeout=2).read().decode())'; }
 # scrape_until REGEX: polls the exporter until a line matches (it re-reads the folder per scrape).
 scrape_until() {
-  for _ in $(seq 1 40); do
+  local deadline=$(( $(date +%s) + 60 ))  # a loaded CI machine can take a while to start the exporter
+  while [ "$(date +%s)" -lt "$deadline" ]; do
     if metrics 2>/dev/null | grep -qE "$1"; then return 0; fi
     sleep 0.5
   done
-  metrics 2>/dev/null | grep '^roux_' >&2 || true
+  metrics 2>&1 | grep -v '^# ' | grep -v '^go_\|^node_\|^process_\|^promhttp_' | head -20 >&2 || true
+  pgrep -a prometheus-node >&2 || echo "no prometheus-node-exporter process" >&2
   fail "no scraped line matches: $1"
 }
 
