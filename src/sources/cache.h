@@ -15,8 +15,9 @@ namespace roux::sources {
 /// Reads only; does not touch the managed host.
 Result<std::string> content_digest(const std::string& dir);
 
-/// The content-addressed cache of unpacked cookbooks, under STATE/cache on the machine running
-/// roux (not under --root). Layout:
+/// The content-addressed cache of unpacked cookbooks, under STATE/cache (inside --root when given:
+/// `roux fetch --root IMAGE` bakes an image's cache for offline runs; a locked run re-hashes every
+/// cookbook it uses against the lockfile, so a cache is never trusted on its word). Layout:
 ///   ROOT/cookbooks/<digest>/   one complete cookbook folder per content digest (never modified)
 ///   ROOT/tmp/                  work folders; anything here is incomplete and may be deleted
 ///   ROOT/git/                  bare git clones (the git source's own)
