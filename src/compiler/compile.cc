@@ -391,12 +391,19 @@ class Compiler {
       std::vector<Status> open_errors;
       sources::Source* src = source_for(c.source, &open_errors);
       by_url[c.source] = src;
+      bool untrusted = false;
       if (!src) {
         unreachable[c.source] = open_errors.front().to_string();
       } else if (auto u = src->universe(); !u.is_ok()) {
         unreachable[c.source] = u.status().to_string();
+        untrusted = u.status().code() == Code::kUntrusted;
       }
-      if (unreachable.count(c.source))
+      // A source that answers with something that fails verification is not "unreachable": say
+      // so, loudly, so nobody debugs the network while someone tampers with the mirror.
+      if (untrusted)
+        log::warn("source " + c.source + " FAILED VERIFICATION (" + unreachable[c.source] +
+                  "); nothing from it is used; cookbooks come from the cache, each checked against the lockfile");
+      else if (unreachable.count(c.source))
         log::warn("source " + c.source + " is unreachable (" + unreachable[c.source] + "); using the cache");
     }
     for (const auto& c : lock.cookbooks) {
