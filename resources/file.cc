@@ -33,10 +33,10 @@ std::vector<std::string> FileResource::implicit_deps() const {
 }
 
 Status FileResource::converge(engine::ConvergeContext& ctx) {
-  // One open observes type, mode, owner and (when the size matches) the content digest.
-  std::string live_sum;
+  // One open observes type, mode, owner and (when the size matches) whether the content is ours.
+  bool same_content = false;
   ROUX_ASSIGN_OR_RETURN(host::FileInfo live,
-                        ctx.host().lstat_hash(path_, content ? content->size() : UINT64_MAX, &live_sum));
+                        ctx.host().lstat_compare(path_, content ? &*content : nullptr, &same_content));
   if (absent) return converge_absent(ctx, live);
   if (live.type == host::FileType::kDirectory || live.type == host::FileType::kOther)
     return Status::conflict(path_ + " is a " + host::file_type_name(live.type) + ", not a file; refusing to replace it");
@@ -54,7 +54,7 @@ Status FileResource::converge(engine::ConvergeContext& ctx) {
     if (ctx.mode() == engine::Mode::kPlan) ctx.overlay().note("path:" + path_);
     return Status::ok();
   }
-  ROUX_TRY(converge_content(ctx, live, live_sum));
+  ROUX_TRY(converge_content(ctx, live, same_content));
   return ownership.converge(ctx, path_, live);
 }
 
@@ -81,11 +81,8 @@ Status FileResource::converge_absent(engine::ConvergeContext& ctx, const host::F
   });
 }
 
-Status FileResource::converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live,
-                                      const std::string& live_sum) {
-  if (!content) return Status::ok();
-  // Cheap first: a different size is a different content; equal sizes compare SHA-256.
-  if (live.size == content->size() && live_sum == sha256_hex(*content)) return Status::ok();
+Status FileResource::converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live, bool same_content) {
+  if (!content || same_content) return Status::ok();
   std::string old;
   if (live.size <= kMaxDiffBytes) {
     ROUX_ASSIGN_OR_RETURN(old, ctx.host().read_file(path_, kMaxDiffBytes));

@@ -26,7 +26,7 @@ class FileResource : public engine::Resource {
 
  private:
   Status converge_absent(engine::ConvergeContext& ctx, const host::FileInfo& live);
-  Status converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live, const std::string& live_sum);
+  Status converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live, bool same_content);
   Status backup(host::Host& host, const std::string& state_dir) const;
   Status check_parent(engine::ConvergeContext& ctx) const;
 

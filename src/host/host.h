@@ -78,9 +78,10 @@ class Host {
   virtual Result<FileInfo> lstat(const std::string& path) const = 0;
   /// Whole content of a regular file, refused beyond `max_bytes`; never follows a final symlink.
   virtual Result<std::string> read_file(const std::string& path, size_t max_bytes = 64 << 20) const = 0;
-  /// lstat, and when the entry is a regular file of exactly `hash_if_size` bytes, also its SHA-256
-  /// into `*sha256` (else it is cleared). One open instead of two: the no-op hot path of files.
-  virtual Result<FileInfo> lstat_hash(const std::string& path, uint64_t hash_if_size, std::string* sha256) const = 0;
+  /// lstat, and when `expected` is given and the entry is a regular file of exactly its size, also
+  /// whether the content equals it (`*same`; false otherwise), compared as it is read, chunk by
+  /// chunk, stopping at the first difference. One open, no hashing: the no-op hot path of files.
+  virtual Result<FileInfo> lstat_compare(const std::string& path, const std::string* expected, bool* same) const = 0;
   /// SHA-256 hex of a regular file's content, streamed.
   virtual Result<std::string> file_sha256(const std::string& path) const = 0;
   virtual Result<std::string> readlink(const std::string& path) const = 0;

@@ -93,13 +93,14 @@ class PosixHost final : public Host {
     return info_of(st);
   }
 
-  Result<FileInfo> lstat_hash(const std::string& path, uint64_t hash_if_size, std::string* sha256) const override {
-    sha256->clear();
+  Result<FileInfo> lstat_compare(const std::string& path, const std::string* expected, bool* same) const override {
+    *same = false;
     auto [dir, base] = split(path);
     if (base.empty()) return lstat(path);
     // Fast path, the no-op run's common case: one openat2 of the whole path inside root, the
     // last component never followed (a symlink fails with ELOOP, a FIFO does not block), then
-    // fstat and one read of the size fstat gave. Anything unusual takes the careful path below.
+    // fstat and, when the size matches, the content compared as it is read (one read for a
+    // small file). Anything unusual takes the careful path below.
     {
       open_how how{};
       how.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
@@ -109,17 +110,12 @@ class PosixHost final : public Host {
         Fd f(static_cast<int>(fd));
         struct stat st;
         if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
-        FileInfo fi = info_of(st);
-        if (fi.type != FileType::kFile || fi.size != hash_if_size) return fi;
-        ROUX_ASSIGN_OR_RETURN(*sha256, hash_fd(f.get(), path, fi.size));
-        return fi;
+        return compare_open(f.get(), info_of(st), path, expected, same);
       }
       if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
     }
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
-    // O_NOFOLLOW|O_NONBLOCK: a symlink fails with ELOOP and a FIFO does not block; both then get
-    // a plain lstat below.
     Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     struct stat st;
     if (!f.valid() || fstat(f.get(), &st) != 0) {
@@ -129,10 +125,7 @@ class PosixHost final : public Host {
       }
       return info_of(st);
     }
-    FileInfo fi = info_of(st);
-    if (fi.type != FileType::kFile || fi.size != hash_if_size) return fi;
-    ROUX_ASSIGN_OR_RETURN(*sha256, hash_fd(f.get(), path, fi.size));
-    return fi;
+    return compare_open(f.get(), info_of(st), path, expected, same);
   }
 
   Result<std::string> read_file(const std::string& path, size_t max_bytes) const override {
@@ -158,20 +151,37 @@ class PosixHost final : public Host {
     return hash_fd(f.get(), path);
   }
 
-  /// SHA-256 of what fd reads. With `size` (from fstat), stops once that many bytes are read:
-  /// a regular file's read returns everything asked for up to EOF, so a small file costs one read.
-  static Result<std::string> hash_fd(int fd, const std::string& path, std::optional<uint64_t> size = std::nullopt) {
+  /// The entry behind fd (described by fi) against `expected`: *same when it is a regular file of
+  /// that size and content. A regular file's read returns all it is asked for up to EOF, so a
+  /// small file costs one read; a difference stops the reading.
+  static Result<FileInfo> compare_open(int fd, const FileInfo& fi, const std::string& path, const std::string* expected,
+                                       bool* same) {
+    if (!expected || fi.type != FileType::kFile || fi.size != expected->size()) return fi;
+    char buf[65536];
+    size_t got = 0;
+    while (got < expected->size()) {
+      ssize_t n = ::read(fd, buf, std::min(sizeof buf, expected->size() - got));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return Status::io("read " + path, errno);
+      }
+      if (n == 0 || std::memcmp(buf, expected->data() + got, static_cast<size_t>(n)) != 0) return fi;
+      got += static_cast<size_t>(n);
+    }
+    *same = true;
+    return fi;
+  }
+
+  static Result<std::string> hash_fd(int fd, const std::string& path) {
     Sha256 h;
     char buf[65536];
-    uint64_t got = 0;
-    while (!size || got < *size) {
+    while (true) {
       ssize_t n = ::read(fd, buf, sizeof buf);
       if (n < 0) {
         if (errno == EINTR) continue;
         return Status::io("read " + path, errno);
       }
       if (n == 0) break;
-      got += static_cast<uint64_t>(n);
       h.update(std::string_view(buf, static_cast<size_t>(n)));
     }
     return h.hex_digest();
