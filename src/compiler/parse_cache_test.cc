@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "compiler/yaml_value.h"
+#include "tests/unit/temp_dir.h"
 
 namespace roux::compiler {
 namespace {
@@ -38,14 +39,7 @@ void check_same(const Value& a, const Value& b) {
   }
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char t[] = "/tmp/roux-parse-cache-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using roux::testing::TempDir;
 
 }  // namespace
 

@@ -5,19 +5,14 @@
 #include <fstream>
 
 #include "host/host.h"
+#include "tests/unit/temp_dir.h"
 
 namespace roux::host {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempRoot {
-  std::string path;
-  TempRoot() {
-    char t[] = "/tmp/roux-host-test-XXXXXX";
-    path = mkdtemp(t);
-  }
-  ~TempRoot() { fs::remove_all(path); }
+struct TempRoot : roux::testing::TempDir {
   void write(const std::string& rel, const std::string& data) const { std::ofstream(path + rel, std::ios::binary) << data; }
 };
 

@@ -6,20 +6,14 @@
 #include <filesystem>
 
 #include "sources/local_file.h"
+#include "tests/unit/temp_dir.h"
 
 namespace roux::sources {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct KeyDir {
-  std::string path;
-  KeyDir() {
-    char t[] = "/tmp/roux-trust-test.XXXXXX";
-    path = ::mkdtemp(t);
-  }
-  ~KeyDir() { fs::remove_all(path); }
-};
+using KeyDir = roux::testing::TempDir;
 
 TEST_CASE("trust: keygen, sign, verify, and each refusal names its check") {
   KeyDir d;
