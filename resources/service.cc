@@ -75,6 +75,7 @@ class ServiceResource : public engine::Resource {
 
   Status act(engine::ConvergeContext& ctx, ServiceProvider* prov, const std::string& property, const std::string& before,
              const std::string& after, const std::string& action) {
+    ROUX_TRY(prov->check(service_name, action));  // plan fails where converge would
     std::string out;
     Status st = ctx.change({property, before, after, "", true},
                            [&](host::Host& h) { return prov->act(h, service_name, action, &out); });

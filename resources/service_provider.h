@@ -27,6 +27,9 @@ class ServiceProvider {
   virtual Result<ServiceState> state(const host::Host& host, const std::string& service) = 0;
   /// action: start, stop, restart, reload, enable, disable. Output of the tool into `*output`.
   virtual Status act(host::Host& host, const std::string& service, std::string_view action, std::string* output) = 0;
+  /// Whether `action` can work on `service` as last observed by state(): asked before the change
+  /// is recorded, so plan fails a resource exactly where converge would.
+  virtual Status check(const std::string& /*service*/, std::string_view /*action*/) { return Status::ok(); }
 };
 
 /// "sysv", "systemd", "systemd-root" (offline: systemctl --root, enable/disable only).

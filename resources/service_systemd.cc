@@ -88,10 +88,15 @@ class SystemdProvider : public ServiceProvider {
     return states_[service];
   }
 
-  Status act(host::Host& host, const std::string& service, std::string_view action, std::string* output) override {
+  Status check(const std::string& service, std::string_view action) override {
     if ((action == "enable" || action == "disable") && file_states_.count(service) && file_states_[service] == "static")
       return Status::unsupported(unit_of(service) + " is static (no [Install] section): systemctl cannot " +
                                  std::string(action) + " it");
+    return Status::ok();
+  }
+
+  Status act(host::Host& host, const std::string& service, std::string_view action, std::string* output) override {
+    ROUX_TRY(check(service, action));
     SubprocessOptions o;
     o.argv = {"systemctl", std::string(action), "--", unit_of(service)};
     o.env = {{"LC_ALL", "C"}};

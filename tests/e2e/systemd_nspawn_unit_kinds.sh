@@ -4,7 +4,7 @@
 #    enabled is read through `systemctl is-enabled` (systemd-sysv-install), so running+enabled
 #    converge once and then make 0 changes; enabled: false disables it, then 0 changes;
 #  - a static unit (dbus.service, no [Install]): enabled: true is already true (0 changes);
-#    enabled: false fails that resource with a clear "static" error;
+#    enabled: false fails that resource with a clear "static" error, in plan as in converge;
 #  - a name systemctl rejects ("getty@": template without instance) fails that resource alone with
 #    systemctl's own message; the other services are still read and converge.
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/nspawn.sh" "$0"; fi
@@ -41,6 +41,9 @@ diff <(echo 'service[rouxsv] enabled: true -> false') <(changes /tmp/c3.json) ||
 expect_rc 0 run_roux converge /tmp/p /tmp/c4.json
 
 policy $'  - service: dbus\n    enabled: false\n  - service: cron\n    running: true\n    enabled: true\n'
+# plan fails it exactly as converge does (plan == apply), with the same message.
+expect_rc 4 run_roux plan /tmp/p /tmp/p5.json
+error /tmp/p5.json 'service[dbus]' | grep -q 'dbus.service is static' || fail "plan does not predict the static error: $(error /tmp/p5.json 'service[dbus]')"
 expect_rc 4 run_roux converge /tmp/p /tmp/c5.json
 error /tmp/c5.json 'service[dbus]' | grep -q 'dbus.service is static' || fail "static error unclear: $(error /tmp/c5.json 'service[dbus]')"
 [ "$(status /tmp/c5.json 'service[cron]')" != failed ] || fail "cron failed too"
