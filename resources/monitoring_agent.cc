@@ -17,8 +17,6 @@
 namespace roux::resources {
 namespace {
 
-const libs::Curl& curl_lib() { return libs::must(libs::curl()); }
-
 using engine::Value;
 
 /// One check as the recipe wrote it, validated.
@@ -41,14 +39,16 @@ struct Check {
 
 /// The parts of an http(s) URL, parsed by libcurl. Error text when it is not one.
 std::string split_url(const std::string& url, Check* c) {
-  if (auto loaded = libs::curl(); !loaded.is_ok()) return loaded.status().to_string();
-  std::unique_ptr<CURLU, decltype(curl_lib().curl_url_cleanup)> u(curl_lib().curl_url(), curl_lib().curl_url_cleanup);
-  if (!u || curl_lib().curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "\"" + url + "\" is not a URL";
+  auto loaded = libs::curl();
+  if (!loaded.is_ok()) return loaded.status().to_string();
+  const libs::Curl& lib = **loaded;
+  std::unique_ptr<CURLU, decltype(lib.curl_url_cleanup)> u(lib.curl_url(), lib.curl_url_cleanup);
+  if (!u || lib.curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK) return "\"" + url + "\" is not a URL";
   auto part = [&](CURLUPart p, unsigned flags = 0) {
     char* out = nullptr;
     std::string s;
-    if (curl_lib().curl_url_get(u.get(), p, &out, flags) == CURLUE_OK && out) s = out;
-    curl_lib().curl_free(out);
+    if (lib.curl_url_get(u.get(), p, &out, flags) == CURLUE_OK && out) s = out;
+    lib.curl_free(out);
     return s;
   };
   c->scheme = part(CURLUPART_SCHEME);

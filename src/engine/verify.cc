@@ -19,8 +19,6 @@
 namespace roux::engine {
 namespace {
 
-const libs::Curl& curl_lib() { return libs::must(libs::curl()); }
-
 using Clock = std::chrono::steady_clock;
 
 size_t collect(char* data, size_t size, size_t n, void* user) {
@@ -32,22 +30,24 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 
 /// "" when the check passes, else why not.
 std::string check_http(const VerifyCheck& c) {
-  if (auto loaded = libs::curl(); !loaded.is_ok()) return loaded.status().to_string();
-  CURL* curl = curl_lib().curl_easy_init();
+  auto loaded = libs::curl();
+  if (!loaded.is_ok()) return loaded.status().to_string();
+  const libs::Curl& lib = **loaded;
+  CURL* curl = lib.curl_easy_init();
   if (!curl) return "cannot initialise libcurl";
   std::string body;
-  curl_lib().curl_easy_setopt(curl, CURLOPT_URL, c.target.c_str());
-  curl_lib().curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout_ms));
-  curl_lib().curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_lib().curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_lib().curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_lib().curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
-  curl_lib().curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-  CURLcode rc = curl_lib().curl_easy_perform(curl);
+  lib.curl_easy_setopt(curl, CURLOPT_URL, c.target.c_str());
+  lib.curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout_ms));
+  lib.curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  lib.curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  lib.curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib.curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect);
+  lib.curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+  CURLcode rc = lib.curl_easy_perform(curl);
   long status = 0;
-  curl_lib().curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_lib().curl_easy_cleanup(curl);
-  if (rc != CURLE_OK) return curl_lib().curl_easy_strerror(rc);
+  lib.curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  lib.curl_easy_cleanup(curl);
+  if (rc != CURLE_OK) return lib.curl_easy_strerror(rc);
   if (status != c.expect_status) return "status " + std::to_string(status) + ", want " + std::to_string(c.expect_status);
   if (!c.contains.empty() && body.find(c.contains) == std::string::npos)
     return "response body does not contain \"" + one_line(c.contains) + "\"";

@@ -30,5 +30,5 @@ const Api& must(const Result<const Api*>& loaded) {
 
 // Declares one function-pointer member per function of a library's X-list, typed from its header.
 #define ROUX_LIBS_MEMBER(f) decltype(&::f) f = nullptr;
-// One (name, slot) pair for load_library.
+// One (name, slot) pair for load_library, the slot being that member of a table named `api`.
 #define ROUX_LIBS_SYMBOL(f) {#f, reinterpret_cast<void**>(&api.f)},

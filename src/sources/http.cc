@@ -14,8 +14,6 @@
 namespace roux::sources {
 namespace {
 
-const libs::Curl& curl_lib() { return libs::must(libs::curl()); }
-
 struct Sink {
   std::string* body;
   size_t max;
@@ -61,47 +59,48 @@ Result<FetchResponse> fetch_file(const FetchRequest& req) {
 
 Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) {
   *retryable = false;
-  ROUX_TRY(libs::curl().status());
-  std::unique_ptr<CURL, decltype(curl_lib().curl_easy_cleanup)> h(curl_lib().curl_easy_init(), curl_lib().curl_easy_cleanup);
+  ROUX_ASSIGN_OR_RETURN(const libs::Curl* loaded, libs::curl());
+  const libs::Curl& lib = *loaded;
+  std::unique_ptr<CURL, decltype(lib.curl_easy_cleanup)> h(lib.curl_easy_init(), lib.curl_easy_cleanup);
   if (!h) return Status::internal("curl_easy_init failed");
   FetchResponse r;
   Sink sink{&r.body, req.max_bytes};
   char err[CURL_ERROR_SIZE] = {0};
   struct curl_slist* headers = nullptr;
-  if (!req.etag.empty()) headers = curl_lib().curl_slist_append(headers, ("If-None-Match: " + req.etag).c_str());
+  if (!req.etag.empty()) headers = lib.curl_slist_append(headers, ("If-None-Match: " + req.etag).c_str());
   if (!req.last_modified.empty())
-    headers = curl_lib().curl_slist_append(headers, ("If-Modified-Since: " + req.last_modified).c_str());
-  std::unique_ptr<curl_slist, decltype(curl_lib().curl_slist_free_all)> headers_owner(headers, curl_lib().curl_slist_free_all);
+    headers = lib.curl_slist_append(headers, ("If-Modified-Since: " + req.last_modified).c_str());
+  std::unique_ptr<curl_slist, decltype(lib.curl_slist_free_all)> headers_owner(headers, lib.curl_slist_free_all);
   CURL* c = h.get();
-  curl_lib().curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
-  curl_lib().curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_lib().curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_lib().curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_lib().curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_lib().curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_lib().curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!req.ca_bundle.empty()) curl_lib().curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_bundle.c_str());
-  curl_lib().curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost");
-  curl_lib().curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req.connect_timeout_s);
-  curl_lib().curl_easy_setopt(c, CURLOPT_TIMEOUT, req.timeout_s);
-  curl_lib().curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_lib().curl_easy_setopt(c, CURLOPT_USERAGENT, "roux");
-  curl_lib().curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-  curl_lib().curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_lib().curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_lib().curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_lib().curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-  if (headers) curl_lib().curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-  CURLcode rc = curl_lib().curl_easy_perform(c);
+  lib.curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  lib.curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  lib.curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  lib.curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  lib.curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  lib.curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  lib.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!req.ca_bundle.empty()) lib.curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_bundle.c_str());
+  lib.curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost");
+  lib.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req.connect_timeout_s);
+  lib.curl_easy_setopt(c, CURLOPT_TIMEOUT, req.timeout_s);
+  lib.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  lib.curl_easy_setopt(c, CURLOPT_USERAGENT, "roux");
+  lib.curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+  lib.curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  lib.curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  lib.curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  lib.curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+  if (headers) lib.curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+  CURLcode rc = lib.curl_easy_perform(c);
   if (sink.too_big)
     return Status::io_msg(req.url + ": answer larger than " + std::to_string(req.max_bytes) + " bytes; refused");
   if (rc != CURLE_OK) {
     *retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
                  rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE ||
                  rc == CURLE_COULDNT_RESOLVE_HOST;
-    return Status::io_msg(req.url + ": " + (err[0] ? err : curl_lib().curl_easy_strerror(rc)));
+    return Status::io_msg(req.url + ": " + (err[0] ? err : lib.curl_easy_strerror(rc)));
   }
-  curl_lib().curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+  lib.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   if (r.status == 404 || r.status == 410) return Status::not_found(req.url + ": not found (HTTP " + std::to_string(r.status) + ")");
   if (r.status >= 500) *retryable = true;
   if (r.status != 200 && r.status != 304)
