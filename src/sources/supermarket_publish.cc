@@ -19,8 +19,6 @@
 namespace roux::sources {
 namespace {
 
-const libs::Archive& archive_lib() { return libs::must(libs::archive()); }
-
 namespace fs = std::filesystem;
 
 la_ssize_t append_out(archive*, void* user, const void* buf, size_t n) {
@@ -64,7 +62,8 @@ Result<SupermarketIndex> read_local_index(const std::string& dir) {
 }  // namespace
 
 Result<std::string> pack_cookbook(const std::string& dir) {
-  ROUX_TRY(libs::archive().status());
+  ROUX_ASSIGN_OR_RETURN(const libs::Archive* loaded, libs::archive());
+  const libs::Archive& lib = *loaded;
   std::vector<fs::path> paths;
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
@@ -79,44 +78,44 @@ Result<std::string> pack_cookbook(const std::string& dir) {
   std::sort(paths.begin(), paths.end(), [](const fs::path& a, const fs::path& b) { return a.string() < b.string(); });
 
   std::string out;
-  std::unique_ptr<archive, decltype(archive_lib().archive_write_free)> a(archive_lib().archive_write_new(), archive_lib().archive_write_free);
-  archive_lib().archive_write_set_format_pax_restricted(a.get());
-  archive_lib().archive_write_add_filter_gzip(a.get());
-  if (archive_lib().archive_write_set_options(a.get(), "gzip:!timestamp,gzip:compression-level=9") != ARCHIVE_OK ||
-      archive_lib().archive_write_open(a.get(), &out, nullptr, append_out, nullptr) != ARCHIVE_OK)
-    return Status::internal(std::string("pack: ") + archive_lib().archive_error_string(a.get()));
+  std::unique_ptr<archive, decltype(lib.archive_write_free)> a(lib.archive_write_new(), lib.archive_write_free);
+  lib.archive_write_set_format_pax_restricted(a.get());
+  lib.archive_write_add_filter_gzip(a.get());
+  if (lib.archive_write_set_options(a.get(), "gzip:!timestamp,gzip:compression-level=9") != ARCHIVE_OK ||
+      lib.archive_write_open(a.get(), &out, nullptr, append_out, nullptr) != ARCHIVE_OK)
+    return Status::internal(std::string("pack: ") + lib.archive_error_string(a.get()));
   for (const auto& rel : paths) {
     std::string full = dir + "/" + rel.string();
     struct stat st;
     if (::lstat(full.c_str(), &st) != 0) return Status::io("stat " + full, errno);
-    std::unique_ptr<archive_entry, decltype(archive_lib().archive_entry_free)> e(archive_lib().archive_entry_new(), archive_lib().archive_entry_free);
-    archive_lib().archive_entry_set_pathname(e.get(), rel.string().c_str());
-    archive_lib().archive_entry_set_mtime(e.get(), 0, 0);
-    archive_lib().archive_entry_set_uid(e.get(), 0);
-    archive_lib().archive_entry_set_gid(e.get(), 0);
-    archive_lib().archive_entry_set_uname(e.get(), "root");
-    archive_lib().archive_entry_set_gname(e.get(), "root");
+    std::unique_ptr<archive_entry, decltype(lib.archive_entry_free)> e(lib.archive_entry_new(), lib.archive_entry_free);
+    lib.archive_entry_set_pathname(e.get(), rel.string().c_str());
+    lib.archive_entry_set_mtime(e.get(), 0, 0);
+    lib.archive_entry_set_uid(e.get(), 0);
+    lib.archive_entry_set_gid(e.get(), 0);
+    lib.archive_entry_set_uname(e.get(), "root");
+    lib.archive_entry_set_gname(e.get(), "root");
     std::string content;
     if (S_ISDIR(st.st_mode)) {
-      archive_lib().archive_entry_set_filetype(e.get(), AE_IFDIR);
-      archive_lib().archive_entry_set_perm(e.get(), 0755);
+      lib.archive_entry_set_filetype(e.get(), AE_IFDIR);
+      lib.archive_entry_set_perm(e.get(), 0755);
     } else if (S_ISREG(st.st_mode)) {
       ROUX_ASSIGN_OR_RETURN(content, read_local_file(full));
-      archive_lib().archive_entry_set_filetype(e.get(), AE_IFREG);
-      archive_lib().archive_entry_set_perm(e.get(), (st.st_mode & 0111) ? 0755 : 0644);
-      archive_lib().archive_entry_set_size(e.get(), la_int64_t(content.size()));
+      lib.archive_entry_set_filetype(e.get(), AE_IFREG);
+      lib.archive_entry_set_perm(e.get(), (st.st_mode & 0111) ? 0755 : 0644);
+      lib.archive_entry_set_size(e.get(), la_int64_t(content.size()));
     } else if (S_ISLNK(st.st_mode)) {
-      archive_lib().archive_entry_set_filetype(e.get(), AE_IFLNK);
-      archive_lib().archive_entry_set_perm(e.get(), 0777);
-      archive_lib().archive_entry_set_symlink(e.get(), fs::read_symlink(full, ec).string().c_str());
+      lib.archive_entry_set_filetype(e.get(), AE_IFLNK);
+      lib.archive_entry_set_perm(e.get(), 0777);
+      lib.archive_entry_set_symlink(e.get(), fs::read_symlink(full, ec).string().c_str());
     } else {
       return Status::invalid_input(full + ": not a regular file, folder or symlink; cannot be published");
     }
-    if (archive_lib().archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
-        (!content.empty() && archive_lib().archive_write_data(a.get(), content.data(), content.size()) < 0))
-      return Status::internal(std::string("pack ") + full + ": " + archive_lib().archive_error_string(a.get()));
+    if (lib.archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
+        (!content.empty() && lib.archive_write_data(a.get(), content.data(), content.size()) < 0))
+      return Status::internal(std::string("pack ") + full + ": " + lib.archive_error_string(a.get()));
   }
-  if (archive_lib().archive_write_close(a.get()) != ARCHIVE_OK) return Status::internal(std::string("pack: ") + archive_lib().archive_error_string(a.get()));
+  if (lib.archive_write_close(a.get()) != ARCHIVE_OK) return Status::internal(std::string("pack: ") + lib.archive_error_string(a.get()));
   return out;
 }
 

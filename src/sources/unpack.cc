@@ -17,8 +17,6 @@
 namespace roux::sources {
 namespace {
 
-const libs::Archive& archive_lib() { return libs::must(libs::archive()); }
-
 namespace fs = std::filesystem;
 
 // A normalised relative path ("a/b/c"), or an error text when the name is not acceptable.
@@ -57,32 +55,28 @@ bool link_stays_inside(const std::string& link_path, std::string_view target) {
   return true;
 }
 
-struct ArchiveFree {
-  void operator()(archive* a) const { archive_lib().archive_read_free(a); }
-};
-
 class Unpacker {
  public:
-  Unpacker(std::string tmp, std::string what, const UnpackLimits& limits)
-      : tmp_(std::move(tmp)), what_(std::move(what)), limits_(limits) {}
+  Unpacker(const libs::Archive& lib, std::string tmp, std::string what, const UnpackLimits& limits)
+      : lib_(lib), tmp_(std::move(tmp)), what_(std::move(what)), limits_(limits) {}
 
   Status run(std::string_view data) {
-    std::unique_ptr<archive, ArchiveFree> a(archive_lib().archive_read_new());
-    archive_lib().archive_read_support_filter_gzip(a.get());
-    archive_lib().archive_read_support_filter_none(a.get());
-    archive_lib().archive_read_support_format_tar(a.get());
-    if (archive_lib().archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK)
-      return refuse("", std::string("not a readable tar archive: ") + archive_lib().archive_error_string(a.get()));
+    std::unique_ptr<archive, decltype(lib_.archive_read_free)> a(lib_.archive_read_new(), lib_.archive_read_free);
+    lib_.archive_read_support_filter_gzip(a.get());
+    lib_.archive_read_support_filter_none(a.get());
+    lib_.archive_read_support_format_tar(a.get());
+    if (lib_.archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK)
+      return refuse("", std::string("not a readable tar archive: ") + lib_.archive_error_string(a.get()));
     size_t entries = 0;
     for (;;) {
       archive_entry* e = nullptr;
-      int rc = archive_lib().archive_read_next_header(a.get(), &e);
+      int rc = lib_.archive_read_next_header(a.get(), &e);
       if (rc == ARCHIVE_EOF) break;
       if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-        return refuse("", std::string("corrupt or truncated archive: ") + archive_lib().archive_error_string(a.get()));
+        return refuse("", std::string("corrupt or truncated archive: ") + lib_.archive_error_string(a.get()));
       if (++entries > limits_.max_entries)
         return refuse("", "more than " + std::to_string(limits_.max_entries) + " entries (limit)");
-      const char* raw_name = archive_lib().archive_entry_pathname(e);
+      const char* raw_name = lib_.archive_entry_pathname(e);
       std::string raw = raw_name ? raw_name : "", rel, why;
       if (!normalise(raw, &rel, &why)) return refuse(raw, why);
       ROUX_TRY(check_parents(raw, rel));
@@ -108,10 +102,10 @@ class Unpacker {
   }
 
   Status entry(archive* a, archive_entry* e, const std::string& raw, const std::string& rel) {
-    mode_t type = archive_lib().archive_entry_filetype(e);
-    mode_t perm = archive_lib().archive_entry_perm(e) & 0777;
+    mode_t type = lib_.archive_entry_filetype(e);
+    mode_t perm = lib_.archive_entry_perm(e) & 0777;
     std::string path = tmp_ + "/" + rel;
-    const char* hard = archive_lib().archive_entry_hardlink(e);
+    const char* hard = lib_.archive_entry_hardlink(e);
     if (hard) {
       std::string target, why;
       if (!normalise(hard, &target, &why)) return refuse(raw, "hard link target: " + why);
@@ -134,7 +128,7 @@ class Unpacker {
         return Status::ok();
       }
       case AE_IFLNK: {
-        const char* t = archive_lib().archive_entry_symlink(e);
+        const char* t = lib_.archive_entry_symlink(e);
         std::string target = t ? t : "";
         if (!link_stays_inside(rel, target)) return refuse(raw, "symlink to \"" + target + "\" points outside the cookbook");
         ROUX_TRY(make_parents(rel));
@@ -159,7 +153,7 @@ class Unpacker {
 
   Status regular(archive* a, archive_entry* e, const std::string& raw, const std::string& rel, const std::string& path,
                  mode_t perm) {
-    int64_t declared = archive_lib().archive_entry_size(e);
+    int64_t declared = lib_.archive_entry_size(e);
     if (declared < 0 || uint64_t(declared) > limits_.max_bytes - std::min(bytes_, limits_.max_bytes))
       return refuse(raw, "unpacked size would exceed the limit of " + std::to_string(limits_.max_bytes) + " bytes");
     ROUX_TRY(make_parents(rel));
@@ -168,11 +162,11 @@ class Unpacker {
     char buf[65536];
     uint64_t written = 0;
     for (;;) {
-      la_ssize_t n = archive_lib().archive_read_data(a, buf, sizeof buf);
+      la_ssize_t n = lib_.archive_read_data(a, buf, sizeof buf);
       if (n == 0) break;
       if (n < 0) {
         ::close(fd);
-        return refuse(raw, std::string("corrupt or truncated archive: ") + archive_lib().archive_error_string(a));
+        return refuse(raw, std::string("corrupt or truncated archive: ") + lib_.archive_error_string(a));
       }
       bytes_ += uint64_t(n);
       written += uint64_t(n);
@@ -222,6 +216,7 @@ class Unpacker {
   }
 
  private:
+  const libs::Archive& lib_;
   std::string tmp_, what_;
   UnpackLimits limits_;
   uint64_t bytes_ = 0;
@@ -233,7 +228,7 @@ class Unpacker {
 
 Status unpack_archive(std::string_view data, const std::string& dest, const std::string& what,
                       const UnpackLimits& limits) {
-  ROUX_TRY(libs::archive().status());
+  ROUX_ASSIGN_OR_RETURN(const libs::Archive* lib, libs::archive());
   std::error_code ec;
   if (fs::exists(fs::symlink_status(dest, ec))) return Status::conflict(dest + " already exists");
   fs::path parent = fs::path(dest).parent_path();
@@ -241,7 +236,7 @@ Status unpack_archive(std::string_view data, const std::string& dest, const std:
   if (ec) return Status::io("mkdir " + parent.string(), ec.value());
   std::string tmp = dest + ".unpack-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
   if (::mkdir(tmp.c_str(), 0700) != 0) return Status::io("mkdir " + tmp, errno);
-  Unpacker u(tmp, what, limits);
+  Unpacker u(*lib, tmp, what, limits);
   Status s = u.run(data);
   if (s.is_ok()) s = u.finish();
   if (s.is_ok() && ::chmod(tmp.c_str(), 0755) != 0) s = Status::io("chmod " + tmp, errno);
