@@ -1,17 +1,13 @@
 #include "compiler/parse_cache.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
 #include "base/sha256.h"
 #include "base/version.h"
 #include "compiler/yaml_value.h"
+#include "sources/local_file.h"
 
 namespace roux::compiler {
 namespace {
@@ -192,45 +188,13 @@ class TreeReader final : public nlohmann::json_sax<Json> {
   bool done_ = false;
 };
 
-bool read_all(const std::string& path, std::string* out) {
-  int fd = open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat st;
-  bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size < (256 << 20);
-  if (ok) {
-    out->resize(static_cast<size_t>(st.st_size));
-    size_t got = 0;
-    while (got < out->size()) {
-      ssize_t n = read(fd, out->data() + got, out->size() - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    ok = got == out->size();
-  }
-  close(fd);
-  return ok;
-}
-
 /// Best effort: a cache that cannot be written only costs the next run a parse.
-void write_atomically(const std::string& dir, const std::string& path, const std::string& bytes) {
+void write_entry(const std::string& dir, const std::string& path, const std::string& bytes) {
   // The folder and its parents, private (STATE/cache/parsed, or ~/.cache/roux/parsed).
   for (size_t slash = dir.find('/', 1); slash != std::string::npos; slash = dir.find('/', slash + 1))
     mkdir(dir.substr(0, slash).c_str(), 0700);
   mkdir(dir.c_str(), 0700);
-  std::string tmp = path + ".tmp." + std::to_string(getpid());
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  size_t put = 0;
-  while (put < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + put, bytes.size() - put);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    put += static_cast<size_t>(n);
-  }
-  bool ok = put == bytes.size();
-  ok = close(fd) == 0 && ok;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) unlink(tmp.c_str());
+  (void)sources::write_local_file_atomic(path, bytes, 0600);
 }
 
 }  // namespace
@@ -254,8 +218,7 @@ bool ParseCache::parse(const std::string& text, const std::string& file, Value* 
   if (dir_.empty()) return parse_yaml(text, file, out, errors);
   std::string digest = sha256_hex(std::string("roux parse cache ") + std::to_string(kFormat) + " " + kVersion + "\n" + text);
   std::string path = dir_ + "/" + sha256_hex(file).substr(0, 32) + ".cbor";
-  std::string bytes;
-  if (read_all(path, &bytes) && decode_value_tree(bytes, digest, file, out)) {
+  if (auto bytes = sources::read_local_file(path, 256 << 20); bytes.is_ok() && decode_value_tree(*bytes, digest, file, out)) {
     ++hits_;
     return true;
   }
@@ -267,7 +230,7 @@ bool ParseCache::parse(const std::string& text, const std::string& file, Value* 
 }
 
 void ParseCache::commit() {
-  for (const auto& [path, bytes] : pending_) write_atomically(dir_, path, bytes);
+  for (const auto& [path, bytes] : pending_) write_entry(dir_, path, bytes);
   pending_.clear();
 }
 
