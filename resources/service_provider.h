@@ -40,6 +40,10 @@ ServiceProvider* systemd_root_service_provider();
 /// else sysv. `forced` (the `provider:` property) wins.
 Result<ServiceProvider*> service_provider_for(const host::Host& host, const std::string& forced);
 
+/// Runs an init-system tool (systemctl, service, update-rc.d) through the host, bounded to 5 min;
+/// its output is appended to `*output`; a failure quotes the command and the tool's own text.
+Status run_service_tool(host::Host& host, SubprocessOptions o, std::string* output);
+
 // Parsers, exposed for unit tests.
 /// `systemctl show -p Id,LoadState,ActiveState,UnitFileState u1 u2...` -> states by unit in order.
 std::vector<ServiceState> parse_systemctl_show(std::string_view text, size_t count);

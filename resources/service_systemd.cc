@@ -18,18 +18,6 @@ std::string unit_of(const std::string& service) {
   return service.find('.') == std::string::npos ? service + ".service" : service;
 }
 
-Status run_tool(host::Host& host, SubprocessOptions o, std::string* output) {
-  std::string shown = join(o.argv, " ");
-  o.timeout = std::chrono::minutes(5);
-  auto r = host.run(o);
-  if (!r.is_ok()) return r.status();
-  output->append(r->output);
-  if (r->timed_out) return Status::timeout("`" + shown + "` timed out after 5 min");
-  if (r->exit_code != 0)
-    return Status::command_failed("`" + shown + "` exited " + std::to_string(r->exit_code) + ": " +
-                                  one_line(std::string(trim(r->output)), 400));
-  return Status::ok();
-}
 
 // As `systemctl is-enabled` answers (exit 0): "static" units have no [Install] section, they are
 // started by whatever pulls them in and systemctl can neither enable nor disable them.
@@ -100,7 +88,7 @@ class SystemdProvider : public ServiceProvider {
     SubprocessOptions o;
     o.argv = {"systemctl", std::string(action), "--", unit_of(service)};
     o.env = {{"LC_ALL", "C"}};
-    Status st = run_tool(host, o, output);
+    Status st = run_service_tool(host, o, output);
     bump_host_generation();
     return st;
   }
@@ -169,7 +157,7 @@ class SystemdRootProvider : public ServiceProvider {
     SubprocessOptions o;
     o.argv = {"systemctl", "--root=" + host.root(), std::string(action), "--", unit_of(service)};
     o.env = {{"LC_ALL", "C"}, {"SYSTEMCTL_SKIP_SYSV", "1"}};
-    return run_tool(host, o, output);
+    return run_service_tool(host, o, output);
   }
 };
 
@@ -183,6 +171,19 @@ ServiceProvider* systemd_service_provider() {
 ServiceProvider* systemd_root_service_provider() {
   static SystemdRootProvider p;
   return &p;
+}
+
+Status run_service_tool(host::Host& host, SubprocessOptions o, std::string* output) {
+  std::string shown = join(o.argv, " ");
+  o.timeout = std::chrono::minutes(5);
+  auto r = host.run(o);
+  if (!r.is_ok()) return r.status();
+  output->append(r->output);
+  if (r->timed_out) return Status::timeout("`" + shown + "` timed out after 5 min");
+  if (r->exit_code != 0)
+    return Status::command_failed("`" + shown + "` exited " + std::to_string(r->exit_code) + ": " +
+                                  one_line(std::string(trim(r->output)), 400));
+  return Status::ok();
 }
 
 Result<ServiceProvider*> service_provider_for(const host::Host& host, const std::string& forced) {

@@ -51,17 +51,8 @@ class SysvProvider : public ServiceProvider {
   static Status run(host::Host& host, std::vector<std::string> argv, std::string* output) {
     SubprocessOptions o;
     o.argv = std::move(argv);
-    o.timeout = std::chrono::minutes(5);
     o.env = {{"LC_ALL", "C"}};
-    std::string shown = join(o.argv, " ");
-    auto r = host.run(o);
-    if (!r.is_ok()) return r.status();
-    output->append(r->output);
-    if (r->timed_out) return Status::timeout("`" + shown + "` timed out after 5 min");
-    if (r->exit_code != 0)
-      return Status::command_failed("`" + shown + "` exited " + std::to_string(r->exit_code) + ": " +
-                                    one_line(std::string(trim(r->output)), 400));
-    return Status::ok();
+    return run_service_tool(host, std::move(o), output);
   }
 
   /// One `sh` runs `/etc/init.d/X status` for every declared service that has a script.
