@@ -182,10 +182,9 @@ class CronResource : public engine::Resource {
 
   Status converge_crontab(engine::ConvergeContext& ctx) {
     const std::string path = std::string(kSpoolDir) + "/" + user;
-    const bool plan = ctx.mode() == engine::Mode::kPlan;
     ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
     const host::PasswdEntry* u = db->user(user);
-    if (!u && !(plan && ctx.overlay().has("user:" + user)))
+    if (!u)
       return Status::not_found("user: no such user \"" + user + "\"");
     host::FileInfo live;
     ROUX_ASSIGN_OR_RETURN(std::string have, read_crontab(ctx.host(), path, &live));

@@ -38,7 +38,6 @@ class DirectoryResource : public engine::Resource {
     // Name the parents that will be created too, so the plan shows them.
     std::vector<std::string> missing;
     for (std::string p = host::parent_path(path_); p != "/"; p = host::parent_path(p)) {
-      if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("dir:" + p)) break;
       ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, ctx.host().lstat(p));
       if (fi.type == host::FileType::kDirectory) break;
       if (fi.exists()) return Status::conflict(p + " exists and is not a directory");
@@ -55,10 +54,6 @@ class DirectoryResource : public engine::Resource {
       return Status::ok();
     }));
     ownership.record_creation(ctx, 0755);
-    if (ctx.mode() == engine::Mode::kPlan) {
-      ctx.overlay().note("dir:" + path_);
-      for (const auto& p : missing) ctx.overlay().note("dir:" + p);
-    }
     return Status::ok();
   }
 

@@ -45,7 +45,6 @@ class ExecResource : public engine::Resource {
     if (creates) {
       ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, ctx.host().lstat(*creates));
       if (fi.exists()) return Status::ok();
-      if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("path:" + *creates)) return Status::ok();
     }
     return run(ctx, "");
   }
@@ -68,7 +67,16 @@ class ExecResource : public engine::Resource {
       SubprocessOptions o = shell(command);
       o.env = environment;
       if (cwd) {
-        ROUX_ASSIGN_OR_RETURN(o.cwd, cwd_inside_root(ctx.host().root(), *cwd));
+        // Observed through the host, so a plan sees a folder made earlier in the same run.
+        ROUX_ASSIGN_OR_RETURN(host::FileInfo d, h.lstat(*cwd));
+        if (d.type != host::FileType::kDirectory && d.type != host::FileType::kSymlink)
+          return Status::not_found("cwd: no folder " + *cwd);
+        auto real_cwd = cwd_inside_root(h.root(), *cwd);
+        // A folder leading outside the root is refused. One that cannot be resolved exists only
+        // on the planned host (the real host's lstat above found it), which never runs the
+        // command: the path is then only shown.
+        if (!real_cwd.is_ok() && real_cwd.status().code() != Code::kIo) return real_cwd.status();
+        o.cwd = real_cwd.is_ok() ? *real_cwd : h.root() + *cwd;
       }
       o.timeout = std::chrono::seconds(timeout_s);
       o.max_output = kMaxOutput;

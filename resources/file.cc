@@ -51,7 +51,6 @@ Status FileResource::converge(engine::ConvergeContext& ctx) {
     ROUX_TRY(ctx.change({"ensure", before, "file", content_diff("", data, path_)},
                         [&](host::Host& h) { return h.write_file(path_, data, m, uid, gid); }));
     ownership.record_creation(ctx, 0644);
-    if (ctx.mode() == engine::Mode::kPlan) ctx.overlay().note("path:" + path_);
     return Status::ok();
   }
   ROUX_TRY(converge_content(ctx, live, same_content));
@@ -62,11 +61,8 @@ Status FileResource::check_parent(engine::ConvergeContext& ctx) const {
   // A file never creates its folder (declare a directory resource); checked here rather than
   // left to the write, so plan predicts the failure that converge would meet (plan == apply).
   std::string parent = host::parent_path(path_);
-  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("dir:" + parent)) return Status::ok();
   ROUX_ASSIGN_OR_RETURN(host::FileInfo p, ctx.host().lstat(parent));
   if (p.type == host::FileType::kDirectory || p.type == host::FileType::kSymlink) return Status::ok();
-  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("path:" + parent))
-    return Status::conflict("parent " + parent + " would be a file, not a folder");
   if (p.exists()) return Status::conflict("parent " + parent + " is a " + host::file_type_name(p.type) + ", not a folder");
   return Status::not_found("parent folder " + parent + " does not exist (declare it with a directory resource)");
 }

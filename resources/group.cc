@@ -53,7 +53,6 @@ class GroupResource : public engine::Resource {
       args.push_back(name());
       return run_shadow_tool(h, shadow_tool(h, "groupadd", std::move(args)));
     }));
-    if (ctx.mode() == engine::Mode::kPlan) ctx.overlay().note("group:" + name());
     return Status::ok();
   }
 };

@@ -38,7 +38,6 @@ Result<std::optional<uid_t>> Ownership::resolve_uid(engine::ConvergeContext& ctx
   if (is_numeric(*owner)) return std::optional<uid_t>(static_cast<uid_t>(std::strtoul(owner->c_str(), nullptr, 10)));
   ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
   if (const auto* u = db->user(*owner)) return std::optional<uid_t>(u->uid);
-  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("user:" + *owner)) return std::optional<uid_t>();
   return Status::not_found("owner: no such user \"" + *owner + "\"");
 }
 
@@ -47,7 +46,6 @@ Result<std::optional<gid_t>> Ownership::resolve_gid(engine::ConvergeContext& ctx
   if (is_numeric(*group)) return std::optional<gid_t>(static_cast<gid_t>(std::strtoul(group->c_str(), nullptr, 10)));
   ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
   if (const auto* g = db->group(*group)) return std::optional<gid_t>(g->gid);
-  if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("group:" + *group)) return std::optional<gid_t>();
   return Status::not_found("group: no such group \"" + *group + "\"");
 }
 

@@ -162,7 +162,6 @@ std::vector<Status> PackageResource::converge_batch(const std::vector<engine::Re
         if (e.op == "reinstall") after += " (reinstall)";
         Status s = p.ctx->change({"ensure", before, after, "", true}, run_tx);
         if (st.is_ok()) st = s;
-        p.ctx->overlay().note("package:" + p.r->package_name);
       }
       if (!deps_recorded) {
         deps_recorded = true;

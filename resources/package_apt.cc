@@ -116,7 +116,11 @@ class AptProvider : public PackageProvider {
       append_common(o.argv, group);
       o.env = apt_env();
       o.timeout = std::chrono::minutes(30);
-      auto r = host.run(o);
+      // On the planned host: apt's own simulation of this group, applied as a model.
+      auto r = host.run(o, [this, &group](host::Host& planned) -> Status {
+        ROUX_ASSIGN_OR_RETURN(std::vector<TransactionEntry> tx, simulate(planned, group));
+        return model_apt_transaction(planned, tx);
+      });
       invalidate();
       bump_host_generation();
       if (!r.is_ok()) return r.status();
@@ -134,7 +138,7 @@ class AptProvider : public PackageProvider {
     o.argv.insert(o.argv.end(), names.begin(), names.end());
     o.env = apt_env();
     o.timeout = std::chrono::minutes(5);
-    auto r = host.run(o);
+    auto r = host.run(o, [&](host::Host& planned) { return model_apt_hold(planned, names, hold); });
     invalidate();
     bump_host_generation();
     if (!r.is_ok()) return r.status();
@@ -172,6 +176,9 @@ class AptProvider : public PackageProvider {
 
   static void append_common(std::vector<std::string>& argv, const std::vector<PackageAction>& group) {
     argv.push_back("--allow-downgrades");
+    // A version roux is asked for wins over the package's hold (the hold keeps others' upgrades
+    // away); without this every converge of a held package's new pin fails.
+    argv.push_back("--allow-change-held-packages");
     bool purge = std::any_of(group.begin(), group.end(), [](const auto& a) { return a.op == PackageOp::kPurge; });
     if (purge) argv.push_back("--purge");
     argv.push_back("install");

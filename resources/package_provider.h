@@ -74,6 +74,11 @@ class PackageProvider {
 /// /var/lib/dpkg/status). Fails when none fits or when the host root is not "/".
 Result<PackageProvider*> package_provider_for(const host::Host& host, const std::string& forced);
 
+/// The known effects of a transaction and of a hold, for the planned host (Host::Model): the
+/// dpkg database, the packages' files, the services their maintainer scripts enable and start.
+Status model_apt_transaction(host::Host& host, const std::vector<TransactionEntry>& tx);
+Status model_apt_hold(host::Host& host, const std::vector<std::string>& names, bool hold);
+
 /// Bumped whenever a package or service action changed the host, so per-run caches of other
 /// types (service states) know to re-read.
 uint64_t host_generation();

@@ -38,6 +38,10 @@ class ServiceResource : public engine::Resource {
     return Status::ok();
   }
 
+  bool subsumes(std::string_view action, std::string_view other) const override {
+    return (action.empty() || action == "restart") && other == "reload";
+  }
+
   Status refresh(engine::ConvergeContext& ctx, std::string_view action) override {
     std::string a = action.empty() ? "restart" : std::string(action);
     if (a != "restart" && a != "reload")
@@ -46,7 +50,7 @@ class ServiceResource : public engine::Resource {
     ROUX_ASSIGN_OR_RETURN(ServiceProvider* prov, service_provider_for(ctx.host(), provider));
     std::string why = "notified by " + join(ctx.notified_by(), ", ");
     std::string out;
-    Status st = ctx.change({a, "", why, "", true}, [&](host::Host& h) { return prov->act(h, service_name, a, &out); });
+    Status st = ctx.change({a, "", why, "", true}, [&](host::Host& h) { return act_and_record(h, prov, a, &out); });
     ctx.add_output(out);
     return st;
   }
@@ -58,19 +62,32 @@ class ServiceResource : public engine::Resource {
  private:
   Result<ServiceState> observe(engine::ConvergeContext& ctx, ServiceProvider* prov) {
     ROUX_ASSIGN_OR_RETURN(ServiceState s, prov->state(ctx.host(), service_name));
-    if (s.known) return s;
-    // In plan, a package that would be installed earlier in this run may bring the service.
-    if (ctx.mode() == engine::Mode::kPlan &&
-        (ctx.overlay().has("package:" + service_name) || ctx.overlay().has("package:" + name()))) {
-      ServiceState predicted;
-      predicted.known = true;
-      predicted.enabled = false;
-      if (prov->name() != "systemd-root") predicted.running = false;
-      return predicted;
+    // What this run already did to the service (a start, a stop, a package's postinst), where the
+    // host records it rather than the init system (the planned host does; the real one never).
+    const host::Host& h = ctx.host();
+    if (auto r = h.service_running(service_name)) {
+      s.known = true;
+      if (prov->name() != "systemd-root") s.running = *r;
     }
+    if (auto e = h.service_enabled(service_name)) {
+      s.known = true;
+      s.enabled = *e;
+    }
+    if (s.known) return s;
     return Status::not_found("service[" + name() + "]: the " + std::string(prov->name()) + " init system has no service \"" +
                              service_name + "\"" +
                              (prov->name() == "sysv" ? " (no /etc/init.d/" + service_name + ")" : std::string()));
+  }
+
+  /// Runs `action` and tells the host the state it leaves the service in (the planned host
+  /// shows it to later reads; the real host leaves that to the init system).
+  Status act_and_record(host::Host& h, ServiceProvider* prov, std::string_view action, std::string* out) {
+    ROUX_TRY(prov->act(h, service_name, action, out));
+    if (action == "start" || action == "restart") h.set_service_running(service_name, true);
+    else if (action == "stop") h.set_service_running(service_name, false);
+    else if (action == "enable") h.set_service_enabled(service_name, true);
+    else if (action == "disable") h.set_service_enabled(service_name, false);
+    return Status::ok();
   }
 
   Status act(engine::ConvergeContext& ctx, ServiceProvider* prov, const std::string& property, const std::string& before,
@@ -78,7 +95,7 @@ class ServiceResource : public engine::Resource {
     ROUX_TRY(prov->check(service_name, action));  // plan fails where converge would
     std::string out;
     Status st = ctx.change({property, before, after, "", true},
-                           [&](host::Host& h) { return prov->act(h, service_name, action, &out); });
+                           [&](host::Host& h) { return act_and_record(h, prov, action, &out); });
     ctx.add_output(out);
     return st;
   }

@@ -18,7 +18,7 @@ SubprocessOptions shadow_tool(const host::Host& host, std::string tool, std::vec
 }
 
 Status run_shadow_tool(host::Host& host, const SubprocessOptions& opts, bool hide_output) {
-  auto r = host.run(opts);
+  auto r = host.run(opts, [&opts](host::Host& planned) { return model_shadow_tool(planned, opts); });
   host.invalidate_accounts();
   if (!r.is_ok()) return r.status().with_context(opts.argv[0]);
   if (r->timed_out) return Status::timeout(opts.argv[0] + " timed out");

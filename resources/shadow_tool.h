@@ -21,6 +21,10 @@ SubprocessOptions shadow_tool(const host::Host& host, std::string tool, std::vec
 /// for commands fed a password hash). Never puts stdin_data in any message.
 Status run_shadow_tool(host::Host& host, const SubprocessOptions& opts, bool hide_output = false);
 
+/// The tool's known effect as edits of the managed root's passwd, group and shadow files (and
+/// home folders), for the planned host (see Host::Model). Fails as the tool would.
+Status model_shadow_tool(host::Host& host, const SubprocessOptions& opts);
+
 /// True for a name useradd/groupadd accept without --badname: [a-z_][a-z0-9_-]*[$]?, at most 32.
 bool is_valid_account_name(std::string_view name);
 

@@ -42,7 +42,7 @@ class UserResource : public engine::Resource {
     ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
     const host::PasswdEntry* live = db->user(name());
     if (absent) return converge_absent(ctx, live);
-    ROUX_TRY(check_groups_exist(ctx, *db));
+    ROUX_TRY(check_groups_exist(*db));
     if (uid) {
       const auto* other = db->user_by_uid(*uid);
       if (other && other->name != name())
@@ -75,9 +75,9 @@ class UserResource : public engine::Resource {
     return run_shadow_tool(h, shadow_tool(h, "usermod", std::move(args)));
   }
 
-  Status check_groups_exist(engine::ConvergeContext& ctx, const host::AccountDb& db) {
+  Status check_groups_exist(const host::AccountDb& db) {
     auto known = [&](const std::string& g) {
-      return db.group(g) || (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("group:" + g));
+      return db.group(g) != nullptr;
     };
     if (group && !is_numeric(*group) && !known(*group))
       return Status::not_found("group: no such group \"" + *group + "\"");
@@ -104,14 +104,6 @@ class UserResource : public engine::Resource {
     }));
     if (password)
       ROUX_TRY(ctx.change({"password", "", kHidden, "", true}, [&](host::Host& h) { return set_password(h); }));
-    if (ctx.mode() == engine::Mode::kPlan) {
-      ctx.overlay().note("user:" + name());
-      if (manage_home) {
-        std::string hd = home.value_or("/home/" + name());
-        ctx.overlay().note("dir:" + hd);
-        ctx.overlay().note("path:" + hd);
-      }
-    }
     return Status::ok();
   }
 
@@ -181,6 +173,18 @@ class UserResource : public engine::Resource {
         move = old_dir.type == host::FileType::kDirectory;
       }
       moved = move;
+      if (move) {
+        // usermod -m changes /etc/passwd, then moves the folder: check what the move needs
+        // first, so a failure leaves the account as it was (and plan fails where converge would).
+        std::string parent = host::parent_path(*home);
+        ROUX_ASSIGN_OR_RETURN(host::FileInfo p, ctx.host().lstat(parent));
+        if (p.type != host::FileType::kDirectory)
+          return Status::not_found("home: cannot move " + u.home + " to " + *home + ": " + parent +
+                                   " is not a folder (declare it with a directory resource)");
+        ROUX_ASSIGN_OR_RETURN(host::FileInfo dest, ctx.host().lstat(*home));
+        if (dest.exists())
+          return Status::conflict("home: cannot move " + u.home + " to " + *home + ": " + *home + " already exists");
+      }
       ROUX_TRY(ctx.change({"home", u.home, *home + (move ? " (moved)" : ""), "", true}, [&](host::Host& h) {
         std::vector<std::string> args{"-d", *home};
         if (move) args.push_back("-m");
@@ -190,7 +194,6 @@ class UserResource : public engine::Resource {
     if (!manage_home || moved) return Status::ok();
     ROUX_ASSIGN_OR_RETURN(host::FileInfo dir, ctx.host().lstat(want));
     if (dir.exists()) return Status::ok();
-    if (ctx.mode() == engine::Mode::kPlan && ctx.overlay().has("dir:" + want)) return Status::ok();
     uid_t owner = uid.value_or(u.uid);
     gid_t gid = u.gid;
     return ctx.change({"home_directory", "absent", want, "", true}, [&](host::Host& h) -> Status {

@@ -24,6 +24,7 @@ struct ConvergeOptions {
   bool no_color = false;
   std::string secret_key;             // --secret-key (else the client config's secret_key:)
   bool verify_only = false;           // roux verify: compile, run the verify checks, converge nothing
+  bool rehearse = false;              // plan --rehearse: also run the real converge in a throwaway overlay
 };
 
 /// Each command adds itself to the app and returns the exit code through `*exit_code`.

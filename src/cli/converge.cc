@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "base/log.h"
@@ -21,6 +22,8 @@
 #include "engine/runner.h"
 #include "engine/verify.h"
 #include "facts/facts.h"
+#include "cli/rehearse.h"
+#include "host/planned_host.h"
 #include "report/handlers/handlers.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
@@ -56,6 +59,56 @@ int splay_seconds(int splay, const std::string& hostname) {
 }
 
 compiler::Compiled* g_finished_graph = nullptr;  // see the end of converge()
+
+/// "file[/etc/motd] mode: 0644 -> 0600" for each change of each resource, and "failed: ID".
+std::multiset<std::string> change_lines_of_report(const nlohmann::json& report) {
+  std::multiset<std::string> out;
+  if (!report.contains("resources") || !report["resources"].is_array()) return out;
+  for (const auto& r : report["resources"]) {
+    std::string id = r.value("id", "");
+    if (r.value("status", "") == "failed") out.insert("failed: " + id);
+    if (!r.contains("changes") || !r["changes"].is_array()) continue;
+    for (const auto& c : r["changes"])
+      out.insert(id + " " + c.value("property", "") + ": " + c.value("before", "") + " -> " + c.value("after", ""));
+  }
+  return out;
+}
+
+/// Runs the converge this plan describes in a throwaway overlay and compares its changes with
+/// the plan's: every difference is a plan bug, named.
+Result<nlohmann::ordered_json> rehearse_plan(const ConvergeOptions& o, const std::string& plan_json) {
+  auto abs = [](const std::string& p) { return p.empty() ? p : fs::absolute(p).lexically_normal().string(); };
+  std::vector<std::string> args{"converge", "--format", "json", "--no-color", "--policy", abs(o.policy),
+                                "--root",   abs(o.root), "--state-dir", o.state_dir, "--config", abs(o.config)};
+  for (const auto& s : o.sources) args.insert(args.end(), {"--source", fs::exists(s) ? abs(s) : s});
+  for (const auto& t : o.trust) args.insert(args.end(), {"--trust", abs(t)});
+  if (!o.node_attributes.empty()) args.insert(args.end(), {"-j", abs(o.node_attributes)});
+  if (!o.secret_key.empty()) args.insert(args.end(), {"--secret-key", abs(o.secret_key)});
+  ROUX_ASSIGN_OR_RETURN(RehearsalRun run, rehearse(args, abs(o.root)));
+  nlohmann::ordered_json h;
+  h["exit_code"] = run.exit_code;
+  auto rehearsed = nlohmann::json::parse(run.report_json, nullptr, false);
+  auto planned = nlohmann::json::parse(plan_json, nullptr, false);
+  std::vector<std::string> diffs;
+  std::multiset<std::string> got, want;
+  if (rehearsed.is_discarded() || !rehearsed.is_object()) {
+    diffs.push_back("the rehearsed converge gave no report (exit " + std::to_string(run.exit_code) + ")");
+  } else {
+    got = change_lines_of_report(rehearsed);
+    want = change_lines_of_report(planned);
+    for (const auto& l : want)
+      if (want.count(l) > got.count(l)) diffs.push_back("only in the plan: " + l);
+    for (const auto& l : got)
+      if (got.count(l) > want.count(l)) diffs.push_back("only in the rehearsal: " + l);
+    diffs.erase(std::unique(diffs.begin(), diffs.end()), diffs.end());
+  }
+  size_t n = 0;
+  for (const auto& l : got) n += l.rfind("failed: ", 0) != 0;
+  h["changes"] = n;
+  h["agrees"] = diffs.empty();
+  h["differences"] = diffs;
+  return h;
+}
 
 /// Where parsed recipes are cached. A cached tree is trusted like the recipe itself (it decides
 /// which commands run), so it must never come from the tree being converged: with --root, that
@@ -156,10 +209,16 @@ int converge(ConvergeOptions o) {
   if (!state_dir.is_ok()) return fail_early(state_dir.status().with_context("--state-dir"));
   std::string real_state = (o.root == "/" ? "" : o.root) + *state_dir;
 
-  // The run lock, before compiling: two runs must not interleave. plan never creates it (plan
-  // writes nothing), but waits for a converge that holds it.
-  if (!o.dry_run) {
-    Status s = host::make_dirs(**host, *state_dir, 0700);
+  // The host the walk converges: the real one, or for a plan the planned host over it, which
+  // records every change in memory and shows it to every later read (plan == apply).
+  std::unique_ptr<host::PlannedHost> planned;
+  if (o.dry_run) planned = std::make_unique<host::PlannedHost>(**host);
+  host::Host& walk_host = planned ? static_cast<host::Host&>(*planned) : **host;
+
+  // The state folder, then the run lock, before compiling: two runs must not interleave. A plan
+  // makes the folder on its planned host only, and waits for a converge that holds the lock.
+  {
+    Status s = host::make_dirs(walk_host, *state_dir, 0700);
     if (!s.is_ok()) return fail_early(s.with_context("state folder"));
   }
   engine::RunLock lock;
@@ -203,11 +262,8 @@ int converge(ConvergeOptions o) {
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
-  // A converge creates the state folder (and its missing parents) before the walk; a plan does
-  // not, so it predicts them: otherwise a recipe's /var/log would plan "with parents /var".
-  for (std::string p = *state_dir; o.dry_run && p != "/"; p = host::parent_path(p)) ropts.predicted.push_back("dir:" + p);
   if (!o.verify_only) {
-    engine::converge_graph(c.graph, **host, ropts);
+    engine::converge_graph(c.graph, walk_host, ropts);
     phase_done("converge");
   }
 
@@ -226,6 +282,11 @@ int converge(ConvergeOptions o) {
   report::add_graph(rep, c.graph);
   rep.end_time = report::now_iso8601();
   rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  if (o.dry_run && o.rehearse) {
+    auto h = rehearse_plan(o, report::report_json_text(rep));
+    if (!h.is_ok()) return fail_early(h.status());
+    rep.rehearsal = std::move(*h);
+  }
   // Serialised once: last_run.json, the history's per-run report, json_file, webhook, --report.
   std::string report_json = report::report_json_text(rep);
   if (!o.dry_run) {
@@ -253,6 +314,9 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   auto* plan_opts = new ConvergeOptions();
   auto* plan = app.add_subcommand("plan", "show what converge would change, changing nothing (= converge --dry-run)");
   add_common_options(plan, plan_opts);
+  plan->add_flag("--rehearse", plan_opts->rehearse,
+                 "also run the real converge in a throwaway copy-on-write overlay of the root (private "
+                 "namespaces; needs root) and flag every difference from the plan");
   plan->callback([plan_opts, exit_code] {
     plan_opts->dry_run = true;
     *exit_code = converge(*plan_opts);

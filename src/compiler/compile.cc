@@ -745,6 +745,7 @@ class Compiler {
     if (!errors->empty()) return;
     graph.add_implicit_edges();
     if (Status s = graph.verify_acyclic(); !s.is_ok()) errors->push_back(s);
+    else if (Status s2 = graph.verify_immediate_notifications(); !s2.is_ok()) errors->push_back(s2);
   }
 
   const engine::Registry& registry_;

@@ -101,6 +101,34 @@ Status Graph::verify_acyclic() const {
   return Status::ok();
 }
 
+Status Graph::verify_immediate_notifications() const {
+  for (const auto& from : nodes_) {
+    for (const Notify& note : from->notifies) {
+      if (!note.immediately) continue;
+      // What `from` converges after, transitively (itself included).
+      std::vector<bool> before(nodes_.size(), false);
+      std::vector<const Node*> todo{from.get()};
+      before[from->index] = true;
+      while (!todo.empty()) {
+        const Node* n = todo.back();
+        todo.pop_back();
+        for (const Node* d : n->deps)
+          if (!before[d->index]) before[d->index] = true, todo.push_back(d);
+      }
+      for (const Node* d : note.target->deps) {
+        if (before[d->index]) continue;
+        return Status::invalid_input(from->resource->id() + ": notify " + note.target->resource->id() +
+                                         " immediately: it requires " + d->resource->id() + ", which " +
+                                         from->resource->id() + " does not require, so it could be refreshed before " +
+                                         d->resource->id() + " has converged; add `requires: " + d->resource->id() +
+                                         "` here, or notify it delayed",
+                                     from->where);
+      }
+    }
+  }
+  return Status::ok();
+}
+
 std::vector<Node*> Graph::topological_order() const {
   // Kahn's algorithm; the min-heap on declaration index keeps the order stable.
   std::vector<size_t> pending(nodes_.size(), 0);

@@ -47,6 +47,7 @@ struct Node {
   std::vector<std::string> notified_by;  // who refreshed us
   double duration_ms = 0;
   int attempts = 0;
+  bool guard_predicted = false;    // a guard ran on a host the plan had not reached (plan only)
 };
 
 /// The compiled run. The compiler fills it, the engine walks it, and neither knows the other.
@@ -62,6 +63,10 @@ class Graph {
   void add_implicit_edges();
   /// "dependency cycle: file[/a] -> file[/b] -> file[/a]", the first cycle found, or OK.
   Status verify_acyclic() const;
+  /// An immediate notification refreshes its target at once, before the target's own turn: every
+  /// dependency of the target must then already have converged, so it must be a dependency of
+  /// the notifier (directly or not). The first violation, named, or OK.
+  Status verify_immediate_notifications() const;
   /// Nodes in a stable topological order (declaration order breaks ties).
   std::vector<Node*> topological_order() const;
 

@@ -14,9 +14,11 @@ Status ConvergeContext::change(Change change, const std::function<Status(host::H
     if (!change.after.empty()) change.after = kRedacted;
     change.diff.clear();
   }
+  const uint64_t assumed = host_.predictions();
+  Status st = act(host_);
+  change.predicted = change.predicted || host_.predictions() != assumed;
   changes_.push_back(std::move(change));
-  if (mode_ == Mode::kPlan) return Status::ok();
-  return act(host_);
+  return st;
 }
 
 void ConvergeContext::add_output(std::string_view output) {

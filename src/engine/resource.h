@@ -21,30 +21,20 @@ struct Change {
   std::string before, after;
   std::string diff;       // unified diff for content, else empty
   bool is_public = false;
-};
-
-/// Predictions a plan makes, so later resources plan as if earlier ones had applied: a user that
-/// would be created, a folder that would exist. Keys are "kind:name" ("user:alice").
-/// Owned by the runner; one per run; not thread-safe.
-class PlanOverlay {
- public:
-  void note(std::string key) { keys_.insert(std::move(key)); }
-  bool has(const std::string& key) const { return keys_.count(key) > 0; }
-
- private:
-  std::set<std::string> keys_;
+  /// The outcome was assumed, not observed: the plan did not run a command and applied its known
+  /// effect instead, or a guard ran before the host it reads was reached (see PlannedHost).
+  bool predicted = false;
 };
 
 /// What a resource may use while converging. The engine makes one per resource visit.
+/// A resource never knows whether it plans or applies: in a plan the host is the planned host
+/// (host/planned_host.h), which records every change and shows it to every later read.
 /// Not thread-safe.
 class ConvergeContext {
  public:
-  ConvergeContext(Mode mode, host::Host& host, PlanOverlay& overlay, std::string state_dir, bool sensitive,
-                  std::vector<std::string> notified_by = {})
-      : mode_(mode), host_(host), overlay_(overlay), state_dir_(std::move(state_dir)), sensitive_(sensitive),
-        notified_by_(std::move(notified_by)) {}
+  ConvergeContext(host::Host& host, std::string state_dir, bool sensitive, std::vector<std::string> notified_by = {})
+      : host_(host), state_dir_(std::move(state_dir)), sensitive_(sensitive), notified_by_(std::move(notified_by)) {}
 
-  Mode mode() const { return mode_; }
   /// Read access to the host. Resources never write through this.
   const host::Host& host() const { return host_; }
   bool is_sensitive() const { return sensitive_; }
@@ -52,10 +42,11 @@ class ConvergeContext {
   const std::vector<std::string>& notified_by() const { return notified_by_; }
   /// The state folder (backups live below it), inside the managed root.
   const std::string& state_dir() const { return state_dir_; }
-  PlanOverlay& overlay() { return overlay_; }
 
-  /// Records `change` (redacted when sensitive) and, in kApply, runs `act` against the writable
-  /// host. The only way a resource mutates the host. Returns act's Status (OK in kPlan).
+  /// Records `change` (redacted when sensitive) and runs `act` against the writable host: the
+  /// real one in a converge, the planned one in a plan. The only way a resource mutates the
+  /// host. Returns act's Status. The change is marked predicted when the act's outcome was
+  /// assumed (Host::predictions() rose).
   Status change(Change change, const std::function<Status(host::Host&)>& act);
   /// Output of a command the resource ran (kept in the report; redacted when sensitive).
   void add_output(std::string_view output);
@@ -65,9 +56,7 @@ class ConvergeContext {
   const std::string& output() const { return output_; }
 
  private:
-  Mode mode_;
   host::Host& host_;
-  PlanOverlay& overlay_;
   std::string state_dir_;
   bool sensitive_;
   std::vector<std::string> notified_by_;
@@ -111,6 +100,10 @@ class Resource {
   virtual Status converge(ConvergeContext& ctx) = 0;
   /// Reacts to a notification (restart, reload, run). The default does nothing.
   virtual Status refresh(ConvergeContext& ctx, std::string_view action);
+  /// True when refreshing with `action` makes a refresh with `other` needless (a service's
+  /// restart subsumes its reload): notified both in one run, only `action` runs. "" is the
+  /// type's default action.
+  virtual bool subsumes(std::string_view /*action*/, std::string_view /*other*/) const { return false; }
   /// True when this resource is sensitive by nature (a password) whatever the recipe says.
   virtual bool is_always_sensitive() const { return false; }
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "host/planned_host.h"
 
 namespace roux::engine {
 namespace {
@@ -39,10 +40,7 @@ Result<std::string> check_guards(const Node& n, const host::Host& host) {
 
 class Walker {
  public:
-  Walker(Graph& g, host::Host& h, const RunOptions& o) : graph_(g), host_(h), opts_(o) {
-    if (o.mode == Mode::kPlan)
-      for (const auto& key : o.predicted) overlay_.note(key);
-  }
+  Walker(Graph& g, host::Host& h, const RunOptions& o) : graph_(g), host_(h), opts_(o) {}
 
   void run() {
     // Pass 1: every node in dependency order, immediate notifications as they happen.
@@ -63,10 +61,22 @@ class Walker {
       }
     }
     // Pass 2: delayed notifications, once per (target, action), in declaration order of targets.
+    // An action that subsumes another notified to the same target (a restart, a reload) runs
+    // alone, with both sets of sources.
     for (auto& node : graph_.nodes()) {
       auto it = delayed_.find(node->index);
       if (it == delayed_.end()) continue;
-      for (auto& [action, sources] : it->second) refresh(*node, action, sources);
+      auto& actions = it->second;
+      for (auto a = actions.begin(); a != actions.end(); ++a)
+        for (auto b = actions.begin(); b != actions.end();) {
+          if (a != b && node->resource->subsumes(a->first, b->first)) {
+            a->second.insert(a->second.end(), b->second.begin(), b->second.end());
+            b = actions.erase(b);
+          } else {
+            ++b;
+          }
+        }
+      for (auto& [action, sources] : actions) refresh(*node, action, sources);
     }
   }
 
@@ -89,7 +99,9 @@ class Walker {
       n.duration_ms = ms_since(t0);
       return false;
     }
+    const uint64_t assumed = host_.predictions();
     auto guard = check_guards(n, host_);
+    n.guard_predicted = host_.predictions() != assumed;
     if (!guard.is_ok()) {
       fail(n, guard.status().message());
       n.duration_ms = ms_since(t0);
@@ -97,7 +109,7 @@ class Walker {
     }
     if (!guard->empty()) {
       n.status = NodeStatus::kSkipped;
-      n.skip_reason = *guard;
+      n.skip_reason = *guard + (n.guard_predicted ? " (predicted: the guard ran before the plan's earlier changes exist)" : "");
       n.duration_ms = ms_since(t0);
       return false;
     }
@@ -127,7 +139,7 @@ class Walker {
     std::vector<ConvergeContext*> ctx_ptrs;
     std::vector<Resource*> resources;
     for (Node* m : live) {
-      ctxs.push_back(std::make_unique<ConvergeContext>(opts_.mode, host_, overlay_, opts_.state_dir, is_sensitive(*m)));
+      ctxs.push_back(std::make_unique<ConvergeContext>(host_, opts_.state_dir, is_sensitive(*m)));
       ctx_ptrs.push_back(ctxs.back().get());
       resources.push_back(m->resource.get());
       m->attempts = 1;
@@ -148,6 +160,9 @@ class Walker {
 
   void visit(Node& n) {
     auto t0 = Clock::now();
+    // An immediate notification refreshed it before its turn and that failed: it stays failed
+    // (counted), and is not converged onto what the failure left.
+    if (n.status == NodeStatus::kFailed) return;
     if (!precheck(n, t0)) return;
     // Retries re-observe from scratch: a partial first attempt is seen as it now is.
     Status st;
@@ -155,7 +170,7 @@ class Walker {
     std::string output;
     int max_attempts = 1 + std::max(0, n.resource->meta().retries);
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-      ConvergeContext ctx(opts_.mode, host_, overlay_, opts_.state_dir, is_sensitive(n));
+      ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
       n.attempts = attempt;
       st = n.resource->converge(ctx);
       auto c = ctx.take_changes();
@@ -174,6 +189,8 @@ class Walker {
 
   /// Settles a converged node from its outcome; notifies when it changed.
   void finish(Node& n, const Status& st) {
+    if (n.guard_predicted)
+      for (Change& c : n.changes) c.predicted = true;
     if (!st.is_ok()) {
       fail(n, st.to_string());
       return;
@@ -200,7 +217,22 @@ class Walker {
     // that a restart would help, and a restart onto half-applied config is how outages start.
     if (failure_cause(target) || target.status == NodeStatus::kSkipped) return;
     auto t0 = Clock::now();
-    ConvergeContext ctx(opts_.mode, host_, overlay_, opts_.state_dir, is_sensitive(target), sources);
+    // The target's guards hold for its refreshes too: a `not_if` that says skip means no restart.
+    const uint64_t assumed = host_.predictions();
+    auto guard = check_guards(target, host_);
+    if (host_.predictions() != assumed) target.guard_predicted = true;
+    if (!guard.is_ok()) {
+      fail(target, guard.status().message());
+      return;
+    }
+    if (!guard->empty()) {
+      if (target.status == NodeStatus::kPending || target.status == NodeStatus::kUnchanged) {
+        target.skip_reason = "refresh (notified by " + join(sources, ", ") + ") skipped: " + *guard;
+        if (target.status == NodeStatus::kUnchanged) target.status = NodeStatus::kSkipped;
+      }
+      return;
+    }
+    ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(target), sources);
     Status st = target.resource->refresh(ctx, action);
     auto c = ctx.take_changes();
     target.changes.insert(target.changes.end(), c.begin(), c.end());
@@ -211,6 +243,8 @@ class Walker {
       fail(target, st.to_string());
       return;
     }
+    if (target.guard_predicted)
+      for (Change& ch : target.changes) ch.predicted = true;
     if (!target.changes.empty())
       target.status = opts_.mode == Mode::kApply ? NodeStatus::kChanged : NodeStatus::kWouldChange;
   }
@@ -232,7 +266,6 @@ class Walker {
   Graph& graph_;
   host::Host& host_;
   const RunOptions& opts_;
-  PlanOverlay overlay_;
   std::vector<bool> visited_;  // by node index: settled in pass 1
   std::unordered_map<size_t, std::string> root_cause_;
   std::map<size_t, std::map<std::string, std::vector<std::string>>> delayed_;
@@ -241,6 +274,12 @@ class Walker {
 }  // namespace
 
 void converge_graph(Graph& graph, host::Host& host, const RunOptions& options) {
+  if (options.mode == Mode::kPlan) {
+    // Dry-run swaps only the executor: every act lands on a planned host over `host`.
+    host::PlannedHost planned(host);
+    Walker(graph, planned, options).run();
+    return;
+  }
   Walker(graph, host, options).run();
 }
 

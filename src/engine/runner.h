@@ -11,9 +11,6 @@ namespace roux::engine {
 struct RunOptions {
   Mode mode = Mode::kPlan;   // the safe zero value: plan
   std::string state_dir;     // absolute path inside the host's root
-  /// Plan only: predictions to seed the PlanOverlay with ("dir:/var/lib"), for what an apply
-  /// creates before the walk (the state folder), so plan and apply see the same host.
-  std::vector<std::string> predicted;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
 };
@@ -21,7 +18,9 @@ struct RunOptions {
 /// Walks `graph` in stable topological order and converges every node; then fires delayed
 /// notifications once per target. Fills each node's outcome. Never stops early: a failed node
 /// fails itself, its dependents are skipped with the reason, independent nodes go on.
-/// Touches the host only through ConvergeContext::change() in kApply.
+/// Touches the host only through ConvergeContext::change(). In kPlan the walk runs against a
+/// planned host over `host` (host/planned_host.h), so `host` is never written; the mode then
+/// only names the outcome (would_change, not changed).
 void converge_graph(Graph& graph, host::Host& host, const RunOptions& options);
 
 }  // namespace roux::engine

@@ -2,6 +2,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -92,6 +93,14 @@ class Host {
   /// Runs a read-only check command (a guard). By contract the command changes nothing; it runs
   /// in plan as in apply. ROUX_ROOT is exported.
   virtual Result<SubprocessResult> run_check(SubprocessOptions opts) const = 0;
+  /// Whether `service` runs, when this host records it (the planned host, after a planned start
+  /// or stop); nullopt when the init system must be asked (always, on the real host).
+  virtual std::optional<bool> service_running(const std::string& /*service*/) const { return std::nullopt; }
+  /// Whether `service` starts at boot, when this host records it (as service_running).
+  virtual std::optional<bool> service_enabled(const std::string& /*service*/) const { return std::nullopt; }
+  /// How many outcomes this host assumed instead of observing them (a command's effect, a guard
+  /// run on a host the plan has not reached yet). Always 0 on the real host.
+  virtual uint64_t predictions() const { return 0; }
 
   // --- Writes: only reachable through ConvergeContext::change() in apply mode. ---
   /// Atomically replaces `path` with `content`: temp file in the same folder (O_EXCL|O_NOFOLLOW),
@@ -114,8 +123,19 @@ class Host {
   virtual Status append_file(const std::string& path, std::string_view data, uint32_t mode) = 0;
   /// Copies a regular file to `dest` atomically with `mode` (backups).
   virtual Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) = 0;
-  /// Runs a command that may change the host (exec resources, package managers).
-  virtual Result<SubprocessResult> run(SubprocessOptions opts) = 0;
+  /// The known effect of a command, expressed as writes to a host (useradd appends to
+  /// /etc/passwd; apt rewrites the dpkg database). The real host runs the command and ignores
+  /// the model; the planned host applies the model instead of running the command.
+  using Model = std::function<Status(Host&)>;
+  /// Runs a command that may change the host (exec resources, package managers). `model`, when
+  /// given, is what the planned host applies in its place (see Model).
+  virtual Result<SubprocessResult> run(SubprocessOptions opts, const Model& model) = 0;
+  Result<SubprocessResult> run(SubprocessOptions opts) { return run(std::move(opts), Model()); }
+  /// Records that `service` now runs or not (after a start, stop or restart). The real host
+  /// ignores it (the init system knows); the planned host remembers it for service_running().
+  virtual void set_service_running(const std::string& /*service*/, bool /*running*/) {}
+  /// Records that `service` is now enabled or not (as set_service_running).
+  virtual void set_service_enabled(const std::string& /*service*/, bool /*enabled*/) {}
   /// Forget cached account data after useradd & co.
   virtual void invalidate_accounts() = 0;
 };

@@ -239,7 +239,8 @@ class PosixHost final : public Host {
     return run_subprocess(opts);
   }
 
-  Result<SubprocessResult> run(SubprocessOptions opts) override {
+  using Host::run;
+  Result<SubprocessResult> run(SubprocessOptions opts, const Model& /*model: the command itself runs*/) override {
     opts.env["ROUX_ROOT"] = root_;
     return run_subprocess(opts);
   }

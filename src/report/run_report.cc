@@ -73,6 +73,7 @@ nlohmann::ordered_json changes_json(const std::vector<engine::Change>& changes) 
   for (const auto& c : changes) {
     nlohmann::ordered_json j{{"property", c.property}, {"before", c.before}, {"after", c.after}};
     if (!c.diff.empty()) j["diff"] = c.diff;
+    if (c.predicted) j["predicted"] = true;
     a.push_back(std::move(j));
   }
   return a;
@@ -106,6 +107,7 @@ nlohmann::ordered_json header_json(const RunReport& report) {
   for (const auto& c : report.cookbooks)
     j["cookbooks"].push_back({{"name", c.name}, {"version", c.version}, {"source", c.source}});
   j["errors"] = report.errors;
+  if (!report.rehearsal.is_null()) j["rehearsal"] = report.rehearsal;
   return j;
 }
 
@@ -207,7 +209,7 @@ std::string format_text(const RunReport& report, bool color) {
     }
     for (const auto& c : r.changes) {
       std::string before = c.before.empty() ? "" : one_line(c.before, 80) + " -> ";
-      out += "      " + c.property + ": " + before + one_line(c.after, 120) + "\n";
+      out += "      " + c.property + ": " + before + one_line(c.after, 120) + (c.predicted ? " (predicted)" : "") + "\n";
       if (!c.diff.empty()) {
         for (const auto& line : split_lines(c.diff)) {
           const char* col = line.rfind("+", 0) == 0 && line.rfind("+++", 0) != 0   ? "32"
@@ -237,6 +239,19 @@ std::string format_text(const RunReport& report, bool color) {
     summary += "; verify: " + std::to_string(report.verify.size() - failed) + " passed, " + std::to_string(failed) + " failed";
   }
   out += (report.mode == "plan" ? "plan: " : "converge: ") + summary + " (" + dur + ")\n";
+  if (report.rehearsal.is_object()) {
+    const auto& h = report.rehearsal;
+    int n = h.value("changes", 0);
+    if (h.value("agrees", false)) {
+      out += paint("32", "rehearsal: the real converge, run in a throwaway overlay, made exactly these " +
+                             std::to_string(n) + " changes") + "\n";
+    } else {
+      out += paint("31", "rehearsal: the real converge, run in a throwaway overlay, differs from the plan "
+                         "(a plan bug: please report it):") + "\n";
+      for (const auto& d : h.value("differences", nlohmann::ordered_json::array()))
+        out += "    " + d.get<std::string>() + "\n";
+    }
+  }
   return out;
 }
 

@@ -50,6 +50,8 @@ struct RunReport {
   std::vector<engine::VerifyResult> verify;  // the recipes' verify checks, after converge
   Totals totals;
   int exit_code = 0;
+  /// plan --rehearse: {"exit_code", "changes", "agrees", "differences": [...]}; null otherwise.
+  nlohmann::ordered_json rehearsal;
 };
 
 /// Fills resources and totals from a walked graph, and computes the exit code.

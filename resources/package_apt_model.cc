@@ -1,0 +1,318 @@
+// The known effect of an apt transaction, for the planned host (see Host::Model): what a plan
+// shows later resources after `package` resources. The dpkg database says what the transaction
+// leaves installed; each package installed or upgraded is fetched with `apt-get download` into a
+// private temp folder (never the host's caches) and its files are laid out as dpkg would lay them
+// (a conffile already on the host is kept: --force-confold); the services its maintainer scripts
+// enable and start are recorded, honouring policy-rc.d as invoke-rc.d does. A removal deletes the
+// package's files (conffiles only on purge) and its prerm stops its services.
+// All of it is a prediction: the engine marks every change it causes as such.
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "base/strings.h"
+#include "resources/package_provider.h"
+
+namespace roux::resources {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kStatus = "/var/lib/dpkg/status";
+
+/// /var/lib/dpkg/status as stanzas of lines, edited in place.
+struct StatusFile {
+  std::vector<std::vector<std::string>> stanzas;
+
+  void parse(std::string_view text) {
+    std::vector<std::string> cur;
+    for (auto& l : split_lines(text)) {
+      if (l.empty()) {
+        if (!cur.empty()) stanzas.push_back(std::move(cur));
+        cur.clear();
+      } else {
+        cur.push_back(l);
+      }
+    }
+    if (!cur.empty()) stanzas.push_back(std::move(cur));
+  }
+  std::string text() const {
+    std::string out;
+    for (const auto& s : stanzas) {
+      for (const auto& l : s) out += l + "\n";
+      out += "\n";
+    }
+    return out;
+  }
+  static std::string field(const std::vector<std::string>& s, std::string_view key) {
+    for (const auto& l : s)
+      if (l.size() > key.size() && l.compare(0, key.size(), key) == 0 && l[key.size()] == ':')
+        return std::string(trim(std::string_view(l).substr(key.size() + 1)));
+    return "";
+  }
+  static void set_field(std::vector<std::string>& s, std::string_view key, const std::string& value) {
+    for (auto& l : s)
+      if (l.size() > key.size() && l.compare(0, key.size(), key) == 0 && l[key.size()] == ':') {
+        l = std::string(key) + ": " + value;
+        return;
+      }
+    s.insert(s.begin() + std::min<size_t>(1, s.size()), std::string(key) + ": " + value);
+  }
+  /// "name" or "name:arch".
+  std::vector<std::string>* find(const std::string& spec) {
+    std::string name = spec.substr(0, spec.find(':'));
+    std::string arch = spec.find(':') == std::string::npos ? "" : spec.substr(spec.find(':') + 1);
+    for (auto& s : stanzas)
+      if (field(s, "Package") == name && (arch.empty() || field(s, "Architecture") == arch || field(s, "Architecture") == "all"))
+        return &s;
+    return nullptr;
+  }
+  void erase(const std::vector<std::string>* s) {
+    stanzas.erase(std::remove_if(stanzas.begin(), stanzas.end(), [&](const auto& x) { return &x == s; }), stanzas.end());
+  }
+  /// The paths of a stanza's "Conffiles:" block.
+  static std::set<std::string> conffiles(const std::vector<std::string>& s) {
+    std::set<std::string> out;
+    bool in = false;
+    for (const auto& l : s) {
+      if (!l.empty() && l[0] != ' ') in = starts_with(l, "Conffiles:");
+      else if (in) {
+        auto parts = split(std::string(trim(l)), ' ');
+        if (!parts.empty()) out.insert(parts[0]);
+      }
+    }
+    return out;
+  }
+};
+
+/// A private temp folder on this machine, removed with its content.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/roux-plan-pkg.XXXXXX";
+    if (mkdtemp(tmpl.data())) path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) fs::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+Result<std::string> read_local(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return Status::io("read " + p.string(), errno);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// Runs a read-only tool (for the host's state) whose output lands in `cwd`, a private folder.
+Result<SubprocessResult> run_tool(const host::Host& h, std::vector<std::string> argv, const std::string& cwd) {
+  SubprocessOptions o;
+  o.argv = std::move(argv);
+  o.cwd = cwd;
+  o.env = {{"LC_ALL", "C"}, {"DEBIAN_FRONTEND", "noninteractive"}};
+  o.timeout = std::chrono::minutes(10);
+  return h.run_check(o);
+}
+
+/// What one fetched package brings.
+struct Fetched {
+  std::string control;                 // the control stanza
+  std::set<std::string> conffiles;     // absolute paths
+  std::string postinst;
+  fs::path tree;                       // its files, extracted
+};
+
+Result<Fetched> fetch(const host::Host& h, const TempDir& tmp, const TransactionEntry& e) {
+  std::string name = e.name.substr(0, e.name.find(':'));
+  std::string dir = tmp.path() + "/" + name;
+  std::error_code ec;
+  fs::create_directories(dir + "/dl", ec);
+  ROUX_ASSIGN_OR_RETURN(SubprocessResult r,
+                        run_tool(h, {"apt-get", "-q", "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+                                     "-o", "Debug::NoLocking=1", "download", e.name + "=" + e.to},
+                                 dir + "/dl"));
+  if (r.exit_code != 0) return Status::command_failed("apt-get download " + e.name + "=" + e.to + ": " + one_line(r.output, 300));
+  std::string deb;
+  for (const auto& f : fs::directory_iterator(dir + "/dl", ec))
+    if (f.path().extension() == ".deb") deb = f.path().string();
+  if (deb.empty()) return Status::not_found("apt-get download " + e.name + " left no .deb");
+  Fetched out;
+  out.tree = dir + "/root";
+  ROUX_ASSIGN_OR_RETURN(r, run_tool(h, {"dpkg-deb", "-x", deb, out.tree.string()}, dir));
+  if (r.exit_code != 0) return Status::command_failed("dpkg-deb -x " + deb + ": " + one_line(r.output, 300));
+  ROUX_ASSIGN_OR_RETURN(r, run_tool(h, {"dpkg-deb", "-e", deb, dir + "/control"}, dir));
+  if (r.exit_code != 0) return Status::command_failed("dpkg-deb -e " + deb + ": " + one_line(r.output, 300));
+  if (auto c = read_local(dir + "/control/control"); c.is_ok()) out.control = *c;
+  if (auto c = read_local(dir + "/control/conffiles"); c.is_ok())
+    for (auto& l : split_lines(*c))
+      if (!trim(l).empty()) out.conffiles.insert(std::string(trim(l)));
+  if (auto c = read_local(dir + "/control/postinst"); c.is_ok()) out.postinst = *c;
+  return out;
+}
+
+/// Lays the package's files onto the host as dpkg unpacks them.
+Status lay_out(host::Host& h, const Fetched& f) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(f.tree, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    std::string rel = "/" + fs::relative(it->path(), f.tree, ec).string();
+    struct stat st;
+    if (lstat(it->path().c_str(), &st) != 0) continue;
+    ROUX_ASSIGN_OR_RETURN(host::FileInfo have, h.lstat(rel));
+    if (S_ISDIR(st.st_mode)) {
+      if (!have.exists()) {
+        ROUX_TRY(h.mkdir(rel, st.st_mode & 07777));
+        ROUX_TRY(h.chown(rel, st.st_uid, st.st_gid));
+      }
+      continue;
+    }
+    if (have.type == host::FileType::kDirectory) continue;  // dpkg would fail; the real run will say
+    if (S_ISLNK(st.st_mode)) {
+      ROUX_TRY(h.symlink(fs::read_symlink(it->path(), ec).string(), rel));
+    } else if (S_ISREG(st.st_mode)) {
+      if (f.conffiles.count(rel) && have.exists()) continue;  // --force-confold keeps the host's
+      ROUX_ASSIGN_OR_RETURN(std::string data, read_local(it->path()));
+      ROUX_TRY(h.write_file(rel, data, st.st_mode & 07777, st.st_uid, st.st_gid));
+    }
+  }
+  return Status::ok();
+}
+
+/// Services a package ships: init scripts and systemd units, by service name.
+std::set<std::string> shipped_services(const std::vector<std::string>& paths) {
+  std::set<std::string> out;
+  for (const auto& p : paths) {
+    if (starts_with(p, "/etc/init.d/") && p.find('/', 12) == std::string::npos && p.size() > 12) out.insert(p.substr(12));
+    for (std::string_view dir : {"/lib/systemd/system/", "/usr/lib/systemd/system/"})
+      if (starts_with(p, dir) && p.size() > dir.size() + 8 && p.compare(p.size() - 8, 8, ".service") == 0 &&
+          p.find('@') == std::string::npos && p.find('/', dir.size()) == std::string::npos)
+        out.insert(p.substr(dir.size(), p.size() - dir.size() - 8));
+  }
+  return out;
+}
+
+/// Whether invoke-rc.d (or deb-systemd-invoke) would start `service` from a maintainer script on
+/// this host: policy-rc.d allows it (exit 0 or 104, or no policy), and the host is booted (/sbin/init).
+bool policy_allows_start(const host::Host& h, const std::string& service) {
+  auto init = h.lstat("/sbin/init");
+  if (!init.is_ok() || !init->exists()) return false;
+  auto pol = h.lstat("/usr/sbin/policy-rc.d");
+  if (!pol.is_ok() || !pol->exists()) return true;
+  SubprocessOptions o;
+  o.argv = {"/usr/sbin/policy-rc.d", service, "start"};
+  o.timeout = std::chrono::seconds(30);
+  auto r = h.run_check(o);
+  return r.is_ok() && (r->exit_code == 0 || r->exit_code == 104);
+}
+
+}  // namespace
+
+Status model_apt_transaction(host::Host& h, const std::vector<TransactionEntry>& tx) {
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo sfi, h.lstat(kStatus));
+  ROUX_ASSIGN_OR_RETURN(std::string text, h.read_file(kStatus, 256 << 20));
+  StatusFile db;
+  db.parse(text);
+  TempDir tmp;
+  if (tmp.path().empty()) return Status::io("mkdtemp for the package plan", errno);
+  struct Services {
+    std::string name;
+    bool enable = false, start = false, stop = false;
+  };
+  std::vector<Services> services;
+  for (const auto& e : tx) {
+    std::vector<std::string>* s = db.find(e.name);
+    if (e.op == "remove" || e.op == "purge") {
+      if (!s) continue;
+      std::set<std::string> conf = StatusFile::conffiles(*s);
+      std::string list_name = StatusFile::field(*s, "Package");
+      auto list = h.read_file("/var/lib/dpkg/info/" + list_name + ".list", 64 << 20);
+      if (!list.is_ok()) list = h.read_file("/var/lib/dpkg/info/" + list_name + ":" + StatusFile::field(*s, "Architecture") + ".list", 64 << 20);
+      std::vector<std::string> paths = list.is_ok() ? split_lines(*list) : std::vector<std::string>{};
+      for (const auto& svc : shipped_services(paths)) services.push_back({svc, false, false, true});
+      for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
+        if (it->empty() || (e.op == "remove" && conf.count(*it))) continue;
+        auto fi = h.lstat(*it);
+        if (!fi.is_ok() || !fi->exists()) continue;
+        if (fi->type == host::FileType::kDirectory) {
+          auto names = h.list_dir(*it);
+          if (names.is_ok() && names->empty()) (void)h.remove(*it);  // shared folders stay
+        } else {
+          ROUX_TRY(h.remove(*it));
+        }
+      }
+      if (e.op == "purge" || conf.empty()) db.erase(s);
+      else StatusFile::set_field(*s, "Status", "deinstall ok config-files");
+      continue;
+    }
+    // install, upgrade, reinstall
+    auto fetched = fetch(h, tmp, e);
+    if (fetched.is_ok()) {
+      ROUX_TRY(lay_out(h, *fetched));
+      std::vector<std::string> paths;
+      std::error_code ec;
+      for (auto it = fs::recursive_directory_iterator(fetched->tree, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec))
+        paths.push_back("/" + fs::relative(it->path(), fetched->tree, ec).string());
+      for (const auto& svc : shipped_services(paths)) {
+        const std::string& pi = fetched->postinst;
+        bool enables = pi.find("update-rc.d") != std::string::npos || pi.find("deb-systemd-helper") != std::string::npos;
+        bool starts = pi.find("invoke-rc.d") != std::string::npos || pi.find("deb-systemd-invoke") != std::string::npos;
+        services.push_back({svc, enables, starts && policy_allows_start(h, svc), false});
+      }
+    }
+    std::vector<std::string> stanza;
+    if (fetched.is_ok() && !fetched->control.empty()) {
+      for (auto& l : split_lines(fetched->control))
+        if (!l.empty()) stanza.push_back(l);
+    } else {
+      stanza = {"Package: " + e.name.substr(0, e.name.find(':')), "Version: " + e.to};
+    }
+    bool held = s && starts_with(StatusFile::field(*s, "Status"), "hold");
+    StatusFile::set_field(stanza, "Status", std::string(held ? "hold" : "install") + " ok installed");
+    if (fetched.is_ok() && !fetched->conffiles.empty()) {
+      stanza.push_back("Conffiles:");
+      for (const auto& c : fetched->conffiles) stanza.push_back(" " + c + " 0");
+    }
+    if (s) *s = std::move(stanza);
+    else db.stanzas.push_back(std::move(stanza));
+  }
+  ROUX_TRY(h.write_file(kStatus, db.text(), sfi.mode, sfi.uid, sfi.gid));
+  for (const auto& s : services) {
+    if (s.stop) h.set_service_running(s.name, false);
+    if (s.enable) h.set_service_enabled(s.name, true);
+    if (s.start) h.set_service_running(s.name, true);
+  }
+  return Status::ok();
+}
+
+Status model_apt_hold(host::Host& h, const std::vector<std::string>& names, bool hold) {
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo sfi, h.lstat(kStatus));
+  ROUX_ASSIGN_OR_RETURN(std::string text, h.read_file(kStatus, 256 << 20));
+  StatusFile db;
+  db.parse(text);
+  for (const auto& n : names) {
+    auto* s = db.find(n);
+    if (!s) return Status::command_failed("apt-mark exited 100: E: Unable to locate package " + n);
+    auto parts = split(StatusFile::field(*s, "Status"), ' ');
+    if (parts.size() != 3) continue;
+    parts[0] = hold ? "hold" : "install";
+    StatusFile::set_field(*s, "Status", join(parts, " "));
+  }
+  return h.write_file(kStatus, db.text(), sfi.mode, sfi.uid, sfi.gid);
+}
+
+}  // namespace roux::resources
