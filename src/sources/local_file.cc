@@ -181,7 +181,15 @@ Result<std::string> confined_dir(const std::string& root, const std::string& pat
                                  " is a symlink to a folder missing inside the root; refusing to follow it out of the root");
     }
     if (fd < 0) {
-      if (errno == ENOENT && !create) break;
+      if (errno == ENOENT && !create) {
+        // Missing, unless a symlink is there that leads nowhere inside the root: appending the
+        // rest to it would let the kernel follow it out of the root.
+        struct stat st;
+        if (::fstatat(cur.fd, parts[done].c_str(), &st, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH) == 0)
+          return Status::untrusted("/" + next + " in " + root +
+                                   " is a symlink to a folder missing inside the root; refusing to follow it out of the root");
+        break;
+      }
       return Status::io("open " + path_in_root + " in " + root, errno);
     }
     ::close(cur.fd);

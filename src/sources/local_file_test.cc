@@ -70,6 +70,8 @@ TEST_CASE("confined_dir: resolves and creates inside the root; links are followe
   fs::remove_all(tree.path + "/" + fs::path(outside.path).filename().string());
   auto refused = confined_dir(tree.path, "/a/dangling/q", true);
   CHECK(refused.status().code() == Code::kUntrusted);
+  // ...and when it is only looked up: appending "q" to it would follow it out of the root.
+  CHECK(confined_dir(tree.path, "/a/dangling/q", false).status().code() == Code::kUntrusted);
   CHECK(fs::is_empty(outside.path));
   // No root: the path itself.
   CHECK(*confined_dir("/", tree.path + "/a", false) == tree.path + "/a");
