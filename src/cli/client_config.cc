@@ -31,12 +31,37 @@ Result<ClientConfig> load_client_config(const std::string& path) {
       cfg.secret_key = v.scalar;
     } else if (e.key == "handlers") {
       ROUX_TRY(parse_handler_configs(v, &cfg.handlers));
+    } else if (e.key == "http") {
+      if (v.kind != engine::Value::Kind::kMap) return Status::invalid_input("client config: http: expected a map", v.where);
+      for (const auto& h : v.map) {
+        long* field = h.key == "timeout"           ? &cfg.http.timeout_s
+                      : h.key == "connect_timeout" ? &cfg.http.connect_timeout_s
+                      : h.key == "low_speed_limit" ? &cfg.http.low_speed_bytes
+                      : h.key == "low_speed_time"  ? &cfg.http.low_speed_time_s
+                                                   : nullptr;
+        if (!field)
+          return Status::invalid_input("client config: http: unknown key \"" + h.key +
+                                           "\" (known: timeout, connect_timeout, low_speed_limit, low_speed_time)",
+                                       h.key_where);
+        long n = -1;
+        const std::string& t = h.value.scalar;
+        if (h.value.kind == engine::Value::Kind::kScalar && !t.empty() && t.size() < 10 &&
+            t.find_first_not_of("0123456789") == std::string::npos)
+          n = std::stol(t);
+        bool zero_ok = h.key == "low_speed_limit";  // 0 turns the low-speed check off
+        if (n < 0 || (n == 0 && !zero_ok))
+          return Status::invalid_input("client config: http: " + h.key + ": expected a whole number of " +
+                                           (h.key == "low_speed_limit" ? "bytes per second" : "seconds") +
+                                           (zero_ok ? "" : " (at least 1)"),
+                                       h.value.where);
+        *field = n;
+      }
     } else if (e.key == "policy" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
                e.key == "ca_bundle") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers)",
+                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http)",
                                    e.key_where);
     }
   }

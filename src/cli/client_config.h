@@ -5,6 +5,7 @@
 #include "base/status.h"
 #include "engine/value.h"
 #include "report/handlers/handlers.h"
+#include "sources/http.h"
 
 namespace roux::cli {
 
@@ -17,6 +18,7 @@ struct ClientConfig {
   std::string ca_bundle;              // HTTPS CA bundle file for supermarket sources
   std::string secret_key;             // X25519 private key (PEM) that opens ENC[roux,...] secrets
   std::vector<report::HandlerConfig> handlers;  // report handlers (history always runs)
+  sources::TransferLimits http;       // http: {timeout, connect_timeout, low_speed_limit, low_speed_time}
 };
 
 /// Reads the `handlers:` list (handler_config.cc); the first error at file:line:col.

@@ -27,6 +27,11 @@ struct ConvergeOptions {
   bool rehearse = false;              // plan --rehearse: also run the real converge in a throwaway overlay
 };
 
+/// Where roux keeps what it must trust across runs (supermarket serials) for a run on `root`: the
+/// host's own state folder `real_state` when root is "/", else (a --root tree is someone else's
+/// image, never trusted) this user's XDG_CACHE_HOME/roux or ~/.cache/roux; "" when neither is set.
+std::string trusted_dir_for(const std::string& root, const std::string& real_state);
+
 /// Each command adds itself to the app and returns the exit code through `*exit_code`.
 void add_converge_commands(CLI::App& app, int* exit_code);
 void add_validate_command(CLI::App& app, int* exit_code);

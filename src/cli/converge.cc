@@ -27,6 +27,7 @@
 #include "report/handlers/handlers.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
+#include "sources/local_file.h"
 
 namespace roux::cli {
 namespace {
@@ -121,6 +122,17 @@ std::string parse_cache_dir(const std::string& root, const std::string& real_sta
   if (const char* home = getenv("HOME"); home && home[0] == '/') return std::string(home) + "/.cache/roux/parsed";
   return "";
 }
+
+}  // namespace
+
+std::string trusted_dir_for(const std::string& root, const std::string& real_state) {
+  if (root == "/") return real_state;
+  if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') return std::string(xdg) + "/roux";
+  if (const char* home = getenv("HOME"); home && home[0] == '/') return std::string(home) + "/.cache/roux";
+  return "";
+}
+
+namespace {
 
 std::string run_id_now() {
   std::string t = report::now_iso8601();
@@ -221,8 +233,12 @@ int converge(ConvergeOptions o) {
     Status s = host::make_dirs(walk_host, *state_dir, 0700);
     if (!s.is_ok()) return fail_early(s.with_context("state folder"));
   }
+  // Resolved inside the root like every managed path: a planted ROOT/var -> ../elsewhere never
+  // puts the lock (or anything of roux's) outside the tree.
+  auto lock_dir = sources::confined_dir(o.root, *state_dir, false);
+  if (!lock_dir.is_ok()) return fail_early(lock_dir.status().with_context("state folder"));
   engine::RunLock lock;
-  if (Status s = lock.acquire(real_state + "/run.lock", o.lock_wait, !o.dry_run); !s.is_ok()) return fail_early(s);
+  if (Status s = lock.acquire(*lock_dir + "/run.lock", o.lock_wait, !o.dry_run); !s.is_ok()) return fail_early(s);
   phase_done("lock");  // includes the splay and any --lock-wait
 
   // Compile: every error of the phase, each at file:line:col, then stop before any change.
@@ -236,6 +252,9 @@ int converge(ConvergeOptions o) {
   // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
   copts.parse_cache_dir = parse_cache_dir(o.root, real_state);
   copts.parse_cache_writable = !o.dry_run && !o.verify_only;
+  copts.confine_root = o.root == "/" ? "" : o.root;
+  copts.trusted_dir = trusted_dir_for(o.root, real_state);
+  copts.transfer = config->http;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   phase_done("compile");
   if (!compiled.ok()) {

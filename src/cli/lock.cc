@@ -65,6 +65,9 @@ int run(LockOptions o, LockCommand cmd) {
   copts.trusted_keys = config->trusted_keys;
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.common.trust.begin(), o.common.trust.end());
   copts.ca_bundle = config->ca_bundle;
+  copts.confine_root = o.common.root == "/" ? "" : o.common.root;
+  copts.trusted_dir = trusted_dir_for(o.common.root, real_state);
+  copts.transfer = config->http;
   std::string lock_path = compiler::lockfile_path(o.common.policy);
 
   if (cmd == LockCommand::kFetch) {

@@ -29,6 +29,7 @@ struct SupermarketCli {
   std::vector<std::string> trust;
   std::string ca_bundle;
   std::string config = "/etc/roux/client.yaml";
+  int expires_days = sources::kDefaultIndexExpiryDays;  // publish, refresh
 };
 
 int fail(const Status& s) {
@@ -44,6 +45,7 @@ Result<sources::SupermarketOptions> options(const SupermarketCli& o) {
   sources::SupermarketOptions opts;
   ROUX_ASSIGN_OR_RETURN(opts.trust, sources::TrustStore::load(keys));
   opts.ca_bundle = o.ca_bundle.empty() ? cfg.ca_bundle : o.ca_bundle;
+  opts.transfer = cfg.http;
   return opts;
 }
 
@@ -89,7 +91,7 @@ int publish(const SupermarketCli& o) {
   }
   auto key = sources::SigningKey::load(o.key);
   if (!key.is_ok()) return fail(key.status());
-  auto r = sources::publish_cookbook(o.cookbook_dir, o.to, *key);
+  auto r = sources::publish_cookbook(o.cookbook_dir, o.to, *key, o.expires_days);
   if (!r.is_ok()) return fail(r.status());
   const auto& e = r->entry;
   if (r->already_published)
@@ -98,6 +100,16 @@ int publish(const SupermarketCli& o) {
     std::cout << "published " << e.name << " " << e.version.to_string() << " to " << o.to << "/" << e.download_url
               << "\n  sha256 " << e.sha256 << "\n  content_sha256 " << e.content_sha256 << "\n  signed by key "
               << e.key_id << "\n";
+  return kExitClean;
+}
+
+int refresh(const SupermarketCli& o) {
+  auto key = sources::SigningKey::load(o.key);
+  if (!key.is_ok()) return fail(key.status());
+  auto r = sources::refresh_index(o.to, *key, o.expires_days);
+  if (!r.is_ok()) return fail(r.status());
+  std::cout << "re-signed " << o.to << "/" << sources::kIndexFile << ": serial " << r->serial << ", expires "
+            << r->expires << " (key " << key->id() << ")\n";
   return kExitClean;
 }
 
@@ -193,7 +205,16 @@ void add_supermarket_commands(CLI::App& app, int* exit_code) {
   pub->add_option("cookbook", o->cookbook_dir, "cookbook folder")->required();
   pub->add_option("--to", o->to, "supermarket folder")->required();
   pub->add_option("--key", o->key, "private key (from roux keygen)")->required();
+  pub->add_option("--expires-days", o->expires_days, "the new index expires this many days from now (default 30)")
+      ->check(CLI::Range(1, 3650));
   pub->callback([o, exit_code] { *exit_code = publish(*o); });
+
+  auto* ref = sm->add_subcommand("refresh", "re-sign a supermarket folder's index: serial + 1, a new expiry (run it before the index expires)");
+  ref->add_option("--to", o->to, "supermarket folder")->required();
+  ref->add_option("--key", o->key, "private key (from roux keygen)")->required();
+  ref->add_option("--expires-days", o->expires_days, "the index expires this many days from now (default 30)")
+      ->check(CLI::Range(1, 3650));
+  ref->callback([o, exit_code] { *exit_code = refresh(*o); });
 
   auto* mir = sm->add_subcommand("mirror", "copy new versions of a supermarket, verified, into a folder");
   mir->add_option("--from", o->from, "upstream supermarket URL (http://, https://, file://)")->required();

@@ -19,6 +19,7 @@
 #include "compiler/verify_checks.h"
 #include "compiler/yaml_value.h"
 #include "sources/cache.h"
+#include "sources/local_file.h"
 #include "sources/git_source.h"
 #include "sources/metadata.h"
 #include "sources/resolver.h"
@@ -127,16 +128,19 @@ class CookbookBuild final : public engine::BuildContext {
 
   Result<std::string> cookbook_file(const std::string& rel) const override {
     ROUX_TRY(check_rel(rel));
-    std::string path = dir_ + "/files/" + rel;
-    if (!fs::is_regular_file(path)) return Status::not_found("cookbook " + name_ + " has no file files/" + rel);
-    return read_text_file(path);
+    // Read beneath the cookbook: a link out of it (files/x -> /etc/shadow) is refused.
+    auto text = sources::read_file_beneath(dir_, "files/" + rel);
+    if (!text.is_ok() && text.status().code() == Code::kNotFound)
+      return Status::not_found("cookbook " + name_ + " has no file files/" + rel);
+    return text;
   }
 
   Result<engine::Rendered> render_template(const std::string& rel, const Value* variables) const override {
     ROUX_TRY(check_rel(rel));
-    std::string path = dir_ + "/templates/" + rel;
-    if (!fs::is_regular_file(path)) return Status::not_found("cookbook " + name_ + " has no template templates/" + rel);
-    ROUX_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
+    auto read = sources::read_file_beneath(dir_, "templates/" + rel);
+    if (!read.is_ok() && read.status().code() == Code::kNotFound)
+      return Status::not_found("cookbook " + name_ + " has no template templates/" + rel);
+    ROUX_ASSIGN_OR_RETURN(std::string text, std::move(read));
     nlohmann::json vars = variables ? to_json(*variables) : nlohmann::json();
     auto out = renderer_.render(text, &vars);
     if (!out.is_ok()) return out.status().with_context("templates/" + rel);
@@ -181,7 +185,8 @@ class Compiler {
     policy_file_ = opts.policy_file;
     parse_cache_ = ParseCache(opts.parse_cache_dir, opts.parse_cache_writable);
     sctx_ = sources::SourceContext{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(),
-                                   opts.trusted_keys, opts.ca_bundle};
+                                   opts.trusted_keys, opts.ca_bundle, opts.confine_root, opts.trusted_dir,
+                                   opts.transfer};
     std::vector<std::string> urls = opts.extra_sources;
     urls.insert(urls.end(), policy->sources.begin(), policy->sources.end());
     if (urls.empty()) {
@@ -383,7 +388,7 @@ class Compiler {
   /// verified against the lockfile's digest before it is used. Each source the lockfile names is
   /// refreshed once (git: one fetch); an unreachable one is a warning while the cache suffices.
   void fetch_locked(const Lockfile& lock, std::vector<ResolvedCookbook>* out, std::vector<Status>* errors) {
-    sources::Cache cache(sctx_.cache_dir);
+    sources::Cache cache(sctx_.cache_dir, sctx_.confine_root);
     std::map<std::string, sources::Source*> by_url;
     std::map<std::string, std::string> unreachable;
     for (const auto& c : lock.cookbooks) {
@@ -509,8 +514,8 @@ class Compiler {
 
   void load_cookbook_attributes(const std::string& dir, nlohmann::json& attrs, std::vector<Status>* errors) {
     std::string file = dir + "/attributes.yaml";
-    if (!fs::exists(file)) return;
-    auto text = read_text_file(file);
+    if (!fs::exists(fs::symlink_status(file))) return;
+    auto text = sources::read_file_beneath(dir, "attributes.yaml");
     if (!text.is_ok()) {
       errors->push_back(text.status());
       return;
@@ -528,14 +533,14 @@ class Compiler {
   void compile_recipe(const ResolvedCookbook& cb, const std::string& recipe, const Renderer& renderer,
                       engine::Graph& graph, std::vector<Status>* errors, const SourceLocation& ref_where) {
     std::string file = cb.path + "/recipes/" + recipe + ".yaml";
-    if (!fs::exists(file)) {
+    if (!fs::exists(fs::symlink_status(file))) {
       errors->push_back(Status::not_found("cookbook " + cb.ref.name + " has no recipe \"" + recipe + "\" (" +
                                           "recipes/" + recipe + ".yaml)").at(ref_where));
       return;
     }
-    auto text = read_text_file(file);
+    auto text = sources::read_file_beneath(cb.path, "recipes/" + recipe + ".yaml");
     if (!text.is_ok()) {
-      errors->push_back(text.status());
+      errors->push_back(text.status().at(ref_where));
       return;
     }
     Value root;

@@ -11,6 +11,7 @@
 #include "engine/verify.h"
 #include "compiler/lockfile.h"
 #include "facts/facts.h"
+#include "sources/http.h"
 #include "sources/source.h"
 
 namespace roux::compiler {
@@ -26,6 +27,9 @@ struct CompileOptions {
   std::string ca_bundle;                      // HTTPS CA bundle ("" = the system's)
   std::string parse_cache_dir;                // parsed recipes kept between runs ("" = none)
   bool parse_cache_writable = false;          // apply writes new entries; plan only reads
+  std::string confine_root;                   // --root: cache_dir is inside it, untrusted (sources/source.h)
+  std::string trusted_dir;                    // roux's trusted records, never inside --root ("" = none)
+  sources::TransferLimits transfer;           // download deadlines (client.yaml http:)
 };
 
 /// A cookbook chosen for this run and where its files are.

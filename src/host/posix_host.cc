@@ -285,6 +285,12 @@ class PosixHost final : public Host {
 
   Status chmod(const std::string& path, uint32_t mode) override {
     ROUX_ASSIGN_OR_RETURN(Fd f, open_entry(path));
+    struct stat st;
+    if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
+    if (S_ISREG(st.st_mode) && st.st_nlink > 1) {
+      f.reset();
+      return replace_linked(path, mode, st.st_uid, st.st_gid);
+    }
     if (fchmod(f.get(), mode & 07777) != 0) return Status::io("chmod " + path, errno);
     return Status::ok();
   }
@@ -292,6 +298,9 @@ class PosixHost final : public Host {
   Status chown(const std::string& path, std::optional<uid_t> uid, std::optional<gid_t> gid) override {
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    struct stat st;
+    if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1)
+      return replace_linked(path, st.st_mode & 07777, uid ? *uid : st.st_uid, gid ? *gid : st.st_gid);
     // AT_SYMLINK_NOFOLLOW: a link's own owner changes, never its target's.
     if (fchownat(d.get(), base.c_str(), uid ? *uid : static_cast<uid_t>(-1), gid ? *gid : static_cast<gid_t>(-1),
                  AT_SYMLINK_NOFOLLOW) != 0)
@@ -354,6 +363,16 @@ class PosixHost final : public Host {
   }
 
  private:
+  /// A regular file with other hard links shares its inode (and so its mode and owner) with names
+  /// that may be anywhere on the filesystem, outside root too (a --root tree's /etc/shadow linked
+  /// to the host's). Its mode or owner is never changed in place: the content is written to a new
+  /// inode with the wanted mode and owner, renamed over this name; the other names keep theirs.
+  Status replace_linked(const std::string& path, uint32_t mode, uid_t uid, gid_t gid) {
+    ROUX_ASSIGN_OR_RETURN(std::string data, read_file(path, size_t{1} << 32));
+    return write_file(path, data, mode, uid, gid)
+        .with_context(path + " has other hard links; replaced by a new file instead of changed in place");
+  }
+
   static std::string join_path(const std::string& dir, const std::string& base) {
     return dir == "/" ? "/" + base : dir + "/" + base;
   }

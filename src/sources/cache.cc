@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/sha256.h"
+#include "sources/local_file.h"
 
 namespace roux::sources {
 namespace {
@@ -66,19 +67,53 @@ Result<std::string> content_digest(const std::string& dir) {
   return manifest.hex_digest();
 }
 
+Cache::Cache(std::string root, std::string confine_root) : root_(std::move(root)) {
+  if (!confine_root.empty() && confine_root != "/") {
+    while (confine_root.size() > 1 && confine_root.back() == '/') confine_root.pop_back();
+    confine_root_ = confine_root;
+    // in_root_ stays "" (every use fails) when root_ is not lexically inside confine_root.
+    if (root_.compare(0, confine_root.size() + 1, confine_root + "/") == 0) in_root_ = root_.substr(confine_root.size());
+  }
+}
+
+Result<std::string> Cache::subdir(const std::string& name, bool create) const {
+  if (confine_root_.empty()) {
+    std::string dir = root_ + "/" + name;
+    if (create) {
+      std::error_code ec;
+      fs::create_directories(dir, ec);
+      if (ec) return Status::io("create " + dir, ec.value());
+    }
+    return dir;
+  }
+  if (in_root_.empty()) return Status::internal("cache " + root_ + " is not inside the root " + confine_root_);
+  return confined_dir(confine_root_, in_root_ + "/" + name, create);
+}
+
 Result<std::string> Cache::path_for(const std::string& digest) const {
   if (!is_hex_digest(digest)) return Status::invalid_input("invalid cookbook digest \"" + digest + "\"");
-  std::string path = root_ + "/cookbooks/" + digest;
-  std::error_code ec;
-  if (!fs::is_directory(path, ec)) return Status::not_found("cache has no cookbook with digest " + digest);
+  ROUX_ASSIGN_OR_RETURN(std::string dir, subdir("cookbooks", false));
+  std::string path = dir + "/" + digest;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return Status::not_found("cache has no cookbook with digest " + digest);
+  // The cache makes its entries by renaming folders in; a link there was planted.
+  if (!S_ISDIR(st.st_mode))
+    return Status::untrusted("cache entry " + path + " is not a folder (a symlink or a file was put there); refusing it");
+  return path;
+}
+
+Result<std::string> Cache::verified_path(const std::string& digest) const {
+  ROUX_ASSIGN_OR_RETURN(std::string path, path_for(digest));
+  ROUX_ASSIGN_OR_RETURN(std::string got, content_digest(path));
+  if (got != digest)
+    return Status::untrusted("cache entry " + path + " does not match its digest (its content hashes to " + got +
+                             "): altered or planted; refusing it");
   return path;
 }
 
 Result<std::string> Cache::make_temp_dir() const {
-  std::error_code ec;
-  fs::create_directories(root_ + "/tmp", ec);
-  if (ec) return Status::io("create " + root_ + "/tmp", ec.value());
-  std::string templ = root_ + "/tmp/work-XXXXXX";
+  ROUX_ASSIGN_OR_RETURN(std::string dir, subdir("tmp", true));
+  std::string templ = dir + "/work-XXXXXX";
   if (!::mkdtemp(templ.data())) return Status::io("mkdtemp " + templ, errno);
   return templ;
 }
@@ -90,27 +125,35 @@ Result<std::string> Cache::insert_dir(const std::string& tmp_dir) {
     fs::remove_all(tmp_dir, ec);
     return digest.status();
   }
-  fs::create_directories(root_ + "/cookbooks", ec);
-  if (ec) {
+  auto dir = subdir("cookbooks", true);
+  if (!dir.is_ok()) {
     fs::remove_all(tmp_dir, ec);
-    return Status::io("create " + root_ + "/cookbooks", ec.value());
+    return dir.status();
   }
-  std::string dest = root_ + "/cookbooks/" + *digest;
-  if (::rename(tmp_dir.c_str(), dest.c_str()) != 0) {
+  std::string dest = *dir + "/" + *digest;
+  for (int attempt = 0;; ++attempt) {
+    if (::rename(tmp_dir.c_str(), dest.c_str()) == 0) return *digest;
     int err = errno;
-    fs::remove_all(tmp_dir, ec);
-    // Already there (ENOTEMPTY/EEXIST): same digest, same content; keep the existing copy.
-    if (err != ENOTEMPTY && err != EEXIST) return Status::io("rename into " + dest, err);
+    if ((err != ENOTEMPTY && err != EEXIST && err != ENOTDIR) || attempt > 0) {
+      fs::remove_all(tmp_dir, ec);
+      return Status::io("rename into " + dest, err);
+    }
+    // Already there: the same digest is the same content, unless someone put it there by hand.
+    if (verified_path(*digest).is_ok()) {
+      fs::remove_all(tmp_dir, ec);
+      return *digest;
+    }
+    // Altered or planted: move it aside (rename moves a link itself, never its target) and retry.
+    std::string aside = tmp_dir + ".bad";
+    if (::rename(dest.c_str(), aside.c_str()) != 0) {
+      err = errno;
+      fs::remove_all(tmp_dir, ec);
+      return Status::io("move aside the altered cache entry " + dest, err);
+    }
+    fs::remove_all(aside, ec);
   }
-  return *digest;
 }
 
-Status Cache::verify(const std::string& digest) const {
-  ROUX_ASSIGN_OR_RETURN(std::string path, path_for(digest));
-  ROUX_ASSIGN_OR_RETURN(std::string got, content_digest(path));
-  if (got != digest)
-    return Status::untrusted("cache content for " + digest + " does not match its digest (got " + got + ")");
-  return Status::ok();
-}
+Status Cache::verify(const std::string& digest) const { return verified_path(digest).status(); }
 
 }  // namespace roux::sources

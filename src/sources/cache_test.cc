@@ -106,5 +106,50 @@ TEST_CASE("cache: insert_dir renames a work folder in by digest; a second insert
   CHECK(s.message().find("does not match its digest") != std::string::npos);
 }
 
+TEST_CASE("cache: a planted entry is refused by verified_path and replaced by insert_dir; a symlink entry too") {
+  TempDir root, outside;
+  Cache cache(root.path + "/cache");
+  TempDir ref;
+  make_cookbook(ref.path);
+  std::string want = *content_digest(ref.path);
+  // Planted under the genuine digest, other content.
+  write(root.path + "/cache/cookbooks/" + want + "/metadata.yaml", "name: base\nversion: 1.0.0\n");
+  write(root.path + "/cache/cookbooks/" + want + "/recipes/default.yaml", "planted\n");
+  CHECK(cache.path_for(want).is_ok());  // exists...
+  auto v = cache.verified_path(want);   // ...but is not trusted
+  CHECK(v.status().code() == Code::kUntrusted);
+  CHECK(v.status().message().find("altered or planted") != std::string::npos);
+  auto tmp = cache.make_temp_dir();
+  make_cookbook(*tmp);
+  CHECK(*cache.insert_dir(*tmp) == want);
+  CHECK(cache.verified_path(want).is_ok());
+
+  // A symlink entry (to a folder with the right content even) is not a cache entry.
+  fs::remove_all(root.path + "/cache/cookbooks/" + want);
+  make_cookbook(outside.path + "/cb");
+  fs::create_directory_symlink(outside.path + "/cb", root.path + "/cache/cookbooks/" + want);
+  CHECK(cache.path_for(want).status().code() == Code::kUntrusted);
+  auto tmp2 = cache.make_temp_dir();
+  make_cookbook(*tmp2);
+  CHECK(*cache.insert_dir(*tmp2) == want);
+  CHECK(!fs::is_symlink(root.path + "/cache/cookbooks/" + want));
+  CHECK(fs::exists(outside.path + "/cb/metadata.yaml"));  // the link's target is untouched
+}
+
+TEST_CASE("cache: with a confine root, a symlink in the tree never leads the cache outside it") {
+  TempDir tree, outside;
+  fs::create_directories(tree.path + "/var/lib");
+  fs::create_directory_symlink(outside.path, tree.path + "/var/lib/roux");  // absolute: outside
+  fs::create_directories(tree.path + outside.path);                            // ...and inside the tree
+  Cache cache(tree.path + "/var/lib/roux/cache", tree.path);
+  auto tmp = cache.make_temp_dir();
+  REQUIRE(tmp.is_ok());
+  make_cookbook(*tmp);
+  REQUIRE(cache.insert_dir(*tmp).is_ok());
+  CHECK(fs::is_empty(outside.path));
+  // Resolved as a chroot would: ROOT/<outside path>/cache.
+  CHECK(fs::exists(tree.path + outside.path + "/cache/cookbooks"));
+}
+
 }  // namespace
 }  // namespace roux::sources

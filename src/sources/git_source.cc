@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "libs/git2_api.h"
 #include "sources/cache.h"
+#include "sources/local_file.h"
 #include "sources/metadata.h"
 
 namespace roux::sources {
@@ -119,9 +120,10 @@ int credentials_cb(git_credential** out, const char* /*url*/, const char* userna
 
 class GitSource final : public Source {
  public:
-  GitSource(std::string url, GitUrl g, std::string cache_root)
-      : url_(std::move(url)), git_(std::move(g)), cache_(std::move(cache_root)) {
-    clone_dir_ = cache_.root() + "/git/" + sha256_hex(git_.remote).substr(0, 24) + ".git";
+  GitSource(std::string url, GitUrl g, Cache cache, bool untrusted)
+      : url_(std::move(url)), git_(std::move(g)), cache_(std::move(cache)), untrusted_(untrusted) {
+    clone_name_ = sha256_hex(git_.remote).substr(0, 24) + ".git";
+    clone_dir_ = cache_.root() + "/git/" + clone_name_;
   }
   const std::string& url() const override { return url_; }
   const GitFetchStats& stats() const { return stats_; }
@@ -135,9 +137,9 @@ class GitSource final : public Source {
   }
 
   Result<std::string> fetch(const CookbookRef& ref) override {
-    // The lockfile's digest already in the cache: no git work at all.
+    // The lockfile's digest already in the cache (re-hashed): no git work at all.
     if (!ref.sha256.empty())
-      if (auto p = cache_.path_for(ref.sha256); p.is_ok()) return *p;
+      if (auto p = cache_.verified_path(ref.sha256); p.is_ok()) return *p;
     std::string commit = ref.revision, folder;
     auto it = where_.find(ref.name + "@" + ref.version.to_string());
     if (commit.empty()) {
@@ -182,9 +184,44 @@ class GitSource final : public Source {
   }
 
  private:
+  /// The clone's folder, resolved inside the --root tree when there is one.
+  Status resolve_clone_dir(bool create) {
+    ROUX_ASSIGN_OR_RETURN(std::string dir, cache_.subdir("git", create));
+    clone_dir_ = dir + "/" + clone_name_;
+    return Status::ok();
+  }
+
+  /// A clone inside a --root tree was made by whoever made the tree: its config (url.*.insteadOf
+  /// sends the fetch elsewhere) and alternates (objects from elsewhere) are not ours. Before any
+  /// use, the config is replaced by a plain one and alternates are dropped; a clone holding a
+  /// symlink anywhere (git makes none; one could lead writes out of the tree) is deleted (the
+  /// link itself, never its target) so that a fresh clone is made.
+  Status sanitize_clone(const std::string& dir) {
+    if (!untrusted_ || sanitized_) return Status::ok();
+    std::error_code ec;
+    bool planted_link = fs::is_symlink(fs::symlink_status(dir, ec));
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !planted_link && !ec && it != fs::recursive_directory_iterator();
+         it.increment(ec))
+      planted_link = it->is_symlink(ec);
+    if (planted_link) {
+      log::warn(url_ + ": the clone in the --root tree (" + dir + ") holds a symlink; deleting it and cloning afresh");
+      fs::remove_all(dir, ec);
+      if (ec) return Status::io("remove " + dir, ec.value());
+      sanitized_ = true;
+      return Status::ok();
+    }
+    ROUX_TRY(write_local_file_atomic(dir + "/config", "[core]\n\trepositoryformatversion = 0\n\tbare = true\n", 0644));
+    if (::unlink((dir + "/objects/info/alternates").c_str()) != 0 && errno != ENOENT)
+      return Status::io("remove " + dir + "/objects/info/alternates", errno);
+    sanitized_ = true;
+    return Status::ok();
+  }
+
   Status open_repo() {
     if (repo_.p) return Status::ok();
+    ROUX_TRY(resolve_clone_dir(false));
     std::error_code ec;
+    if (fs::exists(fs::symlink_status(clone_dir_, ec))) ROUX_TRY(sanitize_clone(clone_dir_));
     if (fs::exists(clone_dir_ + "/HEAD", ec)) {
       if (int rc = git_lib().git_repository_open_bare(&repo_.p, clone_dir_.c_str()); rc != 0)
         return Status::io_msg("git clone " + clone_dir_ + ": " + last_git_error(rc));
@@ -196,12 +233,13 @@ class GitSource final : public Source {
   /// Clones (bare, tags only) on first use, else fetches; offline with a clone = a warning.
   Status update_clone() {
     std::error_code ec;
+    ROUX_TRY(resolve_clone_dir(true));
+    if (fs::exists(fs::symlink_status(clone_dir_, ec))) ROUX_TRY(sanitize_clone(clone_dir_));
     bool existed = fs::exists(clone_dir_ + "/HEAD", ec);
     std::string tmp;
     std::string dir = clone_dir_;
     if (!existed) {
       // Clone into a work folder and rename: a half-made clone is never mistaken for a clone.
-      fs::create_directories(cache_.root() + "/git", ec);
       ROUX_ASSIGN_OR_RETURN(tmp, cache_.make_temp_dir());
       dir = tmp;
       Repo fresh;
@@ -226,6 +264,12 @@ class GitSource final : public Source {
       std::string why = last_git_error(rc);
       if (!tmp.empty()) fs::remove_all(tmp, ec);
       if (!existed) return Status::io_msg(url_ + ": cannot fetch (" + why + ") and no clone is cached");
+      // Tags decide which versions exist; a clone inside a --root tree could hold any tags. After
+      // a fetch they are the remote's (forced, pruned); without one, they are not trusted.
+      if (untrusted_)
+        return Status::io_msg(url_ + ": cannot fetch (" + why + "); the clone in the --root tree (" + clone_dir_ +
+                              ") is not trusted to say which versions exist, so there is no offline fallback: make "
+                              "the remote reachable, or converge with a lockfile (its cookbooks are checked by digest)");
       log::warn(url_ + ": cannot fetch (" + why + "); using the clone cached by an earlier run");
       stats_ = {};
       return Status::ok();
@@ -359,7 +403,9 @@ class GitSource final : public Source {
   std::string url_;
   GitUrl git_;
   Cache cache_;
-  std::string clone_dir_;
+  bool untrusted_ = false;  // the cache is inside a --root tree
+  bool sanitized_ = false;
+  std::string clone_name_, clone_dir_;
   Repo repo_;
   bool scanned_ = false;
   std::vector<CookbookRef> refs_;
@@ -379,7 +425,8 @@ Result<std::unique_ptr<Source>> open_git_source(const std::string& url, const So
       return Status::invalid_input("git source " + url + ": file URLs need an absolute path (git+file:///path)");
   }
   std::string cache_root = ctx.cache_dir.empty() ? (fs::temp_directory_path() / "roux-cache").string() : ctx.cache_dir;
-  return std::unique_ptr<Source>(new GitSource(url, std::move(g), cache_root));
+  return std::unique_ptr<Source>(
+      new GitSource(url, std::move(g), Cache(cache_root, ctx.confine_root), ctx.cache_untrusted()));
 }
 
 const GitFetchStats* git_fetch_stats(const Source& source) {

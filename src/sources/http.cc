@@ -81,8 +81,12 @@ Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) 
   lib.curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!req.ca_bundle.empty()) lib.curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_bundle.c_str());
   lib.curl_easy_setopt(c, CURLOPT_NOPROXY, "127.0.0.1,localhost");
-  lib.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req.connect_timeout_s);
-  lib.curl_easy_setopt(c, CURLOPT_TIMEOUT, req.timeout_s);
+  lib.curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, req.limits.connect_timeout_s);
+  lib.curl_easy_setopt(c, CURLOPT_TIMEOUT, req.limits.timeout_s);
+  if (req.limits.low_speed_bytes > 0 && req.limits.low_speed_time_s > 0) {
+    lib.curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, req.limits.low_speed_bytes);
+    lib.curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, req.limits.low_speed_time_s);
+  }
   lib.curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   lib.curl_easy_setopt(c, CURLOPT_USERAGENT, "roux");
   lib.curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
@@ -95,10 +99,15 @@ Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) 
   if (sink.too_big)
     return Status::io_msg(req.url + ": answer larger than " + std::to_string(req.max_bytes) + " bytes; refused");
   if (rc != CURLE_OK) {
-    *retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT || rc == CURLE_RECV_ERROR ||
-                 rc == CURLE_SEND_ERROR || rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE ||
-                 rc == CURLE_COULDNT_RESOLVE_HOST;
-    return Status::io_msg(req.url + ": " + (err[0] ? err : lib.curl_easy_strerror(rc)));
+    // A timeout (the deadline, or too slow for too long) is final: retrying would multiply it.
+    *retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
+                 rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE || rc == CURLE_COULDNT_RESOLVE_HOST;
+    std::string why = err[0] ? err : lib.curl_easy_strerror(rc);
+    if (rc == CURLE_OPERATION_TIMEDOUT)
+      why += " (transfer limits: connect " + std::to_string(req.limits.connect_timeout_s) + " s, whole transfer " +
+             std::to_string(req.limits.timeout_s) + " s, at least " + std::to_string(req.limits.low_speed_bytes) +
+             " bytes/s over " + std::to_string(req.limits.low_speed_time_s) + " s; client.yaml http: sets them)";
+    return Status::io_msg(req.url + ": " + why);
   }
   lib.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
   if (r.status == 404 || r.status == 410) return Status::not_found(req.url + ": not found (HTTP " + std::to_string(r.status) + ")");

@@ -5,9 +5,21 @@
 
 namespace roux::sources {
 
+/// Bounds on one transfer, so a slow or stalled server cannot hold a run: the connection must be
+/// made within `connect_timeout_s`, the whole transfer must end within `timeout_s`, and a transfer
+/// slower than `low_speed_bytes` per second for `low_speed_time_s` seconds is aborted. A transfer
+/// that hit one of these limits is not retried. client.yaml `http:` sets them (docs/security.md).
+struct TransferLimits {
+  long connect_timeout_s = 10;
+  long timeout_s = 120;
+  long low_speed_bytes = 1000;
+  long low_speed_time_s = 30;
+};
+
 /// One GET over http(s):// (libcurl) or file://. TLS is always verified (peer and host name);
 /// `ca_bundle` replaces the system's CA store. Connection errors, timeouts and 5xx answers are
-/// retried `retries` times with exponential backoff (250 ms, 500 ms, ...). With `etag` or
+/// retried `retries` times with exponential backoff (250 ms, 500 ms, ...), except a transfer
+/// stopped by `limits` (its deadline is its deadline). With `etag` or
 /// `last_modified` set, the request is conditional and an unchanged resource answers 304 with an
 /// empty body. Proxies from the environment are honoured except for 127.0.0.1 and localhost.
 struct FetchRequest {
@@ -15,8 +27,7 @@ struct FetchRequest {
   std::string etag;            // If-None-Match
   std::string last_modified;   // If-Modified-Since
   std::string ca_bundle;
-  long connect_timeout_s = 10;
-  long timeout_s = 120;
+  TransferLimits limits;
   int retries = 3;
   size_t max_bytes = size_t(64) << 20;  // bigger answers are refused
 };

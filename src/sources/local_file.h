@@ -17,4 +17,20 @@ Result<std::string> read_local_file(const std::string& path, size_t max_bytes = 
 /// content or the new one, never a part. With `exclusive`, fails (kConflict) if `path` exists.
 Status write_local_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool exclusive = false);
 
+/// The content of `rel` (a relative path) inside the folder `dir`, opened with openat2
+/// RESOLVE_BENEATH: a symlink may point elsewhere inside `dir`, but one that leads out of it (an
+/// absolute target, or "../" past the top) is refused (kUntrusted "... leads out of ..."), as is
+/// anything but a regular file. For cookbook content: a cookbook never reads a host file by a link.
+/// A missing file is kNotFound.
+Result<std::string> read_file_beneath(const std::string& dir, const std::string& rel, size_t max_bytes = size_t(1) << 30);
+
+/// The real path of the folder `path_in_root` (absolute, as seen inside `root`), resolved with
+/// openat2 RESOLVE_IN_ROOT: a symlink on the way (absolute or "../") is followed as a chroot would,
+/// so it never leads out of `root`. With `create`, missing folders are made; without, the part that
+/// does not exist yet is appended to the resolved existing part as is (nothing there to follow).
+/// Folders made get `mode` (less the umask). `root` "" or "/" means no confinement: the path
+/// itself (created with `create`).
+/// Used for roux's own files inside a --root tree (state folder, run lock, cache).
+Result<std::string> confined_dir(const std::string& root, const std::string& path_in_root, bool create, mode_t mode = 0755);
+
 }  // namespace roux::sources

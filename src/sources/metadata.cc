@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "sources/local_file.h"
+
 namespace roux::sources {
 namespace {
 
@@ -80,13 +82,14 @@ bool parse_metadata(const std::string& text, const std::string& file, Metadata* 
 
 Result<Metadata> read_metadata(const std::string& dir) {
   std::string file = dir + "/metadata.yaml";
-  std::ifstream in(file);
-  if (!in) return Status::not_found(file + ": no metadata.yaml (is this a cookbook?)");
-  std::stringstream ss;
-  ss << in.rdbuf();
+  auto text = read_file_beneath(dir, "metadata.yaml", size_t(1) << 20);
+  if (!text.is_ok()) {
+    if (text.status().code() == Code::kNotFound) return Status::not_found(file + ": no metadata.yaml (is this a cookbook?)");
+    return text.status();
+  }
   Metadata md;
   std::vector<Status> errors;
-  if (!parse_metadata(ss.str(), file, &md, &errors)) {
+  if (!parse_metadata(*text, file, &md, &errors)) {
     std::string msg;
     for (const auto& e : errors) msg += (msg.empty() ? "" : "\n") + e.to_string();
     return Status::invalid_input(msg);

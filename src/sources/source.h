@@ -6,6 +6,7 @@
 
 #include "base/semver.h"
 #include "base/status.h"
+#include "sources/http.h"
 
 namespace roux::sources {
 
@@ -33,12 +34,21 @@ class Source {
   virtual Result<std::string> fetch(const CookbookRef& ref) = 0;
 };
 
-/// Settings every source may need. Paths are on the machine running roux (not under --root).
+/// Settings every source may need. Paths are on the machine running roux.
+/// Trust (docs/security.md): `cache_dir` may be inside a --root tree (`confine_root`), which is
+/// someone else's image: nothing read from it decides anything until verified now (a cache entry
+/// re-hashed, an index copy matched against the trusted record, a git clone's config reset and its
+/// offline fallback refused), and every path in it is resolved inside the root. `trusted_dir` is
+/// never inside such a tree: it holds what roux must remember to refuse a rollback.
 struct SourceContext {
   std::string cache_dir;     // content-addressed cache of fetched cookbooks
   std::string base_dir;      // relative source paths resolve against this (the policy's folder)
   std::vector<std::string> trusted_keys;  // Ed25519 public key files (.pub) signed sources must match
   std::string ca_bundle;     // HTTPS: CA bundle file instead of the system's ("" = system)
+  std::string confine_root;  // the --root tree cache_dir is inside ("" = none: the host's own state)
+  std::string trusted_dir;   // roux's own trusted records (supermarket serials); "" = none
+  TransferLimits transfer;   // download deadlines
+  bool cache_untrusted() const { return !confine_root.empty() && confine_root != "/"; }
 };
 
 /// Opens a source from its URL: "dir:PATH" or a plain path (a folder of cookbook folders, or one

@@ -7,6 +7,7 @@
 #include "base/semver.h"
 #include "base/status.h"
 #include "sources/source.h"
+#include "sources/http.h"
 #include "sources/trust.h"
 #include "sources/unpack.h"
 
@@ -33,14 +34,26 @@ struct IndexEntry {
   std::string description;
 };
 
-/// The parsed index: name -> version text -> entry. Plain data.
+/// The parsed index: name -> version text -> entry, plus the signed freshness fields of the
+/// "_index" object (docs/supermarket.md): a serial that every publish bumps and an expiry. A
+/// client refuses an index older (lower serial) than one it verified before (rollback) and an
+/// index past its expiry (freeze), as TUF does. Plain data.
 struct SupermarketIndex {
   std::map<std::string, std::map<std::string, IndexEntry>> cookbooks;
+  int64_t serial = 0;        // 0 = none (an index written before serials existed)
+  std::string expires;       // "YYYY-MM-DDTHH:MM:SSZ" (UTC); "" only when serial is 0
   const IndexEntry* find(const std::string& name, const Version& v) const;
 };
 
+inline constexpr int kDefaultIndexExpiryDays = 30;
+
+/// "YYYY-MM-DDTHH:MM:SSZ" <-> seconds since the epoch (UTC). parse_utc fails on anything else.
+Result<int64_t> parse_utc(const std::string& text);
+std::string format_utc(int64_t seconds);
+
 /// Parses index JSON; `what` names it in errors. Every entry must carry download_url, sha256 and
-/// content_sha256; names and versions must be valid.
+/// content_sha256; names and versions must be valid. "_index" (not a cookbook name: those start
+/// with a letter) holds {"serial": N >= 1, "expires": "...Z"}; both or neither.
 Result<SupermarketIndex> parse_index(std::string_view json, const std::string& what);
 /// Canonical JSON text of the index (sorted keys, 2-space indent, trailing newline).
 std::string index_to_json(const SupermarketIndex& index);
@@ -50,7 +63,14 @@ struct SupermarketOptions {
   TrustStore trust;
   std::string ca_bundle;
   UnpackLimits limits;
-  std::string index_cache_dir;  // where the index and its validators are kept ("" = no caching)
+  TransferLimits transfer;      // deadlines of every download (sources/http.h)
+  std::string index_cache_dir;  // where a copy of the verified index is kept ("" = no caching); may be
+                                // inside a --root tree: it is used only when its sha256 equals the
+                                // trusted record's
+  std::string record_file;      // the trusted record of this source (highest serial verified, the
+                                // cached copy's sha256, HTTP validators); outside any --root tree;
+                                // "" = none (no rollback protection across runs)
+  int64_t now = 0;              // the clock for expiry checks (0 = the system clock; tests set it)
 };
 
 /// A supermarket index fetched and verified, plus where it came from.
@@ -62,8 +82,12 @@ struct FetchedIndex {
 };
 
 /// Fetches BASE/universe and BASE/universe.sig and verifies the signature against `opts.trust`
-/// before parsing. With `opts.index_cache_dir`, the request is conditional (ETag /
-/// If-Modified-Since) and a 304 reuses the cached, previously verified copy (one round trip).
+/// before parsing, then its freshness: an expired index is refused (kUntrusted "... expired ...");
+/// with `opts.record_file`, an index whose serial is lower than the highest one verified before
+/// for this URL, or that has no serial when one was seen before, is refused (kUntrusted
+/// "... rollback ..."), and the record is raised to the new serial. With `opts.index_cache_dir`,
+/// the request is conditional (ETag / If-Modified-Since) and a 304 reuses the cached, previously
+/// verified copy (one round trip) when the record vouches for it.
 Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketOptions& opts);
 
 /// The tarball of `entry`, downloaded and verified in memory, in this order, each failure
@@ -91,7 +115,15 @@ struct PublishResult {
 /// Adds the cookbook in `dir` (already validated by the caller) to the supermarket folder `to`:
 /// writes NAME-VERSION.tar.gz and its .sig, then the index and its signature, each atomically,
 /// under a lock on TO/.publish.lock. An existing NAME+VERSION with other content is kConflict.
-Result<PublishResult> publish_cookbook(const std::string& dir, const std::string& to, const SigningKey& key);
+/// The new index gets serial + 1 and an expiry `expiry_days` from now. Identical content already
+/// there is a no-op (nothing re-signed: `refresh_index` does that).
+Result<PublishResult> publish_cookbook(const std::string& dir, const std::string& to, const SigningKey& key,
+                                       int expiry_days = kDefaultIndexExpiryDays);
+
+/// Re-signs the index of the supermarket folder `to` with serial + 1 and a new expiry
+/// (`roux supermarket refresh`): what a publisher runs before the index expires. Returns the new
+/// index.
+Result<SupermarketIndex> refresh_index(const std::string& to, const SigningKey& key, int expiry_days);
 
 /// What mirror_supermarket did.
 struct MirrorResult {

@@ -35,6 +35,40 @@ TEST_CASE("supermarket index: every malformed entry is refused with its place") 
             .find("sha256 must be 64 lower-case hex digits") != std::string::npos);
 }
 
+TEST_CASE("supermarket index: _index carries a serial and an expiry, both or neither") {
+  std::string entry = R"({"1.0.0": {"download_url": "w", "sha256": ")" + kSha + R"(", "content_sha256": ")" + kContent + R"("}})";
+  auto idx = parse_index(R"({"_index": {"serial": 7, "expires": "2030-01-02T03:04:05Z"}, "web": )" + entry + "}", "u");
+  REQUIRE(idx.is_ok());
+  CHECK(idx->serial == 7);
+  CHECK(idx->expires == "2030-01-02T03:04:05Z");
+  CHECK(idx->cookbooks.count("_index") == 0);
+  auto again = parse_index(index_to_json(*idx), "u");
+  REQUIRE(again.is_ok());
+  CHECK(again->serial == 7);
+  CHECK(again->expires == idx->expires);
+  auto legacy = parse_index(R"({"web": )" + entry + "}", "u");
+  REQUIRE(legacy.is_ok());
+  CHECK(legacy->serial == 0);
+  CHECK(index_to_json(*legacy).find("_index") == std::string::npos);
+
+  auto bad = [](const std::string& meta) { return parse_index(R"({"_index": )" + meta + "}", "u").status().message(); };
+  CHECK(bad(R"({"expires": "2030-01-02T03:04:05Z"})").find("\"serial\" must be an integer >= 1") != std::string::npos);
+  CHECK(bad(R"({"serial": 0, "expires": "2030-01-02T03:04:05Z"})").find("serial") != std::string::npos);
+  CHECK(bad(R"({"serial": 1})").find("\"expires\" must be a UTC time") != std::string::npos);
+  CHECK(bad(R"({"serial": 1, "expires": "tomorrow"})").find("not a UTC time") != std::string::npos);
+  CHECK(bad(R"({"serial": 1, "expires": "2030-01-02T03:04:05Z", "x": 1})").find("unknown key \"x\"") != std::string::npos);
+}
+
+TEST_CASE("parse_utc / format_utc round trip; anything but YYYY-MM-DDTHH:MM:SSZ is refused") {
+  auto t = parse_utc("2026-11-30T12:00:00Z");
+  REQUIRE(t.is_ok());
+  CHECK(*t == 1796040000);
+  CHECK(format_utc(*t) == "2026-11-30T12:00:00Z");
+  CHECK(!parse_utc("2026-11-30 12:00:00Z").is_ok());
+  CHECK(!parse_utc("2026-11-30T12:00:00+01:00").is_ok());
+  CHECK(!parse_utc("2026-13-30T12:00:00Z").is_ok());
+}
+
 TEST_CASE("resolve_url: relative names join the supermarket URL, absolute ones stay") {
   CHECK(resolve_url("http://h:1/m/", "a-1.0.0.tar.gz") == "http://h:1/m/a-1.0.0.tar.gz");
   CHECK(resolve_url("file:///srv/m", "a.tar.gz") == "file:///srv/m/a.tar.gz");

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <filesystem>
 
 #include "base/sha256.h"
@@ -119,7 +120,33 @@ Result<std::string> pack_cookbook(const std::string& dir) {
   return out;
 }
 
-Result<PublishResult> publish_cookbook(const std::string& dir, const std::string& to, const SigningKey& key) {
+namespace {
+
+/// Bumps the serial, sets the expiry, signs; writes the signature then the index, each atomically.
+Status sign_and_write_index(SupermarketIndex& index, const std::string& to, const SigningKey& key, int expiry_days) {
+  if (expiry_days < 1) return Status::invalid_input("the index expiry must be at least 1 day");
+  index.serial += 1;
+  index.expires = format_utc(static_cast<int64_t>(::time(nullptr)) + int64_t(expiry_days) * 86400);
+  std::string json = index_to_json(index);
+  ROUX_ASSIGN_OR_RETURN(std::string index_sig, key.sign(json));
+  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile + ".sig", index_sig, 0644));
+  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile, json, 0644));
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<SupermarketIndex> refresh_index(const std::string& to, const SigningKey& key, int expiry_days) {
+  if (!fs::exists(to + "/" + kIndexFile)) return Status::not_found(to + ": no supermarket index (" + kIndexFile + ") to re-sign");
+  FileLock lock;
+  ROUX_TRY(lock.acquire(to + "/.publish.lock"));
+  ROUX_ASSIGN_OR_RETURN(SupermarketIndex index, read_local_index(to));
+  ROUX_TRY(sign_and_write_index(index, to, key, expiry_days));
+  return index;
+}
+
+Result<PublishResult> publish_cookbook(const std::string& dir, const std::string& to, const SigningKey& key,
+                                       int expiry_days) {
   ROUX_ASSIGN_OR_RETURN(Metadata md, read_metadata(dir));
   ROUX_ASSIGN_OR_RETURN(std::string tar, pack_cookbook(dir));
   std::error_code ec;
@@ -160,10 +187,7 @@ Result<PublishResult> publish_cookbook(const std::string& dir, const std::string
   ROUX_TRY(write_local_file_atomic(to + "/" + e.download_url, tar, 0644));
   ROUX_TRY(write_local_file_atomic(to + "/" + e.download_url + ".sig", tar_sig, 0644));
   index.cookbooks[md.name][md.version.to_string()] = e;
-  std::string json = index_to_json(index);
-  ROUX_ASSIGN_OR_RETURN(std::string index_sig, key.sign(json));
-  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile + ".sig", index_sig, 0644));
-  ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile, json, 0644));
+  ROUX_TRY(sign_and_write_index(index, to, key, expiry_days));
   return result;
 }
 
@@ -210,6 +234,14 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
   }
   auto current = read_local_file(to + "/" + kIndexFile);
   if (current.is_ok() && *current == bytes) return result;
+  // Never move the mirror back: its clients would refuse the older index anyway.
+  if (current.is_ok()) {
+    auto mine = parse_index(*current, to + "/" + kIndexFile);
+    if (mine.is_ok() && mine->serial > up.index.serial)
+      return Status::untrusted(from + ": index rollback refused: upstream serves serial " +
+                               std::to_string(up.index.serial) + ", older than the mirror's serial " +
+                               std::to_string(mine->serial));
+  }
   ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile + ".sig", sig, 0644));
   ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile, bytes, 0644));
   return result;

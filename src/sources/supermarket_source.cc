@@ -1,6 +1,8 @@
 // The supermarket: index parsing, verified downloads, and the Source for http(s):// and file://.
 #include <unistd.h>
 
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -28,6 +30,30 @@ const IndexEntry* SupermarketIndex::find(const std::string& name, const Version&
 
 std::string tarball_name(const std::string& name, const Version& v) { return name + "-" + v.to_string() + ".tar.gz"; }
 
+Result<int64_t> parse_utc(const std::string& text) {
+  struct tm tm {};
+  char z = 0;
+  int n = 0;
+  if (text.size() != 20 ||
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+                  &tm.tm_min, &tm.tm_sec, &z, &n) != 7 ||
+      z != 'Z' || n != 20 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60)
+    return Status::invalid_input("\"" + text + "\" is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ");
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+std::string format_utc(int64_t seconds) {
+  time_t t = static_cast<time_t>(seconds);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 namespace {
 
 bool is_hex64(const std::string& s) {
@@ -48,7 +74,23 @@ Result<SupermarketIndex> parse_index(std::string_view text, const std::string& w
   }
   if (!j.is_object()) return Status::invalid_input(what + ": index must be an object of cookbook names");
   SupermarketIndex index;
+  if (auto meta = j.find("_index"); meta != j.end()) {
+    const std::string at = what + ": _index: ";
+    if (!meta->is_object()) return Status::invalid_input(at + "expected an object with serial and expires");
+    auto serial = meta->find("serial");
+    auto expires = meta->find("expires");
+    if (serial == meta->end() || !serial->is_number_integer() || serial->get<int64_t>() < 1)
+      return Status::invalid_input(at + "\"serial\" must be an integer >= 1");
+    if (expires == meta->end() || !expires->is_string())
+      return Status::invalid_input(at + "\"expires\" must be a UTC time (YYYY-MM-DDTHH:MM:SSZ)");
+    index.serial = serial->get<int64_t>();
+    index.expires = expires->get<std::string>();
+    if (auto t = parse_utc(index.expires); !t.is_ok()) return Status::invalid_input(at + "expires: " + t.status().message());
+    for (const auto& [k, v] : meta->items())
+      if (k != "serial" && k != "expires") return Status::invalid_input(at + "unknown key \"" + k + "\" (known: serial, expires)");
+  }
   for (const auto& [name, versions] : j.items()) {
+    if (name == "_index") continue;
     if (!is_valid_cookbook_name(name)) return Status::invalid_input(what + ": \"" + name + "\" is not a valid cookbook name");
     if (!versions.is_object()) return Status::invalid_input(what + ": " + name + ": expected an object of versions");
     for (const auto& [vtext, v] : versions.items()) {
@@ -105,8 +147,48 @@ std::string index_to_json(const SupermarketIndex& index) {
     }
     j[name] = vs;
   }
+  if (index.serial > 0) j["_index"] = {{"serial", index.serial}, {"expires", index.expires}};
   return j.dump(2) + "\n";
 }
+
+namespace {
+
+/// The trusted record of one supermarket URL (SupermarketOptions::record_file).
+struct IndexRecord {
+  std::string url;
+  int64_t serial = 0;        // highest serial verified
+  std::string sha256;        // of the index copy cached by the last run that cached one
+  std::string etag, last_modified;
+};
+
+IndexRecord read_record(const std::string& file) {
+  IndexRecord r;
+  if (file.empty()) return r;
+  auto text = read_local_file(file, 1 << 16);
+  if (!text.is_ok()) return r;
+  auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object()) {
+    log::warn(file + ": unreadable trusted record of a supermarket; starting a new one");
+    return r;
+  }
+  r.url = j.value("url", "");
+  if (auto s = j.find("serial"); s != j.end() && s->is_number_integer()) r.serial = s->get<int64_t>();
+  r.sha256 = j.value("sha256", "");
+  r.etag = j.value("etag", "");
+  r.last_modified = j.value("last_modified", "");
+  return r;
+}
+
+Status write_record(const std::string& file, const IndexRecord& r) {
+  std::error_code ec;
+  fs::create_directories(fs::path(file).parent_path(), ec);
+  if (ec) return Status::io("create " + fs::path(file).parent_path().string(), ec.value());
+  nlohmann::json j = {{"url", r.url}, {"serial", r.serial}, {"sha256", r.sha256}, {"etag", r.etag},
+                      {"last_modified", r.last_modified}};
+  return write_local_file_atomic(file, j.dump(2) + "\n", 0600);
+}
+
+}  // namespace
 
 Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketOptions& opts) {
   FetchedIndex out;
@@ -114,36 +196,45 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   const std::string index_url = resolve_url(base_url, kIndexFile), sig_url = index_url + ".sig";
   FetchRequest req{index_url};
   req.ca_bundle = opts.ca_bundle;
+  req.limits = opts.transfer;
   req.max_bytes = size_t(32) << 20;
-  std::string cdir = opts.index_cache_dir;
-  nlohmann::json validators;
-  if (!cdir.empty() && !starts_with(base_url, "file://")) {
-    auto v = read_local_file(cdir + "/validators.json", 1 << 16);
-    if (v.is_ok() && fs::exists(cdir + "/universe") && fs::exists(cdir + "/universe.sig")) {
-      validators = nlohmann::json::parse(*v, nullptr, false);
-      if (validators.is_object() && validators.value("url", "") == index_url) {
-        req.etag = validators.value("etag", "");
-        req.last_modified = validators.value("last_modified", "");
-      }
+  const std::string cdir = starts_with(base_url, "file://") ? std::string() : opts.index_cache_dir;
+  IndexRecord record = read_record(opts.record_file);
+  if (record.url != index_url) record = IndexRecord{index_url};
+  // The cached copy is used (304, offline) only when the trusted record vouches for its bytes: a
+  // copy inside a --root tree may have been put there by whoever made the tree.
+  std::string cached, cached_sig;
+  bool have_copy = false;
+  if (!cdir.empty() && !record.sha256.empty()) {
+    auto c = read_local_file(cdir + "/universe", req.max_bytes);
+    auto cs = read_local_file(cdir + "/universe.sig", 1 << 16);
+    if (c.is_ok() && cs.is_ok() && sha256_hex(*c) == record.sha256) {
+      cached = std::move(*c);
+      cached_sig = std::move(*cs);
+      have_copy = true;
+      req.etag = record.etag;
+      req.last_modified = record.last_modified;
     }
   }
   auto resp = fetch_url(req);
   if (!resp.is_ok()) {
     if (resp.status().code() == Code::kNotFound)
       return Status::not_found(base_url + ": no supermarket index (" + resp.status().message() + ")");
-    if (req.etag.empty() && req.last_modified.empty()) return resp.status();
+    if (!have_copy) return resp.status();
     // Unreachable, but a verified copy from an earlier run is here: use it, loudly.
     log::warn(base_url + ": unreachable (" + resp.status().message() + "); using the index cached by an earlier run");
     resp = FetchResponse{304, "", "", ""};
   }
   if (resp->status == 304) {
-    ROUX_ASSIGN_OR_RETURN(out.bytes, read_local_file(cdir + "/universe"));
-    ROUX_ASSIGN_OR_RETURN(out.signature, read_local_file(cdir + "/universe.sig", 1 << 16));
+    if (!have_copy) return Status::io_msg(index_url + ": answered 304 Not Modified to an unconditional request");
+    out.bytes = std::move(cached);
+    out.signature = std::move(cached_sig);
     out.not_modified = true;
   } else {
     out.bytes = std::move(resp->body);
     FetchRequest sreq{sig_url};
     sreq.ca_bundle = opts.ca_bundle;
+    sreq.limits = opts.transfer;
     sreq.max_bytes = 1 << 16;
     auto sig = fetch_url(sreq);
     if (!sig.is_ok()) {
@@ -161,15 +252,45 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
     return Status::untrusted(signer.status().message());
   }
   ROUX_ASSIGN_OR_RETURN(out.index, parse_index(out.bytes, index_url));
-  if (!cdir.empty() && !out.not_modified && !starts_with(base_url, "file://") &&
-      (!resp->etag.empty() || !resp->last_modified.empty())) {
+  // Freshness, after the signature (TUF's rollback and freeze rules): never older than what this
+  // client verified before, never past its expiry.
+  const int64_t now = opts.now ? opts.now : static_cast<int64_t>(::time(nullptr));
+  if (out.index.serial == 0 && record.serial > 0)
+    return Status::untrusted(index_url + ": index rollback refused: the signed index has no serial, but serial " +
+                             std::to_string(record.serial) + " was verified from this URL before (" + opts.record_file +
+                             "); someone may be replaying an old index");
+  if (out.index.serial > 0 && out.index.serial < record.serial)
+    return Status::untrusted(index_url + ": index rollback refused: the signed index has serial " +
+                             std::to_string(out.index.serial) + ", older than serial " + std::to_string(record.serial) +
+                             " verified from this URL before (" + opts.record_file +
+                             "); someone may be replaying an old index");
+  if (out.index.serial > 0) {
+    ROUX_ASSIGN_OR_RETURN(int64_t expires, parse_utc(out.index.expires));
+    if (expires <= now)
+      return Status::untrusted(index_url + ": index expired on " + out.index.expires + " (serial " +
+                               std::to_string(out.index.serial) +
+                               "); a stale index is refused; the publisher must re-sign it: `roux supermarket refresh "
+                               "--to DIR --key KEY` (or publish a cookbook) in the supermarket folder");
+  }
+  IndexRecord next = record;
+  next.serial = std::max(record.serial, out.index.serial);
+  if (!cdir.empty() && !out.not_modified && (!resp->etag.empty() || !resp->last_modified.empty())) {
     std::error_code ec;
     fs::create_directories(cdir, ec);
-    nlohmann::json v = {{"url", index_url}, {"etag", resp->etag}, {"last_modified", resp->last_modified}};
     Status s = write_local_file_atomic(cdir + "/universe", out.bytes, 0644);
     if (s.is_ok()) s = write_local_file_atomic(cdir + "/universe.sig", out.signature, 0644);
-    if (s.is_ok()) s = write_local_file_atomic(cdir + "/validators.json", v.dump() + "\n", 0644);
-    if (!s.is_ok()) log::warn("could not cache the supermarket index: " + s.to_string());
+    if (s.is_ok()) {
+      next.sha256 = sha256_hex(out.bytes);
+      next.etag = resp->etag;
+      next.last_modified = resp->last_modified;
+    } else {
+      log::warn("could not cache the supermarket index: " + s.to_string());
+    }
+  }
+  if (!opts.record_file.empty() && (next.serial != record.serial || next.sha256 != record.sha256 ||
+                                    next.etag != record.etag || next.last_modified != record.last_modified)) {
+    if (Status s = write_record(opts.record_file, next); !s.is_ok())
+      log::warn("could not record the supermarket index serial: " + s.to_string());
   }
   return out;
 }
@@ -181,6 +302,7 @@ Result<VerifiedTarball> download_tarball(const std::string& base_url, const Inde
   const std::string what = entry.name + " " + entry.version.to_string() + " (" + url + ")";
   FetchRequest req{url};
   req.ca_bundle = opts.ca_bundle;
+  req.limits = opts.transfer;
   auto tar = fetch_url(req);
   if (!tar.is_ok()) {
     if (tar.status().code() == Code::kNotFound)
@@ -189,6 +311,7 @@ Result<VerifiedTarball> download_tarball(const std::string& base_url, const Inde
   }
   FetchRequest sreq{sig_url};
   sreq.ca_bundle = opts.ca_bundle;
+  sreq.limits = opts.transfer;
   sreq.max_bytes = 1 << 16;
   auto sig = fetch_url(sreq);
   if (!sig.is_ok()) {
@@ -208,8 +331,8 @@ namespace {
 
 class SupermarketSource final : public Source {
  public:
-  SupermarketSource(std::string url, SupermarketOptions opts, std::string cache_root)
-      : url_(std::move(url)), opts_(std::move(opts)), cache_(std::move(cache_root)) {}
+  SupermarketSource(std::string url, SupermarketOptions opts, Cache cache)
+      : url_(std::move(url)), opts_(std::move(opts)), cache_(std::move(cache)) {}
   const std::string& url() const override { return url_; }
 
   Result<std::vector<CookbookRef>> universe() override {
@@ -223,9 +346,10 @@ class SupermarketSource final : public Source {
 
   Result<std::string> fetch(const CookbookRef& ref) override {
     const std::string what = url_ + ": " + ref.name + " " + ref.version.to_string();
-    // A cache hit by the lockfile's digest needs no network at all.
+    // A cache hit by the lockfile's digest needs no network at all (re-hashed: a cache entry is
+    // never trusted because its folder exists).
     if (!ref.sha256.empty()) {
-      if (auto p = cache_.path_for(ref.sha256); p.is_ok()) return *p;
+      if (auto p = cached(ref.sha256); p.is_ok()) return *p;
     }
     ROUX_TRY(load_index());
     const IndexEntry* e = index_->index.find(ref.name, ref.version);
@@ -233,7 +357,7 @@ class SupermarketSource final : public Source {
     if (!ref.sha256.empty() && ref.sha256 != e->content_sha256)
       return Status::untrusted(what + ": lockfile check failed: the lockfile pins content sha256 " + ref.sha256 +
                                " but the signed index offers " + e->content_sha256);
-    if (auto p = cache_.path_for(e->content_sha256); p.is_ok()) return *p;
+    if (auto p = cached(e->content_sha256); p.is_ok()) return *p;
     ROUX_ASSIGN_OR_RETURN(VerifiedTarball tar, download_tarball(url_, *e, opts_));
     // Verified: now, and only now, unpack, into a work folder of the cache.
     ROUX_ASSIGN_OR_RETURN(std::string tmp, cache_.make_temp_dir());
@@ -252,6 +376,14 @@ class SupermarketSource final : public Source {
   }
 
  private:
+  /// The cache entry for `digest`, re-hashed; an altered one is said and then fetched again.
+  Result<std::string> cached(const std::string& digest) {
+    auto p = cache_.verified_path(digest);
+    if (!p.is_ok() && p.status().code() == Code::kUntrusted)
+      log::warn(url_ + ": " + p.status().message() + "; fetching it again");
+    return p;
+  }
+
   Status load_index() {
     if (index_) return Status::ok();
     auto got = fetch_index(url_, opts_);
@@ -275,9 +407,16 @@ Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, 
   SupermarketOptions opts;
   ROUX_ASSIGN_OR_RETURN(opts.trust, TrustStore::load(ctx.trusted_keys));
   opts.ca_bundle = ctx.ca_bundle;
+  opts.transfer = ctx.transfer;
   std::string cache_root = ctx.cache_dir.empty() ? (fs::temp_directory_path() / "roux-cache").string() : ctx.cache_dir;
-  opts.index_cache_dir = cache_root + "/supermarket/" + sha256_hex(u).substr(0, 16);
-  return std::unique_ptr<Source>(new SupermarketSource(u, std::move(opts), cache_root));
+  Cache cache(cache_root, ctx.confine_root);
+  const std::string key = sha256_hex(u).substr(0, 16);
+  // Resolved inside the --root tree: a planted symlink never takes the copy elsewhere (what does
+  // not exist yet is appended as is, and made when the copy is first written).
+  if (!starts_with(u, "file://"))
+    if (auto dir = cache.subdir("supermarket/" + key, false); dir.is_ok()) opts.index_cache_dir = *dir;
+  if (!ctx.trusted_dir.empty()) opts.record_file = ctx.trusted_dir + "/supermarket/" + key + ".json";
+  return std::unique_ptr<Source>(new SupermarketSource(u, std::move(opts), std::move(cache)));
 }
 
 }  // namespace roux::sources

@@ -50,6 +50,12 @@ e2e_tmpdir() {
   echo "$d"
 }
 
+# Each scenario gets its own XDG_CACHE_HOME: a --root run keeps roux's trusted records there
+# (parsed recipes, the supermarket serials it verified), and loopback ports are reused between
+# scenarios, so a record from another scenario's server must not meet this one's.
+XDG_CACHE_HOME=$(e2e_tmpdir)
+export XDG_CACHE_HOME
+
 # write_cookbook DIR NAME [RECIPE] [VERSION]: writes DIR/cookbooks/NAME with metadata.yaml and
 # recipes/RECIPE.yaml (default "default") from stdin.
 write_cookbook() {

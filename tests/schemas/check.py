@@ -61,8 +61,23 @@ with tempfile.TemporaryDirectory() as root:
     with open(os.path.join(root, "var/lib/roux/last_run.json")) as f:
         validate(json.load(f), "report.schema.json", "STATE/last_run.json")
 
+# A real supermarket index: keygen, publish a repository cookbook, validate `universe`.
+with tempfile.TemporaryDirectory() as sm:
+    subprocess.run([roux, "keygen", "--out", os.path.join(sm, "k")], capture_output=True, check=True)
+    cb = sorted(glob.glob(os.path.join(repo, "cookbooks", "*")))[0]
+    out = subprocess.run([roux, "supermarket", "publish", cb, "--to", os.path.join(sm, "m"), "--key",
+                          os.path.join(sm, "k.key")], capture_output=True, text=True)
+    if out.returncode != 0:
+        failures.append(f"roux supermarket publish {cb}: exit {out.returncode}: {out.stderr}")
+    else:
+        with open(os.path.join(sm, "m", "universe")) as f:
+            validate(json.load(f), "supermarket_index.schema.json", "published universe")
+
 # The schemas must reject what roux rejects.
 bad = [
+    ({"_index": {"serial": 1}}, "supermarket_index.schema.json"),
+    ({"_index": {"serial": 0, "expires": "2030-01-01T00:00:00Z"}}, "supermarket_index.schema.json"),
+    ({"_index": {"serial": 1, "expires": "tomorrow"}}, "supermarket_index.schema.json"),
     ({"file": "/a", "colour": "red"}, "resources/file.schema.json"),
     ({"file": "relative"}, "resources/file.schema.json"),
     ({"file": "/a", "mode": "999"}, "resources/file.schema.json"),

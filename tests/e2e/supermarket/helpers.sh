@@ -3,6 +3,9 @@
 #   start_server DIR NAME [CERT KEY]
 #                                serves DIR on 127.0.0.1 (HTTPS with CERT and KEY); sets NAME_PORT
 #                                and NAME_LOG (request log)
+#   SM_SERVER=trickle.py start_server DIR NAME PATTERN
+#                                the same with another server script of this folder (trickle.py:
+#                                files matching PATTERN are sent one byte per second)
 #   make_cookbook DIR NAME VERSION [DEP CONSTRAINT]...
 #                                a cookbook whose recipe writes /etc/NAME.conf = "NAME VERSION"
 #   sm_index_edit DIR PYTHON     edits DIR/universe with a Python snippet over `u` (the dict)
@@ -24,7 +27,7 @@ start_server() {
   portfile=$(mktemp -u /tmp/roux-e2e-port.XXXXXX)
   log=$(e2e_tmpdir)/requests.log
   : >"$log"
-  python3 "$SM_HELPERS_DIR/serve.py" "$dir" "$portfile" "$log" "$@" &
+  python3 "$SM_HELPERS_DIR/${SM_SERVER:-serve.py}" "$dir" "$portfile" "$log" "$@" &
   _SM_PIDS+=($!)
   for i in $(seq 1 200); do
     [ -s "$portfile" ] && break
