@@ -123,8 +123,8 @@ int converge(ConvergeOptions o) {
     rep.errors.push_back(s.to_string());
     rep.end_time = report::now_iso8601();
     rep.exit_code = kExitNoRun;
-    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", e.c_str());
-    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", redact::redact(e).c_str());
+    if (o.format == "json") std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
     return kExitNoRun;
   };
 
@@ -188,7 +188,7 @@ int converge(ConvergeOptions o) {
                  compiled.errors.size() == 1 ? "" : "s");
     rep.exit_code = kExitNoRun;
     rep.end_time = report::now_iso8601();
-    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    if (o.format == "json") std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
     if (!o.dry_run && !o.verify_only)
       for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))
         log::warn(w);
