@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <thread>
 
 #include "base/log.h"
@@ -17,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "compiler/compile.h"
+#include "engine/retired_secrets.h"
 #include "engine/run_lock.h"
 #include "engine/runner.h"
 #include "engine/verify.h"
@@ -206,8 +208,12 @@ int converge(ConvergeOptions o) {
   // A converge creates the state folder (and its missing parents) before the walk; a plan does
   // not, so it predicts them: otherwise a recipe's /var/log would plan "with parents /var".
   for (std::string p = *state_dir; o.dry_run && p != "/"; p = host::parent_path(p)) ropts.predicted.push_back("dir:" + p);
+  // Files that held a secret in an earlier run: their old content is never shown as a "before".
+  std::set<std::string> formerly_sensitive;
   if (!o.verify_only) {
+    formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
     engine::converge_graph(c.graph, **host, ropts);
+    engine::hide_retired_secrets(c.graph, formerly_sensitive);
     phase_done("converge");
   }
 
@@ -231,6 +237,8 @@ int converge(ConvergeOptions o) {
   if (!o.dry_run) {
     Status s = (**host).write_file(*state_dir + "/last_run.json", report_json, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
+    s = engine::record_sensitive_names(**host, *state_dir, c.graph, formerly_sensitive);
+    if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
     for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir)) log::warn(w);
