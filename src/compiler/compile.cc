@@ -551,6 +551,16 @@ class Compiler {
         secrets_.decrypt_value(e.value, errors);
         interpolate_scalars(e.value, [&](const std::string& s) { return renderer.render(s); }, errors);
         mark_sensitive(e.value);
+        // A command check is a command line: a secret there is readable by every user (ps).
+        for (const auto& check : e.value.list)
+          if (check.kind == Value::Kind::kMap && !check.map.empty() && check.map.front().key == "command" &&
+              (check.map.front().value.sensitive ||
+               check.map.front().value.scalar.find("ENC[roux,") != std::string::npos))
+            errors->push_back(Status::invalid_input(
+                "verify: command: a secret on a command line is readable by every user of the host while it runs "
+                "(ps, /proc/PID/cmdline); check with a script instead (a file resource, mode 0700, whose content "
+                "may hold the secret) and name that script here",
+                check.map.front().value.where));
         parse_verify_checks(e.value, cb.ref.name, recipe, &verify_, errors);
         continue;
       }
@@ -565,6 +575,49 @@ class Compiler {
       }
       for (auto& item : e.value.list) compile_resource(item, cb, recipe, renderer, build, graph, errors);
     }
+  }
+
+  /// A secret on a command line is readable by every user of the host while the command runs
+  /// (ps, /proc/PID/cmdline). So a secret (an ENC value, or text an attribute secret was
+  /// interpolated into) in an exec's command, a cron command or any guard is a compile error
+  /// that says how to pass it instead: through the environment.
+  static void refuse_secrets_on_command_lines(const Value& item, std::vector<Status>* errors) {
+    const Value::Entry& head = item.map.front();
+    std::string id = head.key + "[" + (head.value.sensitive ? std::string("(sensitive)") : head.value.scalar) + "]";
+    auto holds_secret = [](const Value& v) {
+      return v.sensitive || v.scalar.find("ENC[roux,") != std::string::npos;
+    };
+    auto refuse = [&](const Value& v, const std::string& key, const std::string& how) {
+      std::vector<const Value*> scalars;
+      if (v.kind == Value::Kind::kList)
+        for (const auto& x : v.list) scalars.push_back(&x);
+      else scalars.push_back(&v);
+      for (const Value* x : scalars)
+        if (holds_secret(*x)) {
+          errors->push_back(Status::invalid_input(
+              id + ": " + key + ": a secret on a command line is readable by every user of the host while it runs "
+                  "(ps, /proc/PID/cmdline); " + how,
+              x->where));
+          return;
+        }
+    };
+    const std::string via_exec_env =
+        "pass it through the environment instead: put it in the exec's environment: map (TOKEN: \"ENC[roux,...]\") and "
+        "write \"$TOKEN\" in the command";
+    bool is_exec = head.key == "exec";
+    const Value* command = item.find("command");
+    if (is_exec) refuse(command ? *command : head.value, command ? "command" : "exec (the name is the command)", via_exec_env);
+    if (head.key == "cron" && command)
+      refuse(*command, "command",
+             "pass it through the environment instead: put it in the cron's environment: map (TOKEN: \"ENC[roux,...]\") "
+             "and write \"$TOKEN\" in the command");
+    for (const char* guard : {"only_if", "not_if"})
+      if (const Value* g = item.find(guard))
+        refuse(*g, guard,
+               is_exec ? via_exec_env + " (an exec's guards run with its environment too)"
+                       : "pass it through the environment instead: guard an exec that holds it in its environment: map "
+                         "(TOKEN: \"ENC[roux,...]\", its guards see it as \"$TOKEN\") and make this resource depend on "
+                         "or subscribe to that exec");
   }
 
   /// `composite`: id of the composite that generated `item` (already decrypted and rendered), or "".
@@ -586,6 +639,7 @@ class Compiler {
       mark_sensitive(item);
     }
     const Value::Entry& head = item.map.front();
+    refuse_secrets_on_command_lines(item, errors);
     if (const engine::CompositeType* comp = registry_.find_composite(head.key); comp && composite.empty()) {
       compile_composite(*comp, item, cb, recipe, renderer, build, graph, errors);
       return;

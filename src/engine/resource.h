@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -111,6 +112,9 @@ class Resource {
   virtual Status converge(ConvergeContext& ctx) = 0;
   /// Reacts to a notification (restart, reload, run). The default does nothing.
   virtual Status refresh(ConvergeContext& ctx, std::string_view action);
+  /// Variables added to the environment of this resource's guards (only_if/not_if): an exec's
+  /// `environment:`, so a guard reads a secret as "$VAR", never on its command line.
+  virtual std::map<std::string, std::string> guard_environment() const { return {}; }
   /// True when this resource is sensitive by nature (a password) whatever the recipe says.
   virtual bool is_always_sensitive() const { return false; }
 
