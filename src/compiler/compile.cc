@@ -189,6 +189,9 @@ class Compiler {
       return false;
     }
     for (const auto& url : urls) {
+      // A password in a source URL is a secret: sources keep it out of url() (so the lockfile,
+      // reports and messages), and the redactor masks it anywhere else (a library's error text).
+      redact::add_secret(redact::url_password(url));
       auto src = sources::open_source(url, sctx_);
       if (!src.is_ok()) errors->push_back(src.status());
       else sources_.push_back(std::move(*src));
@@ -304,7 +307,9 @@ class Compiler {
     }
     j["cookbooks"] = nlohmann::ordered_json::object();
     for (const auto& [name, c] : policy.constraints) j["cookbooks"][name] = std::string(trim(c.first));
-    j["sources"] = policy.sources;
+    // Without credentials: the digest is kept in the lockfile, and a rotated password is no change.
+    j["sources"] = nlohmann::ordered_json::array();
+    for (const auto& url : policy.sources) j["sources"].push_back(redact::strip_url_credentials(url));
     return sha256_hex(j.dump());
   }
 
@@ -318,7 +323,7 @@ class Compiler {
 
   sources::Source* source_for(const std::string& url, std::vector<Status>* errors) {
     for (auto& s : sources_)
-      if (s->url() == url) return s.get();
+      if (s->url() == redact::strip_url_credentials(url)) return s.get();
     auto src = sources::open_source(url, sctx_);
     if (!src.is_ok()) {
       errors->push_back(src.status());

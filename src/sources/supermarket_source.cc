@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/redact.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "sources/cache.h"
@@ -112,6 +113,10 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   FetchedIndex out;
   out.base_url = base_url;
   const std::string index_url = resolve_url(base_url, kIndexFile), sig_url = index_url + ".sig";
+  // What messages and the cache show: the URLs without their credentials (user:password@).
+  const std::string shown_base = redact::strip_url_credentials(base_url);
+  const std::string shown_index = redact::strip_url_credentials(index_url);
+  const std::string shown_sig = redact::strip_url_credentials(sig_url);
   FetchRequest req{index_url};
   req.ca_bundle = opts.ca_bundle;
   req.max_bytes = size_t(32) << 20;
@@ -121,7 +126,7 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
     auto v = read_local_file(cdir + "/validators.json", 1 << 16);
     if (v.is_ok() && fs::exists(cdir + "/universe") && fs::exists(cdir + "/universe.sig")) {
       validators = nlohmann::json::parse(*v, nullptr, false);
-      if (validators.is_object() && validators.value("url", "") == index_url) {
+      if (validators.is_object() && validators.value("url", "") == shown_index) {
         req.etag = validators.value("etag", "");
         req.last_modified = validators.value("last_modified", "");
       }
@@ -130,10 +135,10 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   auto resp = fetch_url(req);
   if (!resp.is_ok()) {
     if (resp.status().code() == Code::kNotFound)
-      return Status::not_found(base_url + ": no supermarket index (" + resp.status().message() + ")");
+      return Status::not_found(shown_base + ": no supermarket index (" + resp.status().message() + ")");
     if (req.etag.empty() && req.last_modified.empty()) return resp.status();
     // Unreachable, but a verified copy from an earlier run is here: use it, loudly.
-    log::warn(base_url + ": unreachable (" + resp.status().message() + "); using the index cached by an earlier run");
+    log::warn(shown_base + ": unreachable (" + resp.status().message() + "); using the index cached by an earlier run");
     resp = FetchResponse{304, "", "", ""};
   }
   if (resp->status == 304) {
@@ -148,24 +153,24 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
     auto sig = fetch_url(sreq);
     if (!sig.is_ok()) {
       if (sig.status().code() == Code::kNotFound)
-        return Status::untrusted(index_url + ": index signature check failed: the index is unsigned (" + sig_url +
+        return Status::untrusted(shown_index + ": index signature check failed: the index is unsigned (" + shown_sig +
                                  " not found)");
       return sig.status();
     }
     out.signature = std::move(sig->body);
   }
   // The signature first: not a byte of an unverified index is interpreted.
-  auto signer = opts.trust.verify(out.bytes, out.signature, index_url + ": index signature check failed: index");
+  auto signer = opts.trust.verify(out.bytes, out.signature, shown_index + ": index signature check failed: index");
   if (!signer.is_ok()) {
     // A 304 served our own verified copy; if it no longer verifies, the cache was altered.
     return Status::untrusted(signer.status().message());
   }
-  ROUX_ASSIGN_OR_RETURN(out.index, parse_index(out.bytes, index_url));
+  ROUX_ASSIGN_OR_RETURN(out.index, parse_index(out.bytes, shown_index));
   if (!cdir.empty() && !out.not_modified && !starts_with(base_url, "file://") &&
       (!resp->etag.empty() || !resp->last_modified.empty())) {
     std::error_code ec;
     fs::create_directories(cdir, ec);
-    nlohmann::json v = {{"url", index_url}, {"etag", resp->etag}, {"last_modified", resp->last_modified}};
+    nlohmann::json v = {{"url", shown_index}, {"etag", resp->etag}, {"last_modified", resp->last_modified}};
     Status s = write_local_file_atomic(cdir + "/universe", out.bytes, 0644);
     if (s.is_ok()) s = write_local_file_atomic(cdir + "/universe.sig", out.signature, 0644);
     if (s.is_ok()) s = write_local_file_atomic(cdir + "/validators.json", v.dump() + "\n", 0644);
@@ -178,7 +183,7 @@ Result<VerifiedTarball> download_tarball(const std::string& base_url, const Inde
                                          const SupermarketOptions& opts) {
   const std::string url = resolve_url(base_url, entry.download_url);
   const std::string sig_url = entry.signature_url.empty() ? url + ".sig" : resolve_url(base_url, entry.signature_url);
-  const std::string what = entry.name + " " + entry.version.to_string() + " (" + url + ")";
+  const std::string what = entry.name + " " + entry.version.to_string() + " (" + redact::strip_url_credentials(url) + ")";
   FetchRequest req{url};
   req.ca_bundle = opts.ca_bundle;
   auto tar = fetch_url(req);
@@ -193,7 +198,7 @@ Result<VerifiedTarball> download_tarball(const std::string& base_url, const Inde
   auto sig = fetch_url(sreq);
   if (!sig.is_ok()) {
     if (sig.status().code() == Code::kNotFound)
-      return Status::untrusted(what + ": signature check failed: the tarball is unsigned (" + sig_url + " not found)");
+      return Status::untrusted(what + ": signature check failed: the tarball is unsigned (" + redact::strip_url_credentials(sig_url) + " not found)");
     return sig.status().with_context(what + ": signature download failed");
   }
   ROUX_TRY(opts.trust.verify(tar->body, sig->body, what).status());
@@ -208,8 +213,11 @@ namespace {
 
 class SupermarketSource final : public Source {
  public:
+  /// `url` may hold credentials (https://user:password@host/): they are used to fetch, never
+  /// shown: url() (the cookbooks' source, so the lockfile and reports) is without them.
   SupermarketSource(std::string url, SupermarketOptions opts, std::string cache_root)
-      : url_(std::move(url)), opts_(std::move(opts)), cache_(std::move(cache_root)) {}
+      : url_(redact::strip_url_credentials(url)), fetch_url_(std::move(url)), opts_(std::move(opts)),
+        cache_(std::move(cache_root)) {}
   const std::string& url() const override { return url_; }
 
   Result<std::vector<CookbookRef>> universe() override {
@@ -234,7 +242,7 @@ class SupermarketSource final : public Source {
       return Status::untrusted(what + ": lockfile check failed: the lockfile pins content sha256 " + ref.sha256 +
                                " but the signed index offers " + e->content_sha256);
     if (auto p = cache_.path_for(e->content_sha256); p.is_ok()) return *p;
-    ROUX_ASSIGN_OR_RETURN(VerifiedTarball tar, download_tarball(url_, *e, opts_));
+    ROUX_ASSIGN_OR_RETURN(VerifiedTarball tar, download_tarball(fetch_url_, *e, opts_));
     // Verified: now, and only now, unpack, into a work folder of the cache.
     ROUX_ASSIGN_OR_RETURN(std::string tmp, cache_.make_temp_dir());
     ::rmdir(tmp.c_str());  // unpack_archive creates it, complete, or not at all
@@ -254,14 +262,15 @@ class SupermarketSource final : public Source {
  private:
   Status load_index() {
     if (index_) return Status::ok();
-    auto got = fetch_index(url_, opts_);
+    auto got = fetch_index(fetch_url_, opts_);
     if (!got.is_ok()) return got.status();
     index_ = std::make_unique<FetchedIndex>(std::move(*got));
     if (index_->not_modified) log::info(url_ + ": index not modified (304); using the verified cached copy");
     return Status::ok();
   }
 
-  std::string url_;
+  std::string url_;        // without credentials
+  std::string fetch_url_;  // as the policy wrote it
   SupermarketOptions opts_;
   Cache cache_;
   std::unique_ptr<FetchedIndex> index_;
@@ -276,7 +285,7 @@ Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, 
   ROUX_ASSIGN_OR_RETURN(opts.trust, TrustStore::load(ctx.trusted_keys));
   opts.ca_bundle = ctx.ca_bundle;
   std::string cache_root = ctx.cache_dir.empty() ? (fs::temp_directory_path() / "roux-cache").string() : ctx.cache_dir;
-  opts.index_cache_dir = cache_root + "/supermarket/" + sha256_hex(u).substr(0, 16);
+  opts.index_cache_dir = cache_root + "/supermarket/" + sha256_hex(redact::strip_url_credentials(u)).substr(0, 16);
   return std::unique_ptr<Source>(new SupermarketSource(u, std::move(opts), cache_root));
 }
 
