@@ -641,8 +641,9 @@ class Compiler {
     if (composite.empty()) {
       secrets_.decrypt_value(item, &secret_errors);
       interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
-      mark_sensitive(item);
     }
+    // Also a composite's generated resources: a value it built from a secret property is secret.
+    mark_sensitive(item);
     const Value::Entry& head = item.map.front();
     refuse_secrets_on_command_lines(item, errors);
     if (const engine::CompositeType* comp = registry_.find_composite(head.key); comp && composite.empty()) {
