@@ -614,8 +614,9 @@ class Compiler {
     if (is_exec) refuse(command ? *command : head.value, command ? "command" : "exec (the name is the command)", via_exec_env);
     if (head.key == "cron" && command)
       refuse(*command, "command",
-             "pass it through the environment instead: put it in the cron's environment: map (TOKEN: \"ENC[roux,...]\") "
-             "and write \"$TOKEN\" in the command");
+             "keep it in a file instead (a file resource with mode \"0600\" whose content holds the secret) and have "
+             "the command read it from there (the cron line itself, environment included, is in a world-readable "
+             "/etc/cron.d file)");
     for (const char* guard : {"only_if", "not_if"})
       if (const Value* g = item.find(guard))
         refuse(*g, guard,

@@ -26,7 +26,7 @@ refused() {
   expect_rc 1 "$label: converge"
   grep -q "recipes/default.yaml:$line:$col: .*a secret on a command line is readable by every user" <<<"$ERR" ||
     fail "$label: no clear error at $line:$col: $ERR"
-  grep -q 'environment\|script' <<<"$ERR" || fail "$label: the error does not say how to do it instead: $ERR"
+  grep -q 'environment: map\|a script instead\|in a file instead' <<<"$ERR" || fail "$label: the error does not say how to do it instead: $ERR"
   if grep -qF -- "$S" <<<"$OUT$ERR"; then fail "$label: the error shows the secret"; fi
   [ ! -e "$root/etc/marker" ] || fail "$label: something was applied"
   # validate (no key) refuses it too.
