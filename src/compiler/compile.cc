@@ -585,7 +585,8 @@ class Compiler {
   /// A secret on a command line is readable by every user of the host while the command runs
   /// (ps, /proc/PID/cmdline). So a secret (an ENC value, or text an attribute secret was
   /// interpolated into) in an exec's command, a cron command or any guard is a compile error
-  /// that says how to pass it instead: through the environment.
+  /// that says how to pass it instead: through the environment (or a 0600 file, for cron, whose
+  /// environment lines sit in a world-readable /etc/cron.d file and are refused too).
   static void refuse_secrets_on_command_lines(const Value& item, std::vector<Status>* errors) {
     const Value::Entry& head = item.map.front();
     std::string id = head.key + "[" + (head.value.sensitive ? std::string("(sensitive)") : head.value.scalar) + "]";
@@ -617,6 +618,17 @@ class Compiler {
              "keep it in a file instead (a file resource with mode \"0600\" whose content holds the secret) and have "
              "the command read it from there (the cron line itself, environment included, is in a world-readable "
              "/etc/cron.d file)");
+    if (head.key == "cron")
+      if (const Value* env = item.find("environment"); env && env->kind == Value::Kind::kMap)
+        for (const auto& e : env->map)
+          if (holds_secret(e.value)) {
+            errors->push_back(Status::invalid_input(
+                id + ": environment: " + e.key + ": a secret in a cron entry is readable by every user of the host "
+                    "(/etc/cron.d files are mode 0644); keep it in a file instead (a file resource with mode \"0600\" "
+                    "whose content holds the secret) and have the command read it from there",
+                e.value.where));
+            break;
+          }
     for (const char* guard : {"only_if", "not_if"})
       if (const Value* g = item.find(guard))
         refuse(*g, guard,

@@ -2,7 +2,7 @@
 # A secret on a command line is readable by every user of the host (ps, /proc/PID/cmdline), so
 # roux refuses it at compile time, with file:line:col and how to do it instead: an ENC value or an
 # interpolated secret attribute in an exec's command (or its name), a guard (only_if / not_if), a
-# cron command, a verify command. Nothing is applied, and the message holds no secret. The way
+# cron command or environment (its /etc/cron.d file is world-readable), a verify command. Nothing is applied, and the message holds no secret. The way
 # that works: the exec's environment: map, read as "$TOKEN" by the command and by its guards.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -24,7 +24,7 @@ refused() {
   write_policy "$work" app
   run_roux converge --policy "$work" --root "$root" --secret-key "$work/host.key"
   expect_rc 1 "$label: converge"
-  grep -q "recipes/default.yaml:$line:$col: .*a secret on a command line is readable by every user" <<<"$ERR" ||
+  grep -q "recipes/default.yaml:$line:$col: .*a secret .* is readable by every user" <<<"$ERR" ||
     fail "$label: no clear error at $line:$col: $ERR"
   grep -q 'environment: map\|a script instead\|in a file instead' <<<"$ERR" || fail "$label: the error does not say how to do it instead: $ERR"
   if grep -qF -- "$S" <<<"$OUT$ERR"; then fail "$label: the error shows the secret"; fi
@@ -74,7 +74,17 @@ resources:
     content: "x\n"
   - cron: nightly
     command: "backup --password {{attr.app.token}}"
-    minute: "5"
+    schedule: "5 * * * *"
+EOF
+refused "cron environment (a world-readable cron.d file)" 8 14 <<'EOF'
+resources:
+  - file: /etc/marker
+    content: "x\n"
+  - cron: nightly
+    command: "backup"
+    schedule: "5 * * * *"
+    environment:
+      TOKEN: "{{attr.app.token}}"
 EOF
 refused "verify command" 5 14 <<'EOF'
 resources:
