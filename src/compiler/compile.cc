@@ -707,6 +707,13 @@ class Compiler {
     bool sensitive_by_type = r->meta().sensitive;
     r->meta() = m;
     r->meta().sensitive = m.sensitive || sensitive_by_type || props.saw_sensitive();
+    // A file that holds a secret is created 0644 unless told otherwise: readable by every user.
+    // Not changed silently (a service user may need to read it); said, at the resource.
+    if ((head.key == "file" || head.key == "template") && (sensitive_by_type || props.saw_sensitive()) &&
+        !props.has("mode"))
+      log::warn(head.key_where.to_string() + ": " + id +
+                ": holds a secret but sets no mode: a new file is created 0644, readable by every user of the host; "
+                "set mode: \"0600\" (or \"0640\" with the group that needs it)");
     if (!secret_errors.empty()) {
       r->meta().sensitive = true;
       r->meta().preflight_error = secret_errors.front().message();
