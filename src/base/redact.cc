@@ -149,6 +149,7 @@ struct Authority {
   size_t start = std::string_view::npos;  // just after "://"
   size_t end = 0;                         // the first '/', '?' or '#' after start, or size
   size_t at = std::string_view::npos;     // the last '@' inside [start, end)
+  bool credentials = false;               // the userinfo holds a secret (see below)
 };
 
 Authority authority(std::string_view url) {
@@ -159,7 +160,14 @@ Authority authority(std::string_view url) {
   a.end = url.find_first_of("/?#", a.start);
   if (a.end == std::string_view::npos) a.end = url.size();
   size_t at = url.substr(a.start, a.end - a.start).rfind('@');
-  if (at != std::string_view::npos) a.at = a.start + at;
+  if (at == std::string_view::npos) return a;
+  a.at = a.start + at;
+  // "user:password@" always; a bare "token@" over http(s) (a user alone would be sent as one,
+  // GitHub-style); but "git@" of an ssh URL is just the login name, kept as written.
+  std::string_view scheme = url.substr(0, sep);
+  bool http = scheme.size() >= 4 && (scheme.substr(scheme.size() - 4) == "http" ||
+                                     (scheme.size() >= 5 && scheme.substr(scheme.size() - 5) == "https"));
+  a.credentials = url.substr(a.start, a.at - a.start).find(':') != std::string_view::npos || http;
   return a;
 }
 
@@ -167,7 +175,7 @@ Authority authority(std::string_view url) {
 
 std::string strip_url_credentials(std::string_view url) {
   Authority a = authority(url);
-  if (a.at == std::string_view::npos) return std::string(url);
+  if (!a.credentials) return std::string(url);
   return std::string(url.substr(0, a.start)) + std::string(url.substr(a.at + 1));
 }
 
@@ -182,7 +190,7 @@ std::string url_for_display(std::string_view url) {
 
 std::string url_password(std::string_view url) {
   Authority a = authority(url);
-  if (a.at == std::string_view::npos) return "";
+  if (!a.credentials) return "";
   std::string_view userinfo = url.substr(a.start, a.at - a.start);
   size_t colon = userinfo.find(':');
   return colon == std::string_view::npos ? std::string(userinfo) : std::string(userinfo.substr(colon + 1));

@@ -31,7 +31,9 @@ std::string escape_shell_single(std::string_view s);
 std::string escape_shell_double(std::string_view s);
 
 /// `url` without the credentials of its authority: "https://user:pw@host/p" ->
-/// "https://host/p" (any "SCHEME://", also "git+https://"). Other text is returned as is.
+/// "https://host/p" (any "SCHEME://", also "git+https://"). Credentials are "user:password@",
+/// or a bare "token@" over http(s); an ssh login ("git+ssh://git@host/") is no secret and kept.
+/// Other text is returned as is.
 std::string strip_url_credentials(std::string_view url);
 /// `url` for a message: "SCHEME://HOST[:PORT]/..." with credentials, path, query and fragment
 /// left out (a webhook's path or query often is its token). Not a URL: "(url)".

@@ -89,6 +89,11 @@ TEST_CASE("redact: URLs lose their credentials, and a display URL its path and q
   CHECK(roux::redact::url_password("https://bob:pa55@h/") == "pa55");
   CHECK(roux::redact::url_password("https://tok3n@h/") == "tok3n");
   CHECK(roux::redact::url_password("https://h/a@b") == "");
+  // An ssh login name is not a secret: kept, and never handed to the redactor.
+  CHECK(roux::redact::strip_url_credentials("git+ssh://git@github.com/o/r.git") == "git+ssh://git@github.com/o/r.git");
+  CHECK(roux::redact::url_password("git+ssh://deploy@h/r") == "");
+  CHECK(roux::redact::url_password("git+ssh://deploy:s3cret@h/r") == "s3cret");
+  CHECK(roux::redact::strip_url_credentials("git+http://tok3n@h/r") == "git+http://h/r");
   CHECK(roux::redact::url_for_display("https://hooks.example/T0KEN/xyz?k=v") == "https://hooks.example/...");
   CHECK(roux::redact::url_for_display("http://u:p@127.0.0.1:9") == "http://127.0.0.1:9");
   CHECK(roux::redact::url_for_display("nonsense") == "(url)");
