@@ -49,6 +49,8 @@ class ExecResource : public engine::Resource {
     return run(ctx, "");
   }
 
+  std::map<std::string, std::string> guard_environment() const override { return environment; }
+
   Status refresh(engine::ConvergeContext& ctx, std::string_view) override {
     return run(ctx, " (notified by " + join(ctx.notified_by(), ", ") + ")");
   }

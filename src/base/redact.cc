@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <mutex>
 #include <set>
 #include <vector>
@@ -21,14 +22,80 @@ std::string base64(std::string_view in) {
   return out;
 }
 
-void add_needle(std::string s) {
+void add_one(std::string s) {
   if (s.size() < 4) return;
   if (std::find(g_needles.begin(), g_needles.end(), s) != g_needles.end()) return;
   g_needles.push_back(std::move(s));
+}
+
+/// `s` and every escaped form in which roux (or a tool whose output it keeps) may print it: a
+/// JSON string (nlohmann's escaping; twice, for a JSON text kept inside a JSON string), a
+/// one_line() display, and shell quoting (single and double quotes).
+void add_needle(const std::string& s) {
+  add_one(s);
+  std::string json = escape_json(s);
+  add_one(json);
+  add_one(escape_json(json));
+  add_one(escape_one_line(s));
+  add_one(escape_shell_single(s));
+  add_one(escape_shell_double(s));
   std::sort(g_needles.begin(), g_needles.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
 }
 
 }  // namespace
+
+std::string escape_json(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string escape_one_line(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else out += c;
+  }
+  return out;
+}
+
+std::string escape_shell_single(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out;
+}
+
+std::string escape_shell_double(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\' || c == '$' || c == '`') out += '\\';
+    out += c;
+  }
+  return out;
+}
 
 void add_secret(std::string_view plaintext) {
   if (plaintext.size() < 4) return;
@@ -65,6 +132,7 @@ bool contains_secret(std::string_view text) {
 std::string redact(std::string_view text) {
   std::lock_guard lock(g_mu);
   std::string out(text);
+  if (g_needles.empty()) return out;
   for (const auto& n : g_needles) {
     size_t pos = 0;
     while ((pos = out.find(n, pos)) != std::string::npos) {
@@ -73,6 +141,59 @@ std::string redact(std::string_view text) {
     }
   }
   return out;
+}
+
+namespace {
+
+struct Authority {
+  size_t start = std::string_view::npos;  // just after "://"
+  size_t end = 0;                         // the first '/', '?' or '#' after start, or size
+  size_t at = std::string_view::npos;     // the last '@' inside [start, end)
+  bool credentials = false;               // the userinfo holds a secret (see below)
+};
+
+Authority authority(std::string_view url) {
+  Authority a;
+  size_t sep = url.find("://");
+  if (sep == std::string_view::npos) return a;
+  a.start = sep + 3;
+  a.end = url.find_first_of("/?#", a.start);
+  if (a.end == std::string_view::npos) a.end = url.size();
+  size_t at = url.substr(a.start, a.end - a.start).rfind('@');
+  if (at == std::string_view::npos) return a;
+  a.at = a.start + at;
+  // "user:password@" always; a bare "token@" over http(s) (a user alone would be sent as one,
+  // GitHub-style); but "git@" of an ssh URL is just the login name, kept as written.
+  std::string_view scheme = url.substr(0, sep);
+  bool http = scheme.size() >= 4 && (scheme.substr(scheme.size() - 4) == "http" ||
+                                     (scheme.size() >= 5 && scheme.substr(scheme.size() - 5) == "https"));
+  a.credentials = url.substr(a.start, a.at - a.start).find(':') != std::string_view::npos || http;
+  return a;
+}
+
+}  // namespace
+
+std::string strip_url_credentials(std::string_view url) {
+  Authority a = authority(url);
+  if (!a.credentials) return std::string(url);
+  return std::string(url.substr(0, a.start)) + std::string(url.substr(a.at + 1));
+}
+
+std::string url_for_display(std::string_view url) {
+  Authority a = authority(url);
+  if (a.start == std::string_view::npos) return "(url)";
+  size_t host = a.at == std::string_view::npos ? a.start : a.at + 1;
+  std::string out = std::string(url.substr(0, a.start)) + std::string(url.substr(host, a.end - host));
+  if (a.end < url.size()) out += "/...";
+  return out;
+}
+
+std::string url_password(std::string_view url) {
+  Authority a = authority(url);
+  if (!a.credentials) return "";
+  std::string_view userinfo = url.substr(a.start, a.at - a.start);
+  size_t colon = userinfo.find(':');
+  return colon == std::string_view::npos ? std::string(userinfo) : std::string(userinfo.substr(colon + 1));
 }
 
 void clear() {

@@ -11,7 +11,9 @@ namespace roux::redact {
 inline constexpr std::string_view kMask = "(secret)";
 
 /// Remembers `plaintext` (and the stable core of its base64 at every alignment, and each of
-/// its lines). Values shorter than 4 bytes are ignored: masking them would shred every text.
+/// its lines), each also in every escaped form roux may print it in: JSON string escaping
+/// (once and twice), one_line() escaping, shell single- and double-quoting. Values shorter
+/// than 4 bytes are ignored: masking them would shred every text.
 void add_secret(std::string_view plaintext);
 /// `text` with every known secret replaced by kMask. Cheap when no secret is known.
 std::string redact(std::string_view text);
@@ -19,5 +21,24 @@ std::string redact(std::string_view text);
 bool contains_secret(std::string_view text);
 /// Forgets every secret (tests).
 void clear();
+
+/// The escaped forms add_secret() also masks: `s` inside a JSON string ("\"" and "\\",
+/// control characters as \n or \u00XX, UTF-8 kept), one_line() ("\n", "\t"), inside shell
+/// single quotes ("'\''") and inside shell double quotes (\ before " \ $ `).
+std::string escape_json(std::string_view s);
+std::string escape_one_line(std::string_view s);
+std::string escape_shell_single(std::string_view s);
+std::string escape_shell_double(std::string_view s);
+
+/// `url` without the credentials of its authority: "https://user:pw@host/p" ->
+/// "https://host/p" (any "SCHEME://", also "git+https://"). Credentials are "user:password@",
+/// or a bare "token@" over http(s); an ssh login ("git+ssh://git@host/") is no secret and kept.
+/// Other text is returned as is.
+std::string strip_url_credentials(std::string_view url);
+/// `url` for a message: "SCHEME://HOST[:PORT]/..." with credentials, path, query and fragment
+/// left out (a webhook's path or query often is its token). Not a URL: "(url)".
+std::string url_for_display(std::string_view url);
+/// The password of `url`'s credentials ("" when none); the compiler hands it to add_secret().
+std::string url_password(std::string_view url);
 
 }  // namespace roux::redact

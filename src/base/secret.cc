@@ -5,6 +5,8 @@
 #include <openssl/kdf.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,6 +130,7 @@ bool is_encrypted(std::string_view text) {
 }
 
 Status keygen(const std::string& prefix) {
+  forbid_core_dumps();
   std::string priv = prefix + ".key", pub = prefix + ".pub";
   struct stat st;
   if (::stat(priv.c_str(), &st) == 0 || ::stat(pub.c_str(), &st) == 0)
@@ -156,7 +159,19 @@ Status keygen(const std::string& prefix) {
   return Status::ok();
 }
 
+void forbid_core_dumps() {
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // The soft limit only: commands roux starts inherit it (0 is Debian's default anyway) and may
+  // raise it again; roux itself never does.
+  rlimit lim{};
+  if (getrlimit(RLIMIT_CORE, &lim) == 0) {
+    lim.rlim_cur = 0;
+    setrlimit(RLIMIT_CORE, &lim);
+  }
+}
+
 Result<std::string> encrypt(std::string_view plaintext, const std::string& public_key_file) {
+  forbid_core_dumps();
   Pkey recipient = read_pem(public_key_file, false);
   if (!recipient) return Status::invalid_input("secret: " + public_key_file + ": not a PEM X25519 public key");
   Pkey eph(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"));
@@ -176,6 +191,7 @@ Result<std::string> encrypt(std::string_view plaintext, const std::string& publi
 }
 
 Result<PrivateKey> PrivateKey::load(const std::string& file) {
+  forbid_core_dumps();  // the key, and every plaintext it opens, must never reach a core file
   struct stat st;
   if (::stat(file.c_str(), &st) != 0) return Status::io("secret key " + file, errno);
   Pkey k = read_pem(file, true);

@@ -16,6 +16,13 @@ namespace roux::secret {
 //
 // Keys are PEM files: PKCS#8 private key (mode 0600) and SubjectPublicKeyInfo public key.
 
+/// Keeps secrets out of core dumps from now on: the process becomes non-dumpable
+/// (prctl(PR_SET_DUMPABLE, 0): no core file, no ptrace attach or /proc/PID/mem by the same
+/// user) and its soft core size limit 0 (RLIMIT_CORE). Called before any private key or
+/// plaintext is held: keygen, encrypt, PrivateKey::load. Idempotent. Commands roux starts
+/// inherit the zero soft limit (they may raise it); execve resets the dumpable flag.
+void forbid_core_dumps();
+
 /// True when `text` is exactly one ENC[roux,...] value (surrounding blanks allowed).
 bool is_encrypted(std::string_view text);
 

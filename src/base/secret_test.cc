@@ -1,6 +1,8 @@
 #include "base/secret.h"
 
 #include <doctest/doctest.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <filesystem>
 #include <fstream>
@@ -45,23 +47,54 @@ TEST_CASE("secret: keygen, encrypt, decrypt round trip; a wrong key fails withou
   CHECK_FALSE(key->decrypt(tampered).is_ok());
   CHECK_FALSE(key->decrypt("ENC[roux,v1,!!!]").is_ok());
   CHECK_FALSE(PrivateKey::load(d + "/host.pub").is_ok());
+  // A process that holds a key never dumps core (no plaintext in a core file).
+  CHECK(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 0);
+  rlimit core{};
+  REQUIRE(getrlimit(RLIMIT_CORE, &core) == 0);
+  CHECK(core.rlim_cur == 0);
   std::filesystem::remove_all(d);
 }
 
 TEST_CASE("redact: plaintext, its lines and its base64 at any alignment are masked") {
   redact::clear();
   redact::add_secret("hunter2-Zq81x");
-  CHECK(redact::redact("pw=hunter2-Zq81x;") == "pw=(secret);");
-  CHECK(redact::contains_secret("xx hunter2-Zq81x"));
+  CHECK(roux::redact::redact("pw=hunter2-Zq81x;") == "pw=(secret);");
+  CHECK(roux::redact::contains_secret("xx hunter2-Zq81x"));
   // base64 of "hunter2-Zq81x", of "hunter2-Zq81x\n", and of "a:hunter2-Zq81x" (shifted).
-  CHECK(redact::redact("aHVudGVyMi1acTgxeA==").find("aHVudGVyMi1acTgx") == std::string::npos);
-  CHECK(redact::redact("aHVudGVyMi1acTgxeAo=").find("aHVudGVyMi1acTgx") == std::string::npos);
-  CHECK(redact::redact("YTpodW50ZXIyLVpxODF4").find("aHVudGVyMi1acTgx") == std::string::npos);
-  CHECK(redact::redact("YTpodW50ZXIyLVpxODF4").find("odW50ZXIyLVpxODF4") == std::string::npos);
-  CHECK(redact::redact("nothing here") == "nothing here");
+  CHECK(roux::redact::redact("aHVudGVyMi1acTgxeA==").find("aHVudGVyMi1acTgx") == std::string::npos);
+  CHECK(roux::redact::redact("aHVudGVyMi1acTgxeAo=").find("aHVudGVyMi1acTgx") == std::string::npos);
+  CHECK(roux::redact::redact("YTpodW50ZXIyLVpxODF4").find("aHVudGVyMi1acTgx") == std::string::npos);
+  CHECK(roux::redact::redact("YTpodW50ZXIyLVpxODF4").find("odW50ZXIyLVpxODF4") == std::string::npos);
+  CHECK(roux::redact::redact("nothing here") == "nothing here");
+  redact::add_secret("q\"uo\\te'$x\nline-two");
+  // JSON-escaped (as nlohmann dumps it, and dumped again), one_line, shell-quoted forms.
+  const std::string json_once = "{\"a\":\"q\\\"uo\\\\te'$x\\nline-two\"}";
+  CHECK(roux::redact::redact(json_once) == "{\"a\":\"(secret)\"}");
+  const std::string json_twice = "\"q\\\\\\\"uo\\\\\\\\te'$x\\\\nline-two\"";
+  CHECK(roux::redact::redact(json_twice) == "\"(secret)\"");
+  CHECK(roux::redact::redact("echo 'q\"uo\\te'\\''$x").find("uo\\te") == std::string::npos);
+  CHECK(roux::redact::redact("\"q\\\"uo\\\\te'\\$x").find("uo\\") == std::string::npos);
+  CHECK(roux::redact::escape_json(std::string("a\x01\"", 3)) == "a\\u0001\\\"");
   redact::add_secret("ab");  // too short to mask safely: ignored
-  CHECK(redact::redact("abc") == "abc");
+  CHECK(roux::redact::redact("abc") == "abc");
   redact::clear();
 }
 
 }  // namespace roux::secret
+
+TEST_CASE("redact: URLs lose their credentials, and a display URL its path and query") {
+  CHECK(roux::redact::strip_url_credentials("https://bob:pa55@git.example/r.git?x=1") == "https://git.example/r.git?x=1");
+  CHECK(roux::redact::strip_url_credentials("git+https://tok3n@h:8443/a@b") == "git+https://h:8443/a@b");
+  CHECK(roux::redact::strip_url_credentials("dir:/srv/cookbooks") == "dir:/srv/cookbooks");
+  CHECK(roux::redact::url_password("https://bob:pa55@h/") == "pa55");
+  CHECK(roux::redact::url_password("https://tok3n@h/") == "tok3n");
+  CHECK(roux::redact::url_password("https://h/a@b") == "");
+  // An ssh login name is not a secret: kept, and never handed to the redactor.
+  CHECK(roux::redact::strip_url_credentials("git+ssh://git@github.com/o/r.git") == "git+ssh://git@github.com/o/r.git");
+  CHECK(roux::redact::url_password("git+ssh://deploy@h/r") == "");
+  CHECK(roux::redact::url_password("git+ssh://deploy:s3cret@h/r") == "s3cret");
+  CHECK(roux::redact::strip_url_credentials("git+http://tok3n@h/r") == "git+http://h/r");
+  CHECK(roux::redact::url_for_display("https://hooks.example/T0KEN/xyz?k=v") == "https://hooks.example/...");
+  CHECK(roux::redact::url_for_display("http://u:p@127.0.0.1:9") == "http://127.0.0.1:9");
+  CHECK(roux::redact::url_for_display("nonsense") == "(url)");
+}

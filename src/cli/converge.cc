@@ -18,6 +18,7 @@
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "compiler/compile.h"
+#include "engine/retired_secrets.h"
 #include "engine/run_lock.h"
 #include "engine/runner.h"
 #include "engine/verify.h"
@@ -188,8 +189,8 @@ int converge(ConvergeOptions o) {
     rep.errors.push_back(s.to_string());
     rep.end_time = report::now_iso8601();
     rep.exit_code = kExitNoRun;
-    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", e.c_str());
-    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", redact::redact(e).c_str());
+    if (o.format == "json") std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
     return kExitNoRun;
   };
 
@@ -266,7 +267,7 @@ int converge(ConvergeOptions o) {
                  compiled.errors.size() == 1 ? "" : "s");
     rep.exit_code = kExitNoRun;
     rep.end_time = report::now_iso8601();
-    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    if (o.format == "json") std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
     if (!o.dry_run && !o.verify_only)
       for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))
         log::warn(w);
@@ -281,8 +282,12 @@ int converge(ConvergeOptions o) {
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
+  // Files that held a secret in an earlier run: their old content is never shown as a "before".
+  std::set<std::string> formerly_sensitive;
   if (!o.verify_only) {
+    formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
     engine::converge_graph(c.graph, walk_host, ropts);
+    engine::hide_retired_secrets(c.graph, formerly_sensitive);
     phase_done("converge");
   }
 
@@ -311,6 +316,8 @@ int converge(ConvergeOptions o) {
   if (!o.dry_run) {
     Status s = (**host).write_file(*state_dir + "/last_run.json", report_json, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
+    s = engine::record_sensitive_names(**host, *state_dir, c.graph, formerly_sensitive);
+    if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
     for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir)) log::warn(w);

@@ -194,6 +194,9 @@ class Compiler {
       return false;
     }
     for (const auto& url : urls) {
+      // A password in a source URL is a secret: sources keep it out of url() (so the lockfile,
+      // reports and messages), and the redactor masks it anywhere else (a library's error text).
+      redact::add_secret(redact::url_password(url));
       auto src = sources::open_source(url, sctx_);
       if (!src.is_ok()) errors->push_back(src.status());
       else sources_.push_back(std::move(*src));
@@ -309,7 +312,9 @@ class Compiler {
     }
     j["cookbooks"] = nlohmann::ordered_json::object();
     for (const auto& [name, c] : policy.constraints) j["cookbooks"][name] = std::string(trim(c.first));
-    j["sources"] = policy.sources;
+    // Without credentials: the digest is kept in the lockfile, and a rotated password is no change.
+    j["sources"] = nlohmann::ordered_json::array();
+    for (const auto& url : policy.sources) j["sources"].push_back(redact::strip_url_credentials(url));
     return sha256_hex(j.dump());
   }
 
@@ -323,7 +328,7 @@ class Compiler {
 
   sources::Source* source_for(const std::string& url, std::vector<Status>* errors) {
     for (auto& s : sources_)
-      if (s->url() == url) return s.get();
+      if (s->url() == redact::strip_url_credentials(url)) return s.get();
     auto src = sources::open_source(url, sctx_);
     if (!src.is_ok()) {
       errors->push_back(src.status());
@@ -556,6 +561,16 @@ class Compiler {
         secrets_.decrypt_value(e.value, errors);
         interpolate_scalars(e.value, [&](const std::string& s) { return renderer.render(s); }, errors);
         mark_sensitive(e.value);
+        // A command check is a command line: a secret there is readable by every user (ps).
+        for (const auto& check : e.value.list)
+          if (check.kind == Value::Kind::kMap && !check.map.empty() && check.map.front().key == "command" &&
+              (check.map.front().value.sensitive ||
+               check.map.front().value.scalar.find("ENC[roux,") != std::string::npos))
+            errors->push_back(Status::invalid_input(
+                "verify: command: a secret on a command line is readable by every user of the host while it runs "
+                "(ps, /proc/PID/cmdline); check with a script instead (a file resource, mode 0700, whose content "
+                "may hold the secret) and name that script here",
+                check.map.front().value.where));
         parse_verify_checks(e.value, cb.ref.name, recipe, &verify_, errors);
         continue;
       }
@@ -570,6 +585,62 @@ class Compiler {
       }
       for (auto& item : e.value.list) compile_resource(item, cb, recipe, renderer, build, graph, errors);
     }
+  }
+
+  /// A secret on a command line is readable by every user of the host while the command runs
+  /// (ps, /proc/PID/cmdline). So a secret (an ENC value, or text an attribute secret was
+  /// interpolated into) in an exec's command, a cron command or any guard is a compile error
+  /// that says how to pass it instead: through the environment (or a 0600 file, for cron, whose
+  /// environment lines sit in a world-readable /etc/cron.d file and are refused too).
+  static void refuse_secrets_on_command_lines(const Value& item, std::vector<Status>* errors) {
+    const Value::Entry& head = item.map.front();
+    std::string id = head.key + "[" + (head.value.sensitive ? std::string("(sensitive)") : head.value.scalar) + "]";
+    auto holds_secret = [](const Value& v) {
+      return v.sensitive || v.scalar.find("ENC[roux,") != std::string::npos;
+    };
+    auto refuse = [&](const Value& v, const std::string& key, const std::string& how) {
+      std::vector<const Value*> scalars;
+      if (v.kind == Value::Kind::kList)
+        for (const auto& x : v.list) scalars.push_back(&x);
+      else scalars.push_back(&v);
+      for (const Value* x : scalars)
+        if (holds_secret(*x)) {
+          errors->push_back(Status::invalid_input(
+              id + ": " + key + ": a secret on a command line is readable by every user of the host while it runs "
+                  "(ps, /proc/PID/cmdline); " + how,
+              x->where));
+          return;
+        }
+    };
+    const std::string via_exec_env =
+        "pass it through the environment instead: put it in the exec's environment: map (TOKEN: \"ENC[roux,...]\") and "
+        "write \"$TOKEN\" in the command";
+    bool is_exec = head.key == "exec";
+    const Value* command = item.find("command");
+    if (is_exec) refuse(command ? *command : head.value, command ? "command" : "exec (the name is the command)", via_exec_env);
+    if (head.key == "cron" && command)
+      refuse(*command, "command",
+             "keep it in a file instead (a file resource with mode \"0600\" whose content holds the secret) and have "
+             "the command read it from there (the cron line itself, environment included, is in a world-readable "
+             "/etc/cron.d file)");
+    if (head.key == "cron")
+      if (const Value* env = item.find("environment"); env && env->kind == Value::Kind::kMap)
+        for (const auto& e : env->map)
+          if (holds_secret(e.value)) {
+            errors->push_back(Status::invalid_input(
+                id + ": environment: " + e.key + ": a secret in a cron entry is readable by every user of the host "
+                    "(/etc/cron.d files are mode 0644); keep it in a file instead (a file resource with mode \"0600\" "
+                    "whose content holds the secret) and have the command read it from there",
+                e.value.where));
+            break;
+          }
+    for (const char* guard : {"only_if", "not_if"})
+      if (const Value* g = item.find(guard))
+        refuse(*g, guard,
+               is_exec ? via_exec_env + " (an exec's guards run with its environment too)"
+                       : "pass it through the environment instead: guard an exec that holds it in its environment: map "
+                         "(TOKEN: \"ENC[roux,...]\", its guards see it as \"$TOKEN\") and make this resource depend on "
+                         "or subscribe to that exec");
   }
 
   /// `composite`: id of the composite that generated `item` (already decrypted and rendered), or "".
@@ -588,9 +659,11 @@ class Compiler {
     if (composite.empty()) {
       secrets_.decrypt_value(item, &secret_errors);
       interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
-      mark_sensitive(item);
     }
+    // Also a composite's generated resources: a value it built from a secret property is secret.
+    mark_sensitive(item);
     const Value::Entry& head = item.map.front();
+    refuse_secrets_on_command_lines(item, errors);
     if (const engine::CompositeType* comp = registry_.find_composite(head.key); comp && composite.empty()) {
       compile_composite(*comp, item, cb, recipe, renderer, build, graph, errors);
       return;
@@ -639,6 +712,13 @@ class Compiler {
     bool sensitive_by_type = r->meta().sensitive;
     r->meta() = m;
     r->meta().sensitive = m.sensitive || sensitive_by_type || props.saw_sensitive();
+    // A file that holds a secret is created 0644 unless told otherwise: readable by every user.
+    // Not changed silently (a service user may need to read it); said, at the resource.
+    if ((head.key == "file" || head.key == "template") && (sensitive_by_type || props.saw_sensitive()) &&
+        !props.has("mode"))
+      log::warn(head.key_where.to_string() + ": " + id +
+                ": holds a secret but sets no mode: a new file is created 0644, readable by every user of the host; "
+                "set mode: \"0600\" (or \"0640\" with the group that needs it)");
     if (!secret_errors.empty()) {
       r->meta().sensitive = true;
       r->meta().preflight_error = secret_errors.front().message();

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/redact.h"
+
 namespace roux::compiler {
 namespace {
 namespace fs = std::filesystem;
@@ -36,7 +38,7 @@ std::string lockfile_to_json(const Lockfile& lock) {
     nlohmann::ordered_json e;
     e["name"] = c.name;
     e["version"] = c.version.to_string();
-    e["source"] = c.source;
+    e["source"] = redact::strip_url_credentials(c.source);  // never a password into a committed file
     e["sha256"] = c.sha256;
     if (!c.commit.empty()) e["commit"] = c.commit;
     e["depends"] = nlohmann::ordered_json::object();

@@ -1,5 +1,6 @@
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -104,6 +105,9 @@ class Resource {
   /// restart subsumes its reload): notified both in one run, only `action` runs. "" is the
   /// type's default action.
   virtual bool subsumes(std::string_view /*action*/, std::string_view /*other*/) const { return false; }
+  /// Variables added to the environment of this resource's guards (only_if/not_if): an exec's
+  /// `environment:`, so a guard reads a secret as "$VAR", never on its command line.
+  virtual std::map<std::string, std::string> guard_environment() const { return {}; }
   /// True when this resource is sensitive by nature (a password) whatever the recipe says.
   virtual bool is_always_sensitive() const { return false; }
 

@@ -26,13 +26,19 @@ Result<std::string> check_guards(const Node& n, const host::Host& host) {
   const Meta& m = n.resource->meta();
   if (!m.skip_reason.empty()) return m.skip_reason;  // decided at compile time (fact conditions)
   auto shown = [&](const std::string& cmd) { return is_sensitive(n) ? std::string("(sensitive)") : one_line(cmd, 80); };
+  // A guard reads secrets from its environment (an exec's environment:), never its command line.
+  auto guard = [&](const std::string& cmd) {
+    SubprocessOptions o = shell(cmd);
+    o.env = n.resource->guard_environment();
+    return o;
+  };
   for (const auto& cmd : m.only_if) {
-    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(shell(cmd)));
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(guard(cmd)));
     if (r.exit_code != 0)
       return "only_if `" + shown(cmd) + "` exited " + (r.signal ? "on signal " + std::to_string(r.signal) : std::to_string(r.exit_code));
   }
   for (const auto& cmd : m.not_if) {
-    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(shell(cmd)));
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(guard(cmd)));
     if (r.exit_code == 0) return "not_if `" + shown(cmd) + "` exited 0";
   }
   return std::string();

@@ -9,6 +9,18 @@
 #include "base/strings.h"
 
 namespace roux::report {
+namespace {
+
+/// Each text with every known secret masked (report values are redacted before serialisation;
+/// the serialised text is redacted again, escaped forms included, as defence in depth).
+std::vector<std::string> redacted(const std::vector<std::string>& texts) {
+  std::vector<std::string> out;
+  out.reserve(texts.size());
+  for (const auto& t : texts) out.push_back(redact::redact(t));
+  return out;
+}
+
+}  // namespace
 
 std::string now_iso8601() {
   timeval tv;
@@ -26,15 +38,22 @@ void add_graph(RunReport& report, const engine::Graph& graph) {
   for (const auto& n : graph.nodes()) {
     ResourceReport r;
     r.type = std::string(n->resource->type());
-    r.name = n->resource->name();
-    r.id = n->resource->id();
+    r.name = redact::redact(n->resource->name());
+    r.id = redact::redact(n->resource->id());
     r.status = engine::status_name(n->status);
+    // Redacted here, at the source, before any serialisation or display cuts a value short:
+    // every text that leaves roux is built from these fields.
     r.changes = n->changes;
+    for (auto& c : r.changes) {
+      c.before = redact::redact(c.before);
+      c.after = redact::redact(c.after);
+      c.diff = redact::redact(c.diff);
+    }
     r.duration_ms = n->duration_ms;
-    r.error = n->error;
-    r.skip_reason = n->skip_reason;
-    r.output = n->output;
-    r.notified_by = n->notified_by;
+    r.error = redact::redact(n->error);
+    r.skip_reason = redact::redact(n->skip_reason);
+    r.output = redact::redact(n->output);
+    r.notified_by = redacted(n->notified_by);
     r.cookbook = n->resource->meta().cookbook;
     r.recipe = n->resource->meta().recipe;
     r.composite = n->resource->meta().composite;
@@ -106,7 +125,7 @@ nlohmann::ordered_json header_json(const RunReport& report) {
   j["cookbooks"] = nlohmann::ordered_json::array();
   for (const auto& c : report.cookbooks)
     j["cookbooks"].push_back({{"name", c.name}, {"version", c.version}, {"source", c.source}});
-  j["errors"] = report.errors;
+  j["errors"] = redacted(report.errors);
   if (!report.rehearsal.is_null()) j["rehearsal"] = report.rehearsal;
   return j;
 }
@@ -128,9 +147,9 @@ nlohmann::ordered_json resource_json(const ResourceReport& r) {
 nlohmann::ordered_json verify_json(const std::vector<engine::VerifyResult>& results) {
   nlohmann::ordered_json a = nlohmann::ordered_json::array();
   for (const auto& v : results) {
-    nlohmann::ordered_json o{{"name", v.name},         {"kind", v.kind},         {"target", v.target},
+    nlohmann::ordered_json o{{"name", redact::redact(v.name)}, {"kind", v.kind}, {"target", redact::redact(v.target)},
                              {"status", v.status},     {"attempts", v.attempts}, {"duration_ms", v.duration_ms}};
-    if (!v.message.empty()) o["message"] = v.message;
+    if (!v.message.empty()) o["message"] = redact::redact(v.message);
     if (!v.where.empty()) o["where"] = v.where;
     a.push_back(std::move(o));
   }
@@ -181,7 +200,7 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
   for (const auto& v : report.verify)
     if (v.status == "failed") failed.push_back("verify " + v.name);
   j["failed"] = failed;
-  j["errors"] = report.errors;
+  j["errors"] = redacted(report.errors);
   return j;
 }
 
@@ -190,7 +209,7 @@ std::string format_text(const RunReport& report, bool color) {
     return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
   };
   std::string out;
-  for (const auto& e : report.errors) out += paint("31", "error: ") + e + "\n";
+  for (const auto& e : report.errors) out += paint("31", "error: ") + redact::redact(e) + "\n";
   for (const auto& r : report.resources) {
     if (r.status == "unchanged") continue;
     if (r.status == "skipped" && r.skip_reason.rfind("dependency ", 0) != 0) {
@@ -222,8 +241,10 @@ std::string format_text(const RunReport& report, bool color) {
     }
   }
   for (const auto& v : report.verify) {
-    if (v.status == "failed") out += paint("31", "  ! verify " + v.name + ": failed: " + v.message) + "\n";
-    else if (v.status == "planned") out += paint("2", "  ? verify " + v.name + ": would run after converge") + "\n";
+    if (v.status == "failed")
+      out += paint("31", "  ! verify " + redact::redact(v.name) + ": failed: " + redact::redact(v.message)) + "\n";
+    else if (v.status == "planned")
+      out += paint("2", "  ? verify " + redact::redact(v.name) + ": would run after converge") + "\n";
   }
   const Totals& t = report.totals;
   char dur[32];

@@ -1,6 +1,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "base/redact.h"
 #include "base/strings.h"
 #include "sources/git_source.h"
 #include "sources/metadata.h"
@@ -68,7 +69,7 @@ Result<std::unique_ptr<Source>> open_source(const std::string& url, const Source
   else if (starts_with(url, "http://") || starts_with(url, "https://") || starts_with(url, "file://"))
     return open_supermarket_source(url, ctx);  // supermarket_source.cc
   else if (url.find("://") != std::string::npos)
-    return Status::unsupported("source " + url +
+    return Status::unsupported("source " + redact::strip_url_credentials(url) +
                                ": unsupported scheme (supported: dir:PATH, a folder path, git+file://, git+https://, git+ssh://, http://, https://, file://)");
   if (!path.empty() && path[0] != '/') path = ctx.base_dir + "/" + path;
   return open_dir_source(path);

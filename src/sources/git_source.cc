@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "base/log.h"
+#include "base/redact.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "libs/git2_api.h"
@@ -59,7 +60,7 @@ struct GitUrl {
 };
 
 Result<GitUrl> parse_git_url(const std::string& url) {
-  if (!starts_with(url, "git+")) return Status::invalid_input("git source " + url + ": expected git+file://, git+https:// or git+ssh://");
+  if (!starts_with(url, "git+")) return Status::invalid_input("git source " + redact::strip_url_credentials(url) + ": expected git+file://, git+https:// or git+ssh://");
   GitUrl g;
   std::string rest = url.substr(4);
   if (auto hash = rest.find('#'); hash != std::string::npos) {
@@ -72,10 +73,10 @@ Result<GitUrl> parse_git_url(const std::string& url) {
   while (!g.folder.empty() && g.folder.back() == '/') g.folder.pop_back();
   while (!g.folder.empty() && g.folder.front() == '/') g.folder.erase(0, 1);
   if (g.folder.find("..") != std::string::npos)
-    return Status::invalid_input("git source " + url + ": the folder must not contain \"..\"");
+    return Status::invalid_input("git source " + redact::strip_url_credentials(url) + ": the folder must not contain \"..\"");
   if (!starts_with(rest, "file://") && !starts_with(rest, "https://") && !starts_with(rest, "ssh://") &&
       !starts_with(rest, "http://"))
-    return Status::unsupported("git source " + url + ": unsupported scheme (supported: git+file://, git+https://, git+ssh://)");
+    return Status::unsupported("git source " + redact::strip_url_credentials(url) + ": unsupported scheme (supported: git+file://, git+https://, git+ssh://)");
   g.remote = rest;
   return g;
 }
@@ -122,7 +123,7 @@ class GitSource final : public Source {
  public:
   GitSource(std::string url, GitUrl g, Cache cache, bool untrusted)
       : url_(std::move(url)), git_(std::move(g)), cache_(std::move(cache)), untrusted_(untrusted) {
-    clone_name_ = sha256_hex(git_.remote).substr(0, 24) + ".git";
+    clone_name_ = sha256_hex(redact::strip_url_credentials(git_.remote)).substr(0, 24) + ".git";
     clone_dir_ = cache_.root() + "/git/" + clone_name_;
   }
   const std::string& url() const override { return url_; }
@@ -422,11 +423,13 @@ Result<std::unique_ptr<Source>> open_git_source(const std::string& url, const So
   if (starts_with(g.remote, "file://")) {
     // Relative file URLs are not a thing; say so rather than letting libgit2 guess.
     if (g.remote.size() <= 7 || g.remote[7] != '/')
-      return Status::invalid_input("git source " + url + ": file URLs need an absolute path (git+file:///path)");
+      return Status::invalid_input("git source " + redact::strip_url_credentials(url) + ": file URLs need an absolute path (git+file:///path)");
   }
   std::string cache_root = ctx.cache_dir.empty() ? (fs::temp_directory_path() / "roux-cache").string() : ctx.cache_dir;
-  return std::unique_ptr<Source>(
-      new GitSource(url, std::move(g), Cache(cache_root, ctx.confine_root), ctx.cache_untrusted()));
+  // The source's url() (the cookbooks' source: lockfile, reports, messages) never holds the
+  // credentials of https://user:password@host/; libgit2 gets them through git_.remote.
+  return std::unique_ptr<Source>(new GitSource(redact::strip_url_credentials(url), std::move(g),
+                                               Cache(cache_root, ctx.confine_root), ctx.cache_untrusted()));
 }
 
 const GitFetchStats* git_fetch_stats(const Source& source) {

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/redact.h"
 #include "base/strings.h"
 #include "libs/curl_api.h"
 #include "sources/local_file.h"
@@ -48,8 +49,8 @@ Result<FetchResponse> fetch_file(const FetchRequest& req) {
   std::string path = req.url.substr(7);  // file://
   auto body = read_local_file(path, req.max_bytes);
   if (!body.is_ok()) {
-    if (::access(path.c_str(), F_OK) != 0) return Status::not_found(req.url + ": not found");
-    return Status::io_msg(req.url + ": " + body.status().message());
+    if (::access(path.c_str(), F_OK) != 0) return Status::not_found(redact::strip_url_credentials(req.url) + ": not found");
+    return Status::io_msg(redact::strip_url_credentials(req.url) + ": " + body.status().message());
   }
   FetchResponse r;
   r.status = 200;
@@ -97,7 +98,7 @@ Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) 
   if (headers) lib.curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
   CURLcode rc = lib.curl_easy_perform(c);
   if (sink.too_big)
-    return Status::io_msg(req.url + ": answer larger than " + std::to_string(req.max_bytes) + " bytes; refused");
+    return Status::io_msg(redact::strip_url_credentials(req.url) + ": answer larger than " + std::to_string(req.max_bytes) + " bytes; refused");
   if (rc != CURLE_OK) {
     // A timeout (the deadline, or too slow for too long) is final: retrying would multiply it.
     *retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
@@ -107,13 +108,13 @@ Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) 
       why += " (transfer limits: connect " + std::to_string(req.limits.connect_timeout_s) + " s, whole transfer " +
              std::to_string(req.limits.timeout_s) + " s, at least " + std::to_string(req.limits.low_speed_bytes) +
              " bytes/s over " + std::to_string(req.limits.low_speed_time_s) + " s; client.yaml http: sets them)";
-    return Status::io_msg(req.url + ": " + why);
+    return Status::io_msg(redact::strip_url_credentials(req.url) + ": " + why);
   }
   lib.curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-  if (r.status == 404 || r.status == 410) return Status::not_found(req.url + ": not found (HTTP " + std::to_string(r.status) + ")");
+  if (r.status == 404 || r.status == 410) return Status::not_found(redact::strip_url_credentials(req.url) + ": not found (HTTP " + std::to_string(r.status) + ")");
   if (r.status >= 500) *retryable = true;
   if (r.status != 200 && r.status != 304)
-    return Status::io_msg(req.url + ": HTTP " + std::to_string(r.status));
+    return Status::io_msg(redact::strip_url_credentials(req.url) + ": HTTP " + std::to_string(r.status));
   return r;
 }
 
@@ -122,7 +123,7 @@ Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) 
 Result<FetchResponse> fetch_url(const FetchRequest& req) {
   if (starts_with(req.url, "file://")) return fetch_file(req);
   if (!starts_with(req.url, "http://") && !starts_with(req.url, "https://"))
-    return Status::unsupported(req.url + ": unsupported scheme (http://, https:// or file://)");
+    return Status::unsupported(redact::strip_url_credentials(req.url) + ": unsupported scheme (http://, https:// or file://)");
   auto delay = std::chrono::milliseconds(250);
   for (int attempt = 0;; ++attempt) {
     bool retryable = false;

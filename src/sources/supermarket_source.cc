@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/redact.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "sources/cache.h"
@@ -194,13 +195,17 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   FetchedIndex out;
   out.base_url = base_url;
   const std::string index_url = resolve_url(base_url, kIndexFile), sig_url = index_url + ".sig";
+  // What messages, records and the cache show: the URLs without their credentials (user:password@).
+  const std::string shown_base = redact::strip_url_credentials(base_url);
+  const std::string shown_index = redact::strip_url_credentials(index_url);
+  const std::string shown_sig = redact::strip_url_credentials(sig_url);
   FetchRequest req{index_url};
   req.ca_bundle = opts.ca_bundle;
   req.limits = opts.transfer;
   req.max_bytes = size_t(32) << 20;
   const std::string cdir = starts_with(base_url, "file://") ? std::string() : opts.index_cache_dir;
   IndexRecord record = read_record(opts.record_file);
-  if (record.url != index_url) record = IndexRecord{index_url};
+  if (record.url != shown_index) record = IndexRecord{shown_index};
   // The cached copy is used (304, offline) only when the trusted record vouches for its bytes: a
   // copy inside a --root tree may have been put there by whoever made the tree.
   std::string cached, cached_sig;
@@ -219,14 +224,14 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   auto resp = fetch_url(req);
   if (!resp.is_ok()) {
     if (resp.status().code() == Code::kNotFound)
-      return Status::not_found(base_url + ": no supermarket index (" + resp.status().message() + ")");
+      return Status::not_found(shown_base + ": no supermarket index (" + resp.status().message() + ")");
     if (!have_copy) return resp.status();
     // Unreachable, but a verified copy from an earlier run is here: use it, loudly.
-    log::warn(base_url + ": unreachable (" + resp.status().message() + "); using the index cached by an earlier run");
+    log::warn(shown_base + ": unreachable (" + resp.status().message() + "); using the index cached by an earlier run");
     resp = FetchResponse{304, "", "", ""};
   }
   if (resp->status == 304) {
-    if (!have_copy) return Status::io_msg(index_url + ": answered 304 Not Modified to an unconditional request");
+    if (!have_copy) return Status::io_msg(shown_index + ": answered 304 Not Modified to an unconditional request");
     out.bytes = std::move(cached);
     out.signature = std::move(cached_sig);
     out.not_modified = true;
@@ -239,35 +244,35 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
     auto sig = fetch_url(sreq);
     if (!sig.is_ok()) {
       if (sig.status().code() == Code::kNotFound)
-        return Status::untrusted(index_url + ": index signature check failed: the index is unsigned (" + sig_url +
+        return Status::untrusted(shown_index + ": index signature check failed: the index is unsigned (" + shown_sig +
                                  " not found)");
       return sig.status();
     }
     out.signature = std::move(sig->body);
   }
   // The signature first: not a byte of an unverified index is interpreted.
-  auto signer = opts.trust.verify(out.bytes, out.signature, index_url + ": index signature check failed: index");
+  auto signer = opts.trust.verify(out.bytes, out.signature, shown_index + ": index signature check failed: index");
   if (!signer.is_ok()) {
     // A 304 served our own verified copy; if it no longer verifies, the cache was altered.
     return Status::untrusted(signer.status().message());
   }
-  ROUX_ASSIGN_OR_RETURN(out.index, parse_index(out.bytes, index_url));
+  ROUX_ASSIGN_OR_RETURN(out.index, parse_index(out.bytes, shown_index));
   // Freshness, after the signature (TUF's rollback and freeze rules): never older than what this
   // client verified before, never past its expiry.
   const int64_t now = opts.now ? opts.now : static_cast<int64_t>(::time(nullptr));
   if (out.index.serial == 0 && record.serial > 0)
-    return Status::untrusted(index_url + ": index rollback refused: the signed index has no serial, but serial " +
+    return Status::untrusted(shown_index + ": index rollback refused: the signed index has no serial, but serial " +
                              std::to_string(record.serial) + " was verified from this URL before (" + opts.record_file +
                              "); someone may be replaying an old index");
   if (out.index.serial > 0 && out.index.serial < record.serial)
-    return Status::untrusted(index_url + ": index rollback refused: the signed index has serial " +
+    return Status::untrusted(shown_index + ": index rollback refused: the signed index has serial " +
                              std::to_string(out.index.serial) + ", older than serial " + std::to_string(record.serial) +
                              " verified from this URL before (" + opts.record_file +
                              "); someone may be replaying an old index");
   if (out.index.serial > 0) {
     ROUX_ASSIGN_OR_RETURN(int64_t expires, parse_utc(out.index.expires));
     if (expires <= now)
-      return Status::untrusted(index_url + ": index expired on " + out.index.expires + " (serial " +
+      return Status::untrusted(shown_index + ": index expired on " + out.index.expires + " (serial " +
                                std::to_string(out.index.serial) +
                                "); a stale index is refused; the publisher must re-sign it: `roux supermarket refresh "
                                "--to DIR --key KEY` (or publish a cookbook) in the supermarket folder");
@@ -299,7 +304,7 @@ Result<VerifiedTarball> download_tarball(const std::string& base_url, const Inde
                                          const SupermarketOptions& opts) {
   const std::string url = resolve_url(base_url, entry.download_url);
   const std::string sig_url = entry.signature_url.empty() ? url + ".sig" : resolve_url(base_url, entry.signature_url);
-  const std::string what = entry.name + " " + entry.version.to_string() + " (" + url + ")";
+  const std::string what = entry.name + " " + entry.version.to_string() + " (" + redact::strip_url_credentials(url) + ")";
   FetchRequest req{url};
   req.ca_bundle = opts.ca_bundle;
   req.limits = opts.transfer;
@@ -316,7 +321,7 @@ Result<VerifiedTarball> download_tarball(const std::string& base_url, const Inde
   auto sig = fetch_url(sreq);
   if (!sig.is_ok()) {
     if (sig.status().code() == Code::kNotFound)
-      return Status::untrusted(what + ": signature check failed: the tarball is unsigned (" + sig_url + " not found)");
+      return Status::untrusted(what + ": signature check failed: the tarball is unsigned (" + redact::strip_url_credentials(sig_url) + " not found)");
     return sig.status().with_context(what + ": signature download failed");
   }
   ROUX_TRY(opts.trust.verify(tar->body, sig->body, what).status());
@@ -332,7 +337,8 @@ namespace {
 class SupermarketSource final : public Source {
  public:
   SupermarketSource(std::string url, SupermarketOptions opts, Cache cache)
-      : url_(std::move(url)), opts_(std::move(opts)), cache_(std::move(cache)) {}
+      : url_(redact::strip_url_credentials(url)), fetch_url_(std::move(url)), opts_(std::move(opts)),
+        cache_(std::move(cache)) {}
   const std::string& url() const override { return url_; }
 
   Result<std::vector<CookbookRef>> universe() override {
@@ -358,7 +364,7 @@ class SupermarketSource final : public Source {
       return Status::untrusted(what + ": lockfile check failed: the lockfile pins content sha256 " + ref.sha256 +
                                " but the signed index offers " + e->content_sha256);
     if (auto p = cached(e->content_sha256); p.is_ok()) return *p;
-    ROUX_ASSIGN_OR_RETURN(VerifiedTarball tar, download_tarball(url_, *e, opts_));
+    ROUX_ASSIGN_OR_RETURN(VerifiedTarball tar, download_tarball(fetch_url_, *e, opts_));
     // Verified: now, and only now, unpack, into a work folder of the cache.
     ROUX_ASSIGN_OR_RETURN(std::string tmp, cache_.make_temp_dir());
     ::rmdir(tmp.c_str());  // unpack_archive creates it, complete, or not at all
@@ -386,14 +392,15 @@ class SupermarketSource final : public Source {
 
   Status load_index() {
     if (index_) return Status::ok();
-    auto got = fetch_index(url_, opts_);
+    auto got = fetch_index(fetch_url_, opts_);
     if (!got.is_ok()) return got.status();
     index_ = std::make_unique<FetchedIndex>(std::move(*got));
     if (index_->not_modified) log::info(url_ + ": index not modified (304); using the verified cached copy");
     return Status::ok();
   }
 
-  std::string url_;
+  std::string url_;        // without credentials (user:password@): what the lockfile and reports show
+  std::string fetch_url_;  // as the policy wrote it
   SupermarketOptions opts_;
   Cache cache_;
   std::unique_ptr<FetchedIndex> index_;
@@ -410,7 +417,7 @@ Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, 
   opts.transfer = ctx.transfer;
   std::string cache_root = ctx.cache_dir.empty() ? (fs::temp_directory_path() / "roux-cache").string() : ctx.cache_dir;
   Cache cache(cache_root, ctx.confine_root);
-  const std::string key = sha256_hex(u).substr(0, 16);
+  const std::string key = sha256_hex(redact::strip_url_credentials(u)).substr(0, 16);
   // Resolved inside the --root tree: a planted symlink never takes the copy elsewhere (what does
   // not exist yet is appended as is, and made when the copy is first written).
   if (!starts_with(u, "file://"))

@@ -49,7 +49,7 @@ Status webhook_handler(const RunReport& report, const std::string& report_json, 
     auto pause = std::min<long>(500L * attempt, std::max<long>(0, left / 4));
     if (attempt <= cfg.retries) std::this_thread::sleep_for(std::chrono::milliseconds(pause));
   }
-  return Status::io_msg("POST " + cfg.url + ": " + last);
+  return Status::io_msg("POST " + redact::url_for_display(cfg.url) + ": " + last);  // its path or query is often a token
 }
 
 }  // namespace roux::report
