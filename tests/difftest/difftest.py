@@ -1,0 +1,941 @@
+#!/usr/bin/env python3
+"""Random differential test of `roux plan` against `roux converge` (issue #9, "a plan that never lies").
+
+For each seed: a policy of the file family (file, template, directory, link, exec with creates, guards,
+requires/before, notify/subscribe, ensure absent, modes with setuid/setgid, owners by name or id,
+nested paths, links to managed paths, paths below a link the run creates) and a starting --root
+(blank, converged, or converged then drifted), both chosen by the seed alone. Then:
+
+  1  `roux plan` changes nothing in the tree (paths, types, modes, owners, content, link targets,
+     mtimes and ctimes, before vs after);
+  2  plan's exit code matches its report (2 iff changes listed, 4 for failures, 6 both);
+  3  what plan predicted equals what converge did: the multiset of (id, property, before, after),
+     each resource's status (would_change/changed, failed/failed, ...), and the exit codes;
+  4  a second converge changes nothing (exit 0, or 4 with the same failures);
+  5  the tree after the first converge matches the policy, read directly (os.lstat, file content),
+     for every resource converge reports as changed or unchanged.
+
+A failing seed prints one line; with --keep-failures DIR its policy and its starting root are rebuilt
+in DIR/seed-N (the seed alone decides both) with the reports and a README of the commands to run.
+Python 3 standard library only.
+
+  python3 tests/difftest/difftest.py --roux build/roux --seeds 0-99 [-j 2] [--keep-failures DIR]
+  python3 tests/difftest/difftest.py --roux build/roux --setup 17 --out /tmp/s17   # rebuild one seed
+"""
+import argparse
+import collections
+import hashlib
+import json
+import os
+import random
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+# Accounts written into ROOT/etc/passwd and ROOT/etc/group (names resolved by roux inside the root).
+USERS = [("root", 0, 0), ("daemon", 1, 1), ("bin", 2, 2), ("www-data", 33, 33), ("app", 1001, 1001),
+         ("deploy", 1002, 1002), ("nobody", 65534, 65534)]
+GROUPS = [("root", 0), ("daemon", 1), ("bin", 2), ("adm", 4), ("www-data", 33), ("staff", 50), ("app", 1001),
+          ("deploy", 1002), ("nogroup", 65534)]
+UID_OF = {n: u for n, u, _ in USERS}
+GID_OF = {n: g for n, g in GROUPS}
+FILE_MODES = ["0644", "0600", "0640", "0755", "0444", "0700", "644", "4755", "2755", "6750", "4711", "0750"]
+DIR_MODES = ["0755", "0750", "0700", "2775", "1777", "0711", "2750", "755", "3777", "0770"]
+BASES = ["/srv/app", "/etc/app", "/opt/tool", "/var/www"]
+NAMES = ["conf", "data", "cache", "lib", "run", "logs", "sub", "inner", "deep", "x"]
+ATTR_PORT = "8080"
+CHECKS = ["1", "2", "3", "4", "5"]
+
+
+def q(s):
+    """A YAML double-quoted scalar (JSON's escapes are YAML's)."""
+    return json.dumps(s, ensure_ascii=False)
+
+
+class Res:
+    def __init__(self, typ, name):
+        self.type, self.name = typ, name
+        self.props = []  # (key, yaml text)
+        self.expect = {}  # oracle for check 5
+        self.deps = set()  # ids that must come first (implicit edges roux adds + our own)
+
+    @property
+    def id(self):
+        return f"{self.type}[{self.name}]"
+
+    def set(self, key, text):
+        self.props = [(k, v) for k, v in self.props if k != key] + [(key, text)]
+
+    def get(self, key):
+        for k, v in self.props:
+            if k == key:
+                return v
+        return None
+
+
+def parent(p):
+    return p.rsplit("/", 1)[0] or "/"
+
+
+def ancestors(p):
+    out = []
+    while True:
+        p = parent(p)
+        if p == "/":
+            return out
+        out.append(p)
+
+
+class Gen:
+    """Builds the policy and the starting state of one seed. Everything depends on the seed only
+    (and on the root's path, which exec commands and guards name)."""
+
+    def __init__(self, seed, root):
+        self.seed = seed
+        self.rnd = random.Random(seed)
+        self.root = root
+        self.res = []
+        self.by_path = {}  # managed path -> Res
+        self.dirs = []  # folders a new entry may go in: (path, managed?)
+        self.files = {}  # cookbook files/ and templates/: relative path -> text
+        self.junk = []  # starting-state entries: (kind, path, arg)
+        self.no_children = set()  # paths nothing may be put under (files, links, absent entries)
+        self.alias_free = set()  # names used under releases/N (not reusable below current/)
+        self.counter = 0
+        self.start = self.rnd.choices(["blank", "converged", "drifted"], [3, 2, 5])[0]
+
+    # ----- helpers
+    def fresh(self, prefix):
+        self.counter += 1
+        return f"{prefix}{self.counter}"
+
+    def new_path(self, folder, prefix):
+        for _ in range(50):
+            p = f"{folder}/{self.fresh(prefix)}"
+            if p not in self.by_path:
+                return p
+        raise RuntimeError("no path")
+
+    def add(self, r, path=None):
+        self.res.append(r)
+        if path:
+            self.by_path[path] = r
+            for a in ancestors(path):
+                d = self.by_path.get(a)
+                if d is not None and d.type == "directory":
+                    r.deps.add(d.id)
+        return r
+
+    def pick_dir(self, allow_missing=True):
+        d, managed = self.rnd.choice(self.dirs)
+        if allow_missing and self.rnd.random() < 0.05:
+            # A folder nobody declares and that does not exist (the resource must fail, in plan too).
+            return d + "/undeclared" + str(self.rnd.randint(1, 3))
+        return d
+
+    def ownership(self, r, modes):
+        if self.rnd.random() < 0.7:
+            m = self.rnd.choice(modes)
+            r.set("mode", q(m) if self.rnd.random() < 0.85 else m)  # sometimes unquoted: YAML 0755
+            r.expect["mode"] = int(m, 8)
+        if self.rnd.random() < 0.4:
+            name, uid, _ = self.rnd.choice(USERS)
+            numeric = self.rnd.random() < 0.3
+            r.set("owner", str(uid) if numeric else q(name))
+            r.expect["uid"] = uid
+        if self.rnd.random() < 0.4:
+            name, gid = self.rnd.choice(GROUPS)
+            numeric = self.rnd.random() < 0.3
+            r.set("group", str(gid) if numeric else q(name))
+            r.expect["gid"] = gid
+
+    def content(self):
+        k = self.rnd.random()
+        if k < 0.05:
+            return ""
+        if k < 0.1:
+            return "no newline at end"
+        if k < 0.15:
+            return "caf\u00e9 \u2713 \u65e5\u672c\n"
+        lines = [f"key{self.rnd.randint(0, 99)} = {self.rnd.choice(['a', 'b', 'yes', '42', 'x y'])}"
+                 for _ in range(self.rnd.randint(1, 6))]
+        return "\n".join(lines) + "\n"
+
+    # ----- resource makers
+    def make_dir(self, folder=None, nested=False):
+        folder = folder or self.pick_dir(allow_missing=False)
+        p = self.new_path(folder, self.rnd.choice(NAMES))
+        if nested:  # parents created by the directory resource itself
+            p = f"{p}/{self.rnd.choice(NAMES)}"
+        r = self.add(Res("directory", p), p)
+        r.expect["type"] = "dir"
+        self.ownership(r, DIR_MODES)
+        self.dirs.append((p, True))
+        return r
+
+    def make_file(self, folder=None, typ=None):
+        folder = folder or self.pick_dir()
+        typ = typ or self.rnd.choices(["file", "template"], [3, 1])[0]
+        p = self.new_path(folder, "f")
+        r = self.add(Res(typ, p), p)
+        self.no_children.add(p)
+        r.expect["type"] = "file"
+        if typ == "template":
+            t = self.fresh("t") + ".mustache"
+            word = self.rnd.choice(["alpha", "beta", "gamma"])
+            self.files["templates/" + t] = "# {{name}}\nport = {{attr.app.port}}\n" + self.content()
+            r.set("source", q(t))
+            r.set("variables", "{name: " + q(word) + "}")
+            r.expect["content"] = self.files["templates/" + t].replace("{{name}}", word).replace(
+                "{{attr.app.port}}", ATTR_PORT)
+        elif self.rnd.random() < 0.15:
+            s = self.fresh("s") + ".txt"
+            self.files["files/" + s] = self.content()
+            r.set("source", q(s))
+            r.expect["content"] = self.files["files/" + s]
+        elif self.rnd.random() < 0.9:
+            c = self.content()
+            r.set("content", q(c))
+            r.expect["content"] = c
+        # else: no content: an empty file is created, an existing one's content is left alone
+        self.ownership(r, FILE_MODES)
+        if self.rnd.random() < 0.1:
+            r.set("backup", str(self.rnd.choice([0, 1, 2])))
+        if self.rnd.random() < 0.2:
+            # Something was already there: a stale regular file, a link, a folder.
+            self.junk.append(self.rnd.choice([("file", p, "old content\n"), ("link", p, "/etc/passwd"),
+                                              ("link", p, "nowhere")]))
+        return r
+
+    def make_link(self):
+        folder = self.pick_dir()
+        p = self.new_path(folder, "l")
+        r = Res("link", p)
+        targets = [x for x, t in self.by_path.items() if t.type in ("file", "template", "directory")
+                   and t.get("ensure") is None]
+        k = self.rnd.random()
+        if targets and k < 0.6:
+            to = self.rnd.choice(targets)
+            if self.rnd.random() < 0.3:
+                to = os.path.relpath(to, parent(p))  # a relative target
+        elif k < 0.8:
+            to = "/nonexistent/" + self.fresh("t")  # dangling is fine for a link
+        else:
+            to = "/etc/passwd"
+        r.set("to", q(to))
+        if to.startswith("/"):
+            for a in ancestors(to) + [to]:
+                for t in ("directory", "file", "template"):
+                    if f"{t}[{a}]" in {x.id for x in self.res}:
+                        r.deps.add(f"{t}[{a}]")
+        self.add(r, p)
+        self.no_children.add(p)
+        r.expect["type"] = "link"
+        r.expect["target"] = to
+        if self.rnd.random() < 0.25:
+            self.junk.append(self.rnd.choice([("file", p, "plain\n"), ("link", p, "/old/target")]))
+            if self.junk[-1][0] == "file" and self.rnd.random() < 0.7:
+                r.set("force", "true")
+        return r
+
+    def make_absent(self):
+        typ = self.rnd.choice(["file", "directory", "link", "template"])
+        folder = self.pick_dir(allow_missing=False)
+        p = self.new_path(folder, "gone")
+        r = Res(typ, p)
+        r.set("ensure", q("absent"))
+        if typ == "template":
+            t = self.fresh("t") + ".mustache"
+            self.files["templates/" + t] = "unused\n"
+            r.set("source", q(t))
+        self.add(r, p)
+        self.no_children.add(p)
+        r.expect["type"] = "absent"
+        if self.rnd.random() < 0.7:
+            if typ in ("file", "template"):
+                self.junk.append(self.rnd.choice([("file", p, "leftover\n"), ("link", p, "/etc/passwd")]))
+            elif typ == "link":
+                self.junk.append(("link", p, "/etc/passwd"))
+            else:
+                rec = self.rnd.random() < 0.6
+                if rec:
+                    r.set("recursive", "true")
+                self.junk.append(("dir", p, None))
+                if rec and self.rnd.random() < 0.7:
+                    self.junk.append(("dir", p + "/in", None))
+                    self.junk.append(("file", p + "/in/f", "x\n"))
+        return r
+
+    def make_exec_creates(self):
+        folder, managed = self.rnd.choice(self.dirs)
+        r = Res("exec", self.fresh("gen-"))
+        # Sometimes `creates` names a file another resource manages (plan must see it will exist).
+        owned = [x for x in self.res if x.type == "file" and x.get("ensure") is None and x.name not in
+                 self.alias_paths()]
+        if owned and self.rnd.random() < 0.2:
+            f = self.rnd.choice(owned)
+            creates = f.name
+            r.deps.add(f.id)
+            r.set("requires", q(f.id))
+        else:
+            creates = self.new_path(folder, "made")
+            self.no_children.add(creates)
+            self.by_path[creates] = r
+            if managed:
+                r.deps.add(f"directory[{folder}]")
+                r.set("requires", q(f"directory[{folder}]"))
+            r.expect["type"] = "exists"
+            r.expect["path"] = creates
+        r.set("command", q(f"echo generated > {self.root}{creates}"))
+        r.set("creates", q(creates))
+        self.add(r)
+        return r
+
+    def make_exec_refresh(self):
+        r = Res("exec", self.fresh("notified-"))
+        r.set("command", q(f"echo ran >> {self.root}/var/log/{r.name}.log"))
+        r.set("refresh_only", "true")
+        self.add(r)
+        return r
+
+    def alias_paths(self):
+        return {x.name for x in self.res if x.get("_alias") is not None}
+
+    def make_deploy(self):
+        base = self.pick_dir(allow_missing=False)
+        rel = self.add(Res("directory", base + "/releases"), base + "/releases")
+        rel.expect["type"] = "dir"
+        self.ownership(rel, DIR_MODES)
+        n = self.rnd.randint(1, 3)
+        for i in range(1, n + 1):
+            d = self.add(Res("directory", f"{base}/releases/{i}"), f"{base}/releases/{i}")
+            d.expect["type"] = "dir"
+            f = self.add(Res("file", f"{base}/releases/{i}/VERSION"), f"{base}/releases/{i}/VERSION")
+            f.set("content", q(f"release {i}\n"))
+            f.expect = {"type": "file", "content": f"release {i}\n"}
+            self.no_children.add(f.name)
+        k = self.rnd.randint(1, n)
+        cur = f"{base}/current"
+        link = Res("link", cur)
+        to = f"{base}/releases/{k}" if self.rnd.random() < 0.6 else f"releases/{k}"
+        link.set("to", q(to))
+        if to.startswith("/"):
+            link.deps.add(f"directory[{to}]")
+        link.expect = {"type": "link", "target": to}
+        self.add(link, cur)
+        self.no_children.add(cur)
+        # Paths below the link the run creates: written through it into releases/k.
+        for j in range(self.rnd.randint(1, 2)):
+            p = f"{cur}/active{j}.conf"
+            f = Res("file", p)
+            c = self.content()
+            f.set("content", q(c))
+            f.expect = {"type": "file", "content": c}
+            self.ownership(f, FILE_MODES)
+            f.set("_alias", "1")
+            f.deps.add(link.id)  # our order puts the link first; roux itself adds no such edge
+            if self.rnd.random() < 0.6:
+                f.set("requires", q(link.id))
+            self.add(f, p)
+            self.no_children.add(p)
+        if self.rnd.random() < 0.4:
+            self.junk.append(("link", cur, f"{base}/releases/old"))
+
+    # ----- the whole policy
+    def generate(self):
+        rnd = self.rnd
+        bases = rnd.sample(BASES, rnd.randint(1, 2))
+        for b in bases:
+            if rnd.random() < 0.7:
+                d = self.add(Res("directory", b), b)
+                d.expect["type"] = "dir"
+                self.ownership(d, DIR_MODES)
+                self.dirs.append((b, True))
+            else:
+                self.dirs.append((b, False))
+                if rnd.random() < 0.6:
+                    self.junk.append(("dir", b, None))  # exists, unmanaged
+        kinds = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy"]
+        weights = [14, 4, 30, 12, 10, 7, 6, 3]
+        did_deploy = False
+        for _ in range(rnd.randint(3, 14)):
+            k = rnd.choices(kinds, weights)[0]
+            if k == "deploy":
+                if did_deploy:
+                    continue
+                did_deploy = True
+                self.make_deploy()
+            elif k == "dir":
+                self.make_dir()
+            elif k == "nested":
+                self.make_dir(nested=True)
+            elif k == "file":
+                self.make_file()
+            elif k == "link":
+                self.make_link()
+            elif k == "absent":
+                self.make_absent()
+            elif k == "exec":
+                self.make_exec_creates()
+            elif k == "refresh":
+                self.make_exec_refresh()
+        self.add_notifications()
+        self.add_guards()
+        order = self.order()
+        self.add_edges(order)
+        # Declaration order: the topological order, or (sometimes) shuffled: roux's implicit edges
+        # and the explicit ones we added still order what must be ordered.
+        self.declared = list(order)
+        if rnd.random() < 0.25:
+            rnd.shuffle(self.declared)
+            # Keep paths below links after their link unless an explicit requires holds them.
+            self.declared = self.fix_alias_order(self.declared)
+
+    def fix_alias_order(self, decl):
+        ids = [r.id for r in decl]
+        for r in list(decl):
+            if r.get("_alias") is not None and r.get("requires") is None:
+                link = next(x for x in decl if x.type == "link" and x.id in r.deps)
+                if ids.index(r.id) < ids.index(link.id):
+                    decl.remove(r)
+                    decl.insert(decl.index(link) + 1, r)
+                    ids = [x.id for x in decl]
+        return decl
+
+    def add_notifications(self):
+        targets = [r for r in self.res if r.type == "exec" and r.get("refresh_only")]
+        sources = [r for r in self.res if r.type != "exec" or not r.get("refresh_only")]
+        for t in targets:
+            for s in self.rnd.sample(sources, min(len(sources), self.rnd.randint(1, 2))):
+                how = self.rnd.random()
+                if how < 0.3:
+                    t.set("subscribe", q(s.id))
+                elif how < 0.6:
+                    s.set("notify", q(t.id))
+                else:
+                    timing = self.rnd.choice(["delayed", "immediately"])
+                    s.set("notify", "{resource: " + q(t.id) + ", action: run, timing: " + timing + "}")
+
+    def add_guards(self):
+        for r in self.res:
+            if self.rnd.random() < 0.1:
+                yes = [f"test -e {self.root}/etc/roux-marker", "true", f"test -d {self.root}/etc"]
+                no = [f"test -e {self.root}/etc/not-there", "false"]
+                if self.rnd.random() < 0.5:
+                    r.set("only_if", q(self.rnd.choice(yes + no)))
+                else:
+                    r.set("not_if", q(self.rnd.choice(yes + no)))
+
+    def order(self):
+        """A random topological order of the resources under every edge roux adds or we need."""
+        ids = {r.id: r for r in self.res}
+        for r in self.res:  # roux's implicit edges: managed parent folders, a link's target
+            if r.type == "exec":
+                continue
+            for a in ancestors(r.name):
+                r.deps.add(f"directory[{a}]")
+            to = json.loads(r.get("to")) if r.type == "link" and r.get("to") else ""
+            if to.startswith("/"):
+                for a in ancestors(to):
+                    r.deps.add(f"directory[{a}]")
+                r.deps.update({f"file[{to}]", f"template[{to}]", f"directory[{to}]"})
+        deps = {r.id: {d for d in r.deps if d in ids and d != r.id} for r in self.res}
+        done, out = set(), []
+        while len(out) < len(self.res):
+            ready = [r for r in self.res if r.id not in done and deps[r.id] <= done]
+            if not ready:
+                raise RuntimeError("cycle in generator")
+            pick = ready[0] if self.rnd.random() < 0.5 else self.rnd.choice(ready)
+            done.add(pick.id)
+            out.append(pick)
+        return out
+
+    def add_edges(self, order):
+        # Explicit requires/before only forward in `order`: never a cycle.
+        for i, r in enumerate(order):
+            if i == 0 or self.rnd.random() > 0.15:
+                continue
+            j = self.rnd.randrange(i)
+            if self.rnd.random() < 0.5 and r.get("requires") is None:
+                r.set("requires", q(order[j].id))
+            elif order[j].get("before") is None:
+                order[j].set("before", "[" + q(r.id) + "]")
+
+    # ----- writing
+    def recipe_yaml(self):
+        lines = ["resources:"]
+        for r in self.declared:
+            lines.append(f"  - {r.type}: {q(r.name)}")
+            for k, v in r.props:
+                if not k.startswith("_"):
+                    lines.append(f"    {k}: {v}")
+        return "\n".join(lines) + "\n"
+
+    def write_policy(self, pol):
+        cb = os.path.join(pol, "cookbooks", "fam")
+        os.makedirs(os.path.join(cb, "recipes"), exist_ok=True)
+        with open(os.path.join(cb, "metadata.yaml"), "w") as f:
+            f.write("name: fam\nversion: 1.0.0\n")
+        with open(os.path.join(cb, "recipes", "default.yaml"), "w") as f:
+            f.write(f"# difftest seed {self.seed}, start state: {self.start}\n" + self.recipe_yaml())
+        for rel, text in self.files.items():
+            p = os.path.join(cb, rel)
+            os.makedirs(os.path.dirname(p), exist_ok=True)
+            with open(p, "w") as f:
+                f.write(text)
+        with open(os.path.join(pol, "policy.yaml"), "w") as f:
+            f.write("name: difftest\nsources: [cookbooks]\nrun_list: [fam]\n"
+                    f"attributes: {{app: {{port: {ATTR_PORT}}}}}\n")
+
+    def write_skeleton(self):
+        root = self.root
+        for d in ["etc", "srv", "opt", "var/log", "var/www" if self.rnd.random() < 0.5 else "var/tmp"]:
+            os.makedirs(os.path.join(root, d), exist_ok=True)
+        with open(os.path.join(root, "etc/passwd"), "w") as f:
+            for n, u, g in USERS:
+                f.write(f"{n}:x:{u}:{g}:{n}:/nonexistent:/usr/sbin/nologin\n")
+        with open(os.path.join(root, "etc/group"), "w") as f:
+            for n, g in GROUPS:
+                f.write(f"{n}:x:{g}:\n")
+        with open(os.path.join(root, "etc/roux-marker"), "w") as f:
+            f.write("marker\n")
+        for kind, p, arg in self.junk:
+            full = root + p
+            if os.path.lexists(full) and kind != "dir":
+                continue
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            if kind == "dir":
+                os.makedirs(full, exist_ok=True)
+            elif kind == "file":
+                with open(full, "w") as f:
+                    f.write(arg)
+            elif kind == "link":
+                os.symlink(arg, full)
+
+    def drift(self):
+        """1-4 random edits of managed entries after a converge; returns their descriptions."""
+        done = []
+        cands = [r for r in self.res if r.expect.get("type") in ("file", "dir", "link")]
+        for _ in range(self.rnd.randint(1, 4)):
+            if not cands:
+                break
+            r = self.rnd.choice(cands)
+            full = resolve_in_root(self.root, r.name)
+            if full is None or not os.path.lexists(full):
+                continue
+            st = os.lstat(full)
+            kind = r.expect["type"]
+            options = {"file": ["content", "mode", "owner", "delete", "file->dir", "file->link"],
+                       "dir": ["mode", "owner", "remove", "dir->file"],
+                       "link": ["retarget", "delete", "link->file"]}[kind]
+            what = self.rnd.choice(options)
+            if what == "content" and stat.S_ISREG(st.st_mode):
+                with open(full, "a") as f:
+                    f.write("drift\n")
+            elif what == "mode" and not stat.S_ISLNK(st.st_mode):
+                os.chmod(full, int(self.rnd.choice(FILE_MODES if kind == "file" else DIR_MODES), 8) ^ 0o001)
+            elif what == "owner" and not stat.S_ISLNK(st.st_mode):
+                os.lchown(full, self.rnd.choice(USERS)[1], self.rnd.choice(GROUPS)[1])
+            elif what in ("delete",) and not stat.S_ISDIR(st.st_mode):
+                os.unlink(full)
+            elif what == "file->dir" and stat.S_ISREG(st.st_mode):
+                os.unlink(full)
+                os.mkdir(full)
+            elif what == "file->link" and stat.S_ISREG(st.st_mode):
+                os.unlink(full)
+                os.symlink("/etc/group", full)
+            elif what == "remove" and stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(full)
+            elif what == "dir->file" and stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(full)
+                with open(full, "w") as f:
+                    f.write("was a folder\n")
+            elif what == "retarget" and stat.S_ISLNK(st.st_mode):
+                os.unlink(full)
+                os.symlink("/etc/passwd", full)
+            elif what == "link->file" and stat.S_ISLNK(st.st_mode):
+                os.unlink(full)
+                with open(full, "w") as f:
+                    f.write("was a link\n")
+            else:
+                continue
+            done.append(f"{what} {r.name}")
+        return done
+
+
+def resolve_in_root(root, path):
+    """ROOT + path with every component but the last followed inside the root (like roux's
+    openat2(RESOLVE_IN_ROOT) without following the last one). None when a folder is missing."""
+    parts = [p for p in path.split("/") if p]
+    cur = []  # resolved components under root
+    hops = 0
+    i = 0
+    while i < len(parts):
+        name = parts[i]
+        last = i == len(parts) - 1
+        if name == "..":
+            if cur:
+                cur.pop()
+            i += 1
+            continue
+        if name == ".":
+            i += 1
+            continue
+        full = os.path.join(root, *cur, name)
+        if not last and os.path.islink(full):
+            hops += 1
+            if hops > 40:
+                return None
+            t = os.readlink(full)
+            tparts = [p for p in t.split("/") if p]
+            if t.startswith("/"):
+                cur = []
+            parts = tparts + parts[i + 1:]
+            i = 0
+            continue
+        cur.append(name)
+        i += 1
+    return os.path.join(root, *cur)
+
+
+def snapshot(root):
+    """Every entry under root: type, mode, owner, size, mtime, ctime, link target, content digest."""
+    out = {}
+
+    def visit(path, rel):
+        st = os.lstat(path)
+        entry = [stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid, st.st_size,
+                 st.st_mtime_ns, st.st_ctime_ns]
+        if stat.S_ISLNK(st.st_mode):
+            entry.append(os.readlink(path))
+        elif stat.S_ISREG(st.st_mode):
+            with open(path, "rb") as f:
+                entry.append(hashlib.sha256(f.read()).hexdigest()[:16])
+        out[rel] = tuple(entry)
+        if stat.S_ISDIR(st.st_mode):
+            for name in sorted(os.listdir(path)):
+                visit(os.path.join(path, name), rel.rstrip("/") + "/" + name)
+
+    visit(root, "/")
+    return out
+
+
+def describe_entry(e):
+    if e is None:
+        return "(none)"
+    kinds = {stat.S_IFREG: "file", stat.S_IFDIR: "dir", stat.S_IFLNK: "link"}
+    s = f"{kinds.get(e[0], e[0])} {e[1]:04o} {e[2]}:{e[3]} size={e[4]} mtime={e[5]} ctime={e[6]}"
+    if len(e) > 7:
+        s += f" {'->' if e[0] == stat.S_IFLNK else 'sha'} {e[7]}"
+    return s
+
+
+def run_roux(roux, cmd, pol, root, env):
+    t0 = time.monotonic()
+    p = subprocess.run([roux, cmd, "--policy", pol, "--root", root, "--format", "json"], capture_output=True,
+                       env=env, stdin=subprocess.DEVNULL, timeout=120)
+    dt = time.monotonic() - t0
+    try:
+        rep = json.loads(p.stdout)
+    except ValueError:
+        rep = None
+    return p.returncode, rep, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"), dt
+
+
+def changes_of(rep):
+    out = collections.Counter()
+    for r in rep["resources"]:
+        for c in r.get("changes", []):
+            out[(r["id"], c["property"], c["before"], c["after"])] += 1
+    return out
+
+
+def statuses(rep):
+    return {r["id"]: r["status"] for r in rep["resources"]}
+
+
+def want_rc(rep, changed_status):
+    ch = any(r["status"] == changed_status or r.get("changes") for r in rep["resources"])
+    fail = any(r["status"] == "failed" and not r.get("failure_ignored") for r in rep["resources"])
+    return (2 if ch else 0) | (4 if fail else 0)
+
+
+def check_final(gen, root, conv):
+    """Check 5: the tree matches the policy for each resource converge says is done."""
+    st_of = statuses(conv)
+    bad = []
+    for r in gen.res:
+        e = r.expect
+        if not e or st_of.get(r.id) not in ("changed", "unchanged"):
+            continue
+        path = e.get("path", r.name)
+        full = resolve_in_root(root, path)
+        exists = full is not None and os.path.lexists(full)
+        st = os.lstat(full) if exists else None
+        t = e["type"]
+        if t == "absent":
+            if exists:
+                bad.append(f"{r.id}: still exists")
+            continue
+        if t == "exists":
+            if not exists:
+                bad.append(f"{r.id}: creates {path} does not exist")
+            continue
+        if not exists:
+            bad.append(f"{r.id}: missing")
+            continue
+        want_fmt = {"file": stat.S_IFREG, "dir": stat.S_IFDIR, "link": stat.S_IFLNK}[t]
+        if stat.S_IFMT(st.st_mode) != want_fmt:
+            bad.append(f"{r.id}: is {describe_entry((stat.S_IFMT(st.st_mode), 0, 0, 0, 0, 0, 0)).split()[0]}, want {t}")
+            continue
+        if t == "link":
+            if os.readlink(full) != e["target"]:
+                bad.append(f"{r.id}: points to {os.readlink(full)}, want {e['target']}")
+            continue
+        if "mode" in e and stat.S_IMODE(st.st_mode) != e["mode"]:
+            bad.append(f"{r.id}: mode {stat.S_IMODE(st.st_mode):04o}, want {e['mode']:04o}")
+        if "uid" in e and st.st_uid != e["uid"]:
+            bad.append(f"{r.id}: uid {st.st_uid}, want {e['uid']}")
+        if "gid" in e and st.st_gid != e["gid"]:
+            bad.append(f"{r.id}: gid {st.st_gid}, want {e['gid']}")
+        if "content" in e:
+            with open(full, "rb") as f:
+                data = f.read()
+            if data != e["content"].encode():
+                bad.append(f"{r.id}: content {data[:40]!r}, want {e['content'].encode()[:40]!r}")
+    return bad
+
+
+def setup(seed, work, roux, env):
+    """Writes the policy and the starting root of `seed` under work; returns (gen, pol, root, drift)."""
+    pol, root = os.path.join(work, "policy"), os.path.join(work, "root")
+    os.makedirs(root, exist_ok=True)
+    gen = Gen(seed, root)
+    gen.generate()
+    gen.write_policy(pol)
+    gen.write_skeleton()
+    drift = []
+    if gen.start in ("converged", "drifted"):
+        run_roux(roux, "converge", pol, root, env)
+        if gen.start == "drifted":
+            drift = gen.drift()
+    # Old times everywhere: a rewrite by plan shows in mtimes as well as ctimes.
+    for dp, dns, fns in os.walk(root):
+        for n in dns + fns + [""]:
+            try:
+                os.utime(os.path.join(dp, n), ns=(981173106 * 10**9, 981173106 * 10**9), follow_symlinks=False)
+            except OSError:
+                pass
+    return gen, pol, root, drift
+
+
+def run_seed(args):
+    seed, roux, keep, tmpbase = args
+    env = dict(os.environ, NO_COLOR="1")
+    work = tempfile.mkdtemp(prefix=f"difftest-{seed}-", dir=tmpbase)
+    env["XDG_CACHE_HOME"] = os.path.join(work, "xdg")
+    fails = []  # (check, category, details)
+    times = []
+    try:
+        gen, pol, root, drift = setup(seed, work, roux, env)
+        before = snapshot(root)
+        prc, plan, pout, perr, dt = run_roux(roux, "plan", pol, root, env)
+        times.append(dt)
+        after = snapshot(root)
+        if before != after:
+            diff = []
+            for k in sorted(set(before) | set(after)):
+                if before.get(k) != after.get(k):
+                    diff.append(f"{k}: {describe_entry(before.get(k))} => {describe_entry(after.get(k))}")
+            fails.append(("1", "plan-wrote", diff))
+        if plan is None:
+            fails.append(("2", f"plan-no-report(rc={prc})", [perr.strip()[:400]]))
+            return seed, gen.start, fails, times, None
+        w = want_rc(plan, "would_change")
+        if prc != w:
+            fails.append(("2", "plan-rc", [f"plan exit {prc}, its report says {w}"]))
+        crc, conv, cout, cerr, dt = run_roux(roux, "converge", pol, root, env)
+        times.append(dt)
+        if conv is None:
+            fails.append(("3", f"converge-no-report(rc={crc})", [cerr.strip()[:400]]))
+            return seed, gen.start, fails, times, (plan, None, None)
+        pc, cc = changes_of(plan), changes_of(conv)
+        if pc != cc:
+            only_p = sorted((pc - cc).elements())
+            only_c = sorted((cc - pc).elements())
+            fails.append(("3", "changes", [f"plan only:     {x}" for x in only_p] +
+                          [f"converge only: {x}" for x in only_c]))
+        ps, cs = statuses(plan), statuses(conv)
+        mapping = {"would_change": "changed"}
+        sd = [f"{i}: plan {ps.get(i)} / converge {cs.get(i)}" for i in sorted(set(ps) | set(cs))
+              if mapping.get(ps.get(i), ps.get(i)) != cs.get(i)]
+        if sd:
+            fails.append(("3", "status", sd))
+        perrs = {r["id"]: r.get("error", "") for r in plan["resources"] if r["status"] == "failed"}
+        cerrs = {r["id"]: r.get("error", "") for r in conv["resources"] if r["status"] == "failed"}
+        ed = [f"{i}: plan {perrs[i]!r} / converge {cerrs[i]!r}" for i in sorted(set(perrs) & set(cerrs))
+              if perrs[i] != cerrs[i]]
+        if ed:
+            fails.append(("3", "error-text", ed))
+        if crc != want_rc(conv, "changed"):
+            fails.append(("3", "converge-rc", [f"converge exit {crc}, its report says {want_rc(conv, 'changed')}"]))
+        if prc != crc and not any(c == "3" and k in ("changes", "status") for c, k, _ in fails):
+            fails.append(("3", "rc", [f"plan exit {prc}, converge exit {crc}"]))
+        bad = check_final(gen, root, conv)
+        if bad:
+            fails.append(("5", "final-state", bad))
+        rc2, conv2, _, cerr2, dt = run_roux(roux, "converge", pol, root, env)
+        times.append(dt)
+        if conv2 is None:
+            fails.append(("4", f"second-no-report(rc={rc2})", [cerr2.strip()[:400]]))
+        else:
+            c2 = changes_of(conv2)
+            if c2:
+                first_failed = {i for i, s in cs.items() if s in ("failed", "skipped")}
+                retry = all(k[0] in first_failed for k in c2)
+                fails.append(("4", "second-changes-after-failure" if retry else "second-changes",
+                              [f"{k}" for k in sorted(c2.elements())]))
+            f1 = {i for i, s in cs.items() if s == "failed"}
+            f2 = {r["id"] for r in conv2["resources"] if r["status"] == "failed"}
+            want2 = (2 if c2 else 0) | (4 if f2 else 0)
+            if not c2 and (rc2 != want2 or f1 != f2):
+                fails.append(("4", "second-rc", [f"second converge exit {rc2}; failed first {sorted(f1)}, "
+                                                 f"second {sorted(f2)}"]))
+        return seed, gen.start, fails, times, (plan, conv, conv2 if conv2 else None)
+    except Exception as e:  # a harness error is a failure too, never a silent pass
+        import traceback
+        fails.append(("H", "harness", traceback.format_exc().splitlines()[-3:]))
+        return seed, "?", fails, times, None
+    finally:
+        if fails and keep:
+            try:
+                keep_repro(seed, keep, roux, fails, work)
+            except Exception as e:  # noqa
+                print(f"seed {seed}: could not keep the reproduction: {e}", file=sys.stderr)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def keep_repro(seed, keep, roux, fails, work):
+    d = os.path.join(os.path.abspath(keep), f"seed-{seed}")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(d)
+    for n in ("plan.json", "converge.json"):
+        pass
+    env = dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=os.path.join(d, "xdg"))
+    gen, pol, root, drift = setup(seed, d, roux, env)
+    with open(os.path.join(d, "README"), "w") as f:
+        f.write(f"difftest seed {seed}; start state: {gen.start}; drift: {drift or 'none'}\n")
+        f.write(f"policy: {pol} (recipe: {pol}/cookbooks/fam/recipes/default.yaml)\n")
+        f.write(f"starting root: {root} (rebuild it: python3 {os.path.abspath(__file__)} --roux {roux} "
+                f"--setup {seed} --out DIR)\n\ncommands:\n")
+        f.write(f"  {roux} plan --policy {pol} --root {root} --format json > {d}/plan.json; echo $?\n")
+        f.write(f"  {roux} converge --policy {pol} --root {root} --format json > {d}/converge.json; echo $?\n")
+        f.write(f"  {roux} converge --policy {pol} --root {root} --format json > {d}/converge2.json; echo $?\n\n")
+        for c, k, det in fails:
+            f.write(f"check {c} ({k}):\n")
+            for line in det:
+                f.write(f"  {line}\n")
+    # The reports, from a scratch copy of the starting root (the kept root stays at the start).
+    scratch = os.path.join(d, "scratch-root")
+    subprocess.run(["cp", "-a", root, scratch], check=True)
+    for name, cmd in (("plan", "plan"), ("converge", "converge"), ("converge2", "converge")):
+        rc, rep, out, err, _ = run_roux(roux, cmd, pol, scratch, env)
+        with open(os.path.join(d, name + ".json"), "w") as f:
+            f.write(out)
+        with open(os.path.join(d, name + ".rc"), "w") as f:
+            f.write(f"{rc}\n{err}")
+    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def parse_seeds(s):
+    out = []
+    for part in s.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out.extend(range(int(a), int(b) + 1))
+        elif part:
+            out.append(int(part))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--roux", required=True)
+    ap.add_argument("--seeds", default="0-99")
+    ap.add_argument("--family", default="file", choices=["file"])
+    ap.add_argument("--keep-failures", metavar="DIR")
+    ap.add_argument("-j", type=int, default=1)
+    ap.add_argument("-v", action="store_true", help="print each failing check's entries")
+    ap.add_argument("--setup", type=int, metavar="SEED", help="only write SEED's policy and starting root")
+    ap.add_argument("--out", help="with --setup: the folder to write into")
+    ap.add_argument("--stats", metavar="FILE", help="write per-seed results as JSON lines")
+    a = ap.parse_args()
+    roux = os.path.abspath(a.roux)
+    if not os.access(roux, os.X_OK):
+        sys.exit(f"difftest: no roux binary at {roux}")
+    if a.setup is not None:
+        out = os.path.abspath(a.out or f"difftest-seed-{a.setup}")
+        env = dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=os.path.join(out, "xdg"))
+        gen, pol, root, drift = setup(a.setup, out, roux, env)
+        print(f"seed {a.setup}: start {gen.start}, drift {drift or 'none'}\n  policy {pol}\n  root {root}")
+        return 0
+    seeds = parse_seeds(a.seeds)
+    tmpbase = tempfile.mkdtemp(prefix="difftest.")
+    by_check = collections.Counter()
+    by_cat = collections.Counter()
+    by_start = collections.Counter()
+    starts = collections.Counter()
+    failing = 0
+    t0 = time.monotonic()
+    roux_times = []
+    stats = open(a.stats, "w") if a.stats else None
+    jobs = [(s, roux, a.keep_failures, tmpbase) for s in seeds]
+    try:
+        if a.j > 1:
+            ex = ProcessPoolExecutor(a.j)
+            results = ex.map(run_seed, jobs, chunksize=4)
+        else:
+            results = map(run_seed, jobs)
+        for seed, start, fails, times, _ in results:
+            starts[start] += 1
+            roux_times.extend(times)
+            if stats:
+                stats.write(json.dumps({"seed": seed, "start": start, "fails": fails}) + "\n")
+            if not fails:
+                continue
+            failing += 1
+            by_start[start] += 1
+            checks = sorted({c for c, _, _ in fails})
+            for c in checks:
+                by_check[c] += 1
+            for c, k, _ in fails:
+                by_cat[f"{c}:{k}"] += 1
+            summary = "; ".join(f"check {c} {k} ({len(d)})" for c, k, d in fails)
+            where = f" -> {os.path.join(a.keep_failures, f'seed-{seed}')}" if a.keep_failures else ""
+            print(f"seed {seed} [{start}]: {summary}{where}", flush=True)
+            if a.v:
+                for c, k, d in fails:
+                    for line in d[:12]:
+                        print(f"    {c}/{k}: {line}")
+    finally:
+        shutil.rmtree(tmpbase, ignore_errors=True)
+        if stats:
+            stats.close()
+    dt = time.monotonic() - t0
+    checks = ", ".join(f"{c}={by_check[c]}" for c in CHECKS + ["H"] if by_check[c])
+    cats = ", ".join(f"{k}={v}" for k, v in sorted(by_cat.items(), key=lambda kv: -kv[1]))
+    print(f"difftest: starts {dict(starts)}; failing by start {dict(by_start)}; categories: {cats or 'none'}")
+    if roux_times:
+        roux_times.sort()
+        print(f"difftest: {len(seeds)} seeds in {dt:.1f} s ({len(seeds) / dt:.1f} seeds/s); roux runs: "
+              f"{len(roux_times)}, median {roux_times[len(roux_times) // 2] * 1000:.1f} ms")
+    print(f"difftest: {len(seeds)} seeds, {failing} mismatches (by check: {checks or 'none'})")
+    return 1 if failing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
