@@ -24,6 +24,7 @@ Python 3 standard library only.
 """
 import argparse
 import collections
+import copy
 import hashlib
 import json
 import os
@@ -98,6 +99,7 @@ class Gen:
         self.seed = seed
         self.rnd = random.Random(seed)
         self.root = root
+        self.gen_root = root  # the root exec commands and guards name
         self.res = []
         self.by_path = {}  # managed path -> Res
         self.dirs = []  # folders a new entry may go in: (path, managed?)
@@ -394,6 +396,7 @@ class Gen:
             rnd.shuffle(self.declared)
             # Keep paths below links after their link unless an explicit requires holds them.
             self.declared = self.fix_alias_order(self.declared)
+        self.drift_plan = self.plan_drift() if self.start == "drifted" else []
 
     def fix_alias_order(self, decl):
         ids = [r.id for r in decl]
@@ -465,6 +468,12 @@ class Gen:
             elif order[j].get("before") is None:
                 order[j].set("before", "[" + q(r.id) + "]")
 
+    def retarget_root(self):
+        """After self.root changed: exec commands and guards name the new root."""
+        for r in self.res:
+            r.props = [(k, v.replace(self.gen_root, self.root)) for k, v in r.props]
+        self.gen_root = self.root
+
     # ----- writing
     def recipe_yaml(self):
         lines = ["resources:"]
@@ -493,7 +502,7 @@ class Gen:
 
     def write_skeleton(self):
         root = self.root
-        for d in ["etc", "srv", "opt", "var/log", "var/www" if self.rnd.random() < 0.5 else "var/tmp"]:
+        for d in ["etc", "srv", "opt", "var/log", "var/tmp"]:
             os.makedirs(os.path.join(root, d), exist_ok=True)
         with open(os.path.join(root, "etc/passwd"), "w") as f:
             for n, u, g in USERS:
@@ -516,30 +525,42 @@ class Gen:
             elif kind == "link":
                 os.symlink(arg, full)
 
-    def drift(self):
-        """1-4 random edits of managed entries after a converge; returns their descriptions."""
-        done = []
+    def plan_drift(self):
+        """1-4 edits of managed entries to make after a converge, chosen from the policy alone
+        (so a reduced policy can replay the ones that still apply): (what, path, argument)."""
+        out = []
         cands = [r for r in self.res if r.expect.get("type") in ("file", "dir", "link")]
         for _ in range(self.rnd.randint(1, 4)):
             if not cands:
                 break
             r = self.rnd.choice(cands)
-            full = resolve_in_root(self.root, r.name)
+            kind = r.expect["type"]
+            what = self.rnd.choice({"file": ["content", "mode", "owner", "delete", "file->dir", "file->link"],
+                                    "dir": ["mode", "owner", "remove", "dir->file"],
+                                    "link": ["retarget", "delete", "link->file"]}[kind])
+            arg = None
+            if what == "mode":
+                arg = int(self.rnd.choice(FILE_MODES if kind == "file" else DIR_MODES), 8) ^ 0o001
+            elif what == "owner":
+                arg = (self.rnd.choice(USERS)[1], self.rnd.choice(GROUPS)[1])
+            out.append((what, r.name, arg))
+        return out
+
+    def drift(self):
+        """Applies the planned drift to the tree; returns what was done."""
+        done = []
+        for what, path, arg in self.drift_plan:
+            full = resolve_in_root(self.root, path)
             if full is None or not os.path.lexists(full):
                 continue
             st = os.lstat(full)
-            kind = r.expect["type"]
-            options = {"file": ["content", "mode", "owner", "delete", "file->dir", "file->link"],
-                       "dir": ["mode", "owner", "remove", "dir->file"],
-                       "link": ["retarget", "delete", "link->file"]}[kind]
-            what = self.rnd.choice(options)
             if what == "content" and stat.S_ISREG(st.st_mode):
                 with open(full, "a") as f:
                     f.write("drift\n")
             elif what == "mode" and not stat.S_ISLNK(st.st_mode):
-                os.chmod(full, int(self.rnd.choice(FILE_MODES if kind == "file" else DIR_MODES), 8) ^ 0o001)
+                os.chmod(full, arg)
             elif what == "owner" and not stat.S_ISLNK(st.st_mode):
-                os.lchown(full, self.rnd.choice(USERS)[1], self.rnd.choice(GROUPS)[1])
+                os.lchown(full, arg[0], arg[1])
             elif what in ("delete",) and not stat.S_ISDIR(st.st_mode):
                 os.unlink(full)
             elif what == "file->dir" and stat.S_ISREG(st.st_mode):
@@ -563,7 +584,7 @@ class Gen:
                     f.write("was a link\n")
             else:
                 continue
-            done.append(f"{what} {r.name}")
+            done.append(f"{what} {path}" + (f" {arg:04o}" if what == "mode" else f" {arg}" if arg else ""))
         return done
 
 
@@ -664,6 +685,15 @@ def want_rc(rep, changed_status):
     return (2 if ch else 0) | (4 if fail else 0)
 
 
+def rc_category(name, rep, rc):
+    """Names an exit code that leaves out the changes of failed resources (partial changes)."""
+    partial = any(r["status"] == "failed" and r.get("changes") for r in rep["resources"])
+    ok_changes = any(r["status"] in ("changed", "would_change") for r in rep["resources"])
+    if partial and not ok_changes and rc in (4, 0):
+        return name + "-failed-resource-changes-not-counted"
+    return name
+
+
 def check_final(gen, root, conv):
     """Check 5: the tree matches the policy for each resource converge says is done."""
     st_of = statuses(conv)
@@ -710,12 +740,12 @@ def check_final(gen, root, conv):
     return bad
 
 
-def setup(seed, work, roux, env):
-    """Writes the policy and the starting root of `seed` under work; returns (gen, pol, root, drift)."""
+def setup(gen, work, roux, env):
+    """Writes gen's policy and starting root under work (gen.root must be work/root); returns
+    (policy folder, root, drift done)."""
     pol, root = os.path.join(work, "policy"), os.path.join(work, "root")
+    assert gen.root == root
     os.makedirs(root, exist_ok=True)
-    gen = Gen(seed, root)
-    gen.generate()
     gen.write_policy(pol)
     gen.write_skeleton()
     drift = []
@@ -730,125 +760,267 @@ def setup(seed, work, roux, env):
                 os.utime(os.path.join(dp, n), ns=(981173106 * 10**9, 981173106 * 10**9), follow_symlinks=False)
             except OSError:
                 pass
-    return gen, pol, root, drift
+    return pol, root, drift
+
+
+def new_gen(seed, work):
+    gen = Gen(seed, os.path.join(work, "root"))
+    gen.generate()
+    return gen
+
+
+def check(gen, pol, root, roux, env):
+    """Runs plan, converge, converge on the prepared root; returns (fails, roux times, reports)."""
+    fails, times, reps = [], [], {}
+    before = snapshot(root)
+    prc, plan, pout, perr, dt = run_roux(roux, "plan", pol, root, env)
+    times.append(dt)
+    reps["plan"] = plan
+    after = snapshot(root)
+    if before != after:
+        diff = []
+        for k in sorted(set(before) | set(after)):
+            if before.get(k) != after.get(k):
+                diff.append(f"{k}: {describe_entry(before.get(k))} => {describe_entry(after.get(k))}")
+        fails.append(("1", "plan-wrote", diff))
+    if plan is None:
+        fails.append(("2", f"plan-no-report(rc={prc})", [perr.strip()[:400]]))
+        return fails, times, reps
+    w = want_rc(plan, "would_change")
+    if prc != w:
+        fails.append(("2", rc_category("plan-rc", plan, prc), [f"plan exit {prc}, its report says {w}"]))
+    crc, conv, cout, cerr, dt = run_roux(roux, "converge", pol, root, env)
+    times.append(dt)
+    reps["converge"] = conv
+    if conv is None:
+        fails.append(("3", f"converge-no-report(rc={crc})", [cerr.strip()[:400]]))
+        return fails, times, reps
+    pc, cc = changes_of(plan), changes_of(conv)
+    if pc != cc:
+        only_p = sorted((pc - cc).elements())
+        only_c = sorted((cc - pc).elements())
+        fails.append(("3", "changes", [f"plan only:     {x}" for x in only_p] +
+                      [f"converge only: {x}" for x in only_c]))
+    ps, cs = statuses(plan), statuses(conv)
+    mapping = {"would_change": "changed"}
+    sd = [f"{i}: plan {ps.get(i)} / converge {cs.get(i)}" for i in sorted(set(ps) | set(cs))
+          if mapping.get(ps.get(i), ps.get(i)) != cs.get(i)]
+    if sd:
+        fails.append(("3", "status", sd))
+    perrs = {r["id"]: r.get("error", "") for r in plan["resources"] if r["status"] == "failed"}
+    cerrs = {r["id"]: r.get("error", "") for r in conv["resources"] if r["status"] == "failed"}
+    ed = [f"{i}: plan {perrs[i]!r} / converge {cerrs[i]!r}" for i in sorted(set(perrs) & set(cerrs))
+          if perrs[i] != cerrs[i]]
+    if ed:
+        fails.append(("3", "error-text", ed))
+    if crc != want_rc(conv, "changed"):
+        fails.append(("3", rc_category("converge-rc", conv, crc),
+                      [f"converge exit {crc}, its report says {want_rc(conv, 'changed')}"]))
+    if prc != crc and not any(c == "3" and k in ("changes", "status") for c, k, _ in fails):
+        fails.append(("3", "rc", [f"plan exit {prc}, converge exit {crc}"]))
+    bad = check_final(gen, root, conv)
+    if bad:
+        fails.append(("5", "final-state", bad))
+    rc2, conv2, _, cerr2, dt = run_roux(roux, "converge", pol, root, env)
+    times.append(dt)
+    reps["converge2"] = conv2
+    if conv2 is None:
+        fails.append(("4", f"second-no-report(rc={rc2})", [cerr2.strip()[:400]]))
+        return fails, times, reps
+    c2 = changes_of(conv2)
+    if c2:
+        first_failed = {i for i, st in cs.items() if st in ("failed", "skipped")}
+        retry = all(k[0] in first_failed for k in c2)
+        fails.append(("4", "second-changes-after-failure" if retry else "second-changes",
+                      [f"{k}" for k in sorted(c2.elements())]))
+    f1 = {i for i, st in cs.items() if st == "failed"}
+    f2 = {r["id"] for r in conv2["resources"] if r["status"] == "failed"}
+    want2 = (2 if c2 else 0) | (4 if f2 else 0)
+    if not c2 and (rc2 != want2 or f1 != f2):
+        fails.append(("4", "second-rc", [f"second converge exit {rc2}; failed first {sorted(f1)}, "
+                                         f"second {sorted(f2)}"]))
+    return fails, times, reps
+
+
+def seed_env(work):
+    return dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=os.path.join(work, "xdg"))
 
 
 def run_seed(args):
     seed, roux, keep, tmpbase = args
-    env = dict(os.environ, NO_COLOR="1")
     work = tempfile.mkdtemp(prefix=f"difftest-{seed}-", dir=tmpbase)
-    env["XDG_CACHE_HOME"] = os.path.join(work, "xdg")
-    fails = []  # (check, category, details)
-    times = []
+    env = seed_env(work)
+    fails, times, start = [], [], "?"
     try:
-        gen, pol, root, drift = setup(seed, work, roux, env)
-        before = snapshot(root)
-        prc, plan, pout, perr, dt = run_roux(roux, "plan", pol, root, env)
-        times.append(dt)
-        after = snapshot(root)
-        if before != after:
-            diff = []
-            for k in sorted(set(before) | set(after)):
-                if before.get(k) != after.get(k):
-                    diff.append(f"{k}: {describe_entry(before.get(k))} => {describe_entry(after.get(k))}")
-            fails.append(("1", "plan-wrote", diff))
-        if plan is None:
-            fails.append(("2", f"plan-no-report(rc={prc})", [perr.strip()[:400]]))
-            return seed, gen.start, fails, times, None
-        w = want_rc(plan, "would_change")
-        if prc != w:
-            fails.append(("2", "plan-rc", [f"plan exit {prc}, its report says {w}"]))
-        crc, conv, cout, cerr, dt = run_roux(roux, "converge", pol, root, env)
-        times.append(dt)
-        if conv is None:
-            fails.append(("3", f"converge-no-report(rc={crc})", [cerr.strip()[:400]]))
-            return seed, gen.start, fails, times, (plan, None, None)
-        pc, cc = changes_of(plan), changes_of(conv)
-        if pc != cc:
-            only_p = sorted((pc - cc).elements())
-            only_c = sorted((cc - pc).elements())
-            fails.append(("3", "changes", [f"plan only:     {x}" for x in only_p] +
-                          [f"converge only: {x}" for x in only_c]))
-        ps, cs = statuses(plan), statuses(conv)
-        mapping = {"would_change": "changed"}
-        sd = [f"{i}: plan {ps.get(i)} / converge {cs.get(i)}" for i in sorted(set(ps) | set(cs))
-              if mapping.get(ps.get(i), ps.get(i)) != cs.get(i)]
-        if sd:
-            fails.append(("3", "status", sd))
-        perrs = {r["id"]: r.get("error", "") for r in plan["resources"] if r["status"] == "failed"}
-        cerrs = {r["id"]: r.get("error", "") for r in conv["resources"] if r["status"] == "failed"}
-        ed = [f"{i}: plan {perrs[i]!r} / converge {cerrs[i]!r}" for i in sorted(set(perrs) & set(cerrs))
-              if perrs[i] != cerrs[i]]
-        if ed:
-            fails.append(("3", "error-text", ed))
-        if crc != want_rc(conv, "changed"):
-            fails.append(("3", "converge-rc", [f"converge exit {crc}, its report says {want_rc(conv, 'changed')}"]))
-        if prc != crc and not any(c == "3" and k in ("changes", "status") for c, k, _ in fails):
-            fails.append(("3", "rc", [f"plan exit {prc}, converge exit {crc}"]))
-        bad = check_final(gen, root, conv)
-        if bad:
-            fails.append(("5", "final-state", bad))
-        rc2, conv2, _, cerr2, dt = run_roux(roux, "converge", pol, root, env)
-        times.append(dt)
-        if conv2 is None:
-            fails.append(("4", f"second-no-report(rc={rc2})", [cerr2.strip()[:400]]))
-        else:
-            c2 = changes_of(conv2)
-            if c2:
-                first_failed = {i for i, s in cs.items() if s in ("failed", "skipped")}
-                retry = all(k[0] in first_failed for k in c2)
-                fails.append(("4", "second-changes-after-failure" if retry else "second-changes",
-                              [f"{k}" for k in sorted(c2.elements())]))
-            f1 = {i for i, s in cs.items() if s == "failed"}
-            f2 = {r["id"] for r in conv2["resources"] if r["status"] == "failed"}
-            want2 = (2 if c2 else 0) | (4 if f2 else 0)
-            if not c2 and (rc2 != want2 or f1 != f2):
-                fails.append(("4", "second-rc", [f"second converge exit {rc2}; failed first {sorted(f1)}, "
-                                                 f"second {sorted(f2)}"]))
-        return seed, gen.start, fails, times, (plan, conv, conv2 if conv2 else None)
-    except Exception as e:  # a harness error is a failure too, never a silent pass
+        gen = new_gen(seed, work)
+        start = gen.start
+        pol, root, drift = setup(gen, work, roux, env)
+        fails, times, _ = check(gen, pol, root, roux, env)
+    except Exception:  # a harness error is a failure too, never a silent pass
         import traceback
         fails.append(("H", "harness", traceback.format_exc().splitlines()[-3:]))
-        return seed, "?", fails, times, None
     finally:
         if fails and keep:
             try:
-                keep_repro(seed, keep, roux, fails, work)
+                keep_repro(seed, keep, roux, fails)
             except Exception as e:  # noqa
                 print(f"seed {seed}: could not keep the reproduction: {e}", file=sys.stderr)
         shutil.rmtree(work, ignore_errors=True)
+    return seed, start, fails, times
 
 
-def keep_repro(seed, keep, roux, fails, work):
+def keep_repro(seed, keep, roux, fails, gen=None):
+    """DIR/seed-N: the policy and the starting root (rebuilt from the seed, or from a reduced gen),
+    a README with the commands and the failed checks, and in ran/ the same run with its reports."""
     d = os.path.join(os.path.abspath(keep), f"seed-{seed}")
     shutil.rmtree(d, ignore_errors=True)
     os.makedirs(d)
-    for n in ("plan.json", "converge.json"):
-        pass
-    env = dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=os.path.join(d, "xdg"))
-    gen, pol, root, drift = setup(seed, d, roux, env)
+    g = copy.deepcopy(gen) if gen else new_gen(seed, d)
+    g.root = os.path.join(d, "root")
+    g.retarget_root()
+    pol, root, drift = setup(g, d, roux, seed_env(d))
+    ran = os.path.join(d, "ran")
+    g2 = copy.deepcopy(g)
+    g2.root = os.path.join(ran, "root")
+    g2.retarget_root()
+    env = seed_env(ran)
+    setup(g2, ran, roux, env)
     with open(os.path.join(d, "README"), "w") as f:
-        f.write(f"difftest seed {seed}; start state: {gen.start}; drift: {drift or 'none'}\n")
+        f.write(f"difftest seed {seed}; start state: {g.start}; starting entries: {g.junk or 'none'}; "
+                f"drift: {drift or 'none'}\n")
         f.write(f"policy: {pol} (recipe: {pol}/cookbooks/fam/recipes/default.yaml)\n")
-        f.write(f"starting root: {root} (rebuild it: python3 {os.path.abspath(__file__)} --roux {roux} "
-                f"--setup {seed} --out DIR)\n\ncommands:\n")
-        f.write(f"  {roux} plan --policy {pol} --root {root} --format json > {d}/plan.json; echo $?\n")
-        f.write(f"  {roux} converge --policy {pol} --root {root} --format json > {d}/converge.json; echo $?\n")
-        f.write(f"  {roux} converge --policy {pol} --root {root} --format json > {d}/converge2.json; echo $?\n\n")
+        f.write(f"starting root: {root} (exec commands and guards name this root)\n")
+        if not gen:
+            f.write(f"rebuild: python3 {os.path.abspath(__file__)} --roux {roux} --setup {seed} --out DIR\n")
+        f.write("\ncommands (the reports of this very run are in ran/):\n")
+        f.write(f"  {roux} plan --policy {pol} --root {root} --format json; echo $?\n")
+        f.write(f"  {roux} converge --policy {pol} --root {root} --format json; echo $?\n")
+        f.write(f"  {roux} converge --policy {pol} --root {root} --format json; echo $?\n\n")
         for c, k, det in fails:
             f.write(f"check {c} ({k}):\n")
             for line in det:
                 f.write(f"  {line}\n")
-    # The reports, from a scratch copy of the starting root (the kept root stays at the start).
-    scratch = os.path.join(d, "scratch-root")
-    subprocess.run(["cp", "-a", root, scratch], check=True)
     for name, cmd in (("plan", "plan"), ("converge", "converge"), ("converge2", "converge")):
-        rc, rep, out, err, _ = run_roux(roux, cmd, pol, scratch, env)
-        with open(os.path.join(d, name + ".json"), "w") as f:
+        rc, rep, out, err, _ = run_roux(roux, cmd, os.path.join(ran, "policy"), g2.root, env)
+        with open(os.path.join(ran, name + ".json"), "w") as f:
             f.write(out)
-        with open(os.path.join(d, name + ".rc"), "w") as f:
+        with open(os.path.join(ran, name + ".rc"), "w") as f:
             f.write(f"{rc}\n{err}")
-    shutil.rmtree(scratch, ignore_errors=True)
+
+
+def drop_refs(r, gone):
+    """Removes r's meta-properties that name a resource no longer in the policy."""
+    for key in ("requires", "before", "notify", "subscribe"):
+        v = r.get(key)
+        if v is not None and any(g in v for g in gone):
+            r.props = [(k, x) for k, x in r.props if k != key]
+
+
+def trial(gen, work, roux):
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    env = seed_env(work)
+    pol, root, drift = setup(gen, work, roux, env)
+    fails, _, reps = check(gen, pol, root, roux, env)
+    return fails, reps, drift
+
+
+def reduce_seed(seed, roux, target, keep):
+    """Greedy reduction of a failing seed: drops resources, properties, starting entries and drift
+    edits while the target (check:category) still fails. Prints the reduced reproduction."""
+    work = tempfile.mkdtemp(prefix=f"difftest-reduce-{seed}-")
+    gen = new_gen(seed, work)
+    fails, reps, _ = trial(gen, work, roux)
+    cats = [f"{c}:{k}" for c, k, _ in fails]
+    if not fails:
+        print(f"seed {seed}: no mismatch")
+        return 0
+    target = target or cats[0]
+    if target not in cats:
+        print(f"seed {seed}: {target} not among {cats}")
+        return 1
+
+    def still(g):
+        f, _, _ = trial(g, work, roux)
+        return any(f"{c}:{k}" == target for c, k, _ in f)
+
+    def without(g, rid):
+        h = copy.deepcopy(g)
+        h.res = [r for r in h.res if r.id != rid]
+        h.declared = [r for r in h.declared if r.id != rid]
+        for r in h.res:
+            drop_refs(r, {rid})
+        return h
+
+    n_trials = 0
+    changed = True
+    while changed:
+        changed = False
+        for r in list(reversed(gen.declared)):
+            h = without(gen, r.id)
+            n_trials += 1
+            if still(h):
+                gen, changed = h, True
+        for r in list(gen.declared):
+            for key, _ in list(r.props):
+                if key in ("content", "source", "to", "command", "creates", "refresh_only", "ensure") or \
+                        key.startswith("_"):
+                    continue
+                h = copy.deepcopy(gen)
+                hr = next(x for x in h.res if x.id == r.id)
+                hr.props = [(k, v) for k, v in hr.props if k != key]
+                hr.expect.pop({"mode": "mode", "owner": "uid", "group": "gid"}.get(key, "-"), None)
+                n_trials += 1
+                if still(h):
+                    gen, changed = h, True
+        for i in reversed(range(len(gen.junk))):
+            h = copy.deepcopy(gen)
+            del h.junk[i]
+            n_trials += 1
+            if still(h):
+                gen, changed = h, True
+        for i in reversed(range(len(gen.drift_plan))):
+            h = copy.deepcopy(gen)
+            del h.drift_plan[i]
+            n_trials += 1
+            if still(h):
+                gen, changed = h, True
+        for simpler in ("blank", "converged"):
+            if gen.start != simpler and ["blank", "converged", "drifted"].index(simpler) < \
+                    ["blank", "converged", "drifted"].index(gen.start):
+                h = copy.deepcopy(gen)
+                h.start = simpler
+                n_trials += 1
+                if still(h):
+                    gen, changed = h, True
+                    break
+    fails, reps, drift = trial(gen, work, roux)
+    print(f"seed {seed}: {target}, reduced in {n_trials} trials to {len(gen.res)} resources")
+    print(f"start state: {gen.start}; starting entries (besides etc/passwd, etc/group): {gen.junk or 'none'}; "
+          f"drift after the first converge: {drift or 'none'}")
+    print("recipe:\n" + gen.recipe_yaml().replace(gen.root, "$ROOT"))
+    for rel, text in sorted(gen.files.items()):
+        if any(rel.split("/", 1)[1] in (r.get("source") or "") for r in gen.res):
+            print(f"{rel}: {text!r}")
+    for name in ("plan", "converge", "converge2"):
+        rep = reps.get(name)
+        if not rep:
+            continue
+        print(f"{name}: exit {rep.get('exit_code')}")
+        for r in rep["resources"]:
+            if r["status"] != "unchanged" or r.get("changes"):
+                chs = "; ".join(f"{c['property']}: {c['before']!r} -> {c['after']!r}" for c in r.get("changes", []))
+                err = f" error: {r['error']}" if r.get("error") else ""
+                print(f"  {r['id']} {r['status']}: {chs}{err}")
+    for c, k, det in fails:
+        print(f"check {c} ({k}):")
+        for line in det[:20]:
+            print(f"  {line.replace(gen.root, '$ROOT')}")
+    if keep:
+        keep_repro(f"{seed}-reduced", keep, roux, fails, gen)
+        print(f"kept in {os.path.join(keep, f'seed-{seed}-reduced')}")
+    shutil.rmtree(work, ignore_errors=True)
+    return 1
 
 
 def parse_seeds(s):
@@ -872,6 +1044,8 @@ def main():
     ap.add_argument("-v", action="store_true", help="print each failing check's entries")
     ap.add_argument("--setup", type=int, metavar="SEED", help="only write SEED's policy and starting root")
     ap.add_argument("--out", help="with --setup: the folder to write into")
+    ap.add_argument("--reduce", type=int, metavar="SEED", help="reduce a failing seed to a minimal reproduction")
+    ap.add_argument("--target", help="with --reduce: the check:category to keep failing (default: the first)")
     ap.add_argument("--stats", metavar="FILE", help="write per-seed results as JSON lines")
     a = ap.parse_args()
     roux = os.path.abspath(a.roux)
@@ -880,9 +1054,12 @@ def main():
     if a.setup is not None:
         out = os.path.abspath(a.out or f"difftest-seed-{a.setup}")
         env = dict(os.environ, NO_COLOR="1", XDG_CACHE_HOME=os.path.join(out, "xdg"))
-        gen, pol, root, drift = setup(a.setup, out, roux, env)
+        gen = new_gen(a.setup, out)
+        pol, root, drift = setup(gen, out, roux, env)
         print(f"seed {a.setup}: start {gen.start}, drift {drift or 'none'}\n  policy {pol}\n  root {root}")
         return 0
+    if a.reduce is not None:
+        return reduce_seed(a.reduce, roux, a.target, a.keep_failures)
     seeds = parse_seeds(a.seeds)
     tmpbase = tempfile.mkdtemp(prefix="difftest.")
     by_check = collections.Counter()
@@ -900,7 +1077,7 @@ def main():
             results = ex.map(run_seed, jobs, chunksize=4)
         else:
             results = map(run_seed, jobs)
-        for seed, start, fails, times, _ in results:
+        for seed, start, fails, times in results:
             starts[start] += 1
             roux_times.extend(times)
             if stats:
