@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import stat
 import subprocess
@@ -50,6 +51,12 @@ BASES = ["/srv/app", "/etc/app", "/opt/tool", "/var/www"]
 NAMES = ["conf", "data", "cache", "lib", "run", "logs", "sub", "inner", "deep", "x"]
 ATTR_PORT = "8080"
 CHECKS = ["1", "2", "3", "4", "5"]
+# Generator features --without can leave out (to look past a known cause): kinds of resources
+# (dir nested file link absent exec refresh deploy), parents nobody declares (undeclared), setuid and
+# setgid modes (setid), owner/group (owners), notify/subscribe (notify), guards, stale entries at
+# managed paths in the starting state (junk).
+FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
+            "owners", "notify", "guards", "junk"]
 
 
 def q(s):
@@ -95,7 +102,8 @@ class Gen:
     """Builds the policy and the starting state of one seed. Everything depends on the seed only
     (and on the root's path, which exec commands and guards name)."""
 
-    def __init__(self, seed, root):
+    def __init__(self, seed, root, without=()):
+        self.without = set(without)  # generator features left out (see FEATURES)
         self.seed = seed
         self.rnd = random.Random(seed)
         self.root = root
@@ -134,7 +142,7 @@ class Gen:
 
     def pick_dir(self, allow_missing=True):
         d, managed = self.rnd.choice(self.dirs)
-        if allow_missing and self.rnd.random() < 0.05:
+        if allow_missing and self.rnd.random() < 0.05 and "undeclared" not in self.without:
             # A folder nobody declares and that does not exist (the resource must fail, in plan too).
             return d + "/undeclared" + str(self.rnd.randint(1, 3))
         return d
@@ -142,8 +150,12 @@ class Gen:
     def ownership(self, r, modes):
         if self.rnd.random() < 0.7:
             m = self.rnd.choice(modes)
+            if "setid" in self.without and len(m) == 4 and m[0] != "0":
+                m = "0" + m[1:]
             r.set("mode", q(m) if self.rnd.random() < 0.85 else m)  # sometimes unquoted: YAML 0755
             r.expect["mode"] = int(m, 8)
+        if "owners" in self.without:
+            return
         if self.rnd.random() < 0.4:
             name, uid, _ = self.rnd.choice(USERS)
             numeric = self.rnd.random() < 0.3
@@ -207,7 +219,7 @@ class Gen:
         self.ownership(r, FILE_MODES)
         if self.rnd.random() < 0.1:
             r.set("backup", str(self.rnd.choice([0, 1, 2])))
-        if self.rnd.random() < 0.2:
+        if self.rnd.random() < 0.2 and "junk" not in self.without:
             # Something was already there: a stale regular file, a link, a folder.
             self.junk.append(self.rnd.choice([("file", p, "old content\n"), ("link", p, "/etc/passwd"),
                                               ("link", p, "nowhere")]))
@@ -273,7 +285,9 @@ class Gen:
         return r
 
     def make_exec_creates(self):
-        folder, managed = self.rnd.choice(self.dirs)
+        # The command writes into a folder that exists when it runs: a managed one (required, and
+        # never skipped by a guard) or one of the skeleton's.
+        folder, managed = self.rnd.choice([d for d in self.dirs if d[1]] + [("/var/tmp", False), ("/etc", False)])
         r = Res("exec", self.fresh("gen-"))
         # Sometimes `creates` names a file another resource manages (plan must see it will exist).
         owned = [x for x in self.res if x.type == "file" and x.get("ensure") is None and x.name not in
@@ -363,6 +377,7 @@ class Gen:
                     self.junk.append(("dir", b, None))  # exists, unmanaged
         kinds = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy"]
         weights = [14, 4, 30, 12, 10, 7, 6, 3]
+        weights = [0 if k in self.without else w for k, w in zip(kinds, weights)]
         did_deploy = False
         for _ in range(rnd.randint(3, 14)):
             k = rnd.choices(kinds, weights)[0]
@@ -410,6 +425,8 @@ class Gen:
         return decl
 
     def add_notifications(self):
+        if "notify" in self.without:
+            return
         targets = [r for r in self.res if r.type == "exec" and r.get("refresh_only")]
         sources = [r for r in self.res if r.type != "exec" or not r.get("refresh_only")]
         for t in targets:
@@ -424,8 +441,13 @@ class Gen:
                     s.set("notify", "{resource: " + q(t.id) + ", action: run, timing: " + timing + "}")
 
     def add_guards(self):
+        # No guard on what an exec needs: a skipped folder would make the command itself fail,
+        # which no plan can know (the command is opaque).
+        needed = {d for r in self.res if r.type == "exec" for d in r.deps}
+        if "guards" in self.without:
+            return
         for r in self.res:
-            if self.rnd.random() < 0.1:
+            if r.id not in needed and self.rnd.random() < 0.1:
                 yes = [f"test -e {self.root}/etc/roux-marker", "true", f"test -d {self.root}/etc"]
                 no = [f"test -e {self.root}/etc/not-there", "false"]
                 if self.rnd.random() < 0.5:
@@ -763,8 +785,11 @@ def setup(gen, work, roux, env):
     return pol, root, drift
 
 
+WITHOUT = frozenset()  # --without, set by main and by each worker
+
+
 def new_gen(seed, work):
-    gen = Gen(seed, os.path.join(work, "root"))
+    gen = Gen(seed, os.path.join(work, "root"), WITHOUT)
     gen.generate()
     return gen
 
@@ -847,7 +872,8 @@ def seed_env(work):
 
 
 def run_seed(args):
-    seed, roux, keep, tmpbase = args
+    global WITHOUT
+    seed, roux, keep, tmpbase, WITHOUT = args
     work = tempfile.mkdtemp(prefix=f"difftest-{seed}-", dir=tmpbase)
     env = seed_env(work)
     fails, times, start = [], [], "?"
@@ -936,13 +962,38 @@ def reduce_seed(seed, roux, target, keep):
         print(f"seed {seed}: no mismatch")
         return 0
     target = target or cats[0]
+    want_text = None
+    if "=" in target:
+        target, want_text = target.split("=", 1)
     if target not in cats:
         print(f"seed {seed}: {target} not among {cats}")
+        return 1
+    root0 = gen.root
+
+    def prints(fs, root):
+        """The target's entries with resource names and the root left out: the same kind of
+        mismatch, whichever resources show it."""
+        out = set()
+        for c, k, det in fs:
+            if f"{c}:{k}" != target:
+                continue
+            for line in det:
+                line = line.replace(root, "$ROOT")
+                if want_text is not None:
+                    if want_text in line:
+                        out.add(want_text)
+                    continue
+                out.add(re.sub(r"\[[^\]]*\]", "[]", re.sub(r"'/[^']*'", "'PATH'", line)))
+        return out
+
+    print0 = prints(fails, root0)
+    if not print0:
+        print(f"seed {seed}: no entry of {target} has {want_text!r}")
         return 1
 
     def still(g):
         f, _, _ = trial(g, work, roux)
-        return any(f"{c}:{k}" == target for c, k, _ in f)
+        return bool(prints(f, g.root) & print0)
 
     def without(g, rid):
         h = copy.deepcopy(g)
@@ -964,7 +1015,7 @@ def reduce_seed(seed, roux, target, keep):
         for r in list(gen.declared):
             for key, _ in list(r.props):
                 if key in ("content", "source", "to", "command", "creates", "refresh_only", "ensure") or \
-                        key.startswith("_"):
+                        key.startswith("_") or (r.type == "exec" and key == "requires"):
                     continue
                 h = copy.deepcopy(gen)
                 hr = next(x for x in h.res if x.id == r.id)
@@ -1047,7 +1098,13 @@ def main():
     ap.add_argument("--reduce", type=int, metavar="SEED", help="reduce a failing seed to a minimal reproduction")
     ap.add_argument("--target", help="with --reduce: the check:category to keep failing (default: the first)")
     ap.add_argument("--stats", metavar="FILE", help="write per-seed results as JSON lines")
+    ap.add_argument("--without", default="", help="generator features to leave out, comma-separated: " +
+                    " ".join(FEATURES))
     a = ap.parse_args()
+    global WITHOUT
+    WITHOUT = frozenset(x for x in a.without.split(",") if x)
+    if WITHOUT - set(FEATURES):
+        sys.exit(f"difftest: unknown features {sorted(WITHOUT - set(FEATURES))}; known: {' '.join(FEATURES)}")
     roux = os.path.abspath(a.roux)
     if not os.access(roux, os.X_OK):
         sys.exit(f"difftest: no roux binary at {roux}")
@@ -1070,13 +1127,10 @@ def main():
     t0 = time.monotonic()
     roux_times = []
     stats = open(a.stats, "w") if a.stats else None
-    jobs = [(s, roux, a.keep_failures, tmpbase) for s in seeds]
+    jobs = [(s, roux, a.keep_failures, tmpbase, WITHOUT) for s in seeds]
+    ex = ProcessPoolExecutor(a.j) if a.j > 1 else None
     try:
-        if a.j > 1:
-            ex = ProcessPoolExecutor(a.j)
-            results = ex.map(run_seed, jobs, chunksize=4)
-        else:
-            results = map(run_seed, jobs)
+        results = ex.map(run_seed, jobs, chunksize=2) if ex else map(run_seed, jobs)
         for seed, start, fails, times in results:
             starts[start] += 1
             roux_times.extend(times)
@@ -1099,6 +1153,8 @@ def main():
                     for line in d[:12]:
                         print(f"    {c}/{k}: {line}")
     finally:
+        if ex:
+            ex.shutdown()
         shutil.rmtree(tmpbase, ignore_errors=True)
         if stats:
             stats.close()
