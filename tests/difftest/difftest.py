@@ -54,9 +54,9 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # Generator features --without can leave out (to look past a known cause): kinds of resources
 # (dir nested file link absent exec refresh deploy), parents nobody declares (undeclared), setuid and
 # setgid modes (setid), owner/group (owners), notify/subscribe (notify), guards, stale entries at
-# managed paths in the starting state (junk).
+# managed paths in the starting state (junk), user/group resources whose names files use (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
-            "owners", "notify", "guards", "junk"]
+            "owners", "notify", "guards", "junk", "accounts"]
 
 
 def q(s):
@@ -116,6 +116,7 @@ class Gen:
         self.no_children = set()  # paths nothing may be put under (files, links, absent entries)
         self.alias_free = set()  # names used under releases/N (not reusable below current/)
         self.counter = 0
+        self.accounts_users, self.accounts_groups = [], []
         self.start = self.rnd.choices(["blank", "converged", "drifted"], [3, 2, 5])[0]
 
     # ----- helpers
@@ -157,15 +158,47 @@ class Gen:
         if "owners" in self.without:
             return
         if self.rnd.random() < 0.4:
-            name, uid, _ = self.rnd.choice(USERS)
-            numeric = self.rnd.random() < 0.3
-            r.set("owner", str(uid) if numeric else q(name))
-            r.expect["uid"] = uid
+            if self.accounts_users and self.rnd.random() < 0.5:
+                name = self.rnd.choice(self.accounts_users)  # a user this run creates
+                r.set("owner", q(name))
+                r.expect["user"] = name
+                r.deps.add(f"user[{name}]")
+            else:
+                name, uid, _ = self.rnd.choice(USERS)
+                numeric = self.rnd.random() < 0.3
+                r.set("owner", str(uid) if numeric else q(name))
+                r.expect["uid"] = uid
         if self.rnd.random() < 0.4:
-            name, gid = self.rnd.choice(GROUPS)
-            numeric = self.rnd.random() < 0.3
-            r.set("group", str(gid) if numeric else q(name))
-            r.expect["gid"] = gid
+            if self.accounts_groups and self.rnd.random() < 0.5:
+                name = self.rnd.choice(self.accounts_groups)
+                r.set("group", q(name))
+                r.expect["group"] = name
+                r.deps.add(f"group[{name}]")
+            else:
+                name, gid = self.rnd.choice(GROUPS)
+                numeric = self.rnd.random() < 0.3
+                r.set("group", str(gid) if numeric else q(name))
+                r.expect["gid"] = gid
+
+    def make_accounts(self):
+        """A group and a user this run creates (ids fixed or left to useradd/groupadd); files then
+        name them as owner and group, before they exist."""
+        for k in range(self.rnd.randint(1, 2)):
+            g = Res("group", f"svcg{k}")
+            if self.rnd.random() < 0.6:
+                g.set("gid", str(2100 + k))
+            self.add(g)
+            self.accounts_groups.append(g.name)
+            u = Res("user", f"svc{k}")
+            if self.rnd.random() < 0.6:
+                u.set("uid", str(2000 + k))
+            if self.rnd.random() < 0.5:
+                u.set("group", q(g.name))
+                u.deps.add(g.id)
+            self.add(u)
+            self.accounts_users.append(u.name)
+            u.expect = {"type": "account", "db": "passwd", "id": int(u.get("uid")) if u.get("uid") else None}
+            g.expect = {"type": "account", "db": "group", "id": int(g.get("gid")) if g.get("gid") else None}
 
     def content(self):
         k = self.rnd.random()
@@ -364,6 +397,8 @@ class Gen:
     # ----- the whole policy
     def generate(self):
         rnd = self.rnd
+        if "accounts" not in self.without and rnd.random() < 0.3:
+            self.make_accounts()
         bases = rnd.sample(BASES, rnd.randint(1, 2))
         for b in bases:
             if rnd.random() < 0.7:
@@ -459,7 +494,7 @@ class Gen:
         """A random topological order of the resources under every edge roux adds or we need."""
         ids = {r.id: r for r in self.res}
         for r in self.res:  # roux's implicit edges: managed parent folders, a link's target
-            if r.type == "exec":
+            if not r.name.startswith("/"):
                 continue
             for a in ancestors(r.name):
                 r.deps.add(f"directory[{a}]")
@@ -532,6 +567,10 @@ class Gen:
         with open(os.path.join(root, "etc/group"), "w") as f:
             for n, g in GROUPS:
                 f.write(f"{n}:x:{g}:\n")
+        for n in ("etc/shadow", "etc/gshadow"):
+            with open(os.path.join(root, n), "w") as f:
+                pass
+            os.chmod(os.path.join(root, n), 0o640)
         with open(os.path.join(root, "etc/roux-marker"), "w") as f:
             f.write("marker\n")
         for kind, p, arg in self.junk:
@@ -566,12 +605,24 @@ class Gen:
             elif what == "owner":
                 arg = (self.rnd.choice(USERS)[1], self.rnd.choice(GROUPS)[1])
             out.append((what, r.name, arg))
+        for name in self.accounts_users + self.accounts_groups:
+            if self.rnd.random() < 0.3:
+                out.append(("account-delete", name, "passwd" if name in self.accounts_users else "group"))
         return out
 
     def drift(self):
         """Applies the planned drift to the tree; returns what was done."""
         done = []
         for what, path, arg in self.drift_plan:
+            if what == "account-delete":  # a user or group removed by hand (file and shadow file)
+                for db in ([arg, "shadow"] if arg == "passwd" else [arg, "gshadow"]):
+                    fn = os.path.join(self.root, "etc", db)
+                    with open(fn) as f:
+                        lines = f.readlines()
+                    with open(fn, "w") as f:
+                        f.writelines(x for x in lines if not x.startswith(path + ":"))
+                done.append(f"{what} {path} ({arg})")
+                continue
             full = resolve_in_root(self.root, path)
             if full is None or not os.path.lexists(full):
                 continue
@@ -716,6 +767,19 @@ def rc_category(name, rep, rc):
     return name
 
 
+def account_id(root, db, name):
+    """The id of `name` in ROOT/etc/passwd or ROOT/etc/group (None when absent)."""
+    try:
+        with open(os.path.join(root, "etc", db)) as f:
+            for line in f:
+                parts = line.rstrip("\n").split(":")
+                if len(parts) > 2 and parts[0] == name:
+                    return int(parts[2])
+    except OSError:
+        pass
+    return None
+
+
 def check_final(gen, root, conv):
     """Check 5: the tree matches the policy for each resource converge says is done."""
     st_of = statuses(conv)
@@ -729,6 +793,11 @@ def check_final(gen, root, conv):
         exists = full is not None and os.path.lexists(full)
         st = os.lstat(full) if exists else None
         t = e["type"]
+        if t == "account":
+            got = account_id(root, e["db"], r.name)
+            if got is None or (e["id"] is not None and got != e["id"]):
+                bad.append(f"{r.id}: id in etc/{e['db']} is {got}, want {e['id'] if e['id'] is not None else 'any'}")
+            continue
         if t == "absent":
             if exists:
                 bad.append(f"{r.id}: still exists")
@@ -752,6 +821,10 @@ def check_final(gen, root, conv):
             bad.append(f"{r.id}: mode {stat.S_IMODE(st.st_mode):04o}, want {e['mode']:04o}")
         if "uid" in e and st.st_uid != e["uid"]:
             bad.append(f"{r.id}: uid {st.st_uid}, want {e['uid']}")
+        if "user" in e and st.st_uid != account_id(root, "passwd", e["user"]):
+            bad.append(f"{r.id}: uid {st.st_uid}, want {e['user']} ({account_id(root, 'passwd', e['user'])})")
+        if "group" in e and st.st_gid != account_id(root, "group", e["group"]):
+            bad.append(f"{r.id}: gid {st.st_gid}, want {e['group']} ({account_id(root, 'group', e['group'])})")
         if "gid" in e and st.st_gid != e["gid"]:
             bad.append(f"{r.id}: gid {st.st_gid}, want {e['gid']}")
         if "content" in e:
@@ -1020,7 +1093,8 @@ def reduce_seed(seed, roux, target, keep):
                 h = copy.deepcopy(gen)
                 hr = next(x for x in h.res if x.id == r.id)
                 hr.props = [(k, v) for k, v in hr.props if k != key]
-                hr.expect.pop({"mode": "mode", "owner": "uid", "group": "gid"}.get(key, "-"), None)
+                for x in {"mode": ["mode"], "owner": ["uid", "user"], "group": ["gid", "group"]}.get(key, []):
+                    hr.expect.pop(x, None)
                 n_trials += 1
                 if still(h):
                     gen, changed = h, True
