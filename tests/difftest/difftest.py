@@ -1087,7 +1087,7 @@ def reduce_seed(seed, roux, target, keep):
                 gen, changed = h, True
         for r in list(gen.declared):
             for key, _ in list(r.props):
-                if key in ("content", "source", "to", "command", "creates", "refresh_only", "ensure") or \
+                if key in ("content", "source", "variables", "to", "command", "creates", "refresh_only", "ensure") or \
                         key.startswith("_") or (r.type == "exec" and key == "requires"):
                     continue
                 h = copy.deepcopy(gen)
