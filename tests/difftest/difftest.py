@@ -1148,6 +1148,37 @@ def reduce_seed(seed, roux, target, keep):
     return 1
 
 
+def causes_of(fails):
+    """Names the known causes (tests/difftest/causes.sh) a failing seed shows, by the shape of its
+    entries; "other" when none fits. A heuristic for the summary, not a verdict."""
+    out = set()
+    cats = {f"{c}:{k}" for c, k, _ in fails}
+    for c, k, det in fails:
+        for line in det:
+            m = re.search(r"mode (\d+), want (\d+)", line) or re.search(r"'mode', '(\d+)', '(\d+)'", line)
+            if m and int(m.group(2), 8) & 0o7000 and int(m.group(1), 8) == int(m.group(2), 8) & 0o777:
+                out.add("setid")
+            if k == "status" and line.startswith("link[") and "plan would_change / converge failed" in line:
+                out.add("link-parent")
+            if k == "status" and not line.startswith(("link[", "exec[")) and \
+                    "plan would_change / converge failed" in line:
+                out.add("dangling-parent")
+            if k == "status" and re.search(r"plan failed / converge (changed|unchanged)", line):
+                out.add("below-new-link")
+            if k == "status" and line.startswith("exec[") and "converge failed" in line:
+                out.add("exec-failed")
+            if k == "changes" and line.startswith("plan only") and re.search(r"'(owner|group)', '\d+', '[a-z]", line):
+                out.add("account-fixed-id")
+            if k == "status" and "plan would_change / converge unchanged" in line and line.startswith("exec["):
+                out.add("notify-from-failed")
+    if any(k.endswith("failed-resource-changes-not-counted") for k in cats) or \
+            any(c == "3" and k == "changes" and any(x.startswith("converge only") for x in det) for c, k, det in fails):
+        out.add("failed-change-recorded")
+    if "4:second-changes-after-failure" in cats and not any(c == "3" for c, _, _ in fails):
+        out.add("side-effect-parent")
+    return out or {"other"}
+
+
 def parse_seeds(s):
     out = []
     for part in s.split(","):
@@ -1171,6 +1202,7 @@ def main():
     ap.add_argument("--out", help="with --setup: the folder to write into")
     ap.add_argument("--reduce", type=int, metavar="SEED", help="reduce a failing seed to a minimal reproduction")
     ap.add_argument("--target", help="with --reduce: the check:category to keep failing (default: the first)")
+    ap.add_argument("--classify", metavar="STATS", help="count the causes in a --stats file of an earlier run")
     ap.add_argument("--stats", metavar="FILE", help="write per-seed results as JSON lines")
     ap.add_argument("--without", default="", help="generator features to leave out, comma-separated: " +
                     " ".join(FEATURES))
@@ -1180,7 +1212,7 @@ def main():
     if WITHOUT - set(FEATURES):
         sys.exit(f"difftest: unknown features {sorted(WITHOUT - set(FEATURES))}; known: {' '.join(FEATURES)}")
     roux = os.path.abspath(a.roux)
-    if not os.access(roux, os.X_OK):
+    if not a.classify and not os.access(roux, os.X_OK):
         sys.exit(f"difftest: no roux binary at {roux}")
     if a.setup is not None:
         out = os.path.abspath(a.out or f"difftest-seed-{a.setup}")
@@ -1189,6 +1221,20 @@ def main():
         pol, root, drift = setup(gen, out, roux, env)
         print(f"seed {a.setup}: start {gen.start}, drift {drift or 'none'}\n  policy {pol}\n  root {root}")
         return 0
+    if a.classify:
+        counts, n = collections.Counter(), 0
+        with open(a.classify) as f:
+            for line in f:
+                rec = json.loads(line)
+                n += 1
+                if rec["fails"]:
+                    for cause in causes_of([tuple(x) for x in rec["fails"]]):
+                        counts[cause] += 1
+                        if a.v:
+                            print(f"seed {rec['seed']}: {cause}")
+        print(f"difftest: {n} seeds; failing seeds by cause: " +
+              ", ".join(f"{k}={v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])))
+        return 0
     if a.reduce is not None:
         return reduce_seed(a.reduce, roux, a.target, a.keep_failures)
     seeds = parse_seeds(a.seeds)
@@ -1196,6 +1242,7 @@ def main():
     by_check = collections.Counter()
     by_cat = collections.Counter()
     by_start = collections.Counter()
+    by_cause = collections.Counter()
     starts = collections.Counter()
     failing = 0
     t0 = time.monotonic()
@@ -1213,13 +1260,16 @@ def main():
             if not fails:
                 continue
             failing += 1
+            for cause in causes_of(fails):
+                by_cause[cause] += 1
             by_start[start] += 1
             checks = sorted({c for c, _, _ in fails})
             for c in checks:
                 by_check[c] += 1
             for c, k, _ in fails:
                 by_cat[f"{c}:{k}"] += 1
-            summary = "; ".join(f"check {c} {k} ({len(d)})" for c, k, d in fails)
+            summary = "; ".join(f"check {c} {k} ({len(d)})" for c, k, d in fails) + \
+                f" [cause: {','.join(sorted(causes_of(fails)))}]"
             where = f" -> {os.path.join(a.keep_failures, f'seed-{seed}')}" if a.keep_failures else ""
             print(f"seed {seed} [{start}]: {summary}{where}", flush=True)
             if a.v:
@@ -1236,6 +1286,9 @@ def main():
     checks = ", ".join(f"{c}={by_check[c]}" for c in CHECKS + ["H"] if by_check[c])
     cats = ", ".join(f"{k}={v}" for k, v in sorted(by_cat.items(), key=lambda kv: -kv[1]))
     print(f"difftest: starts {dict(starts)}; failing by start {dict(by_start)}; categories: {cats or 'none'}")
+    if by_cause:
+        print("difftest: failing seeds by cause (heuristic, see tests/difftest/causes.sh): " +
+              ", ".join(f"{k}={v}" for k, v in sorted(by_cause.items(), key=lambda kv: -kv[1])))
     if roux_times:
         roux_times.sort()
         print(f"difftest: {len(seeds)} seeds in {dt:.1f} s ({len(seeds) / dt:.1f} seeds/s); roux runs: "
