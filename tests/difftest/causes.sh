@@ -143,3 +143,17 @@ resources:
 Y
   show "side-effect-parent: the file's folder is created (as a parent) by a directory resource ordered after it: plan == converge, but the 2nd converge makes a change"
 fi
+
+if run absent-order; then
+  fresh
+  mkdir -p "$work/root/srv/old"
+  printf 'x\n' >"$work/root/srv/old/f"
+  write_policy "$work" app <<'Y'
+resources:
+  - file: /srv/old/f
+    ensure: absent
+  - directory: /srv/old
+    ensure: absent
+Y
+  show "absent-order (not a plan lie): removing a file and then its folder cannot be expressed: the implicit parent edge orders directory[/srv/old] (absent) first, it fails as not empty, the file is skipped; adding requires: file[/srv/old/f] is a dependency cycle"
+fi
