@@ -241,7 +241,14 @@ class Gen:
                 "{{attr.app.port}}", ATTR_PORT)
         elif self.rnd.random() < 0.15:
             s = self.fresh("s") + ".txt"
-            self.files["files/" + s] = self.content()
+            k = self.rnd.random()
+            if k < 0.2:  # binary: no diff shown, "(binary content differs)"
+                self.files["files/" + s] = bytes(self.rnd.randrange(256) for _ in range(self.rnd.randint(1, 300)))
+            elif k < 0.3:  # larger than the diff limit (256 KiB): "too large to diff"
+                self.files["files/" + s] = "".join(
+                    f"line {i}\n" for i in range(self.rnd.randint(30000, 40000)))
+            else:
+                self.files["files/" + s] = self.content()
             r.set("source", q(s))
             r.expect["content"] = self.files["files/" + s]
         elif self.rnd.random() < 0.9:
@@ -489,6 +496,10 @@ class Gen:
                     r.set("only_if", q(self.rnd.choice(yes + no)))
                 else:
                     r.set("not_if", q(self.rnd.choice(yes + no)))
+            if self.rnd.random() < 0.05:
+                r.set("ignore_failure", "true")
+            if self.rnd.random() < 0.05:
+                r.set("sensitive", "true")
 
     def order(self):
         """A random topological order of the resources under every edge roux adds or we need."""
@@ -551,8 +562,8 @@ class Gen:
         for rel, text in self.files.items():
             p = os.path.join(cb, rel)
             os.makedirs(os.path.dirname(p), exist_ok=True)
-            with open(p, "w") as f:
-                f.write(text)
+            with open(p, "wb") as f:
+                f.write(text if isinstance(text, bytes) else text.encode())
         with open(os.path.join(pol, "policy.yaml"), "w") as f:
             f.write("name: difftest\nsources: [cookbooks]\nrun_list: [fam]\n"
                     f"attributes: {{app: {{port: {ATTR_PORT}}}}}\n")
@@ -830,8 +841,9 @@ def check_final(gen, root, conv):
         if "content" in e:
             with open(full, "rb") as f:
                 data = f.read()
-            if data != e["content"].encode():
-                bad.append(f"{r.id}: content {data[:40]!r}, want {e['content'].encode()[:40]!r}")
+            want = e["content"] if isinstance(e["content"], bytes) else e["content"].encode()
+            if data != want:
+                bad.append(f"{r.id}: content {data[:40]!r} ({len(data)} bytes), want {want[:40]!r} ({len(want)} bytes)")
     return bad
 
 
@@ -1126,7 +1138,7 @@ def reduce_seed(seed, roux, target, keep):
     print("recipe:\n" + gen.recipe_yaml().replace(gen.root, "$ROOT"))
     for rel, text in sorted(gen.files.items()):
         if any(rel.split("/", 1)[1] in (r.get("source") or "") for r in gen.res):
-            print(f"{rel}: {text!r}")
+            print(f"{rel}: {text[:200]!r} ({len(text)} bytes)")
     for name in ("plan", "converge", "converge2"):
         rep = reps.get(name)
         if not rep:
