@@ -15,5 +15,7 @@ start=$(date +%s.%N)
 python3 "$(dirname "$0")/../tests/difftest/difftest.py" --roux "$ROUX" --seeds "$FIRST-$((FIRST + N - 1))" -j 2 \
   --keep-failures "$keep" >"$out" || true
 end=$(date +%s.%N)
+mkdir -p "$keep"
+cp "$out" "$keep/difftest.out"   # every failing seed's line
 grep '^difftest:' "$out"
 printf 'difftest bench: %d seeds, %.1f s wall; reproductions in %s\n' "$N" "$(python3 -c "print($end - $start)")" "$keep"

@@ -940,7 +940,8 @@ def check(gen, pol, root, roux, env):
     c2 = changes_of(conv2)
     if c2:
         first_failed = {i for i, st in cs.items() if st in ("failed", "skipped")}
-        retry = all(k[0] in first_failed for k in c2)
+        # Only what failed or was skipped the first time (and the refreshes those now notify).
+        retry = all(k[0] in first_failed or (k[1] == "run" and "(notified by " in k[3]) for k in c2)
         fails.append(("4", "second-changes-after-failure" if retry else "second-changes",
                       [f"{k}" for k in sorted(c2.elements())]))
     f1 = {i for i, st in cs.items() if st == "failed"}
@@ -1175,8 +1176,9 @@ def causes_of(fails):
             if k == "status" and not line.startswith(("link[", "exec[")) and \
                     "plan would_change / converge failed" in line:
                 out.add("dangling-parent")
-            if k == "status" and re.search(r"plan failed / converge (changed|unchanged)", line):
-                out.add("below-new-link")
+            if k == "status" and (re.search(r"plan failed / converge (changed|unchanged)", line) or (
+                    not line.startswith("exec[") and "plan would_change / converge unchanged" in line)):
+                out.add("below-new-link")  # or below a link the run re-points
             if k == "status" and line.startswith("exec[") and "converge failed" in line:
                 out.add("exec-failed")
             if k == "changes" and line.startswith("plan only") and re.search(r"'(owner|group)', '\d+', '[a-z]", line):
