@@ -103,6 +103,22 @@ Y
   show "below-repaired-link: the link was deleted by hand; plan says the file fails, converge finds it unchanged"
 fi
 
+if run below-repointed-link; then
+  fresh
+  mkdir -p "$work/root/srv/releases/2"
+  printf 'x\n' >"$work/root/srv/releases/2/app.conf"
+  ln -s /etc/passwd "$work/root/srv/current"
+  write_policy "$work" app <<'Y'
+resources:
+  - link: /srv/current
+    to: /srv/releases/2
+  - file: /srv/current/app.conf
+    content: "x\n"
+    requires: link[/srv/current]
+Y
+  show "below-repointed-link: the link points elsewhere (here at a file); plan looks through the old target and predicts a create, converge re-points the link first and finds the file unchanged"
+fi
+
 if run failed-change-recorded; then
   fresh
   ln -s /srv/nowhere/x "$work/root/srv/current"
