@@ -769,6 +769,17 @@ def want_rc(rep, changed_status):
     return (2 if ch else 0) | (4 if fail else 0)
 
 
+def totals_mismatch(rep):
+    """The report's totals against its resources' statuses ([] when they agree)."""
+    count = collections.Counter(r["status"] for r in rep["resources"])
+    t = rep.get("totals", {})
+    bad = [f"totals.{k} = {t.get(k)}, resources say {count.get(k, 0)}"
+           for k in ("changed", "would_change", "unchanged", "failed", "skipped") if t.get(k) != count.get(k, 0)]
+    if t.get("total") != len(rep["resources"]):
+        bad.append(f"totals.total = {t.get('total')}, {len(rep['resources'])} resources")
+    return bad
+
+
 def rc_category(name, rep, rc):
     """Names an exit code that leaves out the changes of failed resources (partial changes)."""
     partial = any(r["status"] == "failed" and r.get("changes") for r in rep["resources"])
@@ -899,12 +910,16 @@ def check(gen, pol, root, roux, env):
     w = want_rc(plan, "would_change")
     if prc != w:
         fails.append(("2", rc_category("plan-rc", plan, prc), [f"plan exit {prc}, its report says {w}"]))
+    if totals_mismatch(plan):
+        fails.append(("2", "plan-totals", totals_mismatch(plan)))
     crc, conv, cout, cerr, dt = run_roux(roux, "converge", pol, root, env)
     times.append(dt)
     reps["converge"] = conv
     if conv is None:
         fails.append(("3", f"converge-no-report(rc={crc})", [cerr.strip()[:400]]))
         return fails, times, reps
+    if totals_mismatch(conv):
+        fails.append(("3", "converge-totals", totals_mismatch(conv)))
     pc, cc = changes_of(plan), changes_of(conv)
     if pc != cc:
         only_p = sorted((pc - cc).elements())
