@@ -113,8 +113,6 @@ class Gen:
         self.dirs = []  # folders a new entry may go in: (path, managed?)
         self.files = {}  # cookbook files/ and templates/: relative path -> text
         self.junk = []  # starting-state entries: (kind, path, arg)
-        self.no_children = set()  # paths nothing may be put under (files, links, absent entries)
-        self.alias_free = set()  # names used under releases/N (not reusable below current/)
         self.counter = 0
         self.accounts_users, self.accounts_groups = [], []
         self.start = self.rnd.choices(["blank", "converged", "drifted"], [3, 2, 5])[0]
@@ -229,7 +227,6 @@ class Gen:
         typ = typ or self.rnd.choices(["file", "template"], [3, 1])[0]
         p = self.new_path(folder, "f")
         r = self.add(Res(typ, p), p)
-        self.no_children.add(p)
         r.expect["type"] = "file"
         if typ == "template":
             t = self.fresh("t") + ".mustache"
@@ -287,7 +284,6 @@ class Gen:
                     if f"{t}[{a}]" in {x.id for x in self.res}:
                         r.deps.add(f"{t}[{a}]")
         self.add(r, p)
-        self.no_children.add(p)
         r.expect["type"] = "link"
         r.expect["target"] = to
         if self.rnd.random() < 0.25:
@@ -307,7 +303,6 @@ class Gen:
             self.files["templates/" + t] = "unused\n"
             r.set("source", q(t))
         self.add(r, p)
-        self.no_children.add(p)
         r.expect["type"] = "absent"
         if self.rnd.random() < 0.7:
             if typ in ("file", "template"):
@@ -339,7 +334,6 @@ class Gen:
             r.set("requires", q(f.id))
         else:
             creates = self.new_path(folder, "made")
-            self.no_children.add(creates)
             self.by_path[creates] = r
             if managed:
                 r.deps.add(f"directory[{folder}]")
@@ -373,7 +367,6 @@ class Gen:
             f = self.add(Res("file", f"{base}/releases/{i}/VERSION"), f"{base}/releases/{i}/VERSION")
             f.set("content", q(f"release {i}\n"))
             f.expect = {"type": "file", "content": f"release {i}\n"}
-            self.no_children.add(f.name)
         k = self.rnd.randint(1, n)
         cur = f"{base}/current"
         link = Res("link", cur)
@@ -383,7 +376,6 @@ class Gen:
             link.deps.add(f"directory[{to}]")
         link.expect = {"type": "link", "target": to}
         self.add(link, cur)
-        self.no_children.add(cur)
         # Paths below the link the run creates: written through it into releases/k.
         for j in range(self.rnd.randint(1, 2)):
             p = f"{cur}/active{j}.conf"
@@ -397,7 +389,6 @@ class Gen:
             if self.rnd.random() < 0.6:
                 f.set("requires", q(link.id))
             self.add(f, p)
-            self.no_children.add(p)
         if self.rnd.random() < 0.4:
             self.junk.append(("link", cur, f"{base}/releases/old"))
 
