@@ -149,6 +149,23 @@ Y
   show "account-fixed-id: a user the run creates with a fixed uid that already owns the file: plan says owner 2000 -> svc, converge changes nothing"
 fi
 
+if run account-free-id; then
+  fresh
+  printf 'x\n' >"$work/root/srv/f"
+  write_policy "$work" app <<'Y'
+resources:
+  - group: svcg
+  - user: svc
+    group: svcg
+  - file: /srv/f
+    group: svcg
+Y
+  run_roux converge --policy "$work" --root "$work/root"
+  # Drift: the group deleted by hand; the file and the user keep its (now nameless) gid.
+  sed -i '/^svcg:/d' "$work/root/etc/group" "$work/root/etc/gshadow"
+  show "account-free-id: a group deleted by hand is re-created by the run (free gid: groupadd picks the same one again); plan says the file's and the user's group change from the bare gid to svcg, converge changes neither"
+fi
+
 if run side-effect-parent; then
   fresh
   write_policy "$work" app <<'Y'

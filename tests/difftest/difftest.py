@@ -54,7 +54,8 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # Generator features --without can leave out (to look past a known cause): kinds of resources
 # (dir nested file link absent exec refresh deploy), parents nobody declares (undeclared), setuid and
 # setgid modes (setid), owner/group (owners), notify/subscribe (notify), guards, stale entries at
-# managed paths in the starting state (junk), user/group resources whose names files use (accounts).
+# managed paths in the starting state (junk), user/group resources whose names files use, with
+# cron.d entries run as those users (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
             "owners", "notify", "guards", "junk", "accounts"]
 
@@ -178,6 +179,29 @@ class Gen:
                 r.set("group", str(gid) if numeric else q(name))
                 r.expect["gid"] = gid
 
+    def make_cron(self, user):
+        """A cron.d entry run as a user this run creates (or root), sometimes absent."""
+        if self.rnd.random() < 0.5:
+            return
+        c = Res("cron", self.fresh("job-"))
+        if self.rnd.random() < 0.15:
+            c.set("ensure", q("absent"))
+            c.expect = {"type": "cron", "absent": True}
+            self.junk.append(("file", f"/etc/cron.d/{c.name}", "# old\n* * * * * root true\n"))
+        else:
+            sched = self.rnd.choice(["* * * * *", "0 6 * * *", "*/5 * * * *", "15 3 1 * *"])
+            u = user if self.rnd.random() < 0.6 else "root"
+            cmd = self.rnd.choice(["/usr/bin/true", "echo hi >/dev/null", "/bin/sh -c 'exit 0'"])
+            c.set("schedule", q(sched))
+            c.set("command", q(cmd))
+            c.set("user", q(u))
+            if u != "root":
+                c.deps.add(f"user[{u}]")
+            if self.rnd.random() < 0.3:
+                c.set("environment", "{MAILTO: " + q("") + ", PATH: " + q("/usr/bin:/bin") + "}")
+            c.expect = {"type": "cron", "absent": False, "schedule": sched, "user": u, "command": cmd}
+        self.add(c)
+
     def make_accounts(self):
         """A group and a user this run creates (ids fixed or left to useradd/groupadd); files then
         name them as owner and group, before they exist."""
@@ -190,12 +214,21 @@ class Gen:
             u = Res("user", f"svc{k}")
             if self.rnd.random() < 0.6:
                 u.set("uid", str(2000 + k))
+            shell = comment = None
+            if self.rnd.random() < 0.4:
+                shell = self.rnd.choice(["/bin/sh", "/bin/bash", "/usr/sbin/nologin"])
+                u.set("shell", q(shell))
+            if self.rnd.random() < 0.3:
+                comment = self.rnd.choice(["Service account", "svc \u00e9t\u00e9", ""])
+                u.set("comment", q(comment))
             if self.rnd.random() < 0.5:
                 u.set("group", q(g.name))
                 u.deps.add(g.id)
             self.add(u)
             self.accounts_users.append(u.name)
-            u.expect = {"type": "account", "db": "passwd", "id": int(u.get("uid")) if u.get("uid") else None}
+            self.make_cron(u.name)
+            u.expect = {"type": "account", "db": "passwd", "id": int(u.get("uid")) if u.get("uid") else None,
+                        "shell": shell, "comment": comment}
             g.expect = {"type": "account", "db": "group", "id": int(g.get("gid")) if g.get("gid") else None}
 
     def content(self):
@@ -569,6 +602,7 @@ class Gen:
         with open(os.path.join(root, "etc/group"), "w") as f:
             for n, g in GROUPS:
                 f.write(f"{n}:x:{g}:\n")
+        os.makedirs(os.path.join(root, "etc/cron.d"), exist_ok=True)
         for n in ("etc/shadow", "etc/gshadow"):
             with open(os.path.join(root, n), "w") as f:
                 pass
@@ -610,12 +644,42 @@ class Gen:
         for name in self.accounts_users + self.accounts_groups:
             if self.rnd.random() < 0.3:
                 out.append(("account-delete", name, "passwd" if name in self.accounts_users else "group"))
+            elif name in self.accounts_users and self.rnd.random() < 0.3:
+                out.append(("account-shell", name, "/bin/false"))
+        for r in self.res:
+            if r.type == "cron" and r.get("ensure") is None and self.rnd.random() < 0.3:
+                out.append(("cron-edit", r.name, self.rnd.choice(["schedule", "delete", "foreign"])))
         return out
 
     def drift(self):
         """Applies the planned drift to the tree; returns what was done."""
         done = []
         for what, path, arg in self.drift_plan:
+            if what == "account-shell":  # the shell edited by hand in passwd
+                fn = os.path.join(self.root, "etc", "passwd")
+                with open(fn) as f:
+                    lines = f.readlines()
+                with open(fn, "w") as f:
+                    for x in lines:
+                        if x.startswith(path + ":"):
+                            x = ":".join(x.rstrip("\n").split(":")[:6] + [arg]) + "\n"
+                        f.write(x)
+                done.append(f"{what} {path} {arg}")
+                continue
+            if what == "cron-edit":  # /etc/cron.d/NAME edited by hand
+                fn = os.path.join(self.root, "etc", "cron.d", path)
+                if not os.path.isfile(fn):
+                    continue
+                if arg == "delete":
+                    os.unlink(fn)
+                else:
+                    with open(fn) as f:
+                        text = f.read()
+                    with open(fn, "w") as f:
+                        f.write(text.replace("* * *", "*/2 * *", 1) if arg == "schedule" else
+                                text + "# a line added by hand\n")
+                done.append(f"{what} {path} {arg}")
+                continue
             if what == "account-delete":  # a user or group removed by hand (file and shadow file)
                 for db in ([arg, "shadow"] if arg == "passwd" else [arg, "gshadow"]):
                     fn = os.path.join(self.root, "etc", db)
@@ -780,6 +844,18 @@ def rc_category(name, rep, rc):
     return name
 
 
+def account_fields(root, db, name):
+    try:
+        with open(os.path.join(root, "etc", db)) as f:
+            for line in f:
+                parts = line.rstrip("\n").split(":")
+                if parts[0] == name:
+                    return parts
+    except OSError:
+        pass
+    return None
+
+
 def account_id(root, db, name):
     """The id of `name` in ROOT/etc/passwd or ROOT/etc/group (None when absent)."""
     try:
@@ -810,6 +886,27 @@ def check_final(gen, root, conv):
             got = account_id(root, e["db"], r.name)
             if got is None or (e["id"] is not None and got != e["id"]):
                 bad.append(f"{r.id}: id in etc/{e['db']} is {got}, want {e['id'] if e['id'] is not None else 'any'}")
+            fields = account_fields(root, e["db"], r.name)
+            if fields and e.get("shell") is not None and fields[6] != e["shell"]:
+                bad.append(f"{r.id}: shell {fields[6]!r}, want {e['shell']!r}")
+            if fields and e.get("comment") is not None and fields[4] != e["comment"]:
+                bad.append(f"{r.id}: comment {fields[4]!r}, want {e['comment']!r}")
+            continue
+        if t == "cron":
+            fn = os.path.join(root, "etc", "cron.d", r.name)
+            if e["absent"]:
+                if os.path.lexists(fn):
+                    bad.append(f"{r.id}: /etc/cron.d/{r.name} still exists")
+                continue
+            try:
+                with open(fn) as f:
+                    lines = [x.strip() for x in f if x.strip() and not x.startswith("#")]
+            except OSError:
+                bad.append(f"{r.id}: no /etc/cron.d/{r.name}")
+                continue
+            want = f"{e['schedule']} {e['user']} {e['command']}"
+            if not any(" ".join(x.split()) == want for x in lines):
+                bad.append(f"{r.id}: /etc/cron.d/{r.name} has {lines!r}, no line {want!r}")
             continue
         if t == "absent":
             if exists:
@@ -1172,6 +1269,12 @@ def causes_of(fails):
     entries; "other" when none fits. A heuristic for the summary, not a verdict."""
     out = set()
     cats = {f"{c}:{k}" for c, k, _ in fails}
+    account_ids = set()
+    for c, k, det in fails:
+        for line in det:
+            m = re.match(r"plan only: +\('([^']+)', '(owner|group)', '\d+', '[a-z]", line)
+            if k == "changes" and m:
+                account_ids.add(m.group(1))
     for c, k, det in fails:
         for line in det:
             m = re.search(r"mode (\d+), want (\d+)", line) or re.search(r"'mode', '(\d+)', '(\d+)'", line)
@@ -1183,7 +1286,8 @@ def causes_of(fails):
                     "plan would_change / converge failed" in line:
                 out.add("dangling-parent")
             if k == "status" and (re.search(r"plan failed / converge (changed|unchanged)", line) or (
-                    not line.startswith("exec[") and "plan would_change / converge unchanged" in line)):
+                    not line.startswith("exec[") and "plan would_change / converge unchanged" in line and
+                    line.split(":")[0] not in account_ids)):
                 out.add("below-new-link")  # or below a link the run re-points
             if k == "status" and line.startswith("exec[") and "converge failed" in line:
                 out.add("exec-failed")
