@@ -3,7 +3,8 @@
 
 For each seed: a policy of the file family (file, template, directory, link, exec with creates, guards,
 requires/before, notify/subscribe, ensure absent, modes with setuid/setgid, owners by name or id,
-nested paths, links to managed paths, paths below a link the run creates) and a starting --root
+nested paths, links to managed paths, paths below a link the run creates, user/group/cron.d
+resources converged into the root by the shadow tools) and a starting --root
 (blank, converged, or converged then drifted), both chosen by the seed alone. Then:
 
   1  `roux plan` changes nothing in the tree (paths, types, modes, owners, content, link targets,
