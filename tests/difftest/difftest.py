@@ -1145,6 +1145,13 @@ def reduce_seed(seed, roux, target, keep):
     """Greedy reduction of a failing seed: drops resources, properties, starting entries and drift
     edits while the target (check:category) still fails. Prints the reduced reproduction."""
     work = tempfile.mkdtemp(prefix=f"difftest-reduce-{seed}-")
+    try:
+        return reduce_in(seed, roux, target, keep, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def reduce_in(seed, roux, target, keep, work):
     gen = new_gen(seed, work)
     fails, reps, _ = trial(gen, work, roux)
     cats = [f"{c}:{k}" for c, k, _ in fails]
