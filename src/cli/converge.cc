@@ -24,6 +24,7 @@
 #include "report/handlers/handlers.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
+#include "sources/local_file.h"
 
 namespace roux::cli {
 namespace {
@@ -77,6 +78,18 @@ std::string run_id_now() {
   return id + "-" + std::to_string(getpid());
 }
 
+/// Removes the temp files a killed run left in the state folder and its backup, report and
+/// parse-cache folders (roux's own temp names only; see host::is_roux_temp_name). Best effort.
+void sweep_stale_temps(host::Host& host, const std::string& state_dir) {
+  std::vector<std::string> dirs = {state_dir, state_dir + "/reports", state_dir + "/cache/parsed"};
+  if (auto names = host.list_dir(state_dir + "/backup"); names.is_ok()) {
+    dirs.push_back(state_dir + "/backup");
+    for (const auto& n : *names) dirs.push_back(state_dir + "/backup/" + n);
+  }
+  for (const auto& d : dirs)
+    if (Status s = host::remove_stale_temps(host, d); !s.is_ok()) log::warn("stale temp files: " + s.to_string());
+}
+
 /// Prints the report and writes --report; returns the exit code.
 int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
@@ -88,16 +101,9 @@ int emit(const report::RunReport& rep, const std::string& report_json, const Con
   }
   std::cout.flush();
   if (!o.report_file.empty()) {
-    std::string tmp = o.report_file + ".tmp";
-    std::ofstream out(tmp, std::ios::trunc);
-    out << report_json;
-    out.close();
-    // fsync before the rename: a crash leaves the old report or the new one, never a torn file.
-    int fd = open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-    bool synced = fd >= 0 && fsync(fd) == 0;
-    if (fd >= 0) close(fd);
-    if (!out || !synced || std::rename(tmp.c_str(), o.report_file.c_str()) != 0) {
-      log::error("cannot write report " + o.report_file);
+    // The one atomic writer: a fresh O_EXCL|O_NOFOLLOW temp, fsync, rename, fsync of the folder.
+    if (Status s = sources::write_local_file_atomic(o.report_file, report_json, 0600); !s.is_ok()) {
+      log::error("cannot write report " + o.report_file + ": " + s.to_string());
       return rep.exit_code == 0 ? kExitNoRun : rep.exit_code;
     }
   }
@@ -164,6 +170,10 @@ int converge(ConvergeOptions o) {
   }
   engine::RunLock lock;
   if (Status s = lock.acquire(real_state + "/run.lock", o.lock_wait, !o.dry_run); !s.is_ok()) return fail_early(s);
+  // A run killed mid-way (its "running" mark is still in the lock file) may have left temp
+  // files: sweep roux's own folders now, and let file resources tidy beside their paths.
+  bool after_killed_run = !o.dry_run && lock.mark_running();
+  if (after_killed_run) sweep_stale_temps(**host, *state_dir);
   phase_done("lock");  // includes the splay and any --lock-wait
 
   // Compile: every error of the phase, each at file:line:col, then stop before any change.
@@ -203,6 +213,7 @@ int converge(ConvergeOptions o) {
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
+  ropts.tidy_temps = after_killed_run;
   // A converge creates the state folder (and its missing parents) before the walk; a plan does
   // not, so it predicts them: otherwise a recipe's /var/log would plan "with parents /var".
   for (std::string p = *state_dir; o.dry_run && p != "/"; p = host::parent_path(p)) ropts.predicted.push_back("dir:" + p);

@@ -19,6 +19,11 @@ Status ConvergeContext::change(Change change, const std::function<Status(host::H
   return act(host_);
 }
 
+Status ConvergeContext::remove_stale_temp(const std::string& path) {
+  if (mode_ != Mode::kApply || !tidy_temps_) return Status::ok();
+  return host::remove_stale_temp_of(host_, path);
+}
+
 void ConvergeContext::add_output(std::string_view output) {
   if (sensitive_) {
     output_ = "(output suppressed: sensitive)";

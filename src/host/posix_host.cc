@@ -251,7 +251,7 @@ class PosixHost final : public Host {
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     // A fixed temp name: a leftover from a killed run is removed and reused, so crashes never
     // accumulate junk. Unlink + O_EXCL|O_NOFOLLOW means we never write through a planted link.
-    std::string tmp = "." + base + ".roux-tmp";
+    std::string tmp = temp_name_of(base);
     if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
       return Status::io("remove stale " + join_path(dir, tmp), errno);
     Fd f(openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -324,7 +324,7 @@ class PosixHost final : public Host {
   Status symlink(const std::string& target, const std::string& path) override {
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
-    std::string tmp = "." + base + ".roux-tmp";
+    std::string tmp = temp_name_of(base);
     if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
       return Status::io("remove stale " + join_path(dir, tmp), errno);
     if (symlinkat(target.c_str(), d.get(), tmp.c_str()) != 0) return Status::io("symlink " + path, errno);
@@ -535,7 +535,45 @@ Status make_dirs(host::Host& host, const std::string& dir, uint32_t mode) {
   if (fi.type == host::FileType::kDirectory) return Status::ok();
   if (fi.exists()) return Status::conflict(dir + " exists and is not a directory");
   ROUX_TRY(make_dirs(host, host::parent_path(dir), mode));
-  return host.mkdir(dir, mode);
+  Status made = host.mkdir(dir, mode);
+  if (made.is_ok()) return made;
+  // Another process (a concurrent first run) may have made it since the lstat: that is success.
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo now, host.lstat(dir));
+  return now.type == host::FileType::kDirectory ? Status::ok() : made;
+}
+
+std::string temp_name_of(std::string_view base) {
+  constexpr size_t kKeep = 180;  // + "." + "~" + 16 hex + ".roux-tmp" = 207 bytes at most
+  if (base.size() <= kKeep + 26) return "." + std::string(base) + ".roux-tmp";
+  return "." + std::string(base.substr(0, kKeep)) + "~" + sha256_hex(base).substr(0, 16) + ".roux-tmp";
+}
+
+bool is_roux_temp_name(std::string_view name) {
+  constexpr std::string_view kSuffix = ".roux-tmp";
+  return name.size() > kSuffix.size() + 1 && name[0] == '.' &&
+         name.substr(name.size() - kSuffix.size()) == kSuffix;
+}
+
+Status remove_stale_temps(Host& host, const std::string& dir) {
+  ROUX_ASSIGN_OR_RETURN(FileInfo d, host.lstat(dir));
+  if (d.type != FileType::kDirectory) return Status::ok();
+  ROUX_ASSIGN_OR_RETURN(std::vector<std::string> names, host.list_dir(dir));
+  std::string prefix = dir == "/" ? "/" : dir + "/";
+  for (const auto& n : names) {
+    if (!is_roux_temp_name(n)) continue;
+    ROUX_ASSIGN_OR_RETURN(FileInfo fi, host.lstat(prefix + n));
+    if (fi.type == FileType::kFile || fi.type == FileType::kSymlink) ROUX_TRY(host.remove(prefix + n));
+  }
+  return Status::ok();
+}
+
+Status remove_stale_temp_of(Host& host, const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash + 1 >= path.size()) return Status::ok();
+  std::string tmp = path.substr(0, slash + 1) + temp_name_of(std::string_view(path).substr(slash + 1));
+  ROUX_ASSIGN_OR_RETURN(FileInfo fi, host.lstat(tmp));
+  if (fi.type == FileType::kFile || fi.type == FileType::kSymlink) return host.remove(tmp);
+  return Status::ok();
 }
 
 Result<std::string> normalize_path(std::string_view path) {

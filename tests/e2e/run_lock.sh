@@ -22,8 +22,7 @@ EOF2
 
 "$ROUX" converge --policy "$work" --root "$root" >"$work/slow.out" 2>&1 &
 slow_pid=$!
-for _ in $(seq 100); do [ -e "$root/started" ] && break; sleep 0.05; done
-[ -e "$root/started" ] || fail "the slow converge never started its exec"
+wait_until 60 test -e "$root/started" || fail "the slow converge never started its exec"
 
 run_roux converge --policy "$work/quick" --root "$root"
 expect_rc 1 "second converge while the lock is held"
@@ -47,10 +46,10 @@ wait "$slow_pid" || slow_rc=$?
 [ "$waited_ms" -ge 1000 ] || fail "--lock-wait converge finished in ${waited_ms} ms: it did not wait"
 
 # A lock held past --lock-wait: exit 1 after the wait, naming the holder.
+rm -f "$root/started"
 "$ROUX" converge --policy "$work" --root "$root" >/dev/null 2>&1 &
 slow_pid=$!
-rm -f "$root/started"
-for _ in $(seq 100); do [ -e "$root/started" ] && break; sleep 0.05; done
+wait_until 60 test -e "$root/started" || fail "the second slow converge never started its exec"
 run_roux converge --policy "$work/quick" --root "$root" --lock-wait 1
 expect_rc 1 "converge with --lock-wait 1 against a 3 s holder"
 grep -q "(pid $slow_pid) holds the run lock.*gave up after waiting 1s" <<<"$ERR" || fail "message: $ERR"
