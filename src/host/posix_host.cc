@@ -97,34 +97,47 @@ class PosixHost final : public Host {
     *same = false;
     auto [dir, base] = split(path);
     if (base.empty()) return lstat(path);
-    // Fast path, the no-op run's common case: one openat2 of the whole path inside root, the
-    // last component never followed (a symlink fails with ELOOP, a FIFO does not block), then
-    // fstat and, when the size matches, the content compared as it is read (one read for a
-    // small file). Anything unusual takes the careful path below.
-    {
-      open_how how{};
-      how.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-      how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-      long fd = syscall(SYS_openat2, root_fd_.get(), path.c_str() + 1, &how, sizeof how);
-      if (fd >= 0) {
-        Fd f(static_cast<int>(fd));
-        struct stat st;
-        if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
-        return compare_open(f.get(), info_of(st), path, expected, same);
+    // Look before opening: only a regular file is ever opened. A FIFO, socket or device node is
+    // described from its lstat and never opened (no blocking, no device driver's open).
+    // Fast path, the no-op run's common case: an fstatat from root, then for a regular file of
+    // the expected size one openat2 of the whole path inside root (the last component never
+    // followed) and the content compared as it is read (one read for a small file). On "/" the
+    // fstatat is exact (no symlink in a parent can lead out of "/"), so it alone answers for
+    // anything but a size match; under --root a parent symlink may point out of the tree, so
+    // it only filters, and the openat2 (RESOLVE_IN_ROOT) is what counts.
+    const bool exact = root_ == "/";
+    struct stat pre;
+    if (fstatat(root_fd_.get(), path.c_str() + 1, &pre, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISREG(pre.st_mode)) {
+        if (exact && (!expected || static_cast<uint64_t>(pre.st_size) != expected->size())) return info_of(pre);
+        open_how how{};
+        how.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        long fd = syscall(SYS_openat2, root_fd_.get(), path.c_str() + 1, &how, sizeof how);
+        if (fd >= 0) {
+          Fd f(static_cast<int>(fd));
+          struct stat st;
+          if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
+          return compare_open(f.get(), info_of(st), path, expected, same);  // reads regular files only
+        }
+        if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+      } else if (exact) {
+        return info_of(pre);
       }
-      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+    } else if (exact && (errno == ENOENT || errno == ENOTDIR)) {
+      return FileInfo{};
     }
+    // The careful path: the folder inside root, then the entry by name.
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
-    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     struct stat st;
-    if (!f.valid() || fstat(f.get(), &st) != 0) {
-      if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
-        return Status::io("lstat " + path, errno);
-      }
-      return info_of(st);
+    if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+      return Status::io("lstat " + path, errno);
     }
+    if (!S_ISREG(st.st_mode) || !expected || static_cast<uint64_t>(st.st_size) != expected->size()) return info_of(st);
+    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!f.valid() || fstat(f.get(), &st) != 0) return info_of(st);
     return compare_open(f.get(), info_of(st), path, expected, same);
   }
 
@@ -385,10 +398,15 @@ class PosixHost final : public Host {
     return info_of(st);
   }
 
+  /// A regular file opened for reading. Looks first: anything else (FIFO, device, socket,
+  /// folder, link) is refused without being opened.
   Result<Fd> open_regular(const std::string& path) const {
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
-    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat pre;
+    if (fstatat(d.get(), base.c_str(), &pre, AT_SYMLINK_NOFOLLOW) != 0) return Status::io("open " + path, errno);
+    if (!S_ISREG(pre.st_mode)) return Status::io_msg("open " + path + ": not a regular file");
+    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (!f.valid()) return Status::io("open " + path, errno);
     struct stat st;
     if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);

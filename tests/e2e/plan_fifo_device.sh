@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A FIFO or a device node at a managed file path is never opened for reading: plan and converge
-# refuse it ("is a special file") at once instead of blocking on the FIFO or opening the device.
+# A FIFO or a device node at a managed file path is never opened: plan and converge refuse it
+# ("is a special file") from its lstat, without blocking on the FIFO or running a device driver's
+# open. Observable for the FIFO: a writer blocked opening it is released only if a reader opens it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -26,6 +27,12 @@ echo "t" >"$work/cookbooks/app/templates/t.mustache"
 mkfifo "$root/etc/fifo-tpl.conf"
 [ "$have_dev" = 1 ] || printf 'x\n' >"$root/etc/dev.conf"
 
+# The witness: a writer that blocks in open() until someone opens the FIFO for reading.
+(exec 3>"$root/etc/fifo.conf"; echo opened >"$work/fifo-opened") &
+witness=$!
+stop_witness() { kill "$witness" 2>/dev/null || true; _e2e_cleanup; }
+trap stop_witness EXIT
+
 for cmd in plan converge; do
   RC=0
   timeout 30 "$ROUX" "$cmd" --policy "$work" --root "$root" --format json --report "$work/$cmd.json" \
@@ -43,4 +50,12 @@ for cmd in plan converge; do
   [ -p "$root/etc/fifo.conf" ] && [ -p "$root/etc/fifo-tpl.conf" ] || fail "$cmd replaced a FIFO"
 done
 [ "$(cat "$root/etc/ok.conf")" = ok ] || fail "the other file was not converged"
+sleep 0.2
+[ ! -e "$work/fifo-opened" ] || fail "roux opened the FIFO at a managed path"
+# The device node: no open() of it at all (seen with strace, when there is one).
+if [ "$have_dev" = 1 ] && command -v strace >/dev/null; then
+  strace -f -qq -e trace=open,openat,openat2 -o "$work/trace" "$ROUX" plan --policy "$work" --root "$root" >/dev/null 2>&1 || true
+  [ -s "$work/trace" ] || fail "strace recorded nothing"
+  if grep -q 'dev\.conf' "$work/trace"; then grep 'dev\.conf' "$work/trace" >&2; fail "roux opened the device node"; fi
+fi
 echo ok

@@ -31,7 +31,7 @@ mkdir -p "$work/slow"
 write_policy "$work/slow" slow <<'EOF2'
 resources:
   - exec: hold
-    command: touch "$ROUX_ROOT/started"; sleep 300
+    command: touch "$ROUX_ROOT/started"; exec sleep 300
 EOF2
 "$ROUX" converge --policy "$work/slow" --root "$root" >/dev/null 2>&1 &
 slow=$!
