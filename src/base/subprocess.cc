@@ -140,6 +140,12 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
     dup2(out_pipe[1], 1);
     dup2(out_pipe[1], 2);
     signal(SIGPIPE, SIG_DFL);
+    // Not our stop handler in the child (it would signal its siblings' groups); an ignored
+    // signal stays ignored (nohup roux: nohup commands).
+    for (int sig : {SIGTERM, SIGINT, SIGHUP}) {
+      struct sigaction old{};
+      if (sigaction(sig, nullptr, &old) == 0 && old.sa_handler == on_stop_signal) signal(sig, SIG_DFL);
+    }
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, nullptr);
