@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "base/atomic_file.h"
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/strings.h"
@@ -24,7 +25,6 @@
 #include "report/handlers/handlers.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
-#include "sources/local_file.h"
 
 namespace roux::cli {
 namespace {
@@ -102,7 +102,7 @@ int emit(const report::RunReport& rep, const std::string& report_json, const Con
   std::cout.flush();
   if (!o.report_file.empty()) {
     // The one atomic writer: a fresh O_EXCL|O_NOFOLLOW temp, fsync, rename, fsync of the folder.
-    if (Status s = sources::write_local_file_atomic(o.report_file, report_json, 0600); !s.is_ok()) {
+    if (Status s = write_file_atomic(o.report_file, report_json, 0600); !s.is_ok()) {
       log::error("cannot write report " + o.report_file + ": " + s.to_string());
       return rep.exit_code == 0 ? kExitNoRun : rep.exit_code;
     }

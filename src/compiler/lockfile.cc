@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sources/local_file.h"
+#include "base/atomic_file.h"
 
 namespace roux::compiler {
 namespace {
@@ -94,7 +94,7 @@ Result<Lockfile> read_lockfile(const std::string& path) {
 
 Status write_lockfile(const std::string& path, const Lockfile& lock) {
   // The one atomic writer: a planted LOCKFILE.tmp link is never followed.
-  return sources::write_local_file_atomic(path, lockfile_to_json(lock), 0644);
+  return write_file_atomic(path, lockfile_to_json(lock), 0644);
 }
 
 }  // namespace roux::compiler

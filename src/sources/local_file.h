@@ -3,6 +3,7 @@
 #include <string_view>
 #include <sys/types.h>
 
+#include "base/atomic_file.h"
 #include "base/status.h"
 
 namespace roux::sources {
@@ -13,16 +14,11 @@ namespace roux::sources {
 /// The whole content of `path`; fails when it is larger than `max_bytes`.
 Result<std::string> read_local_file(const std::string& path, size_t max_bytes = size_t(1) << 30);
 
-/// The suffix of every temp file roux makes before renaming it into place (".NAME.roux-tmp" in
-/// the host door, ".NAME.RANDOM.roux-tmp" here): what stale-temp cleanup looks for.
-inline constexpr const char* kTempSuffix = ".roux-tmp";
-
-/// THE atomic writer for files outside the managed host (reports, lockfiles, caches, supermarket
-/// trees, keys): a temp file beside `path` with a fresh random name, created O_EXCL|O_NOFOLLOW
-/// (a planted file or symlink is never followed), `mode` set, data written, fsync, rename over
-/// `path` (a symlink at `path` is replaced, not written through), fsync of the folder. A reader
-/// sees the old content or the new one, never a part; a crash leaves at most a temp file.
-/// With `exclusive`, fails (kConflict) if `path` exists (link instead of rename).
-Status write_local_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool exclusive = false);
+/// Writes `data` to `path` atomically: roux::write_file_atomic (base/atomic_file.h), the one
+/// atomic writer outside the managed host, under the name the sources code has always used.
+inline Status write_local_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                                      bool exclusive = false) {
+  return write_file_atomic(path, data, mode, exclusive);
+}
 
 }  // namespace roux::sources
