@@ -152,11 +152,11 @@ stop_container() {
   trap - EXIT INT TERM
   if alive; then
     [ -n "$L" ] && timeout 20 nsenter -t "$L" -a systemctl poweroff --no-block >/dev/null 2>&1 || true
-    local until=$(( $(date +%s) + 30 ))                        # 30 s for an orderly poweroff
-    while alive && [ "$(date +%s)" -lt "$until" ]; do sleep 0.1; done
+    local stop_by=$(( $(date +%s) + 30 ))                      # 30 s for an orderly poweroff
+    while alive && [ "$(date +%s)" -lt "$stop_by" ]; do sleep 0.1; done
     if alive; then echo "nspawn.sh: poweroff hung, terminating nspawn" >&2; bootlog; kill -TERM "$NSPID" 2>/dev/null || true; fi
-    until=$(( $(date +%s) + 10 ))
-    while alive && [ "$(date +%s)" -lt "$until" ]; do sleep 0.1; done
+    stop_by=$(( $(date +%s) + 10 ))
+    while alive && [ "$(date +%s)" -lt "$stop_by" ]; do sleep 0.1; done
     if alive; then kill -KILL "$NSPID" 2>/dev/null || true; fi
   fi
   wait "$NSPID" 2>/dev/null || true
