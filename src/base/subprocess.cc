@@ -218,7 +218,9 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
   };
   char buf[65536];
   bool out_open = true;
-  while (out_open) {
+  // Until the child exits and its output is read (or the drain bound passes); the timeout holds
+  // throughout, also for a child that closed its stdout and runs on.
+  while (out_open || !exited) {
     if (opts.timeout.count() > 0 && ms_until(deadline) <= 0) {
       res.timed_out = true;
       kill(-pid, SIGKILL);
@@ -228,8 +230,8 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
     if (exited && ms_until(drain_deadline) <= 0) break;
     pollfd fds[3];
     nfds_t nfds = 0;
-    fds[nfds++] = {out_pipe[0], POLLIN, 0};
-    int in_idx = -1, pid_idx = -1;
+    int out_idx = -1, in_idx = -1, pid_idx = -1;
+    if (out_open) out_idx = static_cast<int>(nfds), fds[nfds++] = {out_pipe[0], POLLIN, 0};
     if (in_fd >= 0) in_idx = static_cast<int>(nfds), fds[nfds++] = {in_fd, POLLOUT, 0};
     if (!exited && pid_fd >= 0) pid_idx = static_cast<int>(nfds), fds[nfds++] = {pid_fd, POLLIN, 0};
     long long wait_ms = -1;
@@ -242,7 +244,7 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
       if (errno == EINTR) continue;
       break;
     }
-    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+    if (out_idx >= 0 && (fds[out_idx].revents & (POLLIN | POLLHUP | POLLERR))) {
       ssize_t n = read(out_pipe[0], buf, sizeof buf);
       if (n <= 0) {
         if (n < 0 && errno == EINTR) continue;

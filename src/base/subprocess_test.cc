@@ -43,6 +43,16 @@ TEST_CASE("run_subprocess: a child that ignores its stdin does not kill the call
   CHECK(r->exit_code == 0);
 }
 
+TEST_CASE("run_subprocess: the timeout holds for a child that closed its output") {
+  auto t0 = Clock::now();
+  SubprocessOptions o = shell("exec >/dev/null 2>&1; sleep 30");
+  o.timeout = std::chrono::milliseconds(300);
+  auto r = run_subprocess(o);
+  REQUIRE(r.is_ok());
+  CHECK(r->timed_out);
+  CHECK(seconds_since(t0) < 15);
+}
+
 TEST_CASE("run_subprocess: the timeout kills the whole process group") {
   auto t0 = Clock::now();
   SubprocessOptions o = shell("sleep 30 & echo $!; sleep 30");
