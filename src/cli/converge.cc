@@ -1,11 +1,9 @@
 // roux converge / roux plan: the driver. Reads as a list of named passes, each with its why.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <thread>
 

@@ -1,7 +1,5 @@
 #include "compiler/lockfile.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
