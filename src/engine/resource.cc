@@ -20,7 +20,7 @@ Status ConvergeContext::change(Change change, const std::function<Status(host::H
 }
 
 Status ConvergeContext::remove_stale_temp(const std::string& path) {
-  if (mode_ != Mode::kApply || !tidy_temps_) return Status::ok();
+  if (!tidy_temps_) return Status::ok();  // set by the runner for apply runs only
   return host::remove_stale_temp_of(host_, path);
 }
 

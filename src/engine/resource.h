@@ -60,8 +60,8 @@ class ConvergeContext {
   Status change(Change change, const std::function<Status(host::Host&)>& act);
   /// Output of a command the resource ran (kept in the report; redacted when sensitive).
   void add_output(std::string_view output);
-  /// After a killed run (set_tidy_temps), in kApply: removes roux's leftover temp file beside
-  /// `path` (".NAME.roux-tmp"), which is roux's own, not host state: not a change, never
+  /// After a killed run (set_tidy_temps: apply runs only): removes roux's leftover temp file
+  /// beside `path` (".NAME.roux-tmp"), which is roux's own, not host state: not a change, never
   /// reported. Otherwise does nothing (a no-op run pays nothing for it).
   Status remove_stale_temp(const std::string& path);
   void set_tidy_temps(bool on) { tidy_temps_ = on; }

@@ -14,8 +14,8 @@ struct RunOptions {
   /// Plan only: predictions to seed the PlanOverlay with ("dir:/var/lib"), for what an apply
   /// creates before the walk (the state folder), so plan and apply see the same host.
   std::vector<std::string> predicted;
-  /// Apply only: the previous run was killed mid-way, so resources remove the temp file it may
-  /// have left beside their path (ConvergeContext::remove_stale_temp).
+  /// Apply only (never set in a plan): the previous run was killed mid-way, so resources remove
+  /// the temp file it may have left beside their path (ConvergeContext::remove_stale_temp).
   bool tidy_temps = false;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
