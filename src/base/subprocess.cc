@@ -224,6 +224,7 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
     if (opts.timeout.count() > 0 && ms_until(deadline) <= 0) {
       res.timed_out = true;
       kill(-pid, SIGKILL);
+      kill(pid, SIGKILL);  // also should the group not exist (the pid is ours until reaped)
       break;
     }
     // The child is gone but something it started still holds the pipe: stop waiting for it.
