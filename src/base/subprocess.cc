@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <initializer_list>
 
 namespace roux {
 
@@ -127,12 +128,23 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
   for (auto& s : env_store) envp.push_back(s.data());
   envp.push_back(nullptr);
   // execvpe looks PATH up in the parent's environment; resolve it the same way here.
+  auto close_all = [](std::initializer_list<int> fds) {
+    for (int fd : fds) close(fd);
+  };
   int err_pipe[2];
-  if (pipe2(err_pipe, O_CLOEXEC) != 0) return Status::io("pipe", errno);
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    int e = errno;
+    close_all({out_pipe[0], out_pipe[1], in_pipe[0], in_pipe[1]});
+    return Status::io("pipe", e);
+  }
 
   pid_t parent = getpid();
   pid_t pid = fork();
-  if (pid < 0) return Status::io("fork", errno);
+  if (pid < 0) {
+    int e = errno;
+    close_all({out_pipe[0], out_pipe[1], in_pipe[0], in_pipe[1], err_pipe[0], err_pipe[1]});
+    return Status::io("fork", e);
+  }
   if (pid == 0) {
     // Its own process group: a timeout or a stop signal reaches everything it started.
     setpgid(0, 0);
