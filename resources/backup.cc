@@ -6,20 +6,36 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/sha256.h"
 #include "base/strings.h"
 
 namespace roux::resources {
 namespace {
 constexpr size_t kStampLen = 23;  // 20261121T201500.123456Z
+constexpr size_t kTailLen = 64;   // bytes of the file's own name kept in its folder's name
+
+/// The last `kTailLen` bytes at most of the path's last component, cut at a UTF-8 boundary.
+std::string name_tail(const std::string& path) {
+  std::string base = path.substr(path.rfind('/') + 1);
+  if (base.size() <= kTailLen) return base;
+  size_t cut = kTailLen;
+  while (cut > 0 && (static_cast<unsigned char>(base[cut]) & 0xC0) == 0x80) --cut;
+  return base.substr(0, cut);
+}
+}  // namespace
+
+std::string backup_dir(const std::string& state_dir, const std::string& path) {
+  return state_dir + "/backup/" + sha256_hex(path).substr(0, 32) + "-" + name_tail(path);
 }
 
 Status backup_file(host::Host& host, const std::string& state_dir, const std::string& path, int keep) {
   ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat(path));
   if (fi.type != host::FileType::kFile) return Status::ok();
-  std::string key;
-  for (char c : path.substr(1)) key += c == '/' ? std::string("%2F") : std::string(1, c);
-  std::string dir = state_dir + "/backup/" + key;
+  std::string dir = backup_dir(state_dir, path);
   ROUX_TRY(host::make_dirs(host, dir, 0700));
+  // The folder says whose backups it holds: its name is a hash, its `path` file the whole path.
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo named, host.lstat(dir + "/path"));
+  if (!named.exists()) ROUX_TRY(host.write_file(dir + "/path", path + "\n", 0600, std::nullopt, std::nullopt));
   timeval tv;
   gettimeofday(&tv, nullptr);
   tm utc;

@@ -48,7 +48,7 @@ class DirectoryResource : public engine::Resource {
     uint32_t m = ownership.mode.value_or(0755);
     std::string after = missing.empty() ? "directory" : "directory (with parents " + join(missing, ", ") + ")";
     ROUX_TRY(ctx.change({"ensure", "absent", after}, [&](host::Host& h) {
-      for (const auto& p : missing) ROUX_TRY(h.mkdir(p, 0755));
+      for (const auto& p : missing) ROUX_TRY(host::make_dirs(h, p, 0755));  // made meanwhile by another: fine
       ROUX_TRY(h.mkdir(path_, m));
       if (uid || gid) return h.chown(path_, uid, gid);
       return Status::ok();

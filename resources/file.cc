@@ -37,6 +37,7 @@ Status FileResource::converge(engine::ConvergeContext& ctx) {
   bool same_content = false;
   ROUX_ASSIGN_OR_RETURN(host::FileInfo live,
                         ctx.host().lstat_compare(path_, content ? &*content : nullptr, &same_content));
+  ROUX_TRY(ctx.remove_stale_temp(path_));  // a killed run's ".NAME.roux-tmp" (only after one)
   if (absent) return converge_absent(ctx, live);
   if (live.type == host::FileType::kDirectory || live.type == host::FileType::kOther)
     return Status::conflict(path_ + " is a " + host::file_type_name(live.type) + ", not a file; refusing to replace it");

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "engine/runner.h"
+#include "resources/backup.h"
 #include "resources/builtin.h"
 
 namespace roux::resources {
@@ -126,7 +127,8 @@ TEST_CASE("file: create, idempotent, plan changes nothing, drift planned then ap
   CHECK(r.read("/etc/motd") == "hello\n");
   // The replaced content was backed up.
   size_t backups = 0;
-  for (auto& e : fs::directory_iterator(r.dir + "/var/lib/roux/backup/etc%2Fmotd")) {
+  for (auto& e : fs::directory_iterator(r.dir + backup_dir("/var/lib/roux", "/etc/motd"))) {
+    if (e.path().filename() == "path") continue;  // names the backed-up path
     std::ifstream in(e.path());
     CHECK(std::string(std::istreambuf_iterator<char>(in), {}) == "edited\n");
     ++backups;

@@ -50,11 +50,6 @@ Result<std::optional<gid_t>> Ownership::resolve_gid(engine::ConvergeContext& ctx
 }
 
 Status Ownership::converge(engine::ConvergeContext& ctx, const std::string& path, const host::FileInfo& live) const {
-  if (mode && (live.mode & 07777) != *mode) {
-    uint32_t m = *mode;
-    ROUX_TRY(ctx.change({"mode", format_mode(live.mode), format_mode(m), "", true},
-                        [&](host::Host& h) { return h.chmod(path, m); }));
-  }
   ROUX_ASSIGN_OR_RETURN(std::optional<uid_t> uid, resolve_uid(ctx));
   ROUX_ASSIGN_OR_RETURN(std::optional<gid_t> gid, resolve_gid(ctx));
   std::shared_ptr<const host::AccountDb> db;
@@ -68,6 +63,21 @@ Status Ownership::converge(engine::ConvergeContext& ctx, const std::string& path
   if (group && (!gid || *gid != live.gid)) {
     ROUX_TRY(ctx.change({"group", group_label(*db, live.gid), *group, "", true},
                         [&](host::Host& h) { return h.chown(path, std::nullopt, gid); }));
+  }
+  // Mode last: chown of a file clears its setuid bit (and setgid when group-executable), so a
+  // mode set before it would not stay. `live_mode` is the mode as the chown leaves it.
+  uint32_t live_mode = live.mode & 07777;
+  bool owner_changes = (owner && (!uid || *uid != live.uid)) || (group && (!gid || *gid != live.gid));
+  if (owner_changes && live.type == host::FileType::kFile) {
+    live_mode &= ~04000u;
+    if (live_mode & 00010) live_mode &= ~02000u;
+  }
+  if (mode && live_mode != *mode) {
+    uint32_t m = *mode;
+    std::string before = live_mode == (live.mode & 07777) ? format_mode(live.mode)
+                                                          : format_mode(live_mode) + " (after the owner change)";
+    ROUX_TRY(ctx.change({"mode", before, format_mode(m), "", true},
+                        [&](host::Host& h) { return h.chmod(path, m); }));
   }
   return Status::ok();
 }

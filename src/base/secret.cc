@@ -1,6 +1,8 @@
 #include "base/secret.h"
 
 #include <fcntl.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/pem.h>
@@ -15,6 +17,7 @@
 #include <memory>
 #include <vector>
 
+#include "base/atomic_file.h"
 #include "base/strings.h"
 
 namespace roux::secret {
@@ -137,24 +140,28 @@ Status keygen(const std::string& prefix) {
     return Status::conflict("secret keygen: " + priv + " or " + pub + " already exists; refusing to overwrite a key");
   Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519"));
   if (!key) return Status::internal("secret keygen: X25519 key generation failed");
-  int fd = ::open(priv.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::io("create " + priv, errno);
-  FILE* f = ::fdopen(fd, "w");
-  bool ok = f && PEM_write_PrivateKey(f, key.get(), nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  ok = f && std::fflush(f) == 0 && ::fsync(fd) == 0 && ok;
-  if (f) std::fclose(f);
-  else ::close(fd);
-  if (!ok) {
+  // PEM text in memory, then the one atomic writer (exclusive: an existing key is never
+  // replaced, a planted link never followed, a crash never leaves half a key).
+  auto pem = [&](bool is_private) -> std::string {
+    BIO* b = BIO_new(BIO_s_mem());
+    if (!b) return "";
+    int ok = is_private ? PEM_write_bio_PrivateKey(b, key.get(), nullptr, nullptr, 0, nullptr, nullptr)
+                        : PEM_write_bio_PUBKEY(b, key.get());
+    char* data = nullptr;
+    long n = ok == 1 ? BIO_get_mem_data(b, &data) : 0;
+    std::string out = n > 0 ? std::string(data, static_cast<size_t>(n)) : "";
+    if (n > 0) OPENSSL_cleanse(data, static_cast<size_t>(n));
+    BIO_free(b);
+    return out;
+  };
+  std::string priv_pem = pem(true), pub_pem = pem(false);
+  if (priv_pem.empty() || pub_pem.empty()) return Status::internal("secret keygen: PEM encoding failed");
+  Status s = write_file_atomic(priv, priv_pem, 0600, /*exclusive=*/true);
+  OPENSSL_cleanse(priv_pem.data(), priv_pem.size());
+  if (!s.is_ok()) return s.with_context("secret keygen");
+  if (Status sp = write_file_atomic(pub, pub_pem, 0644, /*exclusive=*/true); !sp.is_ok()) {
     ::unlink(priv.c_str());
-    return Status::io_msg("write " + priv + ": failed");
-  }
-  FILE* p = std::fopen(pub.c_str(), "wx");
-  ok = p && PEM_write_PUBKEY(p, key.get()) == 1;
-  if (p) ok = std::fclose(p) == 0 && ok;
-  if (!ok) {
-    ::unlink(priv.c_str());
-    ::unlink(pub.c_str());
-    return Status::io_msg("write " + pub + ": failed");
+    return sp.with_context("secret keygen");
   }
   return Status::ok();
 }

@@ -31,11 +31,28 @@ struct SubprocessResult {
   size_t output_bytes = 0;    // total produced
 };
 
+/// After the child exits, how long output is still read from processes it left behind holding
+/// its stdout/stderr (`daemon &`): then the pipe is closed and the run goes on without them.
+constexpr std::chrono::milliseconds kSubprocessDrain{1500};
+
 /// Runs a child to completion. Fails only when the child cannot be started (fork/exec/pipe
 /// errors); a non-zero exit is a successful Result with exit_code set. Thread-safe.
+///
+/// The child leads its own process group and dies with the thread that started it
+/// (PR_SET_PDEATHSIG). The call returns when the child has exited and its output is drained:
+/// output is read until every writer closes the pipe, but at most kSubprocessDrain after the
+/// child itself exited, so a background process that keeps stdout open cannot hang roux.
+/// On timeout the whole process group is killed (SIGKILL).
 Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts);
 
 /// Convenience: `/bin/sh -c command`.
 SubprocessOptions shell(std::string command);
+
+/// Installs handlers for SIGTERM, SIGINT and SIGHUP that, before the process dies of the
+/// signal, send SIGTERM to the process group of every child run_subprocess is running, give
+/// them up to 2 s to exit, SIGKILL what is left, then re-raise the signal (so the exit status
+/// still says "killed by SIGTERM"). No new child starts once a signal arrived. Also ignores
+/// SIGPIPE (a child that leaves its stdin unread gives EPIPE, not roux's death). Call once, early.
+void install_child_cleanup_on_signals();
 
 }  // namespace roux

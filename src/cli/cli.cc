@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "base/subprocess.h"
 #include "base/version.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
@@ -9,6 +10,8 @@
 namespace roux::cli {
 
 int run(int argc, char** argv) {
+  // A stopped roux stops what it started: no exec or package manager outlives the run lock.
+  install_child_cleanup_on_signals();
   CLI::App app{"roux: converge a host to the state its cookbooks describe.\n"
                "Exit codes: 0 nothing to change, 2 changes (made, or pending in plan), 4 failures,\n"
                "6 changes and failures, 1 could not run (bad input, no source, lock held)."};

@@ -1,15 +1,14 @@
 // roux converge / roux plan: the driver. Reads as a list of named passes, each with its why.
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <set>
 #include <thread>
 
+#include "base/atomic_file.h"
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/strings.h"
@@ -143,6 +142,18 @@ std::string run_id_now() {
   return id + "-" + std::to_string(getpid());
 }
 
+/// Removes the temp files a killed run left in the state folder and its backup, report and
+/// parse-cache folders (roux's own temp names only; see host::is_roux_temp_name). Best effort.
+void sweep_stale_temps(host::Host& host, const std::string& state_dir) {
+  std::vector<std::string> dirs = {state_dir, state_dir + "/reports", state_dir + "/cache/parsed"};
+  if (auto names = host.list_dir(state_dir + "/backup"); names.is_ok()) {
+    dirs.push_back(state_dir + "/backup");
+    for (const auto& n : *names) dirs.push_back(state_dir + "/backup/" + n);
+  }
+  for (const auto& d : dirs)
+    if (Status s = host::remove_stale_temps(host, d); !s.is_ok()) log::warn("stale temp files: " + s.to_string());
+}
+
 /// Prints the report and writes --report; returns the exit code.
 int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
@@ -154,16 +165,9 @@ int emit(const report::RunReport& rep, const std::string& report_json, const Con
   }
   std::cout.flush();
   if (!o.report_file.empty()) {
-    std::string tmp = o.report_file + ".tmp";
-    std::ofstream out(tmp, std::ios::trunc);
-    out << report_json;
-    out.close();
-    // fsync before the rename: a crash leaves the old report or the new one, never a torn file.
-    int fd = open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-    bool synced = fd >= 0 && fsync(fd) == 0;
-    if (fd >= 0) close(fd);
-    if (!out || !synced || std::rename(tmp.c_str(), o.report_file.c_str()) != 0) {
-      log::error("cannot write report " + o.report_file);
+    // The one atomic writer: a fresh O_EXCL|O_NOFOLLOW temp, fsync, rename, fsync of the folder.
+    if (Status s = write_file_atomic(o.report_file, report_json, 0600); !s.is_ok()) {
+      log::error("cannot write report " + o.report_file + ": " + s.to_string());
       return rep.exit_code == 0 ? kExitNoRun : rep.exit_code;
     }
   }
@@ -240,6 +244,10 @@ int converge(ConvergeOptions o) {
   if (!lock_dir.is_ok()) return fail_early(lock_dir.status().with_context("state folder"));
   engine::RunLock lock;
   if (Status s = lock.acquire(*lock_dir + "/run.lock", o.lock_wait, !o.dry_run); !s.is_ok()) return fail_early(s);
+  // A run killed mid-way (its "running" mark is still in the lock file) may have left temp
+  // files: sweep roux's own folders now, and let file resources tidy beside their paths.
+  bool after_killed_run = !o.dry_run && lock.mark_running();
+  if (after_killed_run) sweep_stale_temps(**host, *state_dir);
   phase_done("lock");  // includes the splay and any --lock-wait
 
   // Compile: every error of the phase, each at file:line:col, then stop before any change.
@@ -282,6 +290,7 @@ int converge(ConvergeOptions o) {
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
+  ropts.tidy_temps = after_killed_run;
   // Files that held a secret in an earlier run: their old content is never shown as a "before".
   std::set<std::string> formerly_sensitive;
   if (!o.verify_only) {

@@ -52,7 +52,7 @@ struct PendingRef {
 
 const std::set<std::string> kMetaKeys = {"requires", "before",      "notify",  "subscribe",  "only_if",
                                          "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay",
-                                         "only_if_fact", "not_if_fact"};
+                                         "only_if_fact", "not_if_fact", "guard_timeout"};
 
 void parse_policy(const Value& root, const std::string& file, Policy* p, std::vector<Status>* errors) {
   if (root.kind != Value::Kind::kMap) {
@@ -701,6 +701,7 @@ class Compiler {
     m.ignore_failure = meta.boolean("ignore_failure").value_or(false);
     m.retries = static_cast<int>(meta.integer("retries", 0, 100).value_or(0));
     m.retry_delay_ms = static_cast<int>(meta.integer("retry_delay", 0, 3600).value_or(1) * 1000);
+    if (auto t = meta.integer("guard_timeout", 1, 86400)) m.guard_timeout = std::chrono::seconds(*t);
     m.cookbook = cb.ref.name;
     // Fact conditions are decided now: a false one makes the runner skip it with this reason.
     m.skip_reason = evaluate_fact_conditions(meta.raw("only_if_fact"), meta.raw("not_if_fact"), facts_json_, id, errors);

@@ -1,13 +1,12 @@
 #include "compiler/lockfile.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "base/atomic_file.h"
 #include "base/redact.h"
 
 namespace roux::compiler {
@@ -93,39 +92,8 @@ Result<Lockfile> read_lockfile(const std::string& path) {
 }
 
 Status write_lockfile(const std::string& path, const Lockfile& lock) {
-  std::string text = lockfile_to_json(lock);
-  std::string tmp = path + ".tmp-" + std::to_string(getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::io("create " + tmp, errno);
-  size_t off = 0;
-  while (off < text.size()) {
-    ssize_t n = ::write(fd, text.data() + off, text.size() - off);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return Status::io("write " + tmp, err);
-    }
-    off += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return Status::io("fsync " + tmp, err);
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    return Status::io("rename " + tmp + " to " + path, err);
-  }
-  // The rename is durable once the folder is synced.
-  int dfd = ::open(fs::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    (void)::fsync(dfd);
-    ::close(dfd);
-  }
-  return Status::ok();
+  // The one atomic writer: a planted LOCKFILE.tmp link is never followed.
+  return write_file_atomic(path, lockfile_to_json(lock), 0644);
 }
 
 }  // namespace roux::compiler

@@ -21,6 +21,11 @@ Status ConvergeContext::change(Change change, const std::function<Status(host::H
   return st;
 }
 
+Status ConvergeContext::remove_stale_temp(const std::string& path) {
+  if (!tidy_temps_) return Status::ok();  // set by the runner for apply runs only
+  return host::remove_stale_temp_of(host_, path);
+}
+
 void ConvergeContext::add_output(std::string_view output) {
   if (sensitive_) {
     output_ = "(output suppressed: sensitive)";

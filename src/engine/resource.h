@@ -1,4 +1,5 @@
 #pragma once
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -51,6 +52,11 @@ class ConvergeContext {
   Status change(Change change, const std::function<Status(host::Host&)>& act);
   /// Output of a command the resource ran (kept in the report; redacted when sensitive).
   void add_output(std::string_view output);
+  /// After a killed run (set_tidy_temps: apply runs only): removes roux's leftover temp file
+  /// beside `path` (".NAME.roux-tmp"), which is roux's own, not host state: not a change, never
+  /// reported. Otherwise does nothing (a no-op run pays nothing for it).
+  Status remove_stale_temp(const std::string& path);
+  void set_tidy_temps(bool on) { tidy_temps_ = on; }
 
   const std::vector<Change>& changes() const { return changes_; }
   std::vector<Change> take_changes() { return std::move(changes_); }
@@ -60,6 +66,7 @@ class ConvergeContext {
   host::Host& host_;
   std::string state_dir_;
   bool sensitive_;
+  bool tidy_temps_ = false;
   std::vector<std::string> notified_by_;
   std::vector<Change> changes_;
   std::string output_;
@@ -72,6 +79,7 @@ struct Meta {
   bool ignore_failure = false;
   int retries = 0;
   int retry_delay_ms = 1000;
+  std::chrono::seconds guard_timeout{300};   // bound of each only_if/not_if command (guard_timeout:)
   std::string cookbook, recipe;              // where it came from (report)
   std::string composite;                     // id of the composite that generated it, if any (report)
   std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):

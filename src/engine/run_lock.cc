@@ -10,7 +10,20 @@
 namespace roux::engine {
 
 RunLock::~RunLock() {
-  if (fd_ >= 0) close(fd_);
+  if (fd_ < 0) return;
+  if (marked_) (void)!ftruncate(fd_, 0);  // a finished run: nothing to sweep next time
+  close(fd_);
+}
+
+bool RunLock::mark_running() {
+  if (fd_ < 0) return false;
+  char buf[64];
+  ssize_t n = pread(fd_, buf, sizeof buf, 0);
+  bool interrupted = n > 0;
+  std::string text = "running " + std::to_string(getpid()) + "\n";
+  if (ftruncate(fd_, 0) == 0 && pwrite(fd_, text.data(), text.size(), 0) == static_cast<ssize_t>(text.size()))
+    marked_ = true;
+  return interrupted;
 }
 
 Status RunLock::acquire(const std::string& path, int wait_seconds, bool create) {

@@ -19,8 +19,15 @@ class RunLock {
   /// Fails with kConflict "another roux run (pid N) holds PATH" when the wait runs out.
   Status acquire(const std::string& path, int wait_seconds, bool create);
 
+  /// Apply runs only, after acquire: writes "running PID" into the lock file, cleared again when
+  /// this RunLock is destroyed. A holder that dies mid-run (SIGKILL, power cut) leaves the text,
+  /// so the next run knows it may find that run's leftovers (temp files) and sweeps them.
+  /// Returns whether the previous holder left it behind.
+  bool mark_running();
+
  private:
   int fd_ = -1;
+  bool marked_ = false;
 };
 
 }  // namespace roux::engine

@@ -21,24 +21,31 @@ double ms_since(Clock::time_point t0) {
 bool is_sensitive(const Node& n) { return n.resource->meta().sensitive || n.resource->is_always_sensitive(); }
 
 /// The first guard that says "skip", as a reason, or "" when every guard passes.
-/// Guards run in plan as in apply: they are read-only by contract.
+/// Guards run in plan as in apply: they are read-only by contract. Each is bounded by the
+/// resource's guard_timeout: a guard that hangs fails the resource (never counts as yes or no).
 Result<std::string> check_guards(const Node& n, const host::Host& host) {
   const Meta& m = n.resource->meta();
   if (!m.skip_reason.empty()) return m.skip_reason;  // decided at compile time (fact conditions)
   auto shown = [&](const std::string& cmd) { return is_sensitive(n) ? std::string("(sensitive)") : one_line(cmd, 80); };
-  // A guard reads secrets from its environment (an exec's environment:), never its command line.
-  auto guard = [&](const std::string& cmd) {
+  // A guard reads secrets from its environment (an exec's environment:), never its command line,
+  // and is bounded in time (guard_timeout).
+  auto run_guard = [&](const char* kind, const std::string& cmd) -> Result<SubprocessResult> {
     SubprocessOptions o = shell(cmd);
     o.env = n.resource->guard_environment();
-    return o;
+    o.timeout = m.guard_timeout;
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(std::move(o)));
+    if (r.timed_out)
+      return Status::timeout(std::string(kind) + " `" + shown(cmd) + "` timed out after " +
+                             std::to_string(m.guard_timeout.count()) + "s");
+    return r;
   };
   for (const auto& cmd : m.only_if) {
-    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(guard(cmd)));
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, run_guard("only_if", cmd));
     if (r.exit_code != 0)
       return "only_if `" + shown(cmd) + "` exited " + (r.signal ? "on signal " + std::to_string(r.signal) : std::to_string(r.exit_code));
   }
   for (const auto& cmd : m.not_if) {
-    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, host.run_check(guard(cmd)));
+    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, run_guard("not_if", cmd));
     if (r.exit_code == 0) return "not_if `" + shown(cmd) + "` exited 0";
   }
   return std::string();
@@ -146,6 +153,7 @@ class Walker {
     std::vector<Resource*> resources;
     for (Node* m : live) {
       ctxs.push_back(std::make_unique<ConvergeContext>(host_, opts_.state_dir, is_sensitive(*m)));
+      ctxs.back()->set_tidy_temps(opts_.tidy_temps);
       ctx_ptrs.push_back(ctxs.back().get());
       resources.push_back(m->resource.get());
       m->attempts = 1;
@@ -177,6 +185,7 @@ class Walker {
     int max_attempts = 1 + std::max(0, n.resource->meta().retries);
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
+      ctx.set_tidy_temps(opts_.tidy_temps);
       n.attempts = attempt;
       st = n.resource->converge(ctx);
       auto c = ctx.take_changes();
@@ -239,6 +248,7 @@ class Walker {
       return;
     }
     ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(target), sources);
+    ctx.set_tidy_temps(opts_.tidy_temps);
     Status st = target.resource->refresh(ctx, action);
     auto c = ctx.take_changes();
     target.changes.insert(target.changes.end(), c.begin(), c.end());

@@ -11,6 +11,9 @@ namespace roux::engine {
 struct RunOptions {
   Mode mode = Mode::kPlan;   // the safe zero value: plan
   std::string state_dir;     // absolute path inside the host's root
+  /// Apply only (never set in a plan): the previous run was killed mid-way, so resources remove
+  /// the temp file it may have left beside their path (ConvergeContext::remove_stale_temp).
+  bool tidy_temps = false;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
 };

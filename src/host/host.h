@@ -149,8 +149,22 @@ std::vector<ShadowEntry> parse_shadow(std::string_view text);
 /// The real host, rooted at `root` ("/" or a --root folder). Fails when root cannot be opened.
 Result<std::unique_ptr<Host>> make_posix_host(const std::string& root);
 
-/// Creates `dir` and any missing parents with `mode` (existing ones are left alone).
+/// Creates `dir` and any missing parents with `mode` (existing ones are left alone). A folder
+/// that another process creates meanwhile counts as made (no "File exists" race).
 Status make_dirs(Host& host, const std::string& dir, uint32_t mode);
+
+/// roux's own temp files are named ".NAME.roux-tmp" (the host door) or ".NAME.RANDOM.roux-tmp"
+/// (sources::write_local_file_atomic): a run killed between create and rename leaves one.
+bool is_roux_temp_name(std::string_view name);
+/// The host door's temp name for a file named `base`: ".BASE.roux-tmp", with a long BASE cut and
+/// a hash of it added so the name stays within NAME_MAX (255 bytes) and distinct.
+std::string temp_name_of(std::string_view base);
+/// Removes the leftover temp files in `dir` (regular files and links with a roux temp name,
+/// nothing else; not recursive). Only for roux's own folders: state, backups, reports.
+/// A missing `dir` is fine.
+Status remove_stale_temps(Host& host, const std::string& dir);
+/// Removes the leftover temp of `path` (".NAME.roux-tmp" beside it), if there is one.
+Status remove_stale_temp_of(Host& host, const std::string& path);
 
 /// Lexically normalises an absolute path ("/a//b/./c" -> "/a/b/c"); fails on a relative path
 /// or one that contains "..".

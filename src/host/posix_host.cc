@@ -97,34 +97,47 @@ class PosixHost final : public Host {
     *same = false;
     auto [dir, base] = split(path);
     if (base.empty()) return lstat(path);
-    // Fast path, the no-op run's common case: one openat2 of the whole path inside root, the
-    // last component never followed (a symlink fails with ELOOP, a FIFO does not block), then
-    // fstat and, when the size matches, the content compared as it is read (one read for a
-    // small file). Anything unusual takes the careful path below.
-    {
-      open_how how{};
-      how.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
-      how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-      long fd = syscall(SYS_openat2, root_fd_.get(), path.c_str() + 1, &how, sizeof how);
-      if (fd >= 0) {
-        Fd f(static_cast<int>(fd));
-        struct stat st;
-        if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
-        return compare_open(f.get(), info_of(st), path, expected, same);
+    // Look before opening: only a regular file is ever opened. A FIFO, socket or device node is
+    // described from its lstat and never opened (no blocking, no device driver's open).
+    // Fast path, the no-op run's common case: an fstatat from root, then for a regular file of
+    // the expected size one openat2 of the whole path inside root (the last component never
+    // followed) and the content compared as it is read (one read for a small file). On "/" the
+    // fstatat is exact (no symlink in a parent can lead out of "/"), so it alone answers for
+    // anything but a size match; under --root a parent symlink may point out of the tree, so
+    // it only filters, and the openat2 (RESOLVE_IN_ROOT) is what counts.
+    const bool exact = root_ == "/";
+    struct stat pre;
+    if (fstatat(root_fd_.get(), path.c_str() + 1, &pre, AT_SYMLINK_NOFOLLOW) == 0) {
+      if (S_ISREG(pre.st_mode)) {
+        if (exact && (!expected || static_cast<uint64_t>(pre.st_size) != expected->size())) return info_of(pre);
+        open_how how{};
+        how.flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        long fd = syscall(SYS_openat2, root_fd_.get(), path.c_str() + 1, &how, sizeof how);
+        if (fd >= 0) {
+          Fd f(static_cast<int>(fd));
+          struct stat st;
+          if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
+          return compare_open(f.get(), info_of(st), path, expected, same);  // reads regular files only
+        }
+        if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+      } else if (exact) {
+        return info_of(pre);
       }
-      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+    } else if (exact && (errno == ENOENT || errno == ENOTDIR)) {
+      return FileInfo{};
     }
+    // The careful path: the folder inside root, then the entry by name.
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
-    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
     struct stat st;
-    if (!f.valid() || fstat(f.get(), &st) != 0) {
-      if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
-        return Status::io("lstat " + path, errno);
-      }
-      return info_of(st);
+    if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+      return Status::io("lstat " + path, errno);
     }
+    if (!S_ISREG(st.st_mode) || !expected || static_cast<uint64_t>(st.st_size) != expected->size()) return info_of(st);
+    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    if (!f.valid() || fstat(f.get(), &st) != 0) return info_of(st);
     return compare_open(f.get(), info_of(st), path, expected, same);
   }
 
@@ -252,7 +265,7 @@ class PosixHost final : public Host {
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     // A fixed temp name: a leftover from a killed run is removed and reused, so crashes never
     // accumulate junk. Unlink + O_EXCL|O_NOFOLLOW means we never write through a planted link.
-    std::string tmp = "." + base + ".roux-tmp";
+    std::string tmp = temp_name_of(base);
     if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
       return Status::io("remove stale " + join_path(dir, tmp), errno);
     Fd f(openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
@@ -334,7 +347,7 @@ class PosixHost final : public Host {
   Status symlink(const std::string& target, const std::string& path) override {
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
-    std::string tmp = "." + base + ".roux-tmp";
+    std::string tmp = temp_name_of(base);
     if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
       return Status::io("remove stale " + join_path(dir, tmp), errno);
     if (symlinkat(target.c_str(), d.get(), tmp.c_str()) != 0) return Status::io("symlink " + path, errno);
@@ -405,10 +418,15 @@ class PosixHost final : public Host {
     return info_of(st);
   }
 
+  /// A regular file opened for reading. Looks first: anything else (FIFO, device, socket,
+  /// folder, link) is refused without being opened.
   Result<Fd> open_regular(const std::string& path) const {
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
-    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat pre;
+    if (fstatat(d.get(), base.c_str(), &pre, AT_SYMLINK_NOFOLLOW) != 0) return Status::io("open " + path, errno);
+    if (!S_ISREG(pre.st_mode)) return Status::io_msg("open " + path + ": not a regular file");
+    Fd f(openat(d.get(), base.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (!f.valid()) return Status::io("open " + path, errno);
     struct stat st;
     if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
@@ -555,7 +573,45 @@ Status make_dirs(host::Host& host, const std::string& dir, uint32_t mode) {
   if (fi.type == host::FileType::kDirectory) return Status::ok();
   if (fi.exists()) return Status::conflict(dir + " exists and is not a directory");
   ROUX_TRY(make_dirs(host, host::parent_path(dir), mode));
-  return host.mkdir(dir, mode);
+  Status made = host.mkdir(dir, mode);
+  if (made.is_ok()) return made;
+  // Another process (a concurrent first run) may have made it since the lstat: that is success.
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo now, host.lstat(dir));
+  return now.type == host::FileType::kDirectory ? Status::ok() : made;
+}
+
+std::string temp_name_of(std::string_view base) {
+  constexpr size_t kKeep = 180;  // + "." + "~" + 16 hex + ".roux-tmp" = 207 bytes at most
+  if (base.size() <= kKeep + 26) return "." + std::string(base) + ".roux-tmp";
+  return "." + std::string(base.substr(0, kKeep)) + "~" + sha256_hex(base).substr(0, 16) + ".roux-tmp";
+}
+
+bool is_roux_temp_name(std::string_view name) {
+  constexpr std::string_view kSuffix = ".roux-tmp";
+  return name.size() > kSuffix.size() + 1 && name[0] == '.' &&
+         name.substr(name.size() - kSuffix.size()) == kSuffix;
+}
+
+Status remove_stale_temps(Host& host, const std::string& dir) {
+  ROUX_ASSIGN_OR_RETURN(FileInfo d, host.lstat(dir));
+  if (d.type != FileType::kDirectory) return Status::ok();
+  ROUX_ASSIGN_OR_RETURN(std::vector<std::string> names, host.list_dir(dir));
+  std::string prefix = dir == "/" ? "/" : dir + "/";
+  for (const auto& n : names) {
+    if (!is_roux_temp_name(n)) continue;
+    ROUX_ASSIGN_OR_RETURN(FileInfo fi, host.lstat(prefix + n));
+    if (fi.type == FileType::kFile || fi.type == FileType::kSymlink) ROUX_TRY(host.remove(prefix + n));
+  }
+  return Status::ok();
+}
+
+Status remove_stale_temp_of(Host& host, const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash + 1 >= path.size()) return Status::ok();
+  std::string tmp = path.substr(0, slash + 1) + temp_name_of(std::string_view(path).substr(slash + 1));
+  ROUX_ASSIGN_OR_RETURN(FileInfo fi, host.lstat(tmp));
+  if (fi.type == FileType::kFile || fi.type == FileType::kSymlink) return host.remove(tmp);
+  return Status::ok();
 }
 
 Result<std::string> normalize_path(std::string_view path) {

@@ -3,6 +3,7 @@
 #include <string_view>
 #include <sys/types.h>
 
+#include "base/atomic_file.h"
 #include "base/status.h"
 
 namespace roux::sources {
@@ -13,9 +14,12 @@ namespace roux::sources {
 /// The whole content of `path`; fails when it is larger than `max_bytes`.
 Result<std::string> read_local_file(const std::string& path, size_t max_bytes = size_t(1) << 30);
 
-/// Writes `data` to `path` atomically: a temp file beside it, fsync, rename. A reader sees the old
-/// content or the new one, never a part. With `exclusive`, fails (kConflict) if `path` exists.
-Status write_local_file_atomic(const std::string& path, std::string_view data, mode_t mode, bool exclusive = false);
+/// Writes `data` to `path` atomically: roux::write_file_atomic (base/atomic_file.h), the one
+/// atomic writer outside the managed host, under the name the sources code has always used.
+inline Status write_local_file_atomic(const std::string& path, std::string_view data, mode_t mode,
+                                      bool exclusive = false) {
+  return write_file_atomic(path, data, mode, exclusive);
+}
 
 /// The content of `rel` (a relative path) inside the folder `dir`, opened with openat2
 /// RESOLVE_BENEATH: a symlink may point elsewhere inside `dir`, but one that leads out of it (an

@@ -157,3 +157,16 @@ else:
     sys.exit("no resource " + sys.argv[2] + " in " + sys.argv[1])
 PY
 }
+
+# wait_until SECONDS CMD...: runs CMD until it succeeds, for up to SECONDS of wall-clock time; returns
+# 1 at the deadline. A deadline, never a count of tries: on a loaded machine each try is slower, and
+# a count of tries would give up early.
+#   wait_until 60 test -e "$root/started" || fail "the slow converge never started"
+wait_until() {
+  local deadline=$(( $(date +%s) + $1 ))
+  shift
+  until "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.1
+  done
+}

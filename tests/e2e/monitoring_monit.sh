@@ -49,12 +49,14 @@ $extra
 R
 }
 
-# wait_status CHECK WORD: until `monit status CHECK` shows "status WORD..." (30 s).
+# wait_status CHECK WORD: until `monit status CHECK` shows "status WORD..." (a 60 s deadline, not a
+# count of tries: each try is slower on a loaded machine).
 wait_status() {
-  local i out
-  for i in $(seq 1 60); do
+  local out deadline=$(( $(date +%s) + 60 ))
+  while :; do
     out=$(monit status "$1" 2>&1 || true)
     if echo "$out" | grep -Eq "^  status +$2"; then return 0; fi
+    [ "$(date +%s)" -lt "$deadline" ] || break
     sleep 0.5
   done
   echo "$out" >&2
@@ -95,7 +97,10 @@ diff /tmp/plan.changes /tmp/c3.changes >/dev/null || fail "plan != apply: $(diff
 grep -q '^file\[/etc/monit/conf.d/roux\] content' /tmp/c3.changes || fail "config not rewritten: $(cat /tmp/c3.changes)"
 [ "$(grep -c '^service\[monit\] restart' /tmp/c3.changes)" = 1 ] || fail "expected one monit restart: $(cat /tmp/c3.changes)"
 grep -q 'check host webport' /etc/monit/conf.d/roux || fail "new check missing from the config"
-for i in $(seq 1 20); do [ -s /run/monit.pid ] && break; sleep 0.5; done
+deadline=$(( $(date +%s) + 60 ))
+until { [ -s /run/monit.pid ] && [ "$(cat /run/monit.pid)" != "$pid1" ]; } || [ "$(date +%s)" -ge "$deadline" ]; do
+  sleep 0.2
+done
 pid2=$(cat /run/monit.pid)
 [ "$pid2" != "$pid1" ] || fail "monit pid did not change ($pid1)"
 starts2=$(grep -c 'Starting Monit' /var/log/monit.log)

@@ -47,7 +47,7 @@ PY
 python3 "$work/recv.py" "$work" &
 recv_pid=$!
 trap 'kill $recv_pid 2>/dev/null; _e2e_cleanup' EXIT
-for _ in $(seq 50); do [ -s "$work/ports" ] && break; sleep 0.1; done
+wait_until 60 test -s "$work/ports" || fail "the test receivers did not start"
 read -r p_ok p_fail p_hang p_refused <"$work/ports"
 
 cat >"$work/client.yaml" <<EOF
@@ -122,7 +122,7 @@ assert metrics['roux_last_run_duration_seconds{policy="e2e"}'] >= 0
 assert metrics['roux_last_run_timestamp_seconds{policy="e2e"}'] > 1.6e9
 PY
 # syslog: one line for the run, at LOG_ERR (daemon.err = <27>) because a resource failed.
-for _ in $(seq 20); do [ -s "$work/syslog.txt" ] && break; sleep 0.1; done
+wait_until 30 test -s "$work/syslog.txt" || true
 grep -q '^<27>roux\[[0-9]*\]: run .* apply policy e2e: 1 changed, 0 unchanged, 1 failed' "$work/syslog.txt" ||
   fail "syslog line: $(cat "$work/syslog.txt" 2>/dev/null)"
 
@@ -152,6 +152,6 @@ EOF
 : >"$work/syslog.txt"
 run_roux converge --policy "$work" --root "$root" --config "$work/client.yaml"
 expect_rc 0 "clean run"
-for _ in $(seq 20); do [ -s "$work/syslog.txt" ] && break; sleep 0.1; done
+wait_until 30 test -s "$work/syslog.txt" || true
 grep -q '^<29>roux' "$work/syslog.txt" || fail "clean run syslog priority: $(cat "$work/syslog.txt")"
 echo "ok"

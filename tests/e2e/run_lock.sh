@@ -11,7 +11,7 @@ mkdir -p "$root/etc"
 write_policy "$work" slow <<'EOF2'
 resources:
   - exec: hold the lock
-    command: touch "$ROUX_ROOT/started"; sleep 3
+    command: touch "$ROUX_ROOT/started"; sleep 6
 EOF2
 mkdir -p "$work/quick"
 write_policy "$work/quick" quick <<'EOF2'
@@ -22,8 +22,7 @@ EOF2
 
 "$ROUX" converge --policy "$work" --root "$root" >"$work/slow.out" 2>&1 &
 slow_pid=$!
-for _ in $(seq 100); do [ -e "$root/started" ] && break; sleep 0.05; done
-[ -e "$root/started" ] || fail "the slow converge never started its exec"
+wait_until 60 test -e "$root/started" || fail "the slow converge never started its exec"
 
 run_roux converge --policy "$work/quick" --root "$root"
 expect_rc 1 "second converge while the lock is held"
@@ -43,16 +42,17 @@ waited_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 slow_rc=0
 wait "$slow_pid" || slow_rc=$?
 [ "$slow_rc" = 2 ] || { cat "$work/slow.out" >&2; fail "slow converge exit $slow_rc, want 2"; }
-# It really waited for the holder: the holder's exec sleeps 3 s.
+# It really waited for the holder: the holder's exec sleeps 6 s (long enough that a loaded machine
+# still finds the lock held when the waiting run reaches it).
 [ "$waited_ms" -ge 1000 ] || fail "--lock-wait converge finished in ${waited_ms} ms: it did not wait"
 
 # A lock held past --lock-wait: exit 1 after the wait, naming the holder.
+rm -f "$root/started"
 "$ROUX" converge --policy "$work" --root "$root" >/dev/null 2>&1 &
 slow_pid=$!
-rm -f "$root/started"
-for _ in $(seq 100); do [ -e "$root/started" ] && break; sleep 0.05; done
+wait_until 60 test -e "$root/started" || fail "the second slow converge never started its exec"
 run_roux converge --policy "$work/quick" --root "$root" --lock-wait 1
-expect_rc 1 "converge with --lock-wait 1 against a 3 s holder"
+expect_rc 1 "converge with --lock-wait 1 against a 6 s holder"
 grep -q "(pid $slow_pid) holds the run lock.*gave up after waiting 1s" <<<"$ERR" || fail "message: $ERR"
 wait "$slow_pid" || true
 echo "ok"

@@ -68,8 +68,9 @@ grep -q 'content: (sensitive) -> (sensitive)' "$work/out/plan2.stdout" || fail "
 grep -q '! exec\[rotate\]: failed' "$work/out/apply1.stdout" || fail "exec[rotate] did not fail"
 grep -q '! file\[/etc/blocker/key\]: failed' "$work/out/apply1.stdout" || fail "file[/etc/blocker/key] did not fail"
 grep -q 'file\[/etc/guarded\]: skipped: only_if `(sensitive)`' "$work/out/apply1.stdout" || fail "guard not redacted"
-ls "$root/var/lib/roux/backup" | grep -q 'etc%2Fapp.secret' || fail "no backup of the replaced secret file"
-backup=$(ls -d "$root"/var/lib/roux/backup/etc%2Fapp.secret/*)
+bdir="$root/var/lib/roux/backup/$(printf %s /etc/app.secret | sha256sum | cut -c1-32)-app.secret"
+[ -d "$bdir" ] || fail "no backup of the replaced secret file"
+backup=$(ls -d "$bdir"/*Z)
 grep -q "$S1" "$backup" || fail "the backup does not hold the old content"
 [ "$(stat -c %a "$backup")" = 600 ] || fail "backup mode $(stat -c %a "$backup"), want 600"
 

@@ -152,9 +152,11 @@ stop_container() {
   trap - EXIT INT TERM
   if alive; then
     [ -n "$L" ] && timeout 20 nsenter -t "$L" -a systemctl poweroff --no-block >/dev/null 2>&1 || true
-    for _ in $(seq 1 300); do alive || break; sleep 0.1; done      # 30 s for an orderly poweroff
+    local stop_by=$(( $(date +%s) + 30 ))                      # 30 s for an orderly poweroff
+    while alive && [ "$(date +%s)" -lt "$stop_by" ]; do sleep 0.1; done
     if alive; then echo "nspawn.sh: poweroff hung, terminating nspawn" >&2; bootlog; kill -TERM "$NSPID" 2>/dev/null || true; fi
-    for _ in $(seq 1 100); do alive || break; sleep 0.1; done
+    stop_by=$(( $(date +%s) + 10 ))
+    while alive && [ "$(date +%s)" -lt "$stop_by" ]; do sleep 0.1; done
     if alive; then kill -KILL "$NSPID" 2>/dev/null || true; fi
   fi
   wait "$NSPID" 2>/dev/null || true
@@ -162,21 +164,32 @@ stop_container() {
 trap stop_container EXIT
 trap 'exit 143' INT TERM
 
-# The container's PID 1: the `systemd` child of nspawn.
-for _ in $(seq 1 $((boot_timeout * 10))); do
+# The container's PID 1: the `systemd` child of nspawn (a deadline, not a count of tries).
+deadline=$(( $(date +%s) + boot_timeout ))
+while :; do
   L=$(pgrep -P "$NSPID" -x systemd | head -1 || true)
   [ -n "$L" ] && break
-  alive || break
+  alive && [ "$(date +%s)" -lt "$deadline" ] || break
   sleep 0.1
 done
 if [ -z "$L" ]; then
   echo "nspawn.sh: the container did not start (no systemd under nspawn pid $NSPID)" >&2; bootlog; exit 1
 fi
-# Until PID 1 listens on its private bus systemctl cannot connect: retry, then --wait for the boot.
+# Wait for the boot until the deadline. Before PID 1 listens on its private bus systemctl cannot
+# connect, and while it is still setting up `is-system-running --wait` can answer at once with a
+# transient state ("offline", "unknown", "initializing", "starting") instead of waiting: all of
+# those are retried until the deadline (a loaded machine boots slowly; it is not a failed boot).
+# Only running/degraded (booted) and maintenance/stopping (will not boot) end the wait early.
 deadline=$(( $(date +%s) + boot_timeout ))
+state=""
 while :; do
-  state=$(timeout "$boot_timeout" nsenter -t "$L" -a systemctl is-system-running --wait 2>&1 || true)
-  case "$state" in *"Failed to connect"*|"") alive && [ "$(date +%s)" -lt $deadline ] || break; sleep 0.05 ;; *) break ;; esac
+  left=$(( deadline - $(date +%s) ))
+  [ "$left" -gt 0 ] || break
+  state=$(timeout "$left" nsenter -t "$L" -a systemctl is-system-running --wait 2>&1 || true)
+  case "$state" in
+    running|degraded|maintenance|stopping) break ;;
+    *) alive || break; sleep 0.2 ;;
+  esac
 done
 boot_ms=$(ms)
 case "$state" in
