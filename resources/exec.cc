@@ -126,7 +126,8 @@ engine::ResourceType exec_type() {
               auto add = [&](const engine::Value& item) {
                 char* end = nullptr;
                 long n = std::strtol(item.scalar.c_str(), &end, 10);
-                if (item.kind != engine::Value::Kind::kScalar || item.scalar.empty() || *end || n < 0 || n > 255)
+                if (item.kind != engine::Value::Kind::kScalar || item.scalar.empty() || *end || n < 0 || n > 255 ||
+                    item.scalar.find_first_not_of("0123456789") != std::string::npos)
                   props.error("returns", "expected exit codes 0-255, got \"" + one_line(item.scalar) + "\"");
                 else
                   r->returns.push_back(static_cast<int>(n));

@@ -84,7 +84,14 @@ std::string one_line(std::string_view s, size_t max) {
   for (char c : s) {
     if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
-    else out += c;
+    else if (c == '\r') out += "\\r";
+    else if (c == '\0') out += "\\0";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[c & 0xf];
+    } else out += c;
     if (out.size() > max) {
       out.resize(max);
       out += "...";

@@ -33,6 +33,10 @@ void parse_verify_checks(const engine::Value& list, const std::string& cookbook,
       errors->push_back(Status::invalid_input("verify: " + head.key + ": expected a target", head.value.where));
       continue;
     }
+    if (head.value.scalar.find('\0') != std::string::npos) {
+      errors->push_back(Status::invalid_input("verify: " + head.key + ": must not contain a NUL byte (\\0)", head.value.where));
+      continue;
+    }
     c.target = head.value.scalar;
     c.sensitive = item.sensitive;
     c.where = head.key_where;
