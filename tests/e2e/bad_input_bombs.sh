@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Input made to exhaust memory or the stack is refused with a clear error (exit 1), never a crash:
 #   - a 505-byte YAML alias bomb (billion laughs) used to take 2 GB and abort;
-#   - 100,000 nested YAML lists gave an unclear error, 20,000 nested arrays in -j segfaulted;
+#   - 100,000 nested YAML lists gave an unclear error ("bad file"), 20,000 nested arrays in -j
+#     segfaulted;
 #   - a recipe over the size limit; a -j file that is not an object replaced every attribute;
 #   - nested template sections over a list amplified a small template without bound;
 #   - a template partial that includes itself recursed until the stack ran out.
@@ -60,6 +61,9 @@ write_policy "$work/deep_block" app < <(python3 -c '
 print("resources:")
 for i in range(200): print("  " * i + "- ")')
 refused deep_block 'yaml: nesting deeper than 64 levels'
+write_policy "$work/deep_metadata" app <<<'resources: []'
+python3 -c 'print("name: app\nversion: 1.0.0\nx: " + "[" * 100000 + "]" * 100000)' >"$work/deep_metadata/cookbooks/app/metadata.yaml"
+refused deep_metadata 'metadata.yaml:3:200004: metadata: nesting too deep'
 write_policy "$work/json" app <<'YAML'
 resources:
   - file: /etc/a
