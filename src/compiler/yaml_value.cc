@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <fstream>
 #include <deque>
 #include <map>
@@ -321,11 +322,20 @@ nlohmann::json to_json(const engine::Value& v) {
       if (v.scalar == "true") return true;
       if (v.scalar == "false") return false;
       if (!v.scalar.empty()) {
+        // A number only when all of it was read and it fits: past int64 (or double) the text is
+        // kept as written instead of turning into LLONG_MAX (or inf, which JSON prints as null).
+        const char* text_end = v.scalar.c_str() + v.scalar.size();
         char* end = nullptr;
+        errno = 0;
         long long n = std::strtoll(v.scalar.c_str(), &end, 10);
-        if (*end == '\0' && (v.scalar.size() == 1 || v.scalar[0] != '0')) return n;
+        if (end == text_end && (v.scalar.size() == 1 || v.scalar[0] != '0')) {
+          if (errno != ERANGE) return n;
+          return v.scalar;  // an integer past int64: not rounded to a double either
+        }
+        errno = 0;
         double d = std::strtod(v.scalar.c_str(), &end);
-        if (*end == '\0' && v.scalar.find_first_of("0123456789") != std::string::npos &&
+        if (end == text_end && errno != ERANGE && std::isfinite(d) &&
+            v.scalar.find_first_of("0123456789") != std::string::npos &&
             v.scalar.find_first_not_of("0123456789.-+eE") == std::string::npos)
           return d;
       }

@@ -96,6 +96,17 @@ TEST_CASE("yaml: limits: alias expansion, nesting, size") {
   CHECK(messages(huge)[0].find("more than the limit of 8388608") != std::string::npos);
 }
 
+TEST_CASE("yaml: to_json keeps numbers that do not fit as the text written") {
+  Parsed p = parse("a: 42\nb: 99999999999999999999\nc: 1e999\nd: -7\ne: 1.5\n");
+  REQUIRE(p.ok);
+  nlohmann::json j = to_json(p.v);
+  CHECK(j["a"] == 42);
+  CHECK(j["b"] == "99999999999999999999");
+  CHECK(j["c"] == "1e999");
+  CHECK(j["d"] == -7);
+  CHECK(j["e"] == 1.5);
+}
+
 TEST_CASE("json: nesting is checked before parsing, at file:line:col") {
   CHECK(check_json_limits("{\"a\": [[1]], \"s\": \"[[[[\\\"[[[\"}", "n.json").is_ok());
   CHECK(check_json_limits(std::string(64, '[') + std::string(64, ']'), "n.json").is_ok());

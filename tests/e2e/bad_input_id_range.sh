@@ -3,7 +3,8 @@
 # number to (uid_t)-1; "-1" and 4294967295 are refused too. Other numbers (timeout, retries,
 # returns, mode, backup) are range-checked and must be plain digits. Exit 1 with file:line:col,
 # and the --root is untouched, in plan and converge, whether the number was written in the recipe
-# or came from a -j attribute.
+# or came from a -j attribute. Attribute numbers past 64 bits keep their text (they used to become
+# 1e+20 or 9223372036854775807 in a rendered file).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -44,4 +45,17 @@ for cmd in plan converge; do
   left=$(cd "$root" && find . -mindepth 1 -not -path './var*' -not -path ./etc | sort)
   [ -z "$left" ] || fail "$cmd touched the root: $left"
 done
-echo "ok: ids and numbers out of range refused at compile time"
+# Attribute numbers past 64 bits are not rounded or saturated on their way into a file.
+big=$(e2e_tmpdir)
+write_policy "$big" app <<'YAML'
+resources:
+  - file: /etc/numbers
+    content: "{{attr.big}} {{attr.neg}} {{attr.huge}}\n"
+YAML
+printf 'big: 99999999999999999999\nneg: -99999999999999999999\nhuge: 1e999\n' >"$big/cookbooks/app/attributes.yaml"
+mkdir -p "$big/root/etc"
+run_roux converge --policy "$big" --root "$big/root"
+expect_rc 2 "big numbers"
+[ "$(cat "$big/root/etc/numbers")" = "99999999999999999999 -99999999999999999999 1e999" ] ||
+  fail "attribute numbers changed on the way: $(cat "$big/root/etc/numbers")"
+echo "ok: ids and numbers out of range refused at compile time; big attribute numbers kept as written"
