@@ -1,7 +1,6 @@
 // link: a symbolic link `name` -> `to`. Replaces an existing link; replaces a regular file only
 // with `force: true`; never replaces a directory.
-#include <algorithm>
-
+#include "base/strings.h"
 #include "resources/builtin.h"
 
 namespace roux::resources {
@@ -71,7 +70,7 @@ engine::ResourceType link_type() {
             std::string to = absent ? props.string("to").value_or("") : props.required_string("to");
             bool force = props.boolean("force").value_or(false);
             if (props.has("to") && !absent && to.empty()) props.error("to", "must not be empty");
-            if (std::any_of(to.begin(), to.end(), [](char c) { return c != 0 && (static_cast<unsigned char>(c) < 0x20 || c == 0x7f); }))
+            if (has_control_char(to))
               props.error("to", "must not contain a line break or another control character");
             if (!path.is_ok() || *path == "/") {
               props.error(path.is_ok() ? "path must not be /" : path.status().message());

@@ -79,6 +79,12 @@ std::string truncate_for_display(std::string_view s, size_t max) {
   return std::string(s.substr(0, max)) + "... (" + std::to_string(s.size()) + " bytes total)";
 }
 
+bool has_control_char(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
 std::string one_line(std::string_view s, size_t max) {
   std::string out;
   for (char c : s) {

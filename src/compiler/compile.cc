@@ -54,10 +54,6 @@ const std::set<std::string> kMetaKeys = {"requires", "before",      "notify",  "
                                          "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay",
                                          "only_if_fact", "not_if_fact"};
 
-bool has_control_char(const std::string& s) {
-  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
 /// A recipe name as a run list writes it ("app::web"): it names recipes/NAME.yaml.
 bool is_valid_recipe_name(const std::string& name) {
   return !name.empty() && name.size() <= 64 &&

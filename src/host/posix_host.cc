@@ -543,10 +543,9 @@ Result<std::string> normalize_path(std::string_view path) {
   // A NUL would cut the path short at the system call ("/etc/passwd\0.bak" is /etc/passwd); a
   // line break or other control character has no place in a managed path and breaks every
   // line-based file that names it (passwd, cron.d, reports).
-  for (char c : path)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-      return Status::invalid_input("path must not contain a NUL byte, a line break or another control character: \"" +
-                                   one_line(path, 200) + "\"");
+  if (has_control_char(path))
+    return Status::invalid_input("path must not contain a NUL byte, a line break or another control character: \"" +
+                                 one_line(path, 200) + "\"");
   std::vector<std::string> parts;
   for (auto& p : roux::split(path, '/')) {
     if (p.empty() || p == ".") continue;
