@@ -29,7 +29,7 @@ class TreeBuilder final : public YAML::EventHandler {
   /// Thrown out of the parser when the document passes a limit (yaml-cpp lets it through).
   struct LimitExceeded {
     std::string msg;
-    YAML::Mark mark;
+    SourceLocation where;
   };
 
   TreeBuilder(FileName file, engine::Value* root, std::vector<Status>* errors)
@@ -38,7 +38,7 @@ class TreeBuilder final : public YAML::EventHandler {
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
-    count(mark, {1, 0, 0});
+    count(loc(file_, mark), {1, 0, 0});
     engine::Value* v = slot();
     v->kind = engine::Value::Kind::kNull;
     v->where = loc(file_, mark);
@@ -50,9 +50,10 @@ class TreeBuilder final : public YAML::EventHandler {
     // An alias is a copy: it counts as its whole anchored tree, so 9 aliases of 9 aliases of ...
     // stop at the limit instead of growing 9^n (the "billion laughs").
     Size size = it != anchors_.end() ? it->second.size : Size{1, 0, 0};
-    count(mark, size);
+    count(loc(file_, mark), size);
     if (static_cast<int>(stack_.size()) + size.height > kMaxNesting)
-      throw LimitExceeded{"nesting deeper than " + std::to_string(kMaxNesting) + " levels (through an alias)", mark};
+      throw LimitExceeded{"nesting deeper than " + std::to_string(kMaxNesting) + " levels (through an alias)",
+                          loc(file_, mark)};
     engine::Value* v = slot();
     if (it != anchors_.end()) {
       *v = it->second.value;
@@ -64,7 +65,7 @@ class TreeBuilder final : public YAML::EventHandler {
   }
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
-    count(mark, {1, value.size(), 0});
+    count(loc(file_, mark), {1, value.size(), 0});
     engine::Value* v = slot();
     v->kind = engine::Value::Kind::kScalar;
     v->where = loc(file_, mark);
@@ -134,7 +135,7 @@ class TreeBuilder final : public YAML::EventHandler {
   }
 
   /// Adds a node of `size` to the document's totals; throws LimitExceeded past a limit.
-  void count(const YAML::Mark& mark, const Size& size) {
+  void count(const SourceLocation& mark, const Size& size) {
     nodes_ += size.nodes;
     bytes_ += size.bytes;
     if (nodes_ > kMaxYamlNodes)
@@ -147,8 +148,8 @@ class TreeBuilder final : public YAML::EventHandler {
   void open(const YAML::Mark& mark, YAML::anchor_t anchor, engine::Value::Kind kind) {
     // yaml-cpp recurses per level (and stops only at 2000); the passes after it recurse too.
     if (static_cast<int>(stack_.size()) >= kMaxNesting)
-      throw LimitExceeded{"nesting deeper than " + std::to_string(kMaxNesting) + " levels", mark};
-    count(mark, {1, 0, 0});
+      throw LimitExceeded{"nesting deeper than " + std::to_string(kMaxNesting) + " levels", loc(file_, mark)};
+    count(loc(file_, mark), {1, 0, 0});
     bool quiet = quiet_here();
     engine::Value* v = slot();
     v->kind = kind;
@@ -168,7 +169,11 @@ class TreeBuilder final : public YAML::EventHandler {
   /// A node of `size` is complete: keep it for its anchor, add it to its parent's size, and in a
   /// map move from key to value or back.
   void done(engine::Value* v, YAML::anchor_t anchor, const Size& size) {
-    if (anchor != 0) anchors_[anchor] = Anchored{*v, size};
+    if (anchor != 0) {
+      // The anchor keeps a copy: it counts too, or nested anchors would copy a tree once per level.
+      count(v->where, size);
+      anchors_[anchor] = Anchored{*v, size};
+    }
     if (!stack_.empty()) {
       Size& parent = stack_.back().size;
       parent.nodes += size.nodes;
@@ -253,7 +258,7 @@ bool parse_yaml(const std::string& text, const std::string& file_name, engine::V
     errors->push_back(Status::invalid_input("yaml: " + e.msg, loc(file, e.mark)));
     return false;
   } catch (const TreeBuilder::LimitExceeded& e) {
-    errors->push_back(Status::invalid_input("yaml: " + e.msg, loc(file, e.mark)));
+    errors->push_back(Status::invalid_input("yaml: " + e.msg, e.where));
     return false;
   } catch (const SecondDocument::Found& e) {
     errors->push_back(Status::invalid_input(

@@ -82,6 +82,14 @@ TEST_CASE("yaml: limits: alias expansion, nesting, size") {
   CHECK_FALSE(big.ok);
   REQUIRE(big.errors.size() == 1);
   CHECK(big.errors[0].message() == "yaml: more than 33554432 bytes of text once aliases are expanded");
+  // Nested anchors each keep a copy of what they hold: counted too.
+  std::string nested = "a: ";
+  for (int i = 0; i < 40; ++i) nested += "&n" + std::to_string(i) + " [";
+  nested += std::string(1 << 20, 'y') + std::string(40, ']') + "\n";
+  Parsed anchors = parse(nested);
+  CHECK_FALSE(anchors.ok);
+  REQUIRE(anchors.errors.size() == 1);
+  CHECK(anchors.errors[0].message() == "yaml: more than 33554432 bytes of text once aliases are expanded");
   // Nesting: 64 levels are fine, 65 are not, in flow or through aliases.
   CHECK(parse(std::string(64, '[') + std::string(64, ']')).ok);
   Parsed deep = parse(std::string(65, '[') + std::string(65, ']'));
