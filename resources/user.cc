@@ -249,7 +249,7 @@ engine::ResourceType user_type() {
           [](const std::string& name, engine::Props& props, const engine::BuildContext&)
               -> std::unique_ptr<engine::Resource> {
             if (!is_valid_account_name(name)) {
-              props.error("invalid user name \"" + name +
+              props.error("invalid user name \"" + one_line(name) +
                           "\": use lower-case letters, digits, _ and -, starting with a letter or _, "
                           "at most 32 characters");
               // Keep reading: the other properties' errors are reported too.
@@ -265,7 +265,7 @@ engine::ResourceType user_type() {
             if (props.has("groups")) {
               r->explicit_groups = true;
               for (const auto& g : props.string_list("groups").value_or(std::vector<std::string>{})) {
-                if (!is_valid_account_name(g)) props.error("groups", "invalid group name \"" + g + "\"");
+                if (!is_valid_account_name(g)) props.error("groups", "invalid group name \"" + one_line(g) + "\"");
                 else r->groups.push_back(g);
               }
               std::sort(r->groups.begin(), r->groups.end());
