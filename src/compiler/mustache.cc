@@ -149,10 +149,20 @@ class CheckedContext final : public kainjow::mustache::context<std::string> {
   }
   // Partials are not supported: a string used as a partial could include itself forever.
   const data* get_partial(const std::string&) const override { return nullptr; }
+  // A push enters a section body: the section just looked up, or the next item of the one whose
+  // item was just popped (an inner section may have been looked up in between).
   void push(const data* d) override {
     auto body = tags_.section_body.find(last_);
     add(1 + (body != tags_.section_body.end() ? body->second : 0));
+    pushed_.push_back(last_);
     context::push(d);
+  }
+  void pop() override {
+    if (!pushed_.empty()) {
+      last_ = pushed_.back();
+      pushed_.pop_back();
+    }
+    context::pop();
   }
 
  private:
@@ -164,7 +174,8 @@ class CheckedContext final : public kainjow::mustache::context<std::string> {
   }
   const std::string& tmpl_;
   const TemplateTags& tags_;
-  mutable std::string last_;
+  mutable std::string last_;           // the last name looked up, or the section last left
+  std::vector<std::string> pushed_;    // the section of each push still in effect
   mutable size_t bound_;
 };
 

@@ -51,6 +51,12 @@ TEST_CASE("mustache: output and section nesting are bounded") {
   CHECK(amplified.status().message() == "template: the output would pass 16777216 bytes (sections nested over long lists?)");
   // Even with no text to print (each walk still counts).
   CHECK_FALSE(render("{{#l}}{{#l}}{{#l}}{{#l}}{{/l}}{{/l}}{{/l}}{{/l}}", view).is_ok());
+  // An inner section looked up between two items of the outer one does not hide the outer
+  // body's size: 200 outer items of a 100 KB body pass the bound even with a tiny inner section.
+  nlohmann::json two = {{"outer", nlohmann::json::array()}, {"inner", {1}}};
+  for (int i = 0; i < 200; ++i) two["outer"].push_back(i);
+  std::string wide = "{{#outer}}{{#inner}}.{{/inner}}" + std::string(100 << 10, 'w') + "{{/outer}}";
+  CHECK_FALSE(render(wide, two).is_ok());
   // Two levels are fine.
   CHECK(render("{{#l}}{{#l}}x{{/l}}{{/l}}", view)->size() == 10000);
   std::string deep;
