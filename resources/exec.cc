@@ -119,6 +119,9 @@ engine::ResourceType exec_type() {
             r->cwd = props.string("cwd");
             r->user = props.string("user");
             r->environment = props.string_map("environment").value_or(std::map<std::string, std::string>{});
+            for (const auto& [k, v] : r->environment)
+              if (k.empty() || k.find('=') != std::string::npos || has_control_char(k))
+                props.error("environment", "invalid variable name \"" + one_line(k) + "\"");
             r->timeout_s = static_cast<int>(props.integer("timeout", 0, 86400).value_or(0));
             r->refresh_only = props.boolean("refresh_only").value_or(false);
             if (const engine::Value* v = props.raw("returns")) {

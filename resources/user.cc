@@ -289,8 +289,8 @@ engine::ResourceType user_type() {
             else if (r->shell && r->shell->find(':') != std::string::npos)
               props.error("shell", "must not contain ':'");
             r->comment = props.string("comment");
-            if (r->comment && r->comment->find_first_of(":\n") != std::string::npos)
-              props.error("comment", "must not contain ':' or a line break");
+            if (r->comment && (r->comment->find(':') != std::string::npos || has_control_char(*r->comment)))
+              props.error("comment", "must not contain ':', a line break or another control character");
             r->system = props.boolean("system").value_or(false);
             r->password = props.string("password");
             if (r->password) {
