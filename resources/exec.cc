@@ -129,6 +129,9 @@ engine::ResourceType exec_type() {
             r->cwd = props.string("cwd");
             r->user = props.string("user");
             r->environment = props.string_map("environment").value_or(std::map<std::string, std::string>{});
+            for (const auto& [k, v] : r->environment)
+              if (k.empty() || k.find('=') != std::string::npos || has_control_char(k))
+                props.error("environment", "invalid variable name \"" + one_line(k) + "\"");
             r->timeout_s = static_cast<int>(props.integer("timeout", 0, 86400).value_or(0));
             r->refresh_only = props.boolean("refresh_only").value_or(false);
             if (const engine::Value* v = props.raw("returns")) {
@@ -136,7 +139,8 @@ engine::ResourceType exec_type() {
               auto add = [&](const engine::Value& item) {
                 char* end = nullptr;
                 long n = std::strtol(item.scalar.c_str(), &end, 10);
-                if (item.kind != engine::Value::Kind::kScalar || item.scalar.empty() || *end || n < 0 || n > 255)
+                if (item.kind != engine::Value::Kind::kScalar || item.scalar.empty() || *end || n < 0 || n > 255 ||
+                    item.scalar.find_first_not_of("0123456789") != std::string::npos)
                   props.error("returns", "expected exit codes 0-255, got \"" + one_line(item.scalar) + "\"");
                 else
                   r->returns.push_back(static_cast<int>(n));

@@ -122,7 +122,7 @@ engine::ResourceType file_type() {
           [](const std::string& name, engine::Props& props, const engine::BuildContext& build)
               -> std::unique_ptr<engine::Resource> {
             auto r = make_file_base("file", name, props);
-            auto content = props.string("content");
+            auto content = props.text("content");
             auto source = props.string("source");
             if (content && source) props.error("source", "give content or source, not both");
             if (!r) return nullptr;

@@ -2,6 +2,7 @@
 // the run's one read of /etc/group (Host::accounts()); changes go through groupadd, groupmod and
 // groupdel with --root when the root is not "/". Members are managed from the user side
 // (user `groups:`), so a user can follow its groups without a cycle.
+#include "base/strings.h"
 #include "resources/builtin.h"
 #include "resources/shadow_tool.h"
 
@@ -64,7 +65,7 @@ engine::ResourceType group_type() {
           [](const std::string& name, engine::Props& props, const engine::BuildContext&)
               -> std::unique_ptr<engine::Resource> {
             if (!is_valid_account_name(name)) {
-              props.error("invalid group name \"" + name +
+              props.error("invalid group name \"" + one_line(name) +
                           "\": use lower-case letters, digits, _ and -, starting with a letter or _, "
                           "at most 32 characters");
               // Keep reading: the other properties' errors are reported too.

@@ -1,5 +1,6 @@
 // link: a symbolic link `name` -> `to`. Replaces an existing link; replaces a regular file only
 // with `force: true`; never replaces a directory.
+#include "base/strings.h"
 #include "resources/builtin.h"
 
 namespace roux::resources {
@@ -68,6 +69,9 @@ engine::ResourceType link_type() {
             bool absent = props.one_of("ensure", {"present", "absent"}).value_or("present") == "absent";
             std::string to = absent ? props.string("to").value_or("") : props.required_string("to");
             bool force = props.boolean("force").value_or(false);
+            if (props.has("to") && !absent && to.empty()) props.error("to", "must not be empty");
+            if (has_control_char(to))
+              props.error("to", "must not contain a line break or another control character");
             if (!path.is_ok() || *path == "/") {
               props.error(path.is_ok() ? "path must not be /" : path.status().message());
               return nullptr;

@@ -3,13 +3,12 @@
 #include <cstdlib>
 
 #include "base/strings.h"
+#include "resources/shadow_tool.h"
 
 namespace roux::resources {
 namespace {
 
-bool is_numeric(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string::npos;
-}
+bool is_numeric(const std::string& s) { return is_numeric_id(s); }
 
 std::string user_label(const host::AccountDb& db, uid_t uid) {
   const auto* u = db.user_by_uid(uid);
@@ -26,6 +25,11 @@ void Ownership::read(engine::Props& props) {
   mode = props.mode("mode");
   owner = props.string("owner");
   group = props.string("group");
+  // Ids are checked here, at compile time: a number past 32 bits used to wrap (4294967296 -> 0).
+  if (owner)
+    if (auto why = check_account_ref(*owner, "uid")) props.error("owner", *why);
+  if (group)
+    if (auto why = check_account_ref(*group, "gid")) props.error("group", *why);
 }
 
 void Ownership::add_implicit_deps(std::vector<std::string>& out) const {
@@ -35,7 +39,11 @@ void Ownership::add_implicit_deps(std::vector<std::string>& out) const {
 
 Result<std::optional<uid_t>> Ownership::resolve_uid(engine::ConvergeContext& ctx) const {
   if (!owner) return std::optional<uid_t>();
-  if (is_numeric(*owner)) return std::optional<uid_t>(static_cast<uid_t>(std::strtoul(owner->c_str(), nullptr, 10)));
+  if (is_numeric(*owner)) {
+    auto id = parse_account_id(*owner);
+    if (!id) return Status::invalid_input("owner: uid out of range: " + *owner);
+    return std::optional<uid_t>(*id);
+  }
   ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
   if (const auto* u = db->user(*owner)) return std::optional<uid_t>(u->uid);
   return Status::not_found("owner: no such user \"" + *owner + "\"");
@@ -43,7 +51,11 @@ Result<std::optional<uid_t>> Ownership::resolve_uid(engine::ConvergeContext& ctx
 
 Result<std::optional<gid_t>> Ownership::resolve_gid(engine::ConvergeContext& ctx) const {
   if (!group) return std::optional<gid_t>();
-  if (is_numeric(*group)) return std::optional<gid_t>(static_cast<gid_t>(std::strtoul(group->c_str(), nullptr, 10)));
+  if (is_numeric(*group)) {
+    auto id = parse_account_id(*group);
+    if (!id) return Status::invalid_input("group: gid out of range: " + *group);
+    return std::optional<gid_t>(*id);
+  }
   ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
   if (const auto* g = db->group(*group)) return std::optional<gid_t>(g->gid);
   return Status::not_found("group: no such group \"" + *group + "\"");

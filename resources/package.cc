@@ -221,14 +221,16 @@ engine::ResourceType package_type() {
               -> std::unique_ptr<engine::Resource> {
             auto r = std::make_unique<PackageResource>(name);
             r->package_name = props.string("package_name").value_or(name);
-            if (r->package_name.empty() || r->package_name.find_first_of(" \t\n=/") != std::string::npos ||
+            if (r->package_name.empty() || r->package_name.find_first_of(" =/") != std::string::npos ||
+                has_control_char(r->package_name) ||
                 r->package_name[0] == '-')
               props.error("package_name", "\"" + one_line(r->package_name) + "\" is not a package name");
             r->ensure = props.one_of("ensure", {"installed", "absent", "purged", "latest"}).value_or("installed");
             r->version = props.string("version").value_or("");
             if (!r->version.empty() && r->ensure != "installed")
               props.error("version", "a version pin needs ensure: installed (got " + r->ensure + ")");
-            if (r->version.find_first_of(" \t\n") != std::string::npos) props.error("version", "must not contain spaces");
+            if (r->version.find(' ') != std::string::npos || has_control_char(r->version))
+              props.error("version", "must not contain spaces or control characters");
             r->hold = props.boolean("hold");
             r->provider = props.one_of("provider", {"apt"}).value_or("");
             return r;

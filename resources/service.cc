@@ -109,7 +109,8 @@ engine::ResourceType service_type() {
               -> std::unique_ptr<engine::Resource> {
             auto r = std::make_unique<ServiceResource>(name);
             r->service_name = props.string("service_name").value_or(name);
-            if (r->service_name.empty() || r->service_name.find_first_of("/ \t\n") != std::string::npos ||
+            if (r->service_name.empty() || r->service_name.find_first_of("/ ") != std::string::npos ||
+                has_control_char(r->service_name) ||
                 r->service_name[0] == '-' || r->service_name[0] == '.')
               props.error("service_name", "\"" + one_line(r->service_name) + "\" is not a service name");
             r->running = props.boolean("running");

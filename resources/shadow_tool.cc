@@ -42,4 +42,30 @@ bool is_valid_account_name(std::string_view name) {
   return true;
 }
 
+bool is_numeric_id(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+std::optional<uint32_t> parse_account_id(std::string_view s) {
+  if (!is_numeric_id(s) || s.size() > 10) return std::nullopt;
+  uint64_t n = 0;
+  for (char c : s) n = n * 10 + static_cast<uint64_t>(c - '0');
+  if (n > kMaxAccountId) return std::nullopt;
+  return static_cast<uint32_t>(n);
+}
+
+std::optional<std::string> check_account_ref(std::string_view s, std::string_view what) {
+  if (is_numeric_id(s)) {
+    if (parse_account_id(s)) return std::nullopt;
+    return std::string(what) + " out of range: must be 0-" + std::to_string(kMaxAccountId) + ", got " +
+           std::string(s.substr(0, 40)) + (s.size() > 40 ? "..." : "");
+  }
+  if (s.empty()) return "must not be empty";
+  if (s[0] == '-') return "must be a name or a number, got \"" + one_line(s) + "\"";
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == ':' || c == ',' || c == ' ')
+      return "invalid name \"" + one_line(s) + "\": no ':', ',', blank or control character";
+  return std::nullopt;
+}
+
 }  // namespace roux::resources

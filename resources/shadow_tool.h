@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,5 +29,21 @@ Status model_shadow_tool(host::Host& host, const SubprocessOptions& opts);
 
 /// True for a name useradd/groupadd accept without --badname: [a-z_][a-z0-9_-]*[$]?, at most 32.
 bool is_valid_account_name(std::string_view name);
+
+/// The largest uid/gid a recipe may name: 4294967295 is (uid_t)-1, which chown reads as "leave
+/// unchanged", so it is refused like anything past 32 bits (it would wrap: 4294967296 -> 0, root).
+inline constexpr uint32_t kMaxAccountId = 4294967294u;
+
+/// A uid or gid written as decimal digits, checked: nullopt unless `s` is only digits and at most
+/// kMaxAccountId.
+std::optional<uint32_t> parse_account_id(std::string_view s);
+
+/// Checks an `owner`/`group` property: either digits (a checked id) or the name of an existing
+/// account (not empty, no ':', ',', blank or control character, not starting with '-'). Returns
+/// why it is refused, or nullopt. `what` is "uid" or "gid".
+std::optional<std::string> check_account_ref(std::string_view s, std::string_view what);
+
+/// True when `s` is only decimal digits (an id rather than a name).
+bool is_numeric_id(std::string_view s);
 
 }  // namespace roux::resources

@@ -12,7 +12,7 @@ engine::ResourceType template_type() {
               -> std::unique_ptr<engine::Resource> {
             auto r = make_file_base("template", name, props);
             std::string source = props.required_string("source");
-            const engine::Value* vars = props.raw("variables");
+            const engine::Value* vars = props.data("variables");
             if (vars && vars->kind != engine::Value::Kind::kMap && vars->kind != engine::Value::Kind::kNull)
               props.error("variables", "expected a map");
             if (!r || source.empty()) return r;

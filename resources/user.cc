@@ -127,7 +127,7 @@ class UserResource : public engine::Resource {
   Status converge_group(engine::ConvergeContext& ctx, const host::AccountDb& db, const host::PasswdEntry& u) {
     if (!group) return Status::ok();
     std::optional<gid_t> want;
-    if (is_numeric(*group)) want = static_cast<gid_t>(std::strtoul(group->c_str(), nullptr, 10));
+    if (is_numeric(*group)) want = parse_account_id(*group);
     else if (const auto* g = db.group(*group)) want = g->gid;
     if (want && *want == u.gid) return Status::ok();
     return ctx.change({"group", group_label(db, u.gid), *group, "", true},
@@ -252,7 +252,7 @@ engine::ResourceType user_type() {
           [](const std::string& name, engine::Props& props, const engine::BuildContext&)
               -> std::unique_ptr<engine::Resource> {
             if (!is_valid_account_name(name)) {
-              props.error("invalid user name \"" + name +
+              props.error("invalid user name \"" + one_line(name) +
                           "\": use lower-case letters, digits, _ and -, starting with a letter or _, "
                           "at most 32 characters");
               // Keep reading: the other properties' errors are reported too.
@@ -261,12 +261,14 @@ engine::ResourceType user_type() {
             r->absent = props.one_of("ensure", {"present", "absent"}).value_or("present") == "absent";
             if (auto u = props.integer("uid", 0, 4294967294LL)) r->uid = static_cast<uid_t>(*u);
             r->group = props.string("group");
-            if (r->group && !is_numeric(*r->group) && !is_valid_account_name(*r->group))
-              props.error("group", "invalid group name \"" + *r->group + "\"");
+            if (r->group && is_numeric(*r->group) && !parse_account_id(*r->group))
+              props.error("group", *check_account_ref(*r->group, "gid"));
+            else if (r->group && !is_numeric(*r->group) && !is_valid_account_name(*r->group))
+              props.error("group", "invalid group name \"" + one_line(*r->group) + "\"");
             if (props.has("groups")) {
               r->explicit_groups = true;
               for (const auto& g : props.string_list("groups").value_or(std::vector<std::string>{})) {
-                if (!is_valid_account_name(g)) props.error("groups", "invalid group name \"" + g + "\"");
+                if (!is_valid_account_name(g)) props.error("groups", "invalid group name \"" + one_line(g) + "\"");
                 else r->groups.push_back(g);
               }
               std::sort(r->groups.begin(), r->groups.end());
@@ -274,8 +276,10 @@ engine::ResourceType user_type() {
             }
             r->append = props.boolean("append").value_or(false);
             if (auto h = props.string("home")) {
+              // passwd fields are ':'-separated lines: a ':' would shift every later field.
               auto p = host::normalize_path(*h);
               if (!p.is_ok() || *p == "/") props.error("home", p.is_ok() ? "must not be /" : p.status().message());
+              else if (p->find(':') != std::string::npos) props.error("home", "must not contain ':'");
               else r->home = *p;
             }
             r->manage_home = props.boolean("manage_home").value_or(false);
@@ -283,9 +287,13 @@ engine::ResourceType user_type() {
             r->shell = props.string("shell");
             if (r->shell && (r->shell->empty() || (*r->shell)[0] != '/'))
               props.error("shell", "must be an absolute path, got \"" + one_line(*r->shell) + "\"");
+            else if (r->shell && host::normalize_path(*r->shell).is_ok() == false)
+              props.error("shell", host::normalize_path(*r->shell).status().message());
+            else if (r->shell && r->shell->find(':') != std::string::npos)
+              props.error("shell", "must not contain ':'");
             r->comment = props.string("comment");
-            if (r->comment && r->comment->find_first_of(":\n") != std::string::npos)
-              props.error("comment", "must not contain ':' or a line break");
+            if (r->comment && (r->comment->find(':') != std::string::npos || has_control_char(*r->comment)))
+              props.error("comment", "must not contain ':', a line break or another control character");
             r->system = props.boolean("system").value_or(false);
             r->password = props.string("password");
             if (r->password) {

@@ -1,5 +1,6 @@
 #include "base/semver.h"
 
+#include <cctype>
 #include <cstdlib>
 
 #include "base/strings.h"
@@ -9,16 +10,31 @@ namespace {
 
 bool all_digits(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
 
+/// A pre-release or build identifier (semver 2.0 items 9-10): non-empty, [0-9A-Za-z-]; a numeric
+/// pre-release identifier has no leading zero ("rc.01" is not a version).
+bool valid_identifier(std::string_view id, bool pre) {
+  if (id.empty()) return false;
+  for (char c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+  return !(pre && all_digits(id) && id.size() > 1 && id[0] == '0');
+}
+
 Result<std::pair<Version, int>> parse_counting(std::string_view s) {
   std::string text(trim(s));
-  if (auto plus = text.find('+'); plus != std::string::npos) text.resize(plus);
+  auto invalid = [&] { return Status::invalid_input("invalid version \"" + one_line(s) + "\""); };
+  if (auto plus = text.find('+'); plus != std::string::npos) {
+    for (const auto& b : split(text.substr(plus + 1), '.'))
+      if (!valid_identifier(b, false)) return invalid();
+    text.resize(plus);
+  }
   Version v;
   std::string core = text;
   if (auto dash = text.find('-'); dash != std::string::npos) {
     core = text.substr(0, dash);
     v.pre = split(text.substr(dash + 1), '.');
+    if (v.pre.empty()) return invalid();
     for (const auto& p : v.pre)
-      if (p.empty()) return Status::invalid_input("invalid version \"" + std::string(s) + "\"");
+      if (!valid_identifier(p, true)) return invalid();
   }
   auto parts = split(core, '.');
   if (parts.empty() || parts.size() > 3) return Status::invalid_input("invalid version \"" + std::string(s) + "\"");
@@ -55,7 +71,9 @@ std::strong_ordering operator<=>(const Version& a, const Version& b) {
     const auto &x = a.pre[i], &y = b.pre[i];
     bool xn = all_digits(x), yn = all_digits(y);
     if (xn && yn) {
-      if (auto c = std::atoll(x.c_str()) <=> std::atoll(y.c_str()); c != 0) return c;
+      // No leading zeros (parse refuses them), so the longer number is the larger: no overflow.
+      if (auto c = x.size() <=> y.size(); c != 0) return c;
+      if (auto c = x.compare(y) <=> 0; c != 0) return c;
     } else if (xn != yn) {
       return xn ? std::strong_ordering::less : std::strong_ordering::greater;  // numeric < alphanumeric
     } else if (auto c = x.compare(y) <=> 0; c != 0) {

@@ -33,6 +33,22 @@ TEST_CASE("semver: versions parse, print and order as semver 2.0") {
   }
 }
 
+TEST_CASE("semver: pre-release and build identifiers follow semver 2.0 (items 9-10)") {
+  for (const char* bad : {"1.0.0-rc..1", "1.0.0-rc.", "1.0.0-.rc", "1.0.0-rc.01", "1.0.0-00", "1.0.0-r c",
+                          "1.0.0-rc_1", "1.0.0-rc/1", "1.0.0+", "1.0.0+a..b", "1.0.0+a_b", "1.0.0-\x01"}) {
+    CAPTURE(bad);
+    CHECK(!Version::parse(bad).is_ok());
+    CHECK(!Constraint::parse(std::string(">= ") + bad).is_ok());
+  }
+  for (const char* good : {"1.0.0-0", "1.0.0-rc-1", "1.0.0-0a", "1.0.0-x.7.z.92", "1.0.0+001", "1.0.0-rc.1+exp.sha.5114f85"}) {
+    CAPTURE(good);
+    CHECK(Version::parse(good).is_ok());
+  }
+  // Numeric identifiers compare as numbers, even past 64 bits.
+  CHECK(v("1.0.0-99999999999999999999") < v("1.0.0-100000000000000000000"));
+  CHECK(v("1.0.0-2") < v("1.0.0-10"));
+}
+
 TEST_CASE("semver: every operator") {
   CHECK(m("= 1.2.3", "1.2.3"));
   CHECK(!m("= 1.2.3", "1.2.4"));

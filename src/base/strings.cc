@@ -79,12 +79,25 @@ std::string truncate_for_display(std::string_view s, size_t max) {
   return std::string(s.substr(0, max)) + "... (" + std::to_string(s.size()) + " bytes total)";
 }
 
+bool has_control_char(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
 std::string one_line(std::string_view s, size_t max) {
   std::string out;
   for (char c : s) {
     if (c == '\n') out += "\\n";
     else if (c == '\t') out += "\\t";
-    else out += c;
+    else if (c == '\r') out += "\\r";
+    else if (c == '\0') out += "\\0";
+    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      static const char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[static_cast<unsigned char>(c) >> 4];
+      out += kHex[c & 0xf];
+    } else out += c;
     if (out.size() > max) {
       out.resize(max);
       out += "...";

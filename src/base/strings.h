@@ -17,7 +17,11 @@ std::string format_mode(uint32_t mode);
 bool looks_binary(std::string_view data);
 /// `s` shortened to at most `max` bytes with a "... (N bytes total)" note.
 std::string truncate_for_display(std::string_view s, size_t max);
-/// Quotes for display in a one-line summary: newlines escaped, long values cut.
+/// True when `s` holds a NUL, a line break, a tab or another control character (< 0x20, 0x7f):
+/// never right in a path, a name or a one-line field.
+bool has_control_char(std::string_view s);
+/// Quotes for display in a one-line summary: line breaks, NUL and other control characters escaped
+/// (\n, \0, \x1b), long values cut.
 std::string one_line(std::string_view s, size_t max = 60);
 
 }  // namespace roux

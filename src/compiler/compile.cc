@@ -4,6 +4,7 @@
 #include "compiler/compile.h"
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -54,6 +55,12 @@ const std::set<std::string> kMetaKeys = {"requires", "before",      "notify",  "
                                          "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay",
                                          "only_if_fact", "not_if_fact", "guard_timeout"};
 
+/// A recipe name as a run list writes it ("app::web"): it names recipes/NAME.yaml.
+bool is_valid_recipe_name(const std::string& name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+}
+
 void parse_policy(const Value& root, const std::string& file, Policy* p, std::vector<Status>* errors) {
   if (root.kind != Value::Kind::kMap) {
     errors->push_back(Status::invalid_input("policy: expected a map with name, sources and run_list", root.where));
@@ -64,8 +71,8 @@ void parse_policy(const Value& root, const std::string& file, Policy* p, std::ve
     const Value& v = e.value;
     if (e.key == "name") {
       p->name = v.scalar;
-      if (v.kind != Value::Kind::kScalar || p->name.empty())
-        errors->push_back(Status::invalid_input("policy: name: expected a non-empty string", v.where));
+      if (v.kind != Value::Kind::kScalar || p->name.empty() || has_control_char(p->name))
+        errors->push_back(Status::invalid_input("policy: name: expected a non-empty string on one line", v.where));
     } else if (e.key == "description") {
     } else if (e.key == "sources") {
       if (v.kind != Value::Kind::kList) {
@@ -74,6 +81,9 @@ void parse_policy(const Value& root, const std::string& file, Policy* p, std::ve
       }
       for (const auto& s : v.list) {
         if (s.kind != Value::Kind::kScalar) errors->push_back(Status::invalid_input("policy: sources: expected a URL", s.where));
+        else if (has_control_char(s.scalar))
+          errors->push_back(Status::invalid_input(
+              "policy: sources: \"" + one_line(s.scalar) + "\" must not contain a NUL byte or a control character", s.where));
         else p->sources.push_back(s.scalar);
       }
     } else if (e.key == "run_list") {
@@ -88,6 +98,16 @@ void parse_policy(const Value& root, const std::string& file, Policy* p, std::ve
           continue;
         }
         std::string item = s.scalar.find("::") == std::string::npos ? s.scalar + "::default" : s.scalar;
+        // Both halves name files (cookbooks/NAME, recipes/RECIPE.yaml): checked, never a path.
+        std::string cb = item.substr(0, item.find("::")), recipe = item.substr(item.find("::") + 2);
+        if (!sources::is_valid_cookbook_name(cb) || !is_valid_recipe_name(recipe)) {
+          errors->push_back(Status::invalid_input(
+              "policy: run_list: \"" + one_line(s.scalar) +
+                  "\" is not cookbook or cookbook::recipe (a cookbook name: a-z, 0-9, _ and -, starting with a "
+                  "letter; a recipe: letters, digits, _ and -)",
+              s.where));
+          continue;
+        }
         p->run_list.push_back({item, s.where});
       }
     } else if (e.key == "cookbooks") {
@@ -236,10 +256,21 @@ class Compiler {
       if (!node.is_ok()) {
         result.errors.push_back(node.status());
       } else {
-        try {
-          deep_merge(attrs, nlohmann::json::parse(*node));
-        } catch (const nlohmann::json::exception& e) {
-          result.errors.push_back(Status::invalid_input(opts.node_attributes_file + ": " + e.what()));
+        // Limits first (nesting, size); then it must be an object: merging a list or a scalar
+        // would replace every attribute of the run.
+        if (Status s = check_json_limits(*node, opts.node_attributes_file); !s.is_ok()) {
+          result.errors.push_back(s);
+        } else {
+          try {
+            nlohmann::json j = nlohmann::json::parse(*node);
+            if (!j.is_object())
+              result.errors.push_back(Status::invalid_input(opts.node_attributes_file +
+                                                            ": node attributes must be a JSON object, got " +
+                                                            std::string(j.type_name())));
+            else deep_merge(attrs, j);
+          } catch (const nlohmann::json::exception& e) {
+            result.errors.push_back(Status::invalid_input(opts.node_attributes_file + ": " + e.what()));
+          }
         }
       }
     }
@@ -680,7 +711,9 @@ class Compiler {
       return;
     }
     const std::string& name = head.value.scalar;
-    std::string id = head.key + "[" + name + "]";
+    if (!check_name(head.key, head.value, errors)) return;
+    // Messages show the name with line breaks and control characters escaped.
+    std::string id = head.key + "[" + one_line(name, 200) + "]";
     // The resource's own properties: everything after the head that is not a meta-property.
     Value props_map;
     props_map.kind = Value::Kind::kMap;
@@ -747,6 +780,7 @@ class Compiler {
                                               head.value.where));
       return;
     }
+    if (!check_name(head.key, head.value, errors)) return;
     std::string id = head.key + "[" + head.value.scalar + "]";
     Value props_map;
     props_map.kind = Value::Kind::kMap;
@@ -764,6 +798,16 @@ class Compiler {
     props.finish(head.key);
     if (errors->size() != errors_before) return;
     for (auto& child : children) compile_resource(child, cb, recipe, renderer, build, graph, errors, id);
+  }
+
+  /// A resource's name becomes a path, an account, a package or a command: a NUL byte would cut
+  /// it short there ("/etc/passwd\0.bak" -> /etc/passwd), so it is refused wherever it came from
+  /// (the recipe, an interpolated attribute, a -j file).
+  static bool check_name(const std::string& type, const Value& name, std::vector<Status>* errors) {
+    if (name.scalar.find('\0') == std::string::npos) return true;
+    errors->push_back(Status::invalid_input(
+        type + "[" + one_line(name.scalar, 200) + "]: the name must not contain a NUL byte (\\0)", name.where));
+    return false;
   }
 
   void read_refs(const Value& meta_map, const std::string& id, std::vector<PendingRef>* out,
@@ -820,6 +864,13 @@ class Compiler {
       if (!other) {
         errors->push_back(Status::invalid_input(
             ref.from->resource->id() + ": " + ref.kind + ": no resource " + ref.id + " in this run", ref.where));
+        continue;
+      }
+      if (other == ref.from) {
+        // requires/before on itself is no order at all; notify/subscribe on itself would run it
+        // a second time after it changed.
+        errors->push_back(Status::invalid_input(
+            ref.from->resource->id() + ": " + ref.kind + ": a resource cannot refer to itself", ref.where));
         continue;
       }
       if (ref.kind == "requires") graph.add_dep(ref.from, other);

@@ -15,7 +15,9 @@ namespace {
 using Json = nlohmann::json;
 using engine::Value;
 
-constexpr int kFormat = 1;
+// 2: parses now refuse a second document and the input limits (yaml_value.h), so entries written
+// by an older parser are not trusted.
+constexpr int kFormat = 2;
 
 // A node is [kind, line, column, payload...]:
 //   null [0, l, c]   scalar [1, l, c, text, quoted]   list [2, l, c, [node...]]

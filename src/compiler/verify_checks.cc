@@ -1,5 +1,7 @@
 #include "compiler/verify_checks.h"
 
+#include <string>
+
 #include "host/host.h"
 
 namespace roux::compiler {
@@ -31,6 +33,10 @@ void parse_verify_checks(const engine::Value& list, const std::string& cookbook,
     }
     if (head.value.kind != Value::Kind::kScalar || head.value.scalar.empty()) {
       errors->push_back(Status::invalid_input("verify: " + head.key + ": expected a target", head.value.where));
+      continue;
+    }
+    if (head.value.scalar.find('\0') != std::string::npos) {
+      errors->push_back(Status::invalid_input("verify: " + head.key + ": must not contain a NUL byte (\\0)", head.value.where));
       continue;
     }
     c.target = head.value.scalar;
@@ -65,6 +71,9 @@ void parse_verify_checks(const engine::Value& list, const std::string& cookbook,
       if (colon == std::string::npos || colon == 0 || colon + 1 == c.target.size() ||
           c.target.find_first_not_of("0123456789", colon + 1) != std::string::npos)
         p.error("tcp", "expected host:port, got \"" + c.target + "\"");
+      else if (c.target.size() - colon - 1 > 5 || std::stoi(c.target.substr(colon + 1)) < 1 ||
+               std::stoi(c.target.substr(colon + 1)) > 65535)
+        p.error("tcp", "port must be between 1 and 65535, got \"" + c.target.substr(colon + 1) + "\"");
     }
     if (p.saw_sensitive()) c.sensitive = true;
     p.finish("verify");

@@ -1,6 +1,8 @@
 #include "engine/value.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 
 #include "base/strings.h"
 
@@ -29,13 +31,41 @@ bool Props::has(std::string_view key) const { return map_.find(key) != nullptr; 
 
 void Props::mark_used(std::string_view key) { used_.emplace_back(key); }
 
-const Value* Props::get(std::string_view key) {
+const Value* Props::get(std::string_view key, bool allow_nul) {
   const Value* v = map_.find(key);
   if (v) {
     used_.emplace_back(key);
     if (v->sensitive) saw_sensitive_ = true;
+    // Refused: reported here, and read as absent so that no second error follows from it.
+    if (!allow_nul && !check_no_nul(key, *v)) return nullptr;
   }
   return v;
+}
+
+bool Props::check_no_nul(std::string_view key, const Value& v) {
+  auto refuse = [&](const SourceLocation& where) {
+    errors_->push_back(Status::invalid_input(
+        owner_ + ": " + std::string(key) + ": must not contain a NUL byte (\\0)", where.empty() ? this->where(key) : where));
+    return false;
+  };
+  switch (v.kind) {
+    case Value::Kind::kScalar:
+      if (v.scalar.find('\0') != std::string::npos) return refuse(v.where);
+      break;
+    case Value::Kind::kList:
+      for (const auto& item : v.list)
+        if (!check_no_nul(key, item)) return false;
+      break;
+    case Value::Kind::kMap:
+      for (const auto& e : v.map) {
+        if (e.key.find('\0') != std::string::npos) return refuse(e.key_where);
+        if (!check_no_nul(key, e.value)) return false;
+      }
+      break;
+    case Value::Kind::kNull:
+      break;
+  }
+  return true;
 }
 
 SourceLocation Props::where(std::string_view key) const {
@@ -54,6 +84,16 @@ void Props::error(std::string_view msg) {
 
 std::optional<std::string> Props::string(std::string_view key) {
   const Value* v = get(key);
+  if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
+  if (v->kind != Value::Kind::kScalar) {
+    error(key, std::string("expected a string, got a ") + v->kind_name());
+    return std::nullopt;
+  }
+  return v->scalar;
+}
+
+std::optional<std::string> Props::text(std::string_view key) {
+  const Value* v = get(key, true);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   if (v->kind != Value::Kind::kScalar) {
     error(key, std::string("expected a string, got a ") + v->kind_name());
@@ -84,11 +124,16 @@ std::optional<bool> Props::boolean(std::string_view key) {
 std::optional<int64_t> Props::integer(std::string_view key, int64_t min, int64_t max) {
   const Value* v = get(key);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
-  if (v->kind == Value::Kind::kScalar && !v->scalar.empty()) {
-    char* end = nullptr;
-    long long n = std::strtoll(v->scalar.c_str(), &end, 10);
-    if (*end == '\0') {
-      if (n < min || n > max) {
+  // Digits with an optional '-', nothing else (strtoll alone would take " 5" and "+5"); a value
+  // past int64 saturates with ERANGE and is then out of [min, max] like any other.
+  const std::string& s = v->scalar;
+  size_t digits = !s.empty() && s[0] == '-' ? 1 : 0;
+  if (v->kind == Value::Kind::kScalar && s.size() > digits &&
+      s.find_first_not_of("0123456789", digits) == std::string::npos) {
+    errno = 0;
+    long long n = std::strtoll(s.c_str(), nullptr, 10);
+    {
+      if (errno == ERANGE || n < min || n > max) {
         error(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + v->scalar);
         return std::nullopt;
       }
@@ -170,6 +215,8 @@ std::optional<std::map<std::string, std::string>> Props::string_map(std::string_
 }
 
 const Value* Props::raw(std::string_view key) { return get(key); }
+
+const Value* Props::data(std::string_view key) { return get(key, true); }
 
 void Props::finish(std::string_view type) {
   for (const auto& e : map_.map) {

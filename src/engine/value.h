@@ -37,7 +37,10 @@ struct Value::Entry {
 
 /// Reads a resource's properties from a map Value with typed getters. Type errors and unknown
 /// keys are collected into an error list (compile reports every error, then stops), each pointing
-/// at file:line:col. Not thread-safe; one per resource.
+/// at file:line:col. Every getter but text() and data() refuses a NUL byte anywhere in the value
+/// (a scalar or a map key, after attribute interpolation): such a string would be cut short at
+/// the NUL when it becomes a path, a name or a command ("/etc/passwd\0.bak" -> /etc/passwd).
+/// Not thread-safe; one per resource.
 class Props {
  public:
   /// `owner` is the resource id used in messages ("file[/etc/motd]").
@@ -47,6 +50,8 @@ class Props {
   /// Marks a key known without reading it (the compiler's meta-properties).
   void mark_used(std::string_view key);
   std::optional<std::string> string(std::string_view key);
+  /// A string that may hold any byte, NUL included: only for what becomes file content.
+  std::optional<std::string> text(std::string_view key);
   /// A string required to be present.
   std::string required_string(std::string_view key);
   std::optional<bool> boolean(std::string_view key);
@@ -59,6 +64,8 @@ class Props {
   std::optional<std::vector<std::string>> string_list(std::string_view key);
   std::optional<std::map<std::string, std::string>> string_map(std::string_view key);
   const Value* raw(std::string_view key);
+  /// raw() that lets NUL bytes through: only for what becomes file content (template variables).
+  const Value* data(std::string_view key);
   /// True when any value read so far came from a secret.
   bool saw_sensitive() const { return saw_sensitive_; }
 
@@ -72,7 +79,10 @@ class Props {
   void finish(std::string_view type);
 
  private:
-  const Value* get(std::string_view key);
+  /// The value of `key` (marked used); unless `allow_nul`, a NUL byte in it is an error, and
+  /// the value then reads as absent (nullptr).
+  const Value* get(std::string_view key, bool allow_nul = false);
+  bool check_no_nul(std::string_view key, const Value& v);
   const Value& map_;
   std::string owner_;
   std::vector<Status>* errors_;

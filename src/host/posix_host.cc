@@ -615,11 +615,17 @@ Status remove_stale_temp_of(Host& host, const std::string& path) {
 }
 
 Result<std::string> normalize_path(std::string_view path) {
-  if (path.empty() || path[0] != '/') return Status::invalid_input("path must be absolute: \"" + std::string(path) + "\"");
+  if (path.empty() || path[0] != '/') return Status::invalid_input("path must be absolute: \"" + one_line(path, 200) + "\"");
+  // A NUL would cut the path short at the system call ("/etc/passwd\0.bak" is /etc/passwd); a
+  // line break or other control character has no place in a managed path and breaks every
+  // line-based file that names it (passwd, cron.d, reports).
+  if (has_control_char(path))
+    return Status::invalid_input("path must not contain a NUL byte, a line break or another control character: \"" +
+                                 one_line(path, 200) + "\"");
   std::vector<std::string> parts;
   for (auto& p : roux::split(path, '/')) {
     if (p.empty() || p == ".") continue;
-    if (p == "..") return Status::invalid_input("path must not contain \"..\": \"" + std::string(path) + "\"");
+    if (p == "..") return Status::invalid_input("path must not contain \"..\": \"" + one_line(path, 200) + "\"");
     parts.push_back(p);
   }
   return "/" + join(parts, "/");

@@ -1,5 +1,6 @@
 #include "sources/metadata.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <fstream>
@@ -28,6 +29,11 @@ bool parse_metadata(const std::string& text, const std::string& file, Metadata* 
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    // yaml-cpp stops at 2000 levels with the message "bad file": say what is wrong.
+    errors->push_back(Status::invalid_input("metadata: nesting too deep (" + std::to_string(e.depth()) + " levels)",
+                                            loc(file, e.mark)));
+    return false;
   } catch (const YAML::Exception& e) {
     errors->push_back(Status::invalid_input(e.msg, loc(file, e.mark)));
     return false;
