@@ -16,6 +16,9 @@ Status ConvergeContext::change(Change change, const std::function<Status(host::H
   }
   const uint64_t assumed = host_.predictions();
   Status st = act(host_);
+  // A change whose act failed was not made: the resource reports the failure, not the change
+  // (and a plan, whose planned host fails the same act, says the same).
+  if (!st.is_ok()) return st;
   change.predicted = change.predicted || host_.predictions() != assumed;
   changes_.push_back(std::move(change));
   return st;
@@ -46,8 +49,12 @@ std::vector<Status> Resource::converge_batch(const std::vector<Resource*>& membe
 std::vector<std::string> ancestor_dir_ids(std::string_view path) {
   std::vector<std::string> out;
   size_t pos = 0;
-  while ((pos = path.find('/', pos + 1)) != std::string_view::npos)
+  while ((pos = path.find('/', pos + 1)) != std::string_view::npos) {
     out.push_back("directory[" + std::string(path.substr(0, pos)) + "]");
+    // A managed link on the way (the releases/N + current pattern): the path is below what
+    // the link points to, so it follows the link.
+    out.push_back("link[" + std::string(path.substr(0, pos)) + "]");
+  }
   return out;
 }
 

@@ -45,10 +45,10 @@ class ConvergeContext {
   /// The state folder (backups live below it), inside the managed root.
   const std::string& state_dir() const { return state_dir_; }
 
-  /// Records `change` (redacted when sensitive) and runs `act` against the writable host: the
-  /// real one in a converge, the planned one in a plan. The only way a resource mutates the
-  /// host. Returns act's Status. The change is marked predicted when the act's outcome was
-  /// assumed (Host::predictions() rose).
+  /// Runs `act` against the writable host (the real one in a converge, the planned one in a
+  /// plan) and, when it succeeds, records `change` (redacted when sensitive). The only way a
+  /// resource mutates the host. Returns act's Status. The change is marked predicted when the
+  /// act's outcome was assumed (Host::predictions() rose).
   Status change(Change change, const std::function<Status(host::Host&)>& act);
   /// Output of a command the resource ran (kept in the report; redacted when sensitive).
   void add_output(std::string_view output);
@@ -139,7 +139,8 @@ class Resource {
   Meta meta_;
 };
 
-/// Ids of every managed ancestor folder of `path`: "directory[/a]", "directory[/a/b]".
+/// Ids of every managed ancestor of `path`, folder or link: "directory[/a]", "link[/a]",
+/// "directory[/a/b]", "link[/a/b]".
 std::vector<std::string> ancestor_dir_ids(std::string_view path);
 
 }  // namespace roux::engine

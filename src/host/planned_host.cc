@@ -55,7 +55,6 @@ PlannedHost::~PlannedHost() = default;
 
 Result<std::string> PlannedHost::resolve(const std::string& path) const {
   if (path.empty() || path[0] != '/') return Status::invalid_input("not an absolute path: " + path);
-  if (entries_.empty()) return path;  // nothing planned yet: the real host resolves alike
   std::vector<std::string> todo = split_components(path);
   std::reverse(todo.begin(), todo.end());  // a stack: back() is the next component
   std::string cur = "/";
@@ -230,20 +229,29 @@ std::optional<bool> PlannedHost::service_enabled(const std::string& service) con
 
 void PlannedHost::set_service_enabled(const std::string& service, bool enabled) { enabled_[service] = enabled; }
 
-Status PlannedHost::require_parent_dir(const std::string& canon, const std::string& what,
-                                       const std::string& shown) const {
+Status PlannedHost::require_parent_dir(const std::string& canon, const std::string& shown) const {
   if (canon == "/") return Status::ok();
+  // The same words as the real host, which opens the folder first: "open /a: No such file ...".
+  const std::string shown_dir = parent_path(shown);
   ROUX_ASSIGN_OR_RETURN(std::string parent, resolve(parent_path(canon) + "/."));
   ROUX_ASSIGN_OR_RETURN(Seen p, look(parent));
   // The parent may be a link to a folder: follow it as the kernel would.
   for (int links = 0; p.info.type == FileType::kSymlink; ++links) {
-    if (links > kMaxLinks) return errno_status(what, shown, ELOOP);
+    if (links > kMaxLinks) return errno_status("open", shown_dir, ELOOP);
     std::string t = p.target[0] == '/' ? p.target : join_child(parent_path(parent), p.target);
     ROUX_ASSIGN_OR_RETURN(parent, resolve(t + "/."));
     ROUX_ASSIGN_OR_RETURN(p, look(parent));
   }
-  if (p.info.type == FileType::kMissing) return errno_status(what, shown, ENOENT);
-  if (p.info.type != FileType::kDirectory) return errno_status(what, shown, ENOTDIR);
+  if (p.info.type == FileType::kMissing) {
+    // Missing because a folder above it is a file: the kernel says ENOTDIR then.
+    for (std::string a = parent_path(parent); a != "/"; a = parent_path(a)) {
+      ROUX_ASSIGN_OR_RETURN(Seen up, look(a));
+      if (up.info.type == FileType::kDirectory) break;
+      if (up.info.exists()) return errno_status("open", shown_dir, ENOTDIR);
+    }
+    return errno_status("open", shown_dir, ENOENT);
+  }
+  if (p.info.type != FileType::kDirectory) return errno_status("open", shown_dir, ENOTDIR);
   return Status::ok();
 }
 
@@ -264,7 +272,7 @@ Result<PlannedHost::Entry*> PlannedHost::materialize(const std::string& canon, c
 Status PlannedHost::write_file(const std::string& path, std::string_view content, uint32_t mode,
                                std::optional<uid_t> uid, std::optional<gid_t> gid) {
   ROUX_ASSIGN_OR_RETURN(std::string canon, resolve(path));
-  ROUX_TRY(require_parent_dir(canon, "create", path));
+  ROUX_TRY(require_parent_dir(canon, path));
   ROUX_ASSIGN_OR_RETURN(Seen old, look(canon));
   if (old.info.type == FileType::kDirectory) return errno_status("rename", path, EISDIR);
   Entry e;
@@ -281,7 +289,7 @@ Status PlannedHost::write_file(const std::string& path, std::string_view content
 
 Status PlannedHost::mkdir(const std::string& path, uint32_t mode) {
   ROUX_ASSIGN_OR_RETURN(std::string canon, resolve(path));
-  ROUX_TRY(require_parent_dir(canon, "mkdir", path));
+  ROUX_TRY(require_parent_dir(canon, path));
   ROUX_ASSIGN_OR_RETURN(Seen old, look(canon));
   if (old.info.exists()) return errno_status("mkdir", path, EEXIST);
   Entry e;
@@ -345,7 +353,7 @@ Status PlannedHost::remove_tree(const std::string& path) {
 
 Status PlannedHost::symlink(const std::string& target, const std::string& path) {
   ROUX_ASSIGN_OR_RETURN(std::string canon, resolve(path));
-  ROUX_TRY(require_parent_dir(canon, "symlink", path));
+  ROUX_TRY(require_parent_dir(canon, path));
   ROUX_ASSIGN_OR_RETURN(Seen old, look(canon));
   if (old.info.type == FileType::kDirectory) return errno_status("rename", path, EISDIR);
   Entry e;

@@ -68,7 +68,7 @@ class PlannedHost final : public Host {
   Result<Seen> look(const std::string& canon) const;
   /// An overlay entry for `canon` copied from what is there now (copy on write), or an error.
   Result<Entry*> materialize(const std::string& canon, const std::string& shown);
-  Status require_parent_dir(const std::string& canon, const std::string& what, const std::string& shown) const;
+  Status require_parent_dir(const std::string& canon, const std::string& shown) const;
 
   const Host& real_;
   std::map<std::string, Entry> entries_;       // by resolved path

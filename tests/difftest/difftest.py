@@ -996,6 +996,22 @@ def check(gen, pol, root, roux, env):
     if plan is None:
         fails.append(("2", f"plan-no-report(rc={prc})", [perr.strip()[:400]]))
         return fails, times, reps
+    if plan.get("errors"):
+        # A compile error (a generated policy roux refuses, e.g. an immediate notification whose
+        # target depends on what the notifier does not): converge must refuse it alike and
+        # change nothing.
+        crc, conv, cout, cerr, dt = run_roux(roux, "converge", pol, root, env)
+        times.append(dt)
+        reps["converge"] = conv
+        if prc != 1 or crc != 1:
+            fails.append(("2", "compile-error-rc", [f"plan exit {prc}, converge exit {crc}; both must be 1"]))
+        elif conv is None or conv.get("errors") != plan.get("errors"):
+            fails.append(("3", "compile-errors-differ", [str(plan.get("errors"))[:300]]))
+        # A refused converge records the failed run in the state folder, nothing else.
+        ours = lambda snap: {k: v for k, v in snap.items() if not k.startswith("/var/lib/roux")}
+        if ours(snapshot(root)) != ours(before):
+            fails.append(("3", "converge-wrote-after-compile-error", []))
+        return fails, times, reps
     w = want_rc(plan, "would_change")
     if prc != w:
         fails.append(("2", rc_category("plan-rc", plan, prc), [f"plan exit {prc}, its report says {w}"]))
