@@ -9,6 +9,7 @@
 #include <iostream>
 #include <thread>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/strings.h"
@@ -81,7 +82,7 @@ std::string run_id_now() {
 int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
   if (o.format == "json") {
-    std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
+    std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
   } else {
     bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
     std::cout << redact::redact(report::format_text(rep, color));
@@ -123,8 +124,8 @@ int converge(ConvergeOptions o) {
     rep.errors.push_back(s.to_string());
     rep.end_time = report::now_iso8601();
     rep.exit_code = kExitNoRun;
-    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", e.c_str());
-    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", escape_controls(e).c_str());
+    if (o.format == "json") std::cout << json_dump(report::to_json(rep), 2) << "\n";
     return kExitNoRun;
   };
 
@@ -181,14 +182,14 @@ int converge(ConvergeOptions o) {
   phase_done("compile");
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {
-      std::fprintf(stderr, "%s\n", redact::redact(e.to_string()).c_str());
+      std::fprintf(stderr, "%s\n", escape_controls(redact::redact(e.to_string())).c_str());
       rep.errors.push_back(redact::redact(e.to_string()));
     }
     std::fprintf(stderr, "roux: %zu error%s; nothing was changed\n", compiled.errors.size(),
                  compiled.errors.size() == 1 ? "" : "s");
     rep.exit_code = kExitNoRun;
     rep.end_time = report::now_iso8601();
-    if (o.format == "json") std::cout << report::to_json(rep).dump(2) << "\n";
+    if (o.format == "json") std::cout << json_dump(report::to_json(rep), 2) << "\n";
     if (!o.dry_run && !o.verify_only)
       for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))
         log::warn(w);

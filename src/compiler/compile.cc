@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -305,7 +306,7 @@ class Compiler {
     j["cookbooks"] = nlohmann::ordered_json::object();
     for (const auto& [name, c] : policy.constraints) j["cookbooks"][name] = std::string(trim(c.first));
     j["sources"] = policy.sources;
-    return sha256_hex(j.dump());
+    return sha256_hex(json_dump(j));
   }
 
   /// Where to point an error about cookbook `name`: its constraint, its run-list entry, or the first.

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -105,7 +106,7 @@ std::string index_to_json(const SupermarketIndex& index) {
     }
     j[name] = vs;
   }
-  return j.dump(2) + "\n";
+  return json_dump(j, 2) + "\n";
 }
 
 Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketOptions& opts) {
@@ -120,10 +121,12 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   if (!cdir.empty() && !starts_with(base_url, "file://")) {
     auto v = read_local_file(cdir + "/validators.json", 1 << 16);
     if (v.is_ok() && fs::exists(cdir + "/universe") && fs::exists(cdir + "/universe.sig")) {
+      // Our own cache file: anything unexpected in it (not JSON, a field of another type) only
+      // means an unconditional download, like having no validators at all.
       validators = nlohmann::json::parse(*v, nullptr, false);
-      if (validators.is_object() && validators.value("url", "") == index_url) {
-        req.etag = validators.value("etag", "");
-        req.last_modified = validators.value("last_modified", "");
+      if (json_string(validators, "url") == index_url) {
+        req.etag = json_string(validators, "etag");
+        req.last_modified = json_string(validators, "last_modified");
       }
     }
   }
@@ -168,7 +171,7 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
     nlohmann::json v = {{"url", index_url}, {"etag", resp->etag}, {"last_modified", resp->last_modified}};
     Status s = write_local_file_atomic(cdir + "/universe", out.bytes, 0644);
     if (s.is_ok()) s = write_local_file_atomic(cdir + "/universe.sig", out.signature, 0644);
-    if (s.is_ok()) s = write_local_file_atomic(cdir + "/validators.json", v.dump() + "\n", 0644);
+    if (s.is_ok()) s = write_local_file_atomic(cdir + "/validators.json", json_dump(v) + "\n", 0644);
     if (!s.is_ok()) log::warn("could not cache the supermarket index: " + s.to_string());
   }
   return out;
