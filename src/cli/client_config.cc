@@ -21,10 +21,12 @@ Result<ClientConfig> load_client_config(const std::string& path) {
       cfg.policy = v.scalar;
     } else if (e.key == "state_dir" && v.kind == engine::Value::Kind::kScalar) {
       cfg.state_dir = v.scalar;
-    } else if (e.key == "sources" && v.kind == engine::Value::Kind::kList) {
-      for (const auto& s : v.list) cfg.sources.push_back(s.scalar);
-    } else if (e.key == "trusted_keys" && v.kind == engine::Value::Kind::kList) {
-      for (const auto& s : v.list) cfg.trusted_keys.push_back(s.scalar);
+    } else if ((e.key == "sources" || e.key == "trusted_keys") && v.kind == engine::Value::Kind::kList) {
+      for (const auto& s : v.list) {
+        if (s.kind != engine::Value::Kind::kScalar)
+          return Status::invalid_input("client config: " + e.key + ": each item must be a string", s.where);
+        (e.key == "sources" ? cfg.sources : cfg.trusted_keys).push_back(s.scalar);
+      }
     } else if (e.key == "ca_bundle" && v.kind == engine::Value::Kind::kScalar) {
       cfg.ca_bundle = v.scalar;
     } else if (e.key == "secret_key" && v.kind == engine::Value::Kind::kScalar) {

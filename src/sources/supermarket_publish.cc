@@ -83,7 +83,7 @@ Result<std::string> pack_cookbook(const std::string& dir) {
   lib.archive_write_add_filter_gzip(a.get());
   if (lib.archive_write_set_options(a.get(), "gzip:!timestamp,gzip:compression-level=9") != ARCHIVE_OK ||
       lib.archive_write_open(a.get(), &out, nullptr, append_out, nullptr) != ARCHIVE_OK)
-    return Status::internal(std::string("pack: ") + lib.archive_error_string(a.get()));
+    return Status::internal("pack: " + libs::archive_error(lib, a.get()));
   for (const auto& rel : paths) {
     std::string full = dir + "/" + rel.string();
     struct stat st;
@@ -113,9 +113,9 @@ Result<std::string> pack_cookbook(const std::string& dir) {
     }
     if (lib.archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
         (!content.empty() && lib.archive_write_data(a.get(), content.data(), content.size()) < 0))
-      return Status::internal(std::string("pack ") + full + ": " + lib.archive_error_string(a.get()));
+      return Status::internal("pack " + full + ": " + libs::archive_error(lib, a.get()));
   }
-  if (lib.archive_write_close(a.get()) != ARCHIVE_OK) return Status::internal(std::string("pack: ") + lib.archive_error_string(a.get()));
+  if (lib.archive_write_close(a.get()) != ARCHIVE_OK) return Status::internal("pack: " + libs::archive_error(lib, a.get()));
   return out;
 }
 
