@@ -9,16 +9,30 @@ namespace {
 
 bool all_digits(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
 
+// A pre-release or build identifier (semver 2.0): ASCII letters, digits and hyphens, not empty.
+// Anything else (spaces, control bytes, "/", ",") would make a version that does not print back
+// to itself, or a file name (tarball_name) that is not one name.
+bool valid_identifier(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-')) return false;
+  return true;
+}
+
 Result<std::pair<Version, int>> parse_counting(std::string_view s) {
   std::string text(trim(s));
-  if (auto plus = text.find('+'); plus != std::string::npos) text.resize(plus);
+  if (auto plus = text.find('+'); plus != std::string::npos) {
+    for (const auto& id : split(std::string_view(text).substr(plus + 1), '.'))
+      if (!valid_identifier(id)) return Status::invalid_input("invalid version \"" + std::string(s) + "\"");
+    text.resize(plus);
+  }
   Version v;
   std::string core = text;
   if (auto dash = text.find('-'); dash != std::string::npos) {
     core = text.substr(0, dash);
     v.pre = split(text.substr(dash + 1), '.');
     for (const auto& p : v.pre)
-      if (p.empty()) return Status::invalid_input("invalid version \"" + std::string(s) + "\"");
+      if (!valid_identifier(p)) return Status::invalid_input("invalid version \"" + std::string(s) + "\"");
   }
   auto parts = split(core, '.');
   if (parts.empty() || parts.size() > 3) return Status::invalid_input("invalid version \"" + std::string(s) + "\"");

@@ -56,10 +56,14 @@ Result<Lockfile> read_lockfile(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
+  return parse_lockfile(ss.str(), path);
+}
+
+Result<Lockfile> parse_lockfile(const std::string& text, const std::string& path) {
   auto bad = [&](const std::string& why) { return Status::invalid_input(path + ": not a valid lockfile: " + why); };
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ss.str());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());
   }

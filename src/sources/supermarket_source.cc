@@ -52,7 +52,11 @@ Result<SupermarketIndex> parse_index(std::string_view text, const std::string& w
   for (const auto& [name, versions] : j.items()) {
     if (!is_valid_cookbook_name(name)) return Status::invalid_input(what + ": \"" + name + "\" is not a valid cookbook name");
     if (!versions.is_object()) return Status::invalid_input(what + ": " + name + ": expected an object of versions");
-    for (const auto& [vtext, v] : versions.items()) {
+    for (const auto& item : versions.items()) {
+      // Named references, not a structured binding: the lambda below captures `v` (clang 14,
+      // which builds the fuzz targets, cannot capture structured bindings).
+      const std::string& vtext = item.key();
+      const nlohmann::json& v = item.value();
       std::string at = what + ": " + name + " " + vtext + ": ";
       auto ver = Version::parse(vtext);
       if (!ver.is_ok()) return Status::invalid_input(at + ver.status().message());
