@@ -22,9 +22,11 @@ for t in "${targets[@]}"; do
   log="$build/findings/$t.log"
   t0=$(date +%s)
   rc=0
-  ( cd "$findings" && TMPDIR="$findings" "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  scratch=$(mktemp -d)  # the unpack target's output folders
+  ( cd "$findings" && TMPDIR="$scratch" "$build/fuzz_$t" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 "$corpus" "$src/fuzz/corpus/$t" ) >"$log" 2>&1 || rc=$?
   t1=$(date +%s)
+  rm -rf "$scratch"
   total_cpu=$((total_cpu + t1 - t0))
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo "?")
   cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 || true)
