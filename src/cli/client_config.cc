@@ -8,7 +8,8 @@ namespace roux::cli {
 
 Result<ClientConfig> load_client_config(const std::string& path) {
   ClientConfig cfg;
-  if (!std::filesystem::exists(path)) return cfg;
+  std::error_code ec;  // the non-throwing overloads: a path too long is an error, not an abort
+  if (!std::filesystem::exists(path, ec)) return cfg;
   ROUX_ASSIGN_OR_RETURN(std::string text, compiler::read_text_file(path));
   engine::Value root;
   std::vector<Status> errors;

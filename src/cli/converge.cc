@@ -137,7 +137,7 @@ int converge(ConvergeOptions o) {
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
   if (o.policy.empty())
     return fail_early(Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.config));
-  if (fs::is_directory(o.policy)) o.policy = (fs::path(o.policy) / "policy.yaml").string();
+  if (std::error_code ec; fs::is_directory(o.policy, ec)) o.policy = (fs::path(o.policy) / "policy.yaml").string();
 
   // Facts first: the splay and the compiler both need them; gathering spawns nothing.
   facts::Facts facts = facts::gather();

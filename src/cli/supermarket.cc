@@ -74,7 +74,7 @@ int publish(const SupermarketCli& o) {
   for (const auto& e : fs::directory_iterator(fs::path(o.cookbook_dir) / "recipes", ec))
     if (e.path().extension() == ".yaml") recipes.push_back(e.path().stem().string());
   std::sort(recipes.begin(), recipes.end());
-  if (!fs::exists(fs::path(o.cookbook_dir) / "metadata.yaml"))
+  if (!fs::exists(fs::path(o.cookbook_dir) / "metadata.yaml", ec))
     return fail(Status::invalid_input(o.cookbook_dir + ": not a cookbook folder (no metadata.yaml)"));
   if (recipes.empty()) return fail(Status::invalid_input(o.cookbook_dir + ": cookbook has no recipes/*.yaml"));
   size_t errors = 0;

@@ -27,7 +27,8 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
     (void)path;
   };
   for (const auto& path : paths) {
-    if (fs::is_directory(path) && fs::exists(fs::path(path) / "metadata.yaml")) {
+    std::error_code fs_ec;  // the non-throwing overloads: a path too long is an error, not an abort
+    if (fs::is_directory(path, fs_ec) && fs::exists(fs::path(path) / "metadata.yaml", fs_ec)) {
       std::vector<std::string> recipes;
       std::error_code ec;
       for (const auto& e : fs::directory_iterator(fs::path(path) / "recipes", ec))
@@ -41,8 +42,8 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
         report(path, compiler::compile_cookbook_recipe(path, r, registry, facts), path + " recipe " + r);
       continue;
     }
-    std::string policy = fs::is_directory(path) ? (fs::path(path) / "policy.yaml").string() : path;
-    if (!fs::exists(policy)) {
+    std::string policy = fs::is_directory(path, fs_ec) ? (fs::path(path) / "policy.yaml").string() : path;
+    if (!fs::exists(policy, fs_ec)) {
       std::cerr << path << ": not a policy file, a folder with policy.yaml, or a cookbook folder\n";
       ++error_count;
       continue;
