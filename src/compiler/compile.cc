@@ -129,14 +129,14 @@ class CookbookBuild final : public engine::BuildContext {
   Result<std::string> cookbook_file(const std::string& rel) const override {
     ROUX_TRY(check_rel(rel));
     std::string path = dir_ + "/files/" + rel;
-    if (!fs::is_regular_file(path)) return Status::not_found("cookbook " + name_ + " has no file files/" + rel);
+    if (std::error_code ec; !fs::is_regular_file(path, ec)) return Status::not_found("cookbook " + name_ + " has no file files/" + rel);
     return read_text_file(path);
   }
 
   Result<engine::Rendered> render_template(const std::string& rel, const Value* variables) const override {
     ROUX_TRY(check_rel(rel));
     std::string path = dir_ + "/templates/" + rel;
-    if (!fs::is_regular_file(path)) return Status::not_found("cookbook " + name_ + " has no template templates/" + rel);
+    if (std::error_code ec; !fs::is_regular_file(path, ec)) return Status::not_found("cookbook " + name_ + " has no template templates/" + rel);
     ROUX_ASSIGN_OR_RETURN(std::string text, read_text_file(path));
     nlohmann::json vars = variables ? to_json(*variables) : nlohmann::json();
     auto out = renderer_.render(text, &vars);
@@ -510,7 +510,7 @@ class Compiler {
 
   void load_cookbook_attributes(const std::string& dir, nlohmann::json& attrs, std::vector<Status>* errors) {
     std::string file = dir + "/attributes.yaml";
-    if (!fs::exists(file)) return;
+    if (std::error_code ec; !fs::exists(file, ec)) return;
     auto text = read_text_file(file);
     if (!text.is_ok()) {
       errors->push_back(text.status());
@@ -529,7 +529,7 @@ class Compiler {
   void compile_recipe(const ResolvedCookbook& cb, const std::string& recipe, const Renderer& renderer,
                       engine::Graph& graph, std::vector<Status>* errors, const SourceLocation& ref_where) {
     std::string file = cb.path + "/recipes/" + recipe + ".yaml";
-    if (!fs::exists(file)) {
+    if (std::error_code ec; !fs::exists(file, ec)) {  // (never the throwing overloads: ENAMETOOLONG aborted)
       errors->push_back(Status::not_found("cookbook " + cb.ref.name + " has no recipe \"" + recipe + "\" (" +
                                           "recipes/" + recipe + ".yaml)").at(ref_where));
       return;

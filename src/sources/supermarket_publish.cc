@@ -54,7 +54,7 @@ struct TempDir {
 
 Result<SupermarketIndex> read_local_index(const std::string& dir) {
   std::string path = dir + "/" + kIndexFile;
-  if (!fs::exists(path)) return SupermarketIndex{};
+  if (std::error_code ec; !fs::exists(path, ec)) return SupermarketIndex{};
   ROUX_ASSIGN_OR_RETURN(std::string text, read_local_file(path));
   return parse_index(text, path);
 }
@@ -190,7 +190,7 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
     for (auto& [vtext, e] : versions) {
       std::string file = to + "/" + tarball_name(name, e.version);
       auto have = read_local_file(file);
-      if (have.is_ok() && sha256_hex(*have) == e.sha256 && fs::exists(file + ".sig")) {
+      if (have.is_ok() && sha256_hex(*have) == e.sha256 && fs::exists(file + ".sig", ec)) {
         ++result.kept;
       } else {
         ROUX_ASSIGN_OR_RETURN(VerifiedTarball t, download_tarball(from, e, opts));

@@ -124,7 +124,8 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   nlohmann::json validators;
   if (!cdir.empty() && !starts_with(base_url, "file://")) {
     auto v = read_local_file(cdir + "/validators.json", 1 << 16);
-    if (v.is_ok() && fs::exists(cdir + "/universe") && fs::exists(cdir + "/universe.sig")) {
+    std::error_code ec;
+    if (v.is_ok() && fs::exists(cdir + "/universe", ec) && fs::exists(cdir + "/universe.sig", ec)) {
       // Our own cache file: anything unexpected in it (not JSON, a field of another type) only
       // means an unconditional download, like having no validators at all.
       validators = nlohmann::json::parse(*v, nullptr, false);
