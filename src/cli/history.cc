@@ -28,7 +28,7 @@ void add_options(CLI::App* cmd, HistoryOptions* o) {
 }
 
 int fail(const Status& s) {
-  std::cerr << "roux: error: " << s.to_string() << "\n";
+  std::cerr << "roux: error: " << escape_controls(s.to_string()) << "\n";
   return kExitNoRun;
 }
 

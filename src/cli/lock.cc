@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "base/strings.h"
 #include "cli/client_config.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
@@ -34,7 +35,7 @@ void add_options(CLI::App* cmd, LockOptions* o) {
 }
 
 int print_errors(const std::vector<Status>& errors, const char* what) {
-  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", escape_controls(e.to_string()).c_str());
   std::fprintf(stderr, "roux %s: %zu error%s; the lockfile was not changed\n", what, errors.size(),
                errors.size() == 1 ? "" : "s");
   return kExitNoRun;

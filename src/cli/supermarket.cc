@@ -32,7 +32,7 @@ struct SupermarketCli {
 };
 
 int fail(const Status& s) {
-  std::cerr << "roux: error: " << s.to_string() << "\n";
+  std::cerr << "roux: error: " << escape_controls(s.to_string()) << "\n";
   return kExitNoRun;
 }
 
@@ -80,7 +80,7 @@ int publish(const SupermarketCli& o) {
   size_t errors = 0;
   for (const auto& r : recipes) {
     auto res = compiler::compile_cookbook_recipe(o.cookbook_dir, r, registry, facts);
-    for (const auto& e : res.errors) std::cerr << e.to_string() << "\n";
+    for (const auto& e : res.errors) std::cerr << escape_controls(e.to_string()) << "\n";
     errors += res.errors.size();
   }
   if (errors) {

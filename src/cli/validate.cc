@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "compiler/compile.h"
@@ -21,7 +22,7 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
   facts::Facts facts = facts::gather();
   size_t error_count = 0;
   auto report = [&](const std::string& path, const compiler::CompileResult& r, const std::string& what) {
-    for (const auto& e : r.errors) std::cerr << e.to_string() << "\n";
+    for (const auto& e : r.errors) std::cerr << escape_controls(e.to_string()) << "\n";
     error_count += r.errors.size();
     if (r.ok()) std::cout << "ok: " << what << " (" << r.compiled->graph.size() << " resources)\n";
     (void)path;
