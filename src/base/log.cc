@@ -6,6 +6,7 @@
 #include <string>
 
 #include "base/redact.h"
+#include "base/strings.h"
 
 namespace roux::log {
 namespace {
@@ -13,7 +14,9 @@ std::atomic<Level> g_level{Level::kWarn};
 std::mutex g_mu;
 void emit(Level level, const char* tag, std::string_view msg) {
   if (level < g_level.load()) return;
-  std::string text = redact::redact(msg);  // no known secret ever reaches the log
+  // No known secret ever reaches the log, and no control byte from the host's text (a file
+  // name, a command's output) reaches the terminal as such (base/strings.h: escape_controls).
+  std::string text = escape_controls(redact::redact(msg));
   std::lock_guard lock(g_mu);
   std::fprintf(stderr, "roux: %s%s\n", tag, text.c_str());
 }

@@ -49,6 +49,21 @@ TEST_CASE("semver: pre-release and build identifiers follow semver 2.0 (items 9-
   CHECK(v("1.0.0-2") < v("1.0.0-10"));
 }
 
+TEST_CASE("semver: pre-release and build identifiers are [0-9A-Za-z-] (fuzz finding: \"11-a\\x1c0= +a,0\")") {
+  // Before: any byte was accepted in a pre-release, so a version did not print back to itself
+  // (trailing space trimmed) and could carry "/" into a tarball's file name.
+  for (const char* bad : {"11-a\x1c" "0= +a,0", "1.0.0-a b", "1.0.0-a/b", "1.0.0-a,b", "1.0.0-\xc3\xa9", "1.0.0+a/b",
+                          "1.0.0-", "1.0.0-a..b", "1.0.0+"})
+    CHECK_FALSE(Version::parse(bad).is_ok());
+  for (const char* good : {"1.0.0-rc.1", "1.0.0-beta-2", "1.0.0-0A.z", "1.0.0+build.5", "1.0.0-rc1+sha-abc"}) {
+    auto v = Version::parse(good);
+    REQUIRE(v.is_ok());
+    auto again = Version::parse(v->to_string());
+    REQUIRE(again.is_ok());
+    CHECK(*again == *v);
+  }
+}
+
 TEST_CASE("semver: every operator") {
   CHECK(m("= 1.2.3", "1.2.3"));
   CHECK(!m("= 1.2.3", "1.2.4"));

@@ -24,4 +24,17 @@ bool has_control_char(std::string_view s);
 /// (\n, \0, \x1b), long values cut.
 std::string one_line(std::string_view s, size_t max = 60);
 
+/// The length of the well-formed UTF-8 sequence (RFC 3629: no overlong form, no surrogate,
+/// nothing above U+10FFFF) that starts `s`, or 0 when `s` does not start with one.
+size_t utf8_sequence_length(std::string_view s);
+bool is_valid_utf8(std::string_view s);
+/// `s` as valid UTF-8: well-formed sequences are kept as they are, and every other byte is read
+/// as Latin-1, its own code point (0xE9 becomes "\u00e9", e with an acute accent). This is the
+/// rule for every JSON roux writes (docs/security.md: "Output encoding").
+std::string utf8_or_latin1(std::string_view s);
+/// `s` for a terminal or a log line: bytes as they are (UTF-8 or not), except control characters
+/// (C0 other than newline and tab, and DEL), written as \xNN so text from the host (a command's
+/// output, a file name) cannot move the cursor, recolour or clear the screen.
+std::string escape_controls(std::string_view s);
+
 }  // namespace roux

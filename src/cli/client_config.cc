@@ -8,7 +8,8 @@ namespace roux::cli {
 
 Result<ClientConfig> load_client_config(const std::string& path) {
   ClientConfig cfg;
-  if (!std::filesystem::exists(path)) return cfg;
+  std::error_code ec;  // the non-throwing overloads: a path too long is an error, not an abort
+  if (!std::filesystem::exists(path, ec)) return cfg;
   ROUX_ASSIGN_OR_RETURN(std::string text, compiler::read_text_file(path));
   engine::Value root;
   std::vector<Status> errors;
@@ -21,10 +22,12 @@ Result<ClientConfig> load_client_config(const std::string& path) {
       cfg.policy = v.scalar;
     } else if (e.key == "state_dir" && v.kind == engine::Value::Kind::kScalar) {
       cfg.state_dir = v.scalar;
-    } else if (e.key == "sources" && v.kind == engine::Value::Kind::kList) {
-      for (const auto& s : v.list) cfg.sources.push_back(s.scalar);
-    } else if (e.key == "trusted_keys" && v.kind == engine::Value::Kind::kList) {
-      for (const auto& s : v.list) cfg.trusted_keys.push_back(s.scalar);
+    } else if ((e.key == "sources" || e.key == "trusted_keys") && v.kind == engine::Value::Kind::kList) {
+      for (const auto& s : v.list) {
+        if (s.kind != engine::Value::Kind::kScalar)
+          return Status::invalid_input("client config: " + e.key + ": each item must be a string", s.where);
+        (e.key == "sources" ? cfg.sources : cfg.trusted_keys).push_back(s.scalar);
+      }
     } else if (e.key == "ca_bundle" && v.kind == engine::Value::Kind::kScalar) {
       cfg.ca_bundle = v.scalar;
     } else if (e.key == "secret_key" && v.kind == engine::Value::Kind::kScalar) {

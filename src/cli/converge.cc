@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "base/atomic_file.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/strings.h"
@@ -158,7 +159,7 @@ void sweep_stale_temps(host::Host& host, const std::string& state_dir) {
 int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
   if (o.format == "json") {
-    std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
+    std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
   } else {
     bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
     std::cout << redact::redact(report::format_text(rep, color));
@@ -193,8 +194,8 @@ int converge(ConvergeOptions o) {
     rep.errors.push_back(s.to_string());
     rep.end_time = report::now_iso8601();
     rep.exit_code = kExitNoRun;
-    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", redact::redact(e).c_str());
-    if (o.format == "json") std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
+    for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", escape_controls(redact::redact(e)).c_str());
+    if (o.format == "json") std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
     return kExitNoRun;
   };
 
@@ -206,7 +207,7 @@ int converge(ConvergeOptions o) {
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
   if (o.policy.empty())
     return fail_early(Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.config));
-  if (fs::is_directory(o.policy)) o.policy = (fs::path(o.policy) / "policy.yaml").string();
+  if (std::error_code ec; fs::is_directory(o.policy, ec)) o.policy = (fs::path(o.policy) / "policy.yaml").string();
 
   // Facts first: the splay and the compiler both need them; gathering spawns nothing.
   facts::Facts facts = facts::gather();
@@ -268,14 +269,14 @@ int converge(ConvergeOptions o) {
   phase_done("compile");
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {
-      std::fprintf(stderr, "%s\n", redact::redact(e.to_string()).c_str());
+      std::fprintf(stderr, "%s\n", escape_controls(redact::redact(e.to_string())).c_str());
       rep.errors.push_back(redact::redact(e.to_string()));
     }
     std::fprintf(stderr, "roux: %zu error%s; nothing was changed\n", compiled.errors.size(),
                  compiled.errors.size() == 1 ? "" : "s");
     rep.exit_code = kExitNoRun;
     rep.end_time = report::now_iso8601();
-    if (o.format == "json") std::cout << redact::redact(report::to_json(rep).dump(2)) << "\n";
+    if (o.format == "json") std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
     if (!o.dry_run && !o.verify_only)
       for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))
         log::warn(w);

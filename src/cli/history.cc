@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
 #include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
@@ -27,7 +28,7 @@ void add_options(CLI::App* cmd, HistoryOptions* o) {
 }
 
 int fail(const Status& s) {
-  std::cerr << "roux: error: " << s.to_string() << "\n";
+  std::cerr << "roux: error: " << escape_controls(s.to_string()) << "\n";
   return kExitNoRun;
 }
 
@@ -35,24 +36,28 @@ int history(const HistoryOptions& o) {
   auto host = host::make_posix_host(o.root);
   if (!host.is_ok()) return fail(host.status());
   std::vector<nlohmann::json> runs;
+  size_t skipped = 0;
   // The rotated file holds older runs; read it first so the listing stays in time order.
   for (const char* suffix : {".1", ""}) {
     auto text = (**host).read_file(o.state_dir + "/history.jsonl" + suffix);
     if (!text.is_ok()) continue;
     for (const auto& line : split_lines(*text)) {
       if (trim(line).empty()) continue;
-      try {
-        runs.push_back(nlohmann::json::parse(line));
-      } catch (const nlohmann::json::exception&) {
-        // A torn last line (a run killed mid-append) is skipped, not fatal.
-      }
+      // A torn last line (a run killed mid-append), or any line that is not a run's object, is
+      // skipped with a note, never fatal: the history is roux's own record, not user input.
+      auto j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object()) runs.push_back(std::move(j));
+      else ++skipped;
     }
   }
+  if (skipped > 0)
+    std::cerr << "roux: warning: " << o.state_dir << "/history.jsonl: skipped " << skipped
+              << " unreadable line" << (skipped == 1 ? "" : "s") << "\n";
   size_t first = runs.size() > static_cast<size_t>(o.limit) ? runs.size() - o.limit : 0;
   if (o.format == "json") {
     nlohmann::json a = nlohmann::json::array();
     for (size_t i = first; i < runs.size(); ++i) a.push_back(runs[i]);
-    std::cout << a.dump(2) << "\n";
+    std::cout << json_dump(a, 2) << "\n";
     return kExitClean;
   }
   if (runs.empty()) {
@@ -62,11 +67,14 @@ int history(const HistoryOptions& o) {
   std::printf("%-28s %-6s %4s %7s %6s %9s  %s\n", "RUN_ID", "MODE", "EXIT", "CHANGED", "FAILED", "SECONDS", "POLICY");
   for (size_t i = first; i < runs.size(); ++i) {
     const auto& r = runs[i];
-    auto t = r.value("totals", nlohmann::json::object());
-    int changed = t.value("changed", 0) + t.value("would_change", 0);
-    std::printf("%-28s %-6s %4d %7d %6d %9.3f  %s\n", r.value("run_id", "?").c_str(), r.value("mode", "?").c_str(),
-                r.value("exit_code", -1), changed, t.value("failed", 0), r.value("duration_ms", 0.0) / 1000.0,
-                r.value("policy", "").c_str());
+    // Field by field, each of the type it should be or a placeholder: a line written by another
+    // version, or edited, prints as far as it makes sense.
+    auto t = json_object(r, "totals");
+    int changed = json_int(t, "changed") + json_int(t, "would_change");
+    std::printf("%-28s %-6s %4d %7d %6d %9.3f  %s\n", escape_controls(json_string(r, "run_id", "?")).c_str(),
+                escape_controls(json_string(r, "mode", "?")).c_str(), json_int(r, "exit_code", -1), changed,
+                json_int(t, "failed"), json_number(r, "duration_ms") / 1000.0,
+                escape_controls(json_string(r, "policy")).c_str());
   }
   return kExitClean;
 }
@@ -87,34 +95,41 @@ int show_report(const HistoryOptions& o) {
   } catch (const nlohmann::json::exception& e) {
     return fail(Status::invalid_input(file + ": " + e.what()));
   }
+  if (!r.is_object()) return fail(Status::invalid_input(file + ": not a run report (expected a JSON object)"));
   if (o.format == "json") {
-    std::cout << r.dump(2) << "\n";
+    std::cout << json_dump(r, 2) << "\n";
     return kExitClean;
   }
-  std::cout << "run " << r.value("run_id", "") << " (" << r.value("mode", "") << ") policy " << r.value("policy", "")
-            << " on " << r.value("hostname", "") << "\n"
-            << "started " << r.value("start_time", "") << ", " << r.value("duration_ms", 0.0) / 1000.0
-            << " s, exit " << r.value("exit_code", -1) << "\n";
-  for (const auto& e : r.value("errors", nlohmann::ordered_json::array())) std::cout << "error: " << e.get<std::string>() << "\n";
-  for (const auto& res : r.value("resources", nlohmann::ordered_json::array())) {
-    std::string status = res.value("status", "");
-    if (status == "unchanged") continue;
-    std::cout << "  " << res.value("id", "") << ": " << status;
-    if (res.contains("error")) std::cout << ": " << res["error"].get<std::string>();
-    if (res.contains("skip_reason")) std::cout << ": " << res["skip_reason"].get<std::string>();
+  // Every field is read for the type it should have (a placeholder otherwise): a report from
+  // another version, or edited, is shown as far as it makes sense and never stops the command.
+  // Text from the report goes through escape_controls: it may hold a command's raw output.
+  auto text_of = [](const nlohmann::ordered_json& j, const char* key) { return escape_controls(json_string(j, key)); };
+  std::cout << "run " << text_of(r, "run_id") << " (" << text_of(r, "mode") << ") policy " << text_of(r, "policy")
+            << " on " << text_of(r, "hostname") << "\n"
+            << "started " << text_of(r, "start_time") << ", " << json_number(r, "duration_ms") / 1000.0 << " s, exit "
+            << json_int(r, "exit_code", -1) << "\n";
+  for (const auto& e : json_array(r, "errors"))
+    if (e.is_string()) std::cout << "error: " << escape_controls(e.get<std::string>()) << "\n";
+  for (const auto& res : json_array(r, "resources")) {
+    std::string status = json_string(res, "status");
+    if (status == "unchanged" || !res.is_object()) continue;
+    std::cout << "  " << text_of(res, "id") << ": " << escape_controls(status);
+    if (res.contains("error")) std::cout << ": " << text_of(res, "error");
+    if (res.contains("skip_reason")) std::cout << ": " << text_of(res, "skip_reason");
     std::cout << "\n";
-    for (const auto& c : res.value("changes", nlohmann::ordered_json::array())) {
-      std::string before = c.value("before", "");
-      std::cout << "      " << c.value("property", "") << ": " << (before.empty() ? "" : one_line(before, 80) + " -> ")
-                << one_line(c.value("after", ""), 120) << "\n";
+    for (const auto& c : json_array(res, "changes")) {
+      std::string before = json_string(c, "before");
+      std::cout << "      " << text_of(c, "property") << ": "
+                << (before.empty() ? "" : escape_controls(one_line(before, 80)) + " -> ")
+                << escape_controls(one_line(json_string(c, "after"), 120)) << "\n";
     }
   }
-  for (const auto& v : r.value("verify", nlohmann::ordered_json::array()))
-    std::cout << "  verify " << v.value("name", "") << ": " << v.value("status", "")
-              << (v.contains("message") ? ": " + v["message"].get<std::string>() : "") << "\n";
-  auto t = r.value("totals", nlohmann::ordered_json::object());
-  std::cout << t.value("changed", 0) + t.value("would_change", 0) << " changed, " << t.value("unchanged", 0)
-            << " unchanged, " << t.value("failed", 0) << " failed, " << t.value("skipped", 0) << " skipped\n";
+  for (const auto& v : json_array(r, "verify"))
+    std::cout << "  verify " << text_of(v, "name") << ": " << text_of(v, "status")
+              << (json_string(v, "message").empty() ? "" : ": " + text_of(v, "message")) << "\n";
+  auto t = json_object(r, "totals");
+  std::cout << json_int(t, "changed") + json_int(t, "would_change") << " changed, " << json_int(t, "unchanged")
+            << " unchanged, " << json_int(t, "failed") << " failed, " << json_int(t, "skipped") << " skipped\n";
   return kExitClean;
 }
 

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 
+#include "base/strings.h"
 #include "cli/client_config.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
@@ -34,7 +35,7 @@ void add_options(CLI::App* cmd, LockOptions* o) {
 }
 
 int print_errors(const std::vector<Status>& errors, const char* what) {
-  for (const auto& e : errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
+  for (const auto& e : errors) std::fprintf(stderr, "%s\n", escape_controls(e.to_string()).c_str());
   std::fprintf(stderr, "roux %s: %zu error%s; the lockfile was not changed\n", what, errors.size(),
                errors.size() == 1 ? "" : "s");
   return kExitNoRun;
@@ -56,7 +57,7 @@ int run(LockOptions o, LockCommand cmd) {
   if (o.common.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.common.state_dir = config->state_dir;
   if (o.common.policy.empty())
     return print_errors({Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.common.config)}, what);
-  if (fs::is_directory(o.common.policy)) o.common.policy = (fs::path(o.common.policy) / "policy.yaml").string();
+  if (std::error_code ec; fs::is_directory(o.common.policy, ec)) o.common.policy = (fs::path(o.common.policy) / "policy.yaml").string();
   auto state_dir = host::normalize_path(o.common.state_dir);
   if (!state_dir.is_ok()) return print_errors({state_dir.status().with_context("--state-dir")}, what);
   std::string real_state = (o.common.root == "/" ? "" : o.common.root) + *state_dir;

@@ -3,6 +3,7 @@
 #include <iterator>
 
 #include "base/secret.h"
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 
@@ -20,7 +21,7 @@ std::string read_stdin() {
 }
 
 int fail(const Status& s) {
-  std::cerr << "roux: error: " << s.to_string() << "\n";
+  std::cerr << "roux: error: " << escape_controls(s.to_string()) << "\n";
   return kExitNoRun;
 }
 

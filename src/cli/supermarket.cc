@@ -33,7 +33,7 @@ struct SupermarketCli {
 };
 
 int fail(const Status& s) {
-  std::cerr << "roux: error: " << s.to_string() << "\n";
+  std::cerr << "roux: error: " << escape_controls(s.to_string()) << "\n";
   return kExitNoRun;
 }
 
@@ -76,13 +76,13 @@ int publish(const SupermarketCli& o) {
   for (const auto& e : fs::directory_iterator(fs::path(o.cookbook_dir) / "recipes", ec))
     if (e.path().extension() == ".yaml") recipes.push_back(e.path().stem().string());
   std::sort(recipes.begin(), recipes.end());
-  if (!fs::exists(fs::path(o.cookbook_dir) / "metadata.yaml"))
+  if (!fs::exists(fs::path(o.cookbook_dir) / "metadata.yaml", ec))
     return fail(Status::invalid_input(o.cookbook_dir + ": not a cookbook folder (no metadata.yaml)"));
   if (recipes.empty()) return fail(Status::invalid_input(o.cookbook_dir + ": cookbook has no recipes/*.yaml"));
   size_t errors = 0;
   for (const auto& r : recipes) {
     auto res = compiler::compile_cookbook_recipe(o.cookbook_dir, r, registry, facts);
-    for (const auto& e : res.errors) std::cerr << e.to_string() << "\n";
+    for (const auto& e : res.errors) std::cerr << escape_controls(e.to_string()) << "\n";
     errors += res.errors.size();
   }
   if (errors) {

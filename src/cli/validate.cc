@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/strings.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "compiler/compile.h"
@@ -21,13 +22,14 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
   facts::Facts facts = facts::gather();
   size_t error_count = 0;
   auto report = [&](const std::string& path, const compiler::CompileResult& r, const std::string& what) {
-    for (const auto& e : r.errors) std::cerr << e.to_string() << "\n";
+    for (const auto& e : r.errors) std::cerr << escape_controls(e.to_string()) << "\n";
     error_count += r.errors.size();
     if (r.ok()) std::cout << "ok: " << what << " (" << r.compiled->graph.size() << " resources)\n";
     (void)path;
   };
   for (const auto& path : paths) {
-    if (fs::is_directory(path) && fs::exists(fs::path(path) / "metadata.yaml")) {
+    std::error_code fs_ec;  // the non-throwing overloads: a path too long is an error, not an abort
+    if (fs::is_directory(path, fs_ec) && fs::exists(fs::path(path) / "metadata.yaml", fs_ec)) {
       std::vector<std::string> recipes;
       std::error_code ec;
       for (const auto& e : fs::directory_iterator(fs::path(path) / "recipes", ec))
@@ -41,8 +43,8 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
         report(path, compiler::compile_cookbook_recipe(path, r, registry, facts), path + " recipe " + r);
       continue;
     }
-    std::string policy = fs::is_directory(path) ? (fs::path(path) / "policy.yaml").string() : path;
-    if (!fs::exists(policy)) {
+    std::string policy = fs::is_directory(path, fs_ec) ? (fs::path(path) / "policy.yaml").string() : path;
+    if (!fs::exists(policy, fs_ec)) {
       std::cerr << path << ": not a policy file, a folder with policy.yaml, or a cookbook folder\n";
       ++error_count;
       continue;

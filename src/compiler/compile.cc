@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -346,7 +347,7 @@ class Compiler {
     // Without credentials: the digest is kept in the lockfile, and a rotated password is no change.
     j["sources"] = nlohmann::ordered_json::array();
     for (const auto& url : policy.sources) j["sources"].push_back(redact::strip_url_credentials(url));
-    return sha256_hex(j.dump());
+    return sha256_hex(json_dump(j));
   }
 
   /// Where to point an error about cookbook `name`: its constraint, its run-list entry, or the first.
@@ -550,7 +551,7 @@ class Compiler {
 
   void load_cookbook_attributes(const std::string& dir, nlohmann::json& attrs, std::vector<Status>* errors) {
     std::string file = dir + "/attributes.yaml";
-    if (!fs::exists(fs::symlink_status(file))) return;
+    if (std::error_code ec; !fs::exists(fs::symlink_status(file, ec))) return;  // never the throwing overloads
     auto text = sources::read_file_beneath(dir, "attributes.yaml");
     if (!text.is_ok()) {
       errors->push_back(text.status());
@@ -569,7 +570,7 @@ class Compiler {
   void compile_recipe(const ResolvedCookbook& cb, const std::string& recipe, const Renderer& renderer,
                       engine::Graph& graph, std::vector<Status>* errors, const SourceLocation& ref_where) {
     std::string file = cb.path + "/recipes/" + recipe + ".yaml";
-    if (!fs::exists(fs::symlink_status(file))) {
+    if (std::error_code ec; !fs::exists(fs::symlink_status(file, ec))) {  // (never the throwing overloads: ENAMETOOLONG aborted)
       errors->push_back(Status::not_found("cookbook " + cb.ref.name + " has no recipe \"" + recipe + "\" (" +
                                           "recipes/" + recipe + ".yaml)").at(ref_where));
       return;

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "base/atomic_file.h"
+#include "base/json.h"
 #include "base/redact.h"
 
 namespace roux::compiler {
@@ -44,7 +45,7 @@ std::string lockfile_to_json(const Lockfile& lock) {
     for (const auto& [n, text] : c.depends) e["depends"][n] = text;
     j["cookbooks"].push_back(e);
   }
-  return j.dump(2) + "\n";
+  return json_dump(j, 2) + "\n";
 }
 
 Result<Lockfile> read_lockfile(const std::string& path) {
@@ -55,38 +56,62 @@ Result<Lockfile> read_lockfile(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
+  return parse_lockfile(ss.str(), path);
+}
+
+Result<Lockfile> parse_lockfile(const std::string& text, const std::string& path) {
   auto bad = [&](const std::string& why) { return Status::invalid_input(path + ": not a valid lockfile: " + why); };
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(ss.str());
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     return bad(e.what());
   }
   if (!j.is_object()) return bad("expected a JSON object");
-  if (j.value("lockfile_version", 0) != kLockfileVersion)
+  // Every field is checked for its type before it is read: a hand-edited lockfile is an error
+  // that names the field, never an exception.
+  auto it = j.find("lockfile_version");
+  if (it == j.end() || !it->is_number_integer() || it->get<int64_t>() != kLockfileVersion)
     return bad("lockfile_version must be " + std::to_string(kLockfileVersion) + " (run `roux lock` again)");
+  auto str = [&](const nlohmann::json& o, const char* key, const std::string& at, bool required,
+                 std::string* out) -> Status {
+    auto f = o.find(key);
+    if (f == o.end()) return required ? bad(at + "\"" + key + "\" is missing") : Status::ok();
+    if (!f->is_string()) return bad(at + "\"" + key + "\" must be a string, not " + f->type_name());
+    *out = f->get<std::string>();
+    return Status::ok();
+  };
   Lockfile lock;
-  try {
-    lock.policy_name = j.at("policy").get<std::string>();
-    lock.policy_digest = j.at("policy_digest").get<std::string>();
-    for (const auto& e : j.at("cookbooks")) {
-      LockedCookbook c;
-      c.name = e.at("name").get<std::string>();
-      auto v = Version::parse(e.at("version").get<std::string>());
-      if (!v.is_ok()) return bad("cookbook " + c.name + ": " + v.status().message());
-      c.version = *v;
-      c.source = e.at("source").get<std::string>();
-      c.sha256 = e.at("sha256").get<std::string>();
-      if (c.sha256.size() != 64 || c.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return bad("cookbook " + c.name + ": sha256 must be 64 lower-case hex digits");
-      if (e.contains("commit")) c.commit = e.at("commit").get<std::string>();
-      if (e.contains("depends"))
-        for (const auto& [n, t] : e.at("depends").items()) c.depends[n] = t.get<std::string>();
-      if (lock.find(c.name)) return bad("cookbook " + c.name + " is listed twice");
-      lock.cookbooks.push_back(std::move(c));
+  ROUX_TRY(str(j, "policy", "", true, &lock.policy_name));
+  ROUX_TRY(str(j, "policy_digest", "", true, &lock.policy_digest));
+  auto cbs = j.find("cookbooks");
+  if (cbs == j.end() || !cbs->is_array()) return bad("\"cookbooks\" must be an array");
+  for (size_t i = 0; i < cbs->size(); ++i) {
+    const auto& e = (*cbs)[i];
+    std::string at = "cookbooks[" + std::to_string(i) + "]: ";
+    if (!e.is_object()) return bad(at + "expected an object, not " + std::string(e.type_name()));
+    LockedCookbook c;
+    std::string version;
+    ROUX_TRY(str(e, "name", at, true, &c.name));
+    at = "cookbook " + c.name + ": ";
+    ROUX_TRY(str(e, "version", at, true, &version));
+    auto v = Version::parse(version);
+    if (!v.is_ok()) return bad(at + v.status().message());
+    c.version = *v;
+    ROUX_TRY(str(e, "source", at, true, &c.source));
+    ROUX_TRY(str(e, "sha256", at, true, &c.sha256));
+    if (c.sha256.size() != 64 || c.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return bad(at + "sha256 must be 64 lower-case hex digits");
+    ROUX_TRY(str(e, "commit", at, false, &c.commit));
+    if (auto d = e.find("depends"); d != e.end()) {
+      if (!d->is_object()) return bad(at + "\"depends\" must be an object of constraint strings");
+      for (const auto& [n, t] : d->items()) {
+        if (!t.is_string()) return bad(at + "depends: " + n + " must be a constraint string");
+        c.depends[n] = t.get<std::string>();
+      }
     }
-  } catch (const nlohmann::json::exception& e) {
-    return bad(e.what());
+    if (lock.find(c.name)) return bad("cookbook " + c.name + " is listed twice");
+    lock.cookbooks.push_back(std::move(c));
   }
   return lock;
 }

@@ -41,6 +41,9 @@ std::string lockfile_path(const std::string& policy_file);
 /// Reads and checks a lockfile. kNotFound when the file does not exist; kInvalidInput
 /// ("FILE: ...") when it is not a lockfile this version understands.
 Result<Lockfile> read_lockfile(const std::string& path);
+/// The checks of read_lockfile on text already read (`path` only names it in errors). Never
+/// throws, whatever the text: every field's type is checked before it is read.
+Result<Lockfile> parse_lockfile(const std::string& text, const std::string& path);
 
 /// Canonical JSON (2-space indent, trailing newline): same lockfile, same bytes.
 std::string lockfile_to_json(const Lockfile& lock);

@@ -8,6 +8,8 @@
 
 #include "base/strings.h"
 
+#include "base/json.h"
+
 namespace roux::compiler {
 namespace {
 
@@ -28,7 +30,7 @@ data to_data(const nlohmann::json& j) {
     case nlohmann::json::value_t::string: return data(j.get<std::string>());
     case nlohmann::json::value_t::boolean: return data(j.get<bool>());
     case nlohmann::json::value_t::null: return data(false);
-    default: return data(j.dump());
+    default: return data(json_dump(j));
   }
 }
 

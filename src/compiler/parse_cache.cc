@@ -2,8 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
+#include "base/log.h"
 #include "base/sha256.h"
 #include "base/version.h"
 #include "compiler/yaml_value.h"
@@ -51,8 +54,11 @@ Json encode(const Value& v) {
 /// on every no-op run's path). Any event out of place fails the decode.
 class TreeReader final : public nlohmann::json_sax<Json> {
  public:
-  TreeReader(const std::string& digest, FileName file, Value* root) : digest_(digest), file_(file), root_(root) {}
+  TreeReader(const std::string& digest, FileName file, Value* root, size_t input_size)
+      : digest_(digest), file_(file), root_(root), input_size_(input_size) {}
   bool complete() const { return done_; }
+  /// Whether the entry was well formed as far as read but made for another text or format.
+  bool stale() const { return stale_; }
 
   bool null() override { return false; }
   bool boolean(bool b) override {
@@ -69,7 +75,7 @@ class TreeReader final : public nlohmann::json_sax<Json> {
     Frame* f = top();
     if (!f) return false;
     if (f->what == kTop && f->idx == 1) {
-      if (s != digest_) return false;  // parsed from another text: stale
+      if (s != digest_) return stale_ = true, false;  // parsed from another text: stale
     } else if (f->what == kNode && f->idx == 3 && f->v->kind == Value::Kind::kScalar) {
       f->v->scalar = std::move(s);
     } else if (f->what == kEntry && f->idx == 0) {
@@ -92,7 +98,11 @@ class TreeReader final : public nlohmann::json_sax<Json> {
       stack_.push_back({kTop, 0, nullptr, nullptr});
       return true;
     }
+    // A count from the file is a claim, not a fact: every element takes at least one byte of
+    // input, so no more than the input's size is reserved (a corrupt count of 2^40 would
+    // otherwise throw length_error or exhaust memory before the first element is read).
     bool known = n != static_cast<std::size_t>(-1);
+    n = std::min(n, input_size_);
     switch (f->what) {
       case kTop:
         if (f->idx != 2) return false;
@@ -164,7 +174,7 @@ class TreeReader final : public nlohmann::json_sax<Json> {
     if (!f || n > (1u << 30)) return false;
     int i = static_cast<int>(n);
     if (f->what == kTop && f->idx == 0) {
-      if (i != kFormat) return false;
+      if (i != kFormat) return stale_ = true, false;  // another roux's format
     } else if (f->what == kNode && f->idx == 0) {
       if (i > 3) return false;
       f->v->kind = static_cast<Value::Kind>(i);
@@ -186,8 +196,10 @@ class TreeReader final : public nlohmann::json_sax<Json> {
   const std::string& digest_;
   FileName file_;
   Value* root_;
+  size_t input_size_;
   std::vector<Frame> stack_;
   bool done_ = false;
+  bool stale_ = false;
 };
 
 /// Best effort: a cache that cannot be written only costs the next run a parse.
@@ -207,10 +219,19 @@ std::string encode_value_tree(const Value& v, const std::string& digest) {
   return std::string(bytes.begin(), bytes.end());
 }
 
-bool decode_value_tree(const std::string& bytes, const std::string& digest, const std::string& file, Value* out) {
+bool decode_value_tree(const std::string& bytes, const std::string& digest, const std::string& file, Value* out,
+                       bool* stale) {
   Value v;
-  TreeReader reader(digest, FileName(file), &v);
-  bool ok = Json::sax_parse(bytes, &reader, nlohmann::detail::input_format_t::cbor, /*strict=*/true);
+  TreeReader reader(digest, FileName(file), &v, bytes.size());
+  bool ok = false;
+  try {
+    ok = Json::sax_parse(bytes, &reader, nlohmann::detail::input_format_t::cbor, /*strict=*/true);
+  } catch (const std::exception&) {
+    // A cache entry is never trusted to be well formed: whatever it does to the decoder
+    // (nlohmann's errors, an allocation it cannot make) means "no entry", and the text is parsed.
+    ok = false;
+  }
+  if (stale) *stale = reader.stale();
   if (!ok || !reader.complete()) return false;
   *out = std::move(v);
   return true;
@@ -220,9 +241,15 @@ bool ParseCache::parse(const std::string& text, const std::string& file, Value* 
   if (dir_.empty()) return parse_yaml(text, file, out, errors);
   std::string digest = sha256_hex(std::string("roux parse cache ") + std::to_string(kFormat) + " " + kVersion + "\n" + text);
   std::string path = dir_ + "/" + sha256_hex(file).substr(0, 32) + ".cbor";
-  if (auto bytes = sources::read_local_file(path, 256 << 20); bytes.is_ok() && decode_value_tree(*bytes, digest, file, out)) {
-    ++hits_;
-    return true;
+  if (auto bytes = sources::read_local_file(path, 256 << 20); bytes.is_ok()) {
+    bool stale = false;
+    if (decode_value_tree(*bytes, digest, file, out, &stale)) {
+      ++hits_;
+      return true;
+    }
+    // A stale entry is ordinary (the recipe was edited); a malformed one is worth a word. Either
+    // way the text is parsed again, and an apply replaces the entry.
+    if (!stale) log::warn("parse cache: ignoring corrupt entry " + path + " (for " + file + "); parsing the recipe again");
   }
   ++misses_;
   size_t before = errors->size();

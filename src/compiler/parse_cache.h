@@ -40,8 +40,11 @@ class ParseCache {
 };
 
 /// The cache's encoding of a tree (exposed for tests): CBOR bytes, and back. Decoding refuses
-/// anything that is not exactly what encode writes.
+/// anything that is not exactly what encode writes, and never throws or aborts, whatever the
+/// bytes (lengths in them are claims: nothing larger than the input is allocated). `stale`, if
+/// given, says whether a refused entry was well formed but for another text or format.
 std::string encode_value_tree(const engine::Value& v, const std::string& digest);
-bool decode_value_tree(const std::string& bytes, const std::string& digest, const std::string& file, engine::Value* out);
+bool decode_value_tree(const std::string& bytes, const std::string& digest, const std::string& file, engine::Value* out,
+                       bool* stale = nullptr);
 
 }  // namespace roux::compiler

@@ -67,6 +67,25 @@ TEST_CASE("parse cache: a wrong digest, truncation or garbage is refused") {
   CHECK(out.kind == Value::Kind::kNull);  // a refused decode leaves the output alone
 }
 
+TEST_CASE("parse cache: a length claimed by a corrupt entry is not allocated (regression: reserve(2^40) aborted)") {
+  // [1, "d1", [2, 1, 1, array of 2^40 items]]: 9-byte header, no items. Each container kind.
+  for (char kind : {'\x02', '\x03'}) {
+    std::string bytes = std::string("\x83\x02\x62" "d1" "\x84", 5) + kind + "\x01\x01\x9b" +
+                        std::string("\x00\x00\x01\x00\x00\x00\x00\x00", 8);
+    Value out;
+    bool stale = true;
+    CHECK_FALSE(decode_value_tree(bytes, "d1", "f.yaml", &out, &stale));
+    CHECK_FALSE(stale);  // malformed, not merely stale: the cache warns about it
+  }
+  // A well-formed entry for another text is stale, not corrupt.
+  Value parsed, out;
+  std::vector<Status> errors;
+  REQUIRE(parse_yaml(kRecipe, "f.yaml", &parsed, &errors));
+  bool stale = false;
+  CHECK_FALSE(decode_value_tree(encode_value_tree(parsed, "d1"), "d2", "f.yaml", &out, &stale));
+  CHECK(stale);
+}
+
 TEST_CASE("parse cache: second parse is a hit; changed text is a miss; plan never writes") {
   TempDir tmp;
   std::string dir = tmp.path + "/cache/parsed";

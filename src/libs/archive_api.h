@@ -3,6 +3,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
+#include <string>
+
 #include "libs/dynlib.h"
 
 namespace roux::libs {
@@ -25,5 +27,14 @@ struct Archive {
 
 /// libarchive (libarchive.so.13, package libarchive13), loaded once, thread-safely.
 Result<const Archive*> archive();
+
+/// archive_error_string(a) as text, or `none` when libarchive set no message: it returns NULL
+/// then (a gzip stream cut inside its trailer does this), and a NULL char* must never reach a
+/// std::string. Use this, never the raw call.
+inline std::string archive_error(const Archive& lib, struct archive* a,
+                                 const char* none = "corrupt or truncated data (libarchive gave no detail)") {
+  const char* msg = lib.archive_error_string(a);
+  return msg && *msg ? std::string(msg) : std::string(none);
+}
 
 }  // namespace roux::libs

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/json.h"
 #include "base/redact.h"
 #include "base/strings.h"
 
@@ -161,15 +162,15 @@ nlohmann::ordered_json verify_json(const std::vector<engine::VerifyResult>& resu
 std::string report_json_text(const RunReport& report) {
   // The same document as to_json(report).dump(), written one resource at a time: a report of
   // 10,000 resources never exists as one JSON tree (that tree cost a no-op run a fifth of its time).
-  std::string out = header_json(report).dump();
+  std::string out = json_dump(header_json(report));
   out.pop_back();  // the header object's closing brace: the document goes on
   out += ",\"resources\":[";
   for (size_t i = 0; i < report.resources.size(); ++i) {
     if (i > 0) out += ',';
-    out += resource_json(report.resources[i]).dump();
+    out += json_dump(resource_json(report.resources[i]));
   }
   out += "],\"verify\":";
-  out += verify_json(report.verify).dump();
+  out += json_dump(verify_json(report.verify));
   out += "}";
   return redact::redact(out) + "\n";
 }
@@ -208,43 +209,47 @@ std::string format_text(const RunReport& report, bool color) {
   auto paint = [&](const char* code, const std::string& s) {
     return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
   };
+  // Text from the host (a command's output in an error, a file's bytes in a diff, a path) is
+  // written byte for byte, UTF-8 or not, except control characters (escape_controls): a line of
+  // output must not be able to drive the terminal it is read on.
+  auto esc = [](std::string_view s) { return escape_controls(s); };
   std::string out;
-  for (const auto& e : report.errors) out += paint("31", "error: ") + redact::redact(e) + "\n";
+  for (const auto& e : report.errors) out += paint("31", "error: ") + esc(redact::redact(e)) + "\n";
   for (const auto& r : report.resources) {
     if (r.status == "unchanged") continue;
     if (r.status == "skipped" && r.skip_reason.rfind("dependency ", 0) != 0) {
-      out += paint("2", "  - " + r.id + ": skipped: " + r.skip_reason) + "\n";
+      out += paint("2", "  - " + esc(r.id) + ": skipped: " + esc(r.skip_reason)) + "\n";
       continue;
     }
     if (r.status == "skipped") {
-      out += paint("33", "  - " + r.id + ": skipped: " + r.skip_reason) + "\n";
+      out += paint("33", "  - " + esc(r.id) + ": skipped: " + esc(r.skip_reason)) + "\n";
       continue;
     }
     if (r.status == "failed") {
-      out += paint("31", "  ! " + r.id + ": failed" + (r.failure_ignored ? " (ignored)" : "") + ": " + r.error) + "\n";
+      out += paint("31", "  ! " + esc(r.id) + ": failed" + (r.failure_ignored ? " (ignored)" : "") + ": " + esc(r.error)) + "\n";
     } else {
       const char* mark = r.status == "changed" ? "32" : "33";
-      out += paint(mark, "  ~ " + r.id) + (r.notified_by.empty() ? "" : "  (notified by " + join(r.notified_by, ", ") + ")") + "\n";
+      out += paint(mark, "  ~ " + esc(r.id)) + (r.notified_by.empty() ? "" : "  (notified by " + esc(join(r.notified_by, ", ")) + ")") + "\n";
     }
     for (const auto& c : r.changes) {
       std::string before = c.before.empty() ? "" : one_line(c.before, 80) + " -> ";
-      out += "      " + c.property + ": " + before + one_line(c.after, 120) + (c.predicted ? " (predicted)" : "") + "\n";
+      out += "      " + esc(c.property) + ": " + esc(before) + esc(one_line(c.after, 120)) + (c.predicted ? " (predicted)" : "") + "\n";
       if (!c.diff.empty()) {
         for (const auto& line : split_lines(c.diff)) {
           const char* col = line.rfind("+", 0) == 0 && line.rfind("+++", 0) != 0   ? "32"
                             : line.rfind("-", 0) == 0 && line.rfind("---", 0) != 0 ? "31"
                             : line.rfind("@@", 0) == 0                             ? "36"
                                                                                    : "0";
-          out += "        " + paint(col, line) + "\n";
+          out += "        " + paint(col, esc(line)) + "\n";
         }
       }
     }
   }
   for (const auto& v : report.verify) {
     if (v.status == "failed")
-      out += paint("31", "  ! verify " + redact::redact(v.name) + ": failed: " + redact::redact(v.message)) + "\n";
+      out += paint("31", "  ! verify " + esc(redact::redact(v.name)) + ": failed: " + esc(redact::redact(v.message))) + "\n";
     else if (v.status == "planned")
-      out += paint("2", "  ? verify " + redact::redact(v.name) + ": would run after converge") + "\n";
+      out += paint("2", "  ? verify " + esc(redact::redact(v.name)) + ": would run after converge") + "\n";
   }
   const Totals& t = report.totals;
   char dur[32];

@@ -24,8 +24,10 @@ class DirSource final : public Source {
     if (fs::exists(path_ + "/metadata.yaml", ec)) {
       dirs.push_back(path_);
     } else {
-      for (const auto& e : fs::directory_iterator(path_, ec))
-        if (e.is_directory() && fs::exists(e.path() / "metadata.yaml")) dirs.push_back(e.path().string());
+      for (const auto& e : fs::directory_iterator(path_, ec)) {
+        std::error_code entry_ec;  // a symlink loop among the folders (ELOOP) is skipped, never thrown
+        if (e.is_directory(entry_ec) && fs::exists(e.path() / "metadata.yaml", entry_ec)) dirs.push_back(e.path().string());
+      }
       if (ec) return Status::io("read source folder " + path_, ec.value());
       std::sort(dirs.begin(), dirs.end());
     }

@@ -55,7 +55,7 @@ struct TempDir {
 
 Result<SupermarketIndex> read_local_index(const std::string& dir) {
   std::string path = dir + "/" + kIndexFile;
-  if (!fs::exists(path)) return SupermarketIndex{};
+  if (std::error_code ec; !fs::exists(path, ec)) return SupermarketIndex{};
   ROUX_ASSIGN_OR_RETURN(std::string text, read_local_file(path));
   return parse_index(text, path);
 }
@@ -84,7 +84,7 @@ Result<std::string> pack_cookbook(const std::string& dir) {
   lib.archive_write_add_filter_gzip(a.get());
   if (lib.archive_write_set_options(a.get(), "gzip:!timestamp,gzip:compression-level=9") != ARCHIVE_OK ||
       lib.archive_write_open(a.get(), &out, nullptr, append_out, nullptr) != ARCHIVE_OK)
-    return Status::internal(std::string("pack: ") + lib.archive_error_string(a.get()));
+    return Status::internal("pack: " + libs::archive_error(lib, a.get()));
   for (const auto& rel : paths) {
     std::string full = dir + "/" + rel.string();
     struct stat st;
@@ -114,9 +114,9 @@ Result<std::string> pack_cookbook(const std::string& dir) {
     }
     if (lib.archive_write_header(a.get(), e.get()) != ARCHIVE_OK ||
         (!content.empty() && lib.archive_write_data(a.get(), content.data(), content.size()) < 0))
-      return Status::internal(std::string("pack ") + full + ": " + lib.archive_error_string(a.get()));
+      return Status::internal("pack " + full + ": " + libs::archive_error(lib, a.get()));
   }
-  if (lib.archive_write_close(a.get()) != ARCHIVE_OK) return Status::internal(std::string("pack: ") + lib.archive_error_string(a.get()));
+  if (lib.archive_write_close(a.get()) != ARCHIVE_OK) return Status::internal("pack: " + libs::archive_error(lib, a.get()));
   return out;
 }
 
@@ -214,7 +214,7 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
     for (auto& [vtext, e] : versions) {
       std::string file = to + "/" + tarball_name(name, e.version);
       auto have = read_local_file(file);
-      if (have.is_ok() && sha256_hex(*have) == e.sha256 && fs::exists(file + ".sig")) {
+      if (have.is_ok() && sha256_hex(*have) == e.sha256 && fs::exists(file + ".sig", ec)) {
         ++result.kept;
       } else {
         ROUX_ASSIGN_OR_RETURN(VerifiedTarball t, download_tarball(from, e, opts));

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json.h"
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/sha256.h"
@@ -94,7 +95,11 @@ Result<SupermarketIndex> parse_index(std::string_view text, const std::string& w
     if (name == "_index") continue;
     if (!is_valid_cookbook_name(name)) return Status::invalid_input(what + ": \"" + name + "\" is not a valid cookbook name");
     if (!versions.is_object()) return Status::invalid_input(what + ": " + name + ": expected an object of versions");
-    for (const auto& [vtext, v] : versions.items()) {
+    for (const auto& item : versions.items()) {
+      // Named references, not a structured binding: the lambda below captures `v` (clang 14,
+      // which builds the fuzz targets, cannot capture structured bindings).
+      const std::string& vtext = item.key();
+      const nlohmann::json& v = item.value();
       std::string at = what + ": " + name + " " + vtext + ": ";
       auto ver = Version::parse(vtext);
       if (!ver.is_ok()) return Status::invalid_input(at + ver.status().message());
@@ -149,7 +154,7 @@ std::string index_to_json(const SupermarketIndex& index) {
     j[name] = vs;
   }
   if (index.serial > 0) j["_index"] = {{"serial", index.serial}, {"expires", index.expires}};
-  return j.dump(2) + "\n";
+  return json_dump(j, 2) + "\n";
 }
 
 namespace {
@@ -172,11 +177,12 @@ IndexRecord read_record(const std::string& file) {
     log::warn(file + ": unreadable trusted record of a supermarket; starting a new one");
     return r;
   }
-  r.url = j.value("url", "");
+  // Typed reads: a field of another type reads as absent, never as an exception.
+  r.url = json_string(j, "url");
   if (auto s = j.find("serial"); s != j.end() && s->is_number_integer()) r.serial = s->get<int64_t>();
-  r.sha256 = j.value("sha256", "");
-  r.etag = j.value("etag", "");
-  r.last_modified = j.value("last_modified", "");
+  r.sha256 = json_string(j, "sha256");
+  r.etag = json_string(j, "etag");
+  r.last_modified = json_string(j, "last_modified");
   return r;
 }
 
@@ -186,7 +192,7 @@ Status write_record(const std::string& file, const IndexRecord& r) {
   if (ec) return Status::io("create " + fs::path(file).parent_path().string(), ec.value());
   nlohmann::json j = {{"url", r.url}, {"serial", r.serial}, {"sha256", r.sha256}, {"etag", r.etag},
                       {"last_modified", r.last_modified}};
-  return write_local_file_atomic(file, j.dump(2) + "\n", 0600);
+  return write_local_file_atomic(file, json_dump(j, 2) + "\n", 0600);
 }
 
 }  // namespace

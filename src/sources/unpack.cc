@@ -66,14 +66,14 @@ class Unpacker {
     lib_.archive_read_support_filter_none(a.get());
     lib_.archive_read_support_format_tar(a.get());
     if (lib_.archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK)
-      return refuse("", std::string("not a readable tar archive: ") + lib_.archive_error_string(a.get()));
+      return refuse("", "not a readable tar archive: " + libs::archive_error(lib_, a.get()));
     size_t entries = 0;
     for (;;) {
       archive_entry* e = nullptr;
       int rc = lib_.archive_read_next_header(a.get(), &e);
       if (rc == ARCHIVE_EOF) break;
       if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
-        return refuse("", std::string("corrupt or truncated archive: ") + lib_.archive_error_string(a.get()));
+        return refuse("", "corrupt or truncated archive: " + libs::archive_error(lib_, a.get()));
       if (++entries > limits_.max_entries)
         return refuse("", "more than " + std::to_string(limits_.max_entries) + " entries (limit)");
       const char* raw_name = lib_.archive_entry_pathname(e);
@@ -166,7 +166,7 @@ class Unpacker {
       if (n == 0) break;
       if (n < 0) {
         ::close(fd);
-        return refuse(raw, std::string("corrupt or truncated archive: ") + lib_.archive_error_string(a));
+        return refuse(raw, "corrupt or truncated archive: " + libs::archive_error(lib_, a));
       }
       bytes_ += uint64_t(n);
       written += uint64_t(n);

@@ -36,4 +36,17 @@ TEST_CASE("handlers: the syslog line summarises the run and is redacted") {
   redact::clear();
 }
 
+TEST_CASE("handlers: the syslog line is one line, control bytes escaped, other bytes kept") {
+  RunReport r;
+  r.run_id = "1";
+  r.mode = "apply";
+  r.policy = "web";
+  r.exit_code = 1;
+  r.errors.push_back("bad\nroux[1]: forged record\x1b[2J caf\xe9");
+  std::string line = syslog_line(r);
+  CHECK(line.find('\n') == std::string::npos);
+  CHECK(line.find('\x1b') == std::string::npos);
+  CHECK(line.find("bad\\x0aroux[1]: forged record\\x1b[2J caf\xe9") != std::string::npos);
+}
+
 }  // namespace roux::report

@@ -2,6 +2,7 @@
 // run under STATE/reports/ with retention.
 #include <algorithm>
 
+#include "base/json.h"
 #include "base/redact.h"
 #include "report/handlers/handlers.h"
 
@@ -9,7 +10,7 @@ namespace roux::report {
 
 Status history_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg,
                        host::Host& host, const std::string& state_dir) {
-  std::string line = redact::redact(to_history_json(report).dump()) + "\n";
+  std::string line = redact::redact(json_dump(to_history_json(report))) + "\n";
   std::string file = state_dir + "/history.jsonl";
   // Rotate before the line would push the file past max_bytes: history.jsonl -> history.jsonl.1.
   ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat(file));

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "base/redact.h"
+#include "base/strings.h"
 #include "report/handlers/handlers.h"
 
 namespace roux::report {
@@ -24,7 +25,12 @@ std::string syslog_line(const RunReport& report) {
   if (!report.errors.empty()) s += ", error: " + report.errors.front();
   char dur[32];
   std::snprintf(dur, sizeof dur, "%.3f", report.duration_ms / 1000.0);
-  return s + "; exit " + std::to_string(report.exit_code) + " in " + dur + " s";
+  // One line, whatever the run's text holds: a newline or other control byte is escaped (\xNN),
+  // so an error cannot forge a second syslog record. Other bytes go as they are (syslog carries
+  // bytes, and RFC 3164 has no charset).
+  std::string line = escape_controls(s + "; exit " + std::to_string(report.exit_code) + " in " + dur + " s");
+  for (size_t at; (at = line.find('\n')) != std::string::npos;) line.replace(at, 1, "\\x0a");
+  return line;
 }
 
 Status syslog_handler(const RunReport& report, const HandlerConfig& cfg) {

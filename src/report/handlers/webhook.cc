@@ -4,6 +4,7 @@
 #include <mutex>
 #include <thread>
 
+#include "base/json.h"
 #include "base/redact.h"
 #include "libs/curl_api.h"
 #include "report/handlers/handlers.h"
@@ -19,7 +20,7 @@ Status webhook_handler(const RunReport& report, const std::string& report_json, 
   using Clock = std::chrono::steady_clock;
   ROUX_ASSIGN_OR_RETURN(const libs::Curl* loaded, libs::curl());
   const libs::Curl& lib = *loaded;
-  std::string body = cfg.summary ? redact::redact(to_history_json(report).dump()) : report_json;
+  std::string body = cfg.summary ? redact::redact(json_dump(to_history_json(report))) : report_json;
   // The timeout is the whole budget: every attempt and every pause fits inside it.
   auto deadline = Clock::now() + std::chrono::milliseconds(cfg.timeout_ms);
   std::string last = "no attempt";
