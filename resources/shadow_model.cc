@@ -191,29 +191,43 @@ struct Files {
   }
 };
 
+/// The options roux passes to useradd and usermod (user.cc builds them), read back.
+struct UserArgs {
+  std::optional<std::string> uid, group, groups, home, shell, comment;
+  bool create_home = false, system = false;  // useradd -m / -M, --system
+  bool append = false, move = false;         // usermod -a, -m
+  std::string name;
+};
+
+UserArgs parse_user_args(const std::vector<std::string>& a, bool usermod) {
+  UserArgs u;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const std::string& o = a[i];
+    auto val = [&]() { return i + 1 < a.size() ? a[++i] : std::string(); };
+    if (o == "-u") u.uid = val();
+    else if (o == "-g") u.group = val();
+    else if (o == "-G") u.groups = val();
+    else if (o == "-d") u.home = val();
+    else if (o == "-s") u.shell = val();
+    else if (o == "-c") u.comment = val();
+    else if (o == "-a") u.append = true;
+    else if (o == "-m") (usermod ? u.move : u.create_home) = true;
+    else if (o == "-M") u.create_home = false;
+    else if (o == "--system" || o == "-r") u.system = true;
+    else u.name = o;
+  }
+  return u;
+}
+
 std::string days_since_epoch() { return std::to_string(std::time(nullptr) / 86400); }
 
 Status useradd(host::Host& h, const std::vector<std::string>& a) {
   Defs d = read_defs(h);
   Files f(h);
   ROUX_TRY(f.load());
-  std::optional<std::string> uid, group, groups, home, shell, comment;
-  bool create_home = false, system = false;
-  std::string name;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const std::string& o = a[i];
-    auto val = [&]() { return i + 1 < a.size() ? a[++i] : std::string(); };
-    if (o == "-u") uid = val();
-    else if (o == "-g") group = val();
-    else if (o == "-G") groups = val();
-    else if (o == "-d") home = val();
-    else if (o == "-s") shell = val();
-    else if (o == "-c") comment = val();
-    else if (o == "-m") create_home = true;
-    else if (o == "-M") create_home = false;
-    else if (o == "--system" || o == "-r") system = true;
-    else name = o;
-  }
+  UserArgs u_args = parse_user_args(a, /*usermod=*/false);
+  auto& [uid, group, groups, home, shell, comment, create_home, system, append, move, name] = u_args;
+  (void)append, (void)move;
   if (!f.passwd.get(name).empty()) return tool_error("useradd", 9, "user '" + name + "' already exists");
   std::set<uint32_t> uids = f.used(f.passwd, 2);
   std::optional<uint32_t> u;
@@ -264,22 +278,9 @@ Status useradd(host::Host& h, const std::vector<std::string>& a) {
 Status usermod(host::Host& h, const std::vector<std::string>& a) {
   Files f(h);
   ROUX_TRY(f.load());
-  std::optional<std::string> uid, group, groups, home, shell, comment;
-  bool append = false, move = false;
-  std::string name;
-  for (size_t i = 0; i < a.size(); ++i) {
-    const std::string& o = a[i];
-    auto val = [&]() { return i + 1 < a.size() ? a[++i] : std::string(); };
-    if (o == "-u") uid = val();
-    else if (o == "-g") group = val();
-    else if (o == "-G") groups = val();
-    else if (o == "-d") home = val();
-    else if (o == "-s") shell = val();
-    else if (o == "-c") comment = val();
-    else if (o == "-a") append = true;
-    else if (o == "-m") move = true;
-    else name = o;
-  }
+  UserArgs u_args = parse_user_args(a, /*usermod=*/true);
+  auto& [uid, group, groups, home, shell, comment, create_home, system, append, move, name] = u_args;
+  (void)create_home, (void)system;
   auto p = f.passwd.get(name);
   if (p.size() < 7) return tool_error("usermod", 6, "user '" + name + "' does not exist");
   if (uid) {
