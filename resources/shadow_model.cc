@@ -18,8 +18,9 @@ namespace {
 struct Defs {
   uint32_t uid_min = 1000, uid_max = 60000, sys_uid_min = 100, sys_uid_max = 999;
   uint32_t gid_min = 1000, gid_max = 60000, sys_gid_min = 100, sys_gid_max = 999;
-  bool usergroups = true;
-  std::string shell = "/bin/sh", home = "/home";
+  bool usergroups = false;  // USERGROUPS_ENAB: only when login.defs says yes
+  // useradd's own defaults when /etc/default/useradd says nothing (measured on Debian 12).
+  std::string shell = "/bin/bash", home = "/home";
   uint32_t group = 100;
   uint32_t umask = 022;
 };
@@ -259,7 +260,7 @@ Status useradd(host::Host& h, const std::vector<std::string>& a) {
   if (!g) g = d.group;
   std::string hd = home.value_or(d.home + "/" + name);
   f.passwd.put({name, "x", std::to_string(*u), std::to_string(*g), comment.value_or(""), hd,
-                shell.value_or(system ? std::string("/usr/sbin/nologin") : d.shell)});
+                shell.value_or(d.shell)});
   f.shadow.put({name, "!", system ? std::string() : days_since_epoch(), system ? "" : "0", system ? "" : "99999",
                 system ? "" : "7", "", "", ""});
   if (!extra.empty()) f.set_groups(name, extra, true);
