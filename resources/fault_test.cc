@@ -315,4 +315,30 @@ TEST_CASE("fault: link replaced (a link, then a file with force), every write fa
   CHECK(fault_every_write(s) == 1);
 }
 
+TEST_CASE("fault: cron.d file and a crontab entry updated, every write failed in turn") {
+  Scenario s;
+  s.setup = [](const std::string& root) {
+    write_accounts(root);
+    write(root + "/etc/group", "root:x:0:\ncrontab:x:101:\n");
+    write(root + "/etc/cron.d/job", "old\n");
+    write(root + "/var/spool/cron/crontabs/root", "# mine\n1 2 * * * keep\n");
+  };
+  s.decls = {{"cron", "job", {{"schedule", "@daily"}, {"command", "/bin/true"}}, {}},
+             {"file", "/etc/after", {{"content", "x\n"}}, {0}}};
+  s.failed_property = "content";
+  s.check = [](const std::string& root, const engine::Node& node) {
+    CHECK(node.changes.empty());
+    CHECK(slurp(root + "/etc/cron.d/job") == "old\n");
+  };
+  CHECK(fault_every_write(s) == 1);  // the write (make_dirs of the existing /etc/cron.d makes no call)
+  s.decls = {{"cron", "nightly", {{"schedule", "@daily"}, {"command", "/bin/true"}, {"target", "crontab"}}, {}},
+             {"file", "/etc/after", {{"content", "x\n"}}, {0}}};
+  s.failed_property = "entry";
+  s.check = [](const std::string& root, const engine::Node& node) {
+    CHECK(node.changes.empty());
+    CHECK(slurp(root + "/var/spool/cron/crontabs/root") == "# mine\n1 2 * * * keep\n");
+  };
+  CHECK(fault_every_write(s) == 1);
+}
+
 }  // namespace roux::resources
