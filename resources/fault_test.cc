@@ -282,6 +282,9 @@ TEST_CASE("fault: directory created with parents and an owner, every write faile
     // Documented: the parents made before the failure stay (a re-run completes the folder);
     // when only the chown failed, the folder exists with the requested mode, owned by roux.
     CHECK_FALSE(fs::exists(root + "/srv/a/b/f"));
+    // Made or not, never with a wider mode than asked (the mode is given to mkdir itself).
+    if (fs::exists(root + "/srv/a/b"))
+      CHECK((fs::status(root + "/srv/a/b").permissions() & fs::perms::all) == fs::perms(0750));
   };
   CHECK(fault_every_write(s) == 4);  // mkdir /srv, /srv/a, /srv/a/b, chown
 }
