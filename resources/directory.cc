@@ -50,8 +50,12 @@ class DirectoryResource : public engine::Resource {
     ROUX_TRY(ctx.change({"ensure", "absent", after}, [&](host::Host& h) {
       for (const auto& p : missing) ROUX_TRY(host::make_dirs(h, p, 0755));  // made meanwhile by another: fine
       ROUX_TRY(h.mkdir(path_, m));
-      if (uid || gid) return h.chown(path_, uid, gid);
-      return Status::ok();
+      if (!uid && !gid) return Status::ok();
+      // The folder is made whole or not at all: a failed chown removes the fresh, empty folder,
+      // so the failure is the report and the next run creates it (and says so).
+      Status owned = h.chown(path_, uid, gid);
+      if (!owned.is_ok()) (void)h.remove(path_);
+      return owned;
     }));
     ownership.record_creation(ctx, 0755);
     return Status::ok();

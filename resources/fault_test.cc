@@ -357,7 +357,7 @@ TEST_CASE("fault: exec whose command cannot be started") {
   CHECK(fault_every_write(s) == 1);  // the run
 }
 
-TEST_CASE("fault: a directory whose chown failed after its mkdir is never reported made (known gap)") {
+TEST_CASE("fault: a directory whose chown fails after its mkdir is removed again, and the next run reports it made") {
   testing::TempDir root;
   write_accounts(root.path);
   std::vector<Decl> decls{{"directory", "/srv/d", {{"mode", "0750"}, {"owner", "root"}}, {}}};
@@ -367,13 +367,12 @@ TEST_CASE("fault: a directory whose chown failed after its mkdir is never report
   auto run = converge(decls, faulty);
   CHECK(run->nodes[0]->status == engine::NodeStatus::kFailed);
   CHECK(run->nodes[0]->changes.empty());
-  CHECK(fs::is_directory(root.path + "/srv/d"));  // made by the mkdir before the failed chown
-  // The owner asked for is the one it already has: the next run finds nothing to do, so no
-  // report ever says the folder was created. Fixing this (recording the mkdir as its own change,
-  // or removing the folder when the chown fails) should flip this check.
+  CHECK_FALSE(fs::exists(root.path + "/srv/d"));  // the fresh folder is removed when its chown fails
+  // So the next run makes it, and says so (it used to find it there and report nothing, ever).
   auto again = converge(decls, *posix);
   CHECK(again->nodes[0]->error == "");
-  CHECK(changes_of(*again) == 0);
+  CHECK(changes_of(*again) > 0);
+  CHECK(fs::is_directory(root.path + "/srv/d"));
 }
 
 }  // namespace roux::resources
