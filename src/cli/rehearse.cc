@@ -9,8 +9,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <vector>
 
 namespace roux::cli {
 namespace {
@@ -28,19 +32,54 @@ void mount_or_die(const char* src, const std::string& dst, const char* type, uns
 }
 
 /// Pid 1 of the new namespaces: builds the overlay, chroots into it, runs roux.
-[[noreturn]] void inner(const std::string& base, const std::string& root, bool root_own_overlay, int exe,
+/// The mount points below "/" whose files a converge may read or write (not /proc, /sys, /dev,
+/// /run, which the sandbox makes anew), parents first. An overlay of "/" does not include them.
+std::vector<std::string> other_mounts() {
+  std::vector<std::string> out;
+  std::ifstream in("/proc/self/mountinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string id, parent, devno, fsroot, point;
+    f >> id >> parent >> devno >> fsroot >> point;
+    if (point.empty() || point == "/") continue;
+    bool skip = false;
+    for (const char* p : {"/proc", "/sys", "/dev", "/run"})
+      skip = skip || point == p || point.rfind(std::string(p) + "/", 0) == 0;
+    if (skip || point.find("\\") != std::string::npos) continue;  // escaped names: left out
+    out.push_back(point);
+  }
+  std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+/// Pid 1 of the new namespaces: builds the overlay, chroots into it, runs roux.
+[[noreturn]] void inner(const std::string& base, const std::vector<std::string>& mounts, int exe,
                         const std::vector<std::string>& args, const std::string& cwd) {
   mount_or_die(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr);
   // `base` is an empty folder the parent made; a tmpfs on it holds the upper layers.
   mount_or_die("roux-rehearsal", base, "tmpfs", 0, "mode=0700");
-  for (const char* d : {"/u", "/w", "/m", "/ru", "/rw"})
+  for (const char* d : {"/u", "/w", "/m"})
     if (::mkdir((base + d).c_str(), 0755) != 0) die("mkdir " + base + d);
   const std::string m = base + "/m";
   std::string opts = "lowerdir=/,upperdir=" + base + "/u,workdir=" + base + "/w";
   mount_or_die("overlay", m, "overlay", 0, opts.c_str());
-  if (root_own_overlay) {
-    std::string ropts = "lowerdir=" + root + ",upperdir=" + base + "/ru,workdir=" + base + "/rw";
-    mount_or_die("overlay", m + root, "overlay", 0, ropts.c_str());
+  // Every other filesystem (a /tmp tmpfs, a separate /var or /srv, the --root tree's own) gets
+  // an overlay of its own at the same place; one that cannot be overlaid stays an empty folder
+  // of the outer overlay, so a write there still never reaches the host.
+  int n = 0;
+  for (const auto& point : mounts) {
+    if (point == base || point.rfind(base + "/", 0) == 0) continue;
+    std::string u = base + "/u" + std::to_string(n), w = base + "/w" + std::to_string(n);
+    ++n;
+    if (::mkdir(u.c_str(), 0755) != 0 || ::mkdir(w.c_str(), 0755) != 0) die("mkdir " + u);
+    std::string o = "lowerdir=" + point + ",upperdir=" + u + ",workdir=" + w;
+    if (mount("overlay", (m + point).c_str(), "overlay", 0, o.c_str()) != 0) {
+      std::string msg = "roux: rehearsal: " + point + " cannot be overlaid (" + std::strerror(errno) +
+                        "); it is empty in the rehearsal\n";
+      (void)!write(STDERR_FILENO, msg.data(), msg.size());
+    }
   }
   mount_or_die("proc", m + "/proc", "proc", 0, nullptr);
   mount_or_die("/dev", m + "/dev", nullptr, MS_BIND | MS_REC, nullptr);
@@ -55,8 +94,21 @@ void mount_or_die(const char* src, const std::string& dst, const char* type, uns
   argv.push_back(name.data());
   for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
   argv.push_back(nullptr);
-  fexecve(exe, argv.data(), environ);
-  die("exec roux");
+  // This process is pid 1 of the namespace: it reaps every orphan (a daemon an init script
+  // stops must not linger as a zombie, or `start-stop-daemon --retry` waits for it in vain) and
+  // ends with roux, which takes everything left in the namespace down with it.
+  pid_t run = fork();
+  if (run < 0) die("fork");
+  if (run == 0) {
+    fexecve(exe, argv.data(), environ);
+    die("exec roux");
+  }
+  for (;;) {
+    int st = 0;
+    pid_t w = waitpid(-1, &st, 0);
+    if (w == run) _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+    if (w < 0 && errno != EINTR) die("wait");
+  }
 }
 
 }  // namespace
@@ -65,14 +117,11 @@ Result<RehearsalRun> rehearse(const std::vector<std::string>& args, const std::s
   if (geteuid() != 0) return Status::unsupported("plan --rehearse needs root (it mounts an overlay in private namespaces)");
   int exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (exe < 0) return Status::io("open /proc/self/exe", errno);
-  // A tree on another filesystem than / is not in the overlay of /: it gets one of its own.
-  bool root_own_overlay = false;
   if (root != "/") {
-    struct stat a, b;
+    struct stat a;
     if (stat(root.c_str(), &a) != 0) return Status::io("stat " + root, errno);
-    if (stat("/", &b) != 0) return Status::io("stat /", errno);
-    root_own_overlay = a.st_dev != b.st_dev;
   }
+  const std::vector<std::string> mounts = other_mounts();
   char cwd_buf[4096];
   std::string cwd = getcwd(cwd_buf, sizeof cwd_buf) ? cwd_buf : "/";
   const char* tmpdir = getenv("TMPDIR");
@@ -93,7 +142,7 @@ Result<RehearsalRun> rehearse(const std::vector<std::string>& args, const std::s
     if (unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC) != 0) die("unshare namespaces");
     pid_t child = fork();
     if (child < 0) die("fork");
-    if (child == 0) inner(base, root, root_own_overlay, exe, args, cwd);
+    if (child == 0) inner(base, mounts, exe, args, cwd);
     int st = 0;
     while (waitpid(child, &st, 0) < 0 && errno == EINTR) {
     }

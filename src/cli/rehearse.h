@@ -16,8 +16,8 @@ struct RehearsalRun {
 };
 
 /// Runs `roux ARGS...` (this very binary, from /proc/self/exe) chrooted into an overlay of "/"
-/// whose upper layer is in memory; when `root` is not "/" and lives on another filesystem, it
-/// gets an overlay of its own at the same path. `cwd` is kept. Needs root and namespaces: fails
+/// whose upper layer is in memory; every other mounted filesystem (a /tmp tmpfs, the --root
+/// tree's own) gets an overlay of its own at the same path. `cwd` is kept. Needs root and namespaces: fails
 /// with a message saying so where they are missing.
 Result<RehearsalRun> rehearse(const std::vector<std::string>& args, const std::string& root);
 
