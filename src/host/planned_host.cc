@@ -163,7 +163,7 @@ Result<std::vector<std::string>> PlannedHost::list_dir(const std::string& path) 
   ROUX_ASSIGN_OR_RETURN(Seen s, look(canon));
   for (int links = 0; s.info.type == FileType::kSymlink; ++links) {
     if (links > kMaxLinks) return errno_status("opendir", path, ELOOP);
-    std::string t = s.target[0] == '/' ? s.target : join_child(parent_path(canon), s.target);
+    std::string t = !s.target.empty() && s.target[0] == '/' ? s.target : join_child(parent_path(canon), s.target);
     ROUX_ASSIGN_OR_RETURN(canon, resolve(t));
     ROUX_ASSIGN_OR_RETURN(s, look(canon));
   }
@@ -238,7 +238,7 @@ Status PlannedHost::require_parent_dir(const std::string& canon, const std::stri
   // The parent may be a link to a folder: follow it as the kernel would.
   for (int links = 0; p.info.type == FileType::kSymlink; ++links) {
     if (links > kMaxLinks) return errno_status("open", shown_dir, ELOOP);
-    std::string t = p.target[0] == '/' ? p.target : join_child(parent_path(parent), p.target);
+    std::string t = !p.target.empty() && p.target[0] == '/' ? p.target : join_child(parent_path(parent), p.target);
     ROUX_ASSIGN_OR_RETURN(parent, resolve(t + "/."));
     ROUX_ASSIGN_OR_RETURN(p, look(parent));
   }
