@@ -107,13 +107,13 @@ Status Graph::verify_immediate_notifications() const {
       if (!note.immediately) continue;
       // What `from` converges after, transitively (itself included).
       std::vector<bool> before(nodes_.size(), false);
-      std::vector<const Node*> todo{from.get()};
+      std::vector<const Node*> stack{from.get()};
       before[from->index] = true;
-      while (!todo.empty()) {
-        const Node* n = todo.back();
-        todo.pop_back();
+      while (!stack.empty()) {
+        const Node* n = stack.back();
+        stack.pop_back();
         for (const Node* d : n->deps)
-          if (!before[d->index]) before[d->index] = true, todo.push_back(d);
+          if (!before[d->index]) before[d->index] = true, stack.push_back(d);
       }
       for (const Node* d : note.target->deps) {
         if (before[d->index]) continue;

@@ -55,25 +55,25 @@ PlannedHost::~PlannedHost() = default;
 
 Result<std::string> PlannedHost::resolve(const std::string& path) const {
   if (path.empty() || path[0] != '/') return Status::invalid_input("not an absolute path: " + path);
-  std::vector<std::string> todo = split_components(path);
-  std::reverse(todo.begin(), todo.end());  // a stack: back() is the next component
+  std::vector<std::string> rest = split_components(path);
+  std::reverse(rest.begin(), rest.end());  // a stack: back() is the next component
   std::string cur = "/";
   int links = 0;
-  while (!todo.empty()) {
-    std::string c = std::move(todo.back());
-    todo.pop_back();
+  while (!rest.empty()) {
+    std::string c = std::move(rest.back());
+    rest.pop_back();
     if (c == ".") continue;
     if (c == "..") {
       cur = parent_path(cur);  // ".." at the root stays at the root, as RESOLVE_IN_ROOT does
       continue;
     }
     std::string next = join_child(cur, c);
-    if (todo.empty()) return next;  // the last component is never followed
+    if (rest.empty()) return next;  // the last component is never followed
     ROUX_ASSIGN_OR_RETURN(Seen s, look(next));
     if (s.info.type == FileType::kSymlink) {
       if (++links > kMaxLinks) return errno_status("resolve", path, ELOOP);
       std::vector<std::string> t = split_components(s.target);
-      for (auto it = t.rbegin(); it != t.rend(); ++it) todo.push_back(*it);
+      for (auto it = t.rbegin(); it != t.rend(); ++it) rest.push_back(*it);
       if (!s.target.empty() && s.target[0] == '/') cur = "/";
       continue;
     }

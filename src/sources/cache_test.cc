@@ -7,19 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/unit/temp_dir.h"
+
 namespace roux::sources {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "roux-cache-test-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using testing::TempDir;  // tests/unit/temp_dir.h
 
 void write(const std::string& path, const std::string& text, mode_t mode = 0644) {
   fs::create_directories(fs::path(path).parent_path());
