@@ -140,8 +140,29 @@ std::vector<Status> PackageResource::converge_batch(const std::vector<engine::Re
   // transaction; the others share its outcome.
   std::optional<Status> tx_status;
   std::string tx_output;
+  // A held package whose version roux changes (the transaction runs with
+  // --allow-change-held-packages, and apt leaves the new version unheld) is held again, unless its
+  // resource asks for `hold: false`: the hold is the operator's, the version change is the policy's.
+  std::vector<std::string> rehold;
+  for (const auto& e : tx) {
+    if (e.op == "remove" || e.op == "purge") continue;
+    std::string name = e.name.substr(0, e.name.find(':'));
+    auto it = db.find(name);
+    if (it == db.end() || !it->second.held) continue;
+    bool unhold_asked = std::any_of(plans.begin(), plans.end(), [&](const Plan& p) {
+      return p.r->package_name == name && p.r->hold && !*p.r->hold;
+    });
+    if (!unhold_asked) rehold.push_back(name);
+  }
   auto run_tx = [&](host::Host& h) -> Status {
-    if (!tx_status) tx_status = prov->apply(h, actions, &tx_output);
+    if (!tx_status) {
+      tx_status = prov->apply(h, actions, &tx_output);
+      if (tx_status->is_ok() && !rehold.empty()) {
+        std::string out;
+        tx_status = prov->set_hold(h, rehold, true, &out);
+        tx_output += out;
+      }
+    }
     return *tx_status;
   };
   std::set<std::string> member_names;

@@ -65,6 +65,10 @@ class ServiceResource : public engine::Resource {
     // What this run already did to the service (a start, a stop, a package's postinst), where the
     // host records it rather than the init system (the planned host does; the real one never).
     const host::Host& h = ctx.host();
+    // A recorded state speaks only for a service whose init script or unit is still on the host
+    // (a package this run removes takes them away, and the init system forgets the service).
+    bool recorded = h.service_running(service_name) || h.service_enabled(service_name);
+    if (recorded && !has_service_files(h)) return not_found(prov);
     if (auto r = h.service_running(service_name)) {
       s.known = true;
       if (prov->name() != "systemd-root") s.running = *r;
@@ -74,9 +78,26 @@ class ServiceResource : public engine::Resource {
       s.enabled = *e;
     }
     if (s.known) return s;
+    return not_found(prov);
+  }
+
+  Status not_found(ServiceProvider* prov) const {
     return Status::not_found("service[" + name() + "]: the " + std::string(prov->name()) + " init system has no service \"" +
                              service_name + "\"" +
                              (prov->name() == "sysv" ? " (no /etc/init.d/" + service_name + ")" : std::string()));
+  }
+
+  bool has_service_files(const host::Host& h) const {
+    // An instance (name@x) runs from its template unit (name@.service).
+    std::string unit = service_name;
+    if (auto at = unit.find('@'); at != std::string::npos) unit.erase(at + 1);
+    for (const char* dir : {"/etc/init.d/", "/etc/systemd/system/", "/run/systemd/system/", "/lib/systemd/system/",
+                            "/usr/lib/systemd/system/", "/usr/local/lib/systemd/system/"}) {
+      std::string path = std::string_view(dir) == "/etc/init.d/" ? dir + service_name : dir + unit + ".service";
+      auto fi = h.lstat(path);
+      if (fi.is_ok() && fi->exists()) return true;
+    }
+    return false;
   }
 
   /// Runs `action` and tells the host the state it leaves the service in (the planned host

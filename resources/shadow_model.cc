@@ -466,4 +466,8 @@ Status model_shadow_tool(host::Host& h, const SubprocessOptions& opts) {
   return Status::internal("no model of " + tool);
 }
 
+std::string useradd_home(const host::Host& host, const std::string& user, const std::optional<std::string>& home) {
+  return home.value_or(read_defs(host).home + "/" + user);
+}
+
 }  // namespace roux::resources

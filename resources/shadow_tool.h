@@ -27,6 +27,10 @@ Status run_shadow_tool(host::Host& host, const SubprocessOptions& opts, bool hid
 /// home folders), for the planned host (see Host::Model). Fails as the tool would.
 Status model_shadow_tool(host::Host& host, const SubprocessOptions& opts);
 
+/// The home folder useradd gives `user`: `home` when given, else HOME from /etc/default/useradd
+/// (default /home) + "/" + user.
+std::string useradd_home(const host::Host& host, const std::string& user, const std::optional<std::string>& home);
+
 /// True for a name useradd/groupadd accept without --badname: [a-z_][a-z0-9_-]*[$]?, at most 32.
 bool is_valid_account_name(std::string_view name);
 

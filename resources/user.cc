@@ -93,7 +93,11 @@ class UserResource : public engine::Resource {
     if (!groups.empty()) args.insert(args.end(), {"-G", join(groups, ",")}), shown.push_back("groups " + join(groups, ","));
     if (home) args.insert(args.end(), {"-d", *home}), shown.push_back("home " + *home);
     args.push_back(manage_home ? "-m" : "-M");
-    if (manage_home) shown.push_back("home created");
+    if (manage_home) {
+      // useradd -m leaves an existing folder as it is (owner included): say which it will be.
+      auto fi = ctx.host().lstat(useradd_home(ctx.host(), name(), home));
+      shown.push_back(fi.is_ok() && fi->exists() ? "home kept as it is" : "home created");
+    }
     if (shell) args.insert(args.end(), {"-s", *shell}), shown.push_back("shell " + *shell);
     if (comment) args.insert(args.end(), {"-c", *comment}), shown.push_back("comment \"" + *comment + "\"");
     if (system) args.push_back("--system"), shown.push_back("system");
