@@ -1,56 +1,14 @@
-// webhook handler: POST the JSON report to a URL with libcurl, bounded in time and attempts.
-
-#include <chrono>
-#include <mutex>
-#include <thread>
+// webhook handler: POST the JSON report (or its history line) to a URL.
 
 #include "base/json.h"
 #include "base/redact.h"
-#include "libs/curl_api.h"
 #include "report/handlers/handlers.h"
 
 namespace roux::report {
-namespace {
-
-size_t discard(char*, size_t size, size_t n, void*) { return size * n; }
-
-}  // namespace
 
 Status webhook_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg) {
-  using Clock = std::chrono::steady_clock;
-  ROUX_ASSIGN_OR_RETURN(const libs::Curl* loaded, libs::curl());
-  const libs::Curl& lib = *loaded;
   std::string body = cfg.summary ? redact::redact(json_dump(to_history_json(report))) : report_json;
-  // The timeout is the whole budget: every attempt and every pause fits inside it.
-  auto deadline = Clock::now() + std::chrono::milliseconds(cfg.timeout_ms);
-  std::string last = "no attempt";
-  for (int attempt = 1; attempt <= 1 + cfg.retries; ++attempt) {
-    long left = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count());
-    if (left <= 0) break;
-    CURL* curl = lib.curl_easy_init();
-    if (!curl) return Status::internal("cannot initialise libcurl");
-    curl_slist* headers = lib.curl_slist_append(nullptr, "Content-Type: application/json");
-    lib.curl_easy_setopt(curl, CURLOPT_URL, cfg.url.c_str());
-    lib.curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    lib.curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    lib.curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    lib.curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, left);
-    lib.curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    lib.curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    lib.curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    CURLcode rc = lib.curl_easy_perform(curl);
-    long status = 0;
-    lib.curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    lib.curl_slist_free_all(headers);
-    lib.curl_easy_cleanup(curl);
-    if (rc == CURLE_OK && status >= 200 && status < 300) return Status::ok();
-    last = rc != CURLE_OK ? std::string(lib.curl_easy_strerror(rc)) : "HTTP status " + std::to_string(status);
-    // A 4xx will not improve with a retry; anything else (refused, 5xx, timeout) may.
-    if (rc == CURLE_OK && status >= 400 && status < 500) break;
-    auto pause = std::min<long>(500L * attempt, std::max<long>(0, left / 4));
-    if (attempt <= cfg.retries) std::this_thread::sleep_for(std::chrono::milliseconds(pause));
-  }
-  return Status::io_msg("POST " + redact::url_for_display(cfg.url) + ": " + last);  // its path or query is often a token
+  return post_json(cfg.url, body, {}, cfg.timeout_ms, cfg.retries);
 }
 
 }  // namespace roux::report
