@@ -156,6 +156,19 @@ void sweep_stale_temps(host::Host& host, const std::string& state_dir) {
 }
 
 /// Prints the report and writes --report; returns the exit code.
+/// The policy name of the newest run in STATE/history.jsonl that had one ("" when none).
+std::string last_run_policy(const host::Host& host, const std::string& state_dir) {
+  auto text = host.read_file(state_dir + "/history.jsonl", 8 << 20);
+  if (!text.is_ok()) return "";
+  auto lines = split_lines(*text);
+  for (auto it = lines.rbegin(); it != lines.rend(); ++it) {
+    auto j = nlohmann::json::parse(*it, nullptr, false);
+    if (j.is_object() && j.contains("policy") && j["policy"].is_string() && !j["policy"].get<std::string>().empty())
+      return j["policy"].get<std::string>();
+  }
+  return "";
+}
+
 int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
   if (o.format == "json") {
@@ -276,6 +289,9 @@ int converge(ConvergeOptions o) {
                  compiled.errors.size() == 1 ? "" : "s");
     rep.exit_code = kExitNoRun;
     rep.end_time = report::now_iso8601();
+    // The same name as the good runs (a metric's labels stay stable): the policy file's own
+    // name when it could be read, else the last run's.
+    rep.policy = !compiled.policy_name.empty() ? compiled.policy_name : last_run_policy(**host, *state_dir);
     if (o.format == "json") std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
     if (!o.dry_run && !o.verify_only)
       for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))

@@ -231,7 +231,9 @@ class Compiler {
     compiled->policy_file = opts.policy_file;
     // Passes 1-2: the policy file, then its sources.
     Policy policy;
-    if (!load(opts, &policy, &result.errors)) return result;
+    bool loaded = load(opts, &policy, &result.errors);
+    result.policy_name = policy.name;
+    if (!loaded) return result;
     compiled->policy_name = policy.name;
 
     // Pass 3: the cookbooks. With a lockfile beside the policy, exactly the pinned ones (verified

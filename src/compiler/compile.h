@@ -54,6 +54,9 @@ struct Compiled {
 struct CompileResult {
   std::unique_ptr<Compiled> compiled;
   std::vector<Status> errors;
+  /// The policy's name as soon as the policy file is read (also when a later pass fails), so a
+  /// failed run is reported under the same name as a good one ("" when the file itself is bad).
+  std::string policy_name;
   bool ok() const { return errors.empty() && compiled; }
 };
 

@@ -5,7 +5,7 @@
 namespace roux::report {
 
 const std::vector<std::string>& handler_types() {
-  static const std::vector<std::string> kTypes = {"history", "json_file", "webhook", "prometheus", "syslog"};
+  static const std::vector<std::string> kTypes = {"history", "json_file", "webhook", "prometheus", "syslog", "statsd", "events"};
   return kTypes;
 }
 
@@ -24,6 +24,8 @@ std::vector<std::string> run_handlers(const RunReport& report, const std::string
     else if (h.type == "webhook") s = webhook_handler(report, report_json, h);
     else if (h.type == "prometheus") s = prometheus_handler(report, h, host);
     else if (h.type == "syslog") s = syslog_handler(report, h);
+    else if (h.type == "statsd") s = statsd_handler(report, h);
+    else if (h.type == "events") s = events_handler(report, h);
     else s = Status::invalid_input("unknown handler type");
     if (!s.is_ok()) warnings.push_back(redact::redact("handler " + h.type + ": " + s.to_string()));
   }

@@ -18,6 +18,13 @@ namespace roux::report {
 ///   prometheus  roux.prom in the node-exporter textfile folder `path`, written atomically
 ///   syslog      one summary line via syslog(3) (failures at LOG_ERR); `path` = a datagram
 ///               socket to send to instead of syslog(3) (containers, tests)
+///   statsd      the run's figures as StatsD (format: statsd) or DogStatsD (format: dogstatsd,
+///               the default: tags policy, host and `tags`) datagrams to the UDP `address`
+///               (numeric IP[:port], default port 8125) or the unix datagram socket `path`
+///   events      one change event per run that changed or failed (on: changes) or every run
+///               (on: always), POSTed to `url` as a Datadog event (format: datadog), a Grafana
+///               annotation (grafana) or a Graphite event (graphite); `key_file` holds the API
+///               key / token, sent as a header, never in the URL
 /// Paths are inside --root, like the state folder; the syslog socket is a path of the machine.
 struct HandlerConfig {
   std::string type;
@@ -29,6 +36,12 @@ struct HandlerConfig {
   uint64_t max_bytes = 1 << 20;
   int keep_reports = 50;
   std::string ident = "roux";
+  std::string address;                                        // statsd
+  std::string prefix = "roux";                                // statsd metric prefix
+  std::string format;                                         // statsd: dogstatsd|statsd; events: datadog|grafana|graphite
+  std::vector<std::pair<std::string, std::string>> tags;      // statsd, events: extra key:value tags
+  std::string key_file;                                       // events
+  std::string on = "changes";                                 // events: changes|always
   SourceLocation where;
 };
 
@@ -51,6 +64,20 @@ Status json_file_handler(const std::string& report_json, const HandlerConfig& cf
 Status webhook_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg);
 Status prometheus_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host);
 Status syslog_handler(const RunReport& report, const HandlerConfig& cfg);
+Status statsd_handler(const RunReport& report, const HandlerConfig& cfg);
+Status events_handler(const RunReport& report, const HandlerConfig& cfg);
+
+/// POSTs `body` (JSON) to `url` with extra `headers`, within timeout_ms for every attempt and
+/// pause together, at most 1 + retries attempts (none after a 4xx).
+Status post_json(const std::string& url, const std::string& body, const std::vector<std::string>& headers,
+                 int timeout_ms, int retries);
+/// "IP[:PORT]" or "[V6]:PORT" -> host, port ("localhost" reads as 127.0.0.1; names are refused).
+Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& address, uint16_t default_port);
+/// The statsd handler's lines, one metric each (before packing into datagrams).
+std::vector<std::string> statsd_lines(const RunReport& report, const HandlerConfig& cfg);
+/// Whether the events handler posts for this run, and what.
+bool event_wanted(const RunReport& report, const HandlerConfig& cfg);
+std::string event_body(const RunReport& report, const HandlerConfig& cfg);
 
 /// The Prometheus text exposition of a run (what prometheus_handler writes).
 std::string prometheus_text(const RunReport& report);

@@ -85,6 +85,10 @@ Result<std::pair<std::string, uint16_t>> parse_host_port(const std::string& addr
   }
   if (host == "localhost") host = "127.0.0.1";
   if (host.empty()) return Status::invalid_input("address \"" + address + "\": no host");
+  // A numeric address only: a name lookup could hang the end of every run on a broken resolver.
+  in6_addr probe{};
+  if (inet_pton(AF_INET, host.c_str(), &probe) != 1 && inet_pton(AF_INET6, host.c_str(), &probe) != 1)
+    return Status::invalid_input("address \"" + address + "\": not a numeric IP address (names are not looked up)");
   uint16_t p = default_port;
   if (!port.empty()) {
     unsigned long v = 0;
