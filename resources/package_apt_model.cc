@@ -6,6 +6,7 @@
 // enable and start are recorded, honouring policy-rc.d as invoke-rc.d does. A removal deletes the
 // package's files (conffiles only on purge) and its prerm stops its services.
 // All of it is a prediction: the engine marks every change it causes as such.
+#include <cctype>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -219,6 +220,52 @@ bool policy_allows_start(const host::Host& h, const std::string& service) {
   return r.is_ok() && (r->exit_code == 0 || r->exit_code == 104);
 }
 
+/// The rc?.d links of a SysV service: "[SK]NN" + name.
+bool is_rc_link(const std::string& entry, const std::string& service) {
+  return entry.size() == service.size() + 3 && (entry[0] == 'S' || entry[0] == 'K') && std::isdigit(static_cast<unsigned char>(entry[1])) &&
+         std::isdigit(static_cast<unsigned char>(entry[2])) && entry.compare(3, std::string::npos, service) == 0;
+}
+
+/// Whether the service has boot links at all (an admin's or a package's decision, enabled or
+/// not): then a postinst's `update-rc.d NAME defaults` / `deb-systemd-helper` leaves it as it is.
+bool has_boot_state(const host::Host& h, const std::string& service) {
+  if (h.service_enabled(service)) return true;
+  for (const char* level : {"0", "1", "2", "3", "4", "5", "6", "S"}) {
+    auto names = h.list_dir(std::string("/etc/rc") + level + ".d");
+    if (!names.is_ok()) continue;
+    for (const auto& n : *names)
+      if (is_rc_link(n, service)) return true;
+  }
+  auto dsh = h.lstat("/var/lib/systemd/deb-systemd-helper-enabled/" + service + ".service.dsh-also");
+  return dsh.is_ok() && dsh->exists();
+}
+
+/// Whether the service starts in the running runlevel (an S link in rc2-5, as invoke-rc.d asks
+/// before a start or restart) or its unit is wanted by a target; what this run did first wins.
+bool enabled_now(const host::Host& h, const std::string& service) {
+  if (auto e = h.service_enabled(service)) return *e;
+  for (const char* level : {"2", "3", "4", "5"}) {
+    auto names = h.list_dir(std::string("/etc/rc") + level + ".d");
+    if (!names.is_ok()) continue;
+    for (const auto& n : *names)
+      if (n[0] == 'S' && is_rc_link(n, service)) return true;
+  }
+  auto wants = h.lstat("/etc/systemd/system/multi-user.target.wants/" + service + ".service");
+  return wants.is_ok() && wants->exists();
+}
+
+/// A purged package's postrm `update-rc.d NAME remove`: its boot links go.
+Status remove_rc_links(host::Host& h, const std::string& service) {
+  for (const char* level : {"0", "1", "2", "3", "4", "5", "6", "S"}) {
+    std::string dir = std::string("/etc/rc") + level + ".d";
+    auto names = h.list_dir(dir);
+    if (!names.is_ok()) continue;
+    for (const auto& n : *names)
+      if (is_rc_link(n, service)) ROUX_TRY(h.remove(dir + "/" + n));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Status model_apt_transaction(host::Host& h, const std::vector<TransactionEntry>& tx) {
@@ -242,7 +289,13 @@ Status model_apt_transaction(host::Host& h, const std::vector<TransactionEntry>&
       auto list = h.read_file("/var/lib/dpkg/info/" + list_name + ".list", 64 << 20);
       if (!list.is_ok()) list = h.read_file("/var/lib/dpkg/info/" + list_name + ":" + StatusFile::field(*s, "Architecture") + ".list", 64 << 20);
       std::vector<std::string> paths = list.is_ok() ? split_lines(*list) : std::vector<std::string>{};
-      for (const auto& svc : shipped_services(paths)) services.push_back({svc, false, false, true});
+      for (const auto& svc : shipped_services(paths)) {
+        services.push_back({svc, false, false, true});
+        if (e.op == "purge") {
+          auto postrm = h.read_file("/var/lib/dpkg/info/" + list_name + ".postrm", 1 << 20);
+          if (postrm.is_ok() && postrm->find("update-rc.d") != std::string::npos) ROUX_TRY(remove_rc_links(h, svc));
+        }
+      }
       for (auto it = paths.rbegin(); it != paths.rend(); ++it) {
         if (it->empty() || (e.op == "remove" && conf.count(*it))) continue;
         auto fi = h.lstat(*it);
@@ -269,9 +322,13 @@ Status model_apt_transaction(host::Host& h, const std::vector<TransactionEntry>&
         paths.push_back("/" + fs::relative(it->path(), fetched->tree, ec).string());
       for (const auto& svc : shipped_services(paths)) {
         const std::string& pi = fetched->postinst;
-        bool enables = pi.find("update-rc.d") != std::string::npos || pi.find("deb-systemd-helper") != std::string::npos;
+        // update-rc.d defaults / deb-systemd-helper enable only a service with no boot state yet
+        // (an admin's disable survives an upgrade or a reinstall); invoke-rc.d and
+        // deb-systemd-invoke start or restart only a service enabled in the running runlevel.
+        bool enables = (pi.find("update-rc.d") != std::string::npos || pi.find("deb-systemd-helper") != std::string::npos) &&
+                       !has_boot_state(h, svc);
         bool starts = pi.find("invoke-rc.d") != std::string::npos || pi.find("deb-systemd-invoke") != std::string::npos;
-        services.push_back({svc, enables, starts && policy_allows_start(h, svc), false});
+        services.push_back({svc, enables, starts && (enables || enabled_now(h, svc)) && policy_allows_start(h, svc), false});
       }
     }
     std::vector<std::string> stanza;

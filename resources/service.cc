@@ -48,6 +48,15 @@ class ServiceResource : public engine::Resource {
       return Status::invalid_input("service[" + name() + "]: unknown notification action \"" + a + "\" (restart, reload)");
     if (running && !*running) return Status::ok();  // never start a service that must stay stopped
     ROUX_ASSIGN_OR_RETURN(ServiceProvider* prov, service_provider_for(ctx.host(), provider));
+    if (a == "reload") {
+      // A stopped daemon has nothing to reload (its init script would fail on the missing
+      // process): its next start reads the new configuration.
+      ROUX_ASSIGN_OR_RETURN(ServiceState s, observe(ctx, prov));
+      if (s.running && !*s.running) {
+        ctx.add_output("not running: nothing to reload");
+        return Status::ok();
+      }
+    }
     std::string why = "notified by " + join(ctx.notified_by(), ", ");
     std::string out;
     Status st = ctx.change({a, "", why, "", true}, [&](host::Host& h) { return act_and_record(h, prov, a, &out); });

@@ -597,7 +597,8 @@ def run_seed(seed, roux, work, keep, base_view):
     if fails and keep:
         out = os.path.join(keep, f"seed-{seed}")
         shutil.rmtree(out, ignore_errors=True)
-        shutil.copytree(pol, os.path.join(out, "policy"))
+        if os.path.isdir(pol):
+            shutil.copytree(pol, os.path.join(out, "policy"))
         for k, v in reps.items():
             with open(os.path.join(out, f"{k}.json"), "w") as f:
                 json.dump(v, f, indent=1)

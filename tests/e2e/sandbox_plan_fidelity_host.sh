@@ -114,6 +114,41 @@ s = r["service[rouxd]"]
 assert s["status"] == "failed" and "has no service" in s.get("error", ""), s
 PY
 
+# ---- found by hostdiff seeds 1067/1108: a service the admin disabled, its package removed and
+# installed again: the postinst's update-rc.d defaults keeps the disable, invoke-rc.d does not start
+# a disabled service; plan knows both (it used to predict "enabled: true -> false, running: true -> false").
+baseline
+apt-get install -y -q rouxd >/dev/null 2>&1
+/etc/init.d/rouxd stop >/dev/null 2>&1; update-rc.d rouxd disable >/dev/null 2>&1
+apt-get remove -y -q rouxd >/dev/null 2>&1
+policy /tmp/pdis "resources:
+  - package: rouxd
+  - service: rouxd
+    running: false
+    enabled: false"
+fidelity disabled-reinstall /tmp/pdis 2
+has_change disabled-reinstall 'package[rouxd] ensure: absent -> 1.1-1'
+grep -q '^service\[rouxd\]' /tmp/disabled-reinstall.c1.changes && fail "disabled-reinstall: the service changed although its disable survived the reinstall"
+service_running rouxd && fail "disabled-reinstall: rouxd running"
+service_enabled rouxd && fail "disabled-reinstall: rouxd enabled"
+
+# ---- found by hostdiff seed 1071: a reload notified to a stopped service: nothing to reload ----
+baseline
+apt-get install -y -q rouxd >/dev/null 2>&1
+/etc/init.d/rouxd stop >/dev/null 2>&1
+policy /tmp/prl "resources:
+  - package: rouxd
+  - file: /etc/rouxd.conf
+    content: \"greeting = reloaded\\n\"
+    notify:
+      resource: service[rouxd]
+      action: reload
+  - service: rouxd
+    enabled: true"
+fidelity reload-stopped /tmp/prl 2
+grep -q '^service\[rouxd\] reload' /tmp/reload-stopped.c1.changes && fail "reload-stopped: a stopped service was reloaded"
+service_running rouxd && fail "reload-stopped: the reload started rouxd"
+
 # ---- case 12: a conffile the package ships, managed by a file in the same run ----
 baseline
 policy /tmp/p12 "resources:
