@@ -25,7 +25,7 @@ REPO_PKGS=(monit collectd prometheus-node-exporter)
 
 key=$( (cat "$0" "$HERE/fixtures.sh"; echo "${PKGS[*]} ${REPO_PKGS[*]}") | sha256sum | cut -c1-16)
 OUT="$CACHE/golden-$key"
-if [ -f "$OUT/.complete" ]; then echo "$OUT/rootfs"; exit 0; fi
+if [ -f "$OUT/.complete" ]; then touch "$OUT/.used" 2>/dev/null || true; echo "$OUT/rootfs"; exit 0; fi
 
 skip() { echo "golden.sh: SKIP: $*" >&2; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root"
@@ -35,7 +35,7 @@ command -v dpkg-scanpackages >/dev/null || skip "dpkg-scanpackages missing (inst
 mkdir -p "$CACHE"
 exec 9>"$CACHE/golden.lock"
 flock 9
-if [ -f "$OUT/.complete" ]; then echo "$OUT/rootfs"; exit 0; fi
+if [ -f "$OUT/.complete" ]; then touch "$OUT/.used" 2>/dev/null || true; echo "$OUT/rootfs"; exit 0; fi
 
 mirror=${ROUX_DEBIAN_MIRROR:-}
 if [ -z "$mirror" ]; then
@@ -100,8 +100,14 @@ unshare --mount --propagation private bash -c '
     chroot "$RF" apt-get update -q' _ "$RF" >>"$log" 2>&1 || { echo "golden.sh: local apt update failed, see $log" >&2; exit 1; }
 echo "roux-sandbox" > "$RF"/etc/hostname
 
-# Drop older images, publish this one atomically.
-for old in "$CACHE"/golden-*; do [ -d "$old" ] && [ "$old" != "$OUT" ] && rm -rf --one-file-system "$old"; done
+# Publish this one atomically.
+# Drop images of other keys unused for a day: one used more recently may be the lower layer of a
+# sandbox running now (another checkout of a different branch shares the cache).
+for old in "$CACHE"/golden-*; do
+  [ -d "$old" ] && [ "$old" != "$OUT" ] || continue
+  stamp=$old/.used; [ -e "$stamp" ] || stamp=$old/.complete
+  [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ] && rm -rf --one-file-system "$old"
+done
 mkdir -p "$OUT"
 mv "$RF" "$OUT/rootfs"
 touch "$OUT/.complete"

@@ -17,7 +17,7 @@ PKGS=(systemd systemd-sysv dbus)
 lower_key=$(basename "$(dirname "$LOWER")")
 key=$( (cat "$0"; echo "$lower_key ${PKGS[*]}") | sha256sum | cut -c1-16)
 OUT="$CACHE/sdimage-$key"
-if [ -f "$OUT/.complete" ]; then echo "$OUT/rootfs"; exit 0; fi
+if [ -f "$OUT/.complete" ]; then touch "$OUT/.used" 2>/dev/null || true; echo "$OUT/rootfs"; exit 0; fi
 
 skip() { echo "golden_sd.sh: SKIP: $*" >&2; exit 77; }
 [ "$(id -u)" = 0 ] || skip "needs root"
@@ -26,7 +26,7 @@ skip() { echo "golden_sd.sh: SKIP: $*" >&2; exit 77; }
 mkdir -p "$CACHE"
 exec 9>"$CACHE/sdimage.lock"
 flock 9
-if [ -f "$OUT/.complete" ]; then echo "$OUT/rootfs"; exit 0; fi
+if [ -f "$OUT/.complete" ]; then touch "$OUT/.used" 2>/dev/null || true; echo "$OUT/rootfs"; exit 0; fi
 
 TMP=$(mktemp -d "$CACHE/.sdimage-build.XXXXXX")
 cleanup() { rm -rf --one-file-system "$TMP" 2>/dev/null || true; }
@@ -73,7 +73,13 @@ rm -f "$RF"/usr/sbin/policy-rc.d
 echo "roux-sandbox" > "$RF"/etc/hostname
 [ -x "$RF"/lib/systemd/systemd ] || { echo "golden_sd.sh: no /lib/systemd/systemd in the image" >&2; exit 1; }
 
-for old in "$CACHE"/sdimage-*; do [ -d "$old" ] && [ "$old" != "$OUT" ] && rm -rf --one-file-system "$old"; done
+# Drop images of other keys unused for a day: one used more recently may be the lower layer of a
+# sandbox running now (another checkout of a different branch shares the cache).
+for old in "$CACHE"/sdimage-*; do
+  [ -d "$old" ] && [ "$old" != "$OUT" ] || continue
+  stamp=$old/.used; [ -e "$stamp" ] || stamp=$old/.complete
+  [ -n "$(find "$stamp" -mmin +1440 2>/dev/null)" ] && rm -rf --one-file-system "$old"
+done
 mkdir -p "$OUT"
 mv "$RF" "$OUT/rootfs"
 touch "$OUT/.complete"
