@@ -4,7 +4,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/status.h"
+#include "engine/run_lock.h"
+
 namespace roux::cli {
+
+/// A held run lock (see take_state_lock).
+class StateLock {
+ public:
+  engine::RunLock lock;
+};
 
 /// Options shared by converge and plan.
 struct ConvergeOptions {
@@ -31,6 +40,11 @@ struct ConvergeOptions {
 /// host's own state folder `real_state` when root is "/", else (a --root tree is someone else's
 /// image, never trusted) this user's XDG_CACHE_HOME/roux or ~/.cache/roux; "" when neither is set.
 std::string trusted_dir_for(const std::string& root, const std::string& real_state);
+
+/// The run lock for a command that writes state but converges nothing (lock, update, fetch):
+/// ROOT/STATE_DIR (made 0700 when missing), then STATE_DIR/run.lock with converge's bounded wait
+/// and holder message, so it never rewrites the lockfile or the cache under a running converge.
+Status take_state_lock(const std::string& root, const std::string& state_dir, int wait_seconds, class StateLock* lock);
 
 /// Each command adds itself to the app and returns the exit code through `*exit_code`.
 void add_converge_commands(CLI::App& app, int* exit_code);

@@ -126,6 +126,17 @@ std::string parse_cache_dir(const std::string& root, const std::string& real_sta
 
 }  // namespace
 
+Status take_state_lock(const std::string& root, const std::string& state_dir, int wait_seconds, StateLock* held) {
+  auto host = host::make_posix_host(root);
+  if (!host.is_ok()) return host.status();
+  auto dir = host::normalize_path(state_dir);
+  if (!dir.is_ok()) return dir.status().with_context("--state-dir");
+  ROUX_TRY(host::make_dirs(**host, *dir, 0700).with_context("state folder"));
+  auto lock_dir = sources::confined_dir(root, *dir, false);
+  if (!lock_dir.is_ok()) return lock_dir.status().with_context("state folder");
+  return held->lock.acquire(*lock_dir + "/run.lock", wait_seconds, true);
+}
+
 std::string trusted_dir_for(const std::string& root, const std::string& real_state) {
   if (root == "/") return real_state;
   if (const char* xdg = getenv("XDG_CACHE_HOME"); xdg && xdg[0] == '/') return std::string(xdg) + "/roux";

@@ -23,6 +23,7 @@ enum class LockCommand { kLock, kUpdate, kFetch };
 struct LockOptions {
   ConvergeOptions common;
   std::vector<std::string> names;  // roux update NAME...
+  bool all = false;                // roux update --all
 };
 
 void add_options(CLI::App* cmd, LockOptions* o) {
@@ -32,6 +33,7 @@ void add_options(CLI::App* cmd, LockOptions* o) {
   cmd->add_option("--root", o->common.root, "the cache lives in ROOT/STATE_DIR/cache (as for converge --root)");
   cmd->add_option("--state-dir", o->common.state_dir, "state folder inside the root (default /var/lib/roux)");
   cmd->add_option("--config", o->common.config, "client config (default /etc/roux/client.yaml; optional)");
+  cmd->add_option("--lock-wait", o->common.lock_wait, "wait up to SECONDS for a running converge's lock (default 0)");
 }
 
 int print_errors(const std::vector<Status>& errors, const char* what) {
@@ -70,6 +72,10 @@ int run(LockOptions o, LockCommand cmd) {
   copts.trusted_dir = trusted_dir_for(o.common.root, real_state);
   copts.transfer = config->http;
   std::string lock_path = compiler::lockfile_path(o.common.policy);
+  // Never under a running converge: it reads the lockfile and the cache this command rewrites.
+  StateLock held;
+  if (Status s = take_state_lock(o.common.root, o.common.state_dir, o.common.lock_wait, &held); !s.is_ok())
+    return print_errors({s}, what);
 
   if (cmd == LockCommand::kFetch) {
     compiler::LockResult r = compiler::fetch_locked_policy(copts);
@@ -80,14 +86,20 @@ int run(LockOptions o, LockCommand cmd) {
     return kExitClean;
   }
 
-  // update re-resolves; with names, only those (the others stay pinned).
+  // A pinned cookbook moves only when asked: `lock` keeps every pin of an existing lockfile and
+  // resolves only what is new; `update NAME...` re-resolves those; `update --all` everything.
+  if (cmd == LockCommand::kUpdate && o.names.empty() && !o.all)
+    return print_errors({Status::invalid_input("roux update: name the cookbooks to re-resolve, or pass --all for every one")}, what);
+  if (cmd == LockCommand::kUpdate && !o.names.empty() && o.all)
+    return print_errors({Status::invalid_input("roux update: --all or cookbook names, not both")}, what);
   compiler::LockRequest req{copts, nullptr, o.names};
+  req.keep_all = cmd == LockCommand::kLock;
   std::optional<compiler::Lockfile> previous;
-  if (cmd == LockCommand::kUpdate) {
+  {
     auto prev = compiler::read_lockfile(lock_path);
     if (prev.is_ok()) {
       previous = std::move(*prev);
-      req.previous = &*previous;
+      if (!o.all) req.previous = &*previous;
     } else if (prev.status().code() != Code::kNotFound || !o.names.empty()) {
       return print_errors({prev.status()}, what);
     }
@@ -116,14 +128,15 @@ int run(LockOptions o, LockCommand cmd) {
 
 void add_lock_commands(CLI::App& app, int* exit_code) {
   auto* lock_opts = new LockOptions();  // lives as long as the app's callbacks
-  auto* lock = app.add_subcommand("lock", "resolve the policy's cookbook versions and write policy.lock.json beside it");
+  auto* lock = app.add_subcommand("lock", "write policy.lock.json beside the policy: existing pins are kept, new cookbooks resolved");
   add_options(lock, lock_opts);
   lock->callback([lock_opts, exit_code] { *exit_code = run(*lock_opts, LockCommand::kLock); });
 
   auto* update_opts = new LockOptions();
-  auto* update = app.add_subcommand("update", "re-resolve the lockfile: every cookbook, or only NAME... (others stay pinned)");
+  auto* update = app.add_subcommand("update", "re-resolve NAME... (or --all) in the lockfile; the others stay pinned");
   add_options(update, update_opts);
-  update->add_option("names", update_opts->names, "cookbooks to re-resolve (default: all)");
+  update->add_option("names", update_opts->names, "cookbooks to re-resolve (the others stay pinned)");
+  update->add_flag("--all", update_opts->all, "re-resolve every cookbook");
   update->callback([update_opts, exit_code] { *exit_code = run(*update_opts, LockCommand::kUpdate); });
 
   auto* fetch_opts = new LockOptions();

@@ -336,7 +336,10 @@ class Compiler {
   }
 
   /// The SHA-256 of what decides versions: run-list cookbooks, constraints, sources.
-  static std::string policy_digest(const Policy& policy) {
+  /// The digest a lockfile records: run list and constraints. Sources are a search list, not part
+  /// of what is pinned (a lock resolves from a mirror, a git tag or a cache as long as each
+  /// cookbook's content digest matches); `with_sources` gives the digest older lockfiles hold.
+  static std::string policy_digest(const Policy& policy, bool with_sources = false) {
     nlohmann::ordered_json j;
     j["run_list_cookbooks"] = nlohmann::ordered_json::array();
     std::set<std::string> seen;
@@ -346,9 +349,11 @@ class Compiler {
     }
     j["cookbooks"] = nlohmann::ordered_json::object();
     for (const auto& [name, c] : policy.constraints) j["cookbooks"][name] = std::string(trim(c.first));
-    // Without credentials: the digest is kept in the lockfile, and a rotated password is no change.
-    j["sources"] = nlohmann::ordered_json::array();
-    for (const auto& url : policy.sources) j["sources"].push_back(redact::strip_url_credentials(url));
+    if (with_sources) {
+      // Without credentials: the digest is kept in the lockfile, and a rotated password is no change.
+      j["sources"] = nlohmann::ordered_json::array();
+      for (const auto& url : policy.sources) j["sources"].push_back(redact::strip_url_credentials(url));
+    }
     return sha256_hex(json_dump(j));
   }
 
@@ -415,19 +420,60 @@ class Compiler {
 
   bool check_lockfile_matches(const Policy& policy, const Lockfile& lock, const std::string& lock_path,
                               std::vector<Status>* errors) {
-    if (lock.policy_digest == policy_digest(policy)) return true;
+    if (lock.policy_digest == policy_digest(policy) || lock.policy_digest == policy_digest(policy, true)) return true;
     errors->push_back(Status::conflict(
         lock_path + ": does not match " + policy_file_ +
-        " (its run list, cookbook constraints or sources changed since the lockfile was written); run `roux update` "
-        "to re-resolve it, then converge"));
+        " (its run list or cookbook constraints changed since the lockfile was written); run `roux lock` "
+        "(keeps every pin, resolves what is new) or `roux update NAME`, then converge"));
     return false;
   }
 
   /// Every cookbook the lockfile pins: from the cache when there, else from its source; each
   /// verified against the lockfile's digest before it is used. Each source the lockfile names is
   /// refreshed once (git: one fetch); an unreachable one is a warning while the cache suffices.
+  /// A pinned cookbook from any configured source other than `skip` that offers the same name
+  /// and version with the same content digest (a mirror, another git remote): the lock pins
+  /// content, not places. Returns its folder, or "" with what each source said in `tried`.
+  std::string fetch_elsewhere(const std::vector<sources::Source*>& search, const sources::Source* skip,
+                              const LockedCookbook& c, std::vector<std::string>* tried) {
+    for (sources::Source* src : search) {
+      if (src == skip) continue;
+      auto u = src->universe();
+      if (!u.is_ok()) {
+        tried->push_back(src->url() + ": " + u.status().to_string());
+        continue;
+      }
+      auto it = std::find_if(u->begin(), u->end(), [&](const sources::CookbookRef& r) {
+        return r.name == c.name && r.version == c.version;
+      });
+      if (it == u->end()) {
+        tried->push_back(src->url() + ": no " + c.name + " " + c.version.to_string());
+        continue;
+      }
+      auto fetched = src->fetch(*it);
+      if (!fetched.is_ok()) {
+        tried->push_back(src->url() + ": " + fetched.status().to_string());
+        continue;
+      }
+      auto digest = sources::content_digest(*fetched);
+      if (!digest.is_ok() || *digest != c.sha256) {
+        tried->push_back(src->url() + ": its " + c.name + " " + c.version.to_string() + " has other content (sha256 " +
+                         (digest.is_ok() ? *digest : digest.status().to_string()) + ")");
+        continue;
+      }
+      log::info("cookbook " + c.name + " " + c.version.to_string() + " from " + src->url() +
+                " (the lockfile names " + c.source + "; same content)");
+      return *fetched;
+    }
+    return "";
+  }
+
   void fetch_locked(const Lockfile& lock, std::vector<ResolvedCookbook>* out, std::vector<Status>* errors) {
     sources::Cache cache(sctx_.cache_dir, sctx_.confine_root);
+    // The search list: the sources configured now (policy, --source, client config), before the
+    // lockfile's own URLs are opened.
+    std::vector<sources::Source*> search;
+    for (auto& s : sources_) search.push_back(s.get());
     std::map<std::string, sources::Source*> by_url;
     std::map<std::string, std::string> unreachable;
     for (const auto& c : lock.cookbooks) {
@@ -456,19 +502,26 @@ class Compiler {
       std::string path;
       if (auto p = cache.path_for(c.sha256); p.is_ok()) {
         path = *p;
-      } else if (sources::Source* src = by_url[c.source]) {
-        auto fetched = src->fetch(ref);
-        if (!fetched.is_ok()) {
-          std::string why = unreachable.count(c.source) ? unreachable[c.source] : fetched.status().to_string();
-          errors->push_back(Status::not_found(id + " (sha256 " + c.sha256 + ") is not in the cache " + cache.root() +
-                                              " and its source " + c.source + " cannot provide it: " + why));
-          continue;
-        }
-        path = *fetched;
       } else {
-        errors->push_back(Status::not_found(id + " (sha256 " + c.sha256 + ") is not in the cache " + cache.root() +
-                                            " and its source " + c.source + " cannot be opened: " + unreachable[c.source]));
-        continue;
+        sources::Source* src = by_url[c.source];
+        std::string why;
+        if (src) {
+          auto fetched = src->fetch(ref);
+          if (fetched.is_ok()) path = *fetched;
+          else why = unreachable.count(c.source) ? unreachable[c.source] : fetched.status().to_string();
+        } else {
+          why = "cannot be opened: " + unreachable[c.source];
+        }
+        if (path.empty()) {
+          std::vector<std::string> tried;
+          path = fetch_elsewhere(search, src, c, &tried);
+          if (path.empty()) {
+            std::string more = tried.empty() ? "" : "; other sources: " + join(tried, "; ");
+            errors->push_back(Status::not_found(id + " (sha256 " + c.sha256 + ") is not in the cache " + cache.root() +
+                                                " and its source " + c.source + " cannot provide it: " + why + more));
+            continue;
+          }
+        }
       }
       auto digest = sources::content_digest(path);
       if (!digest.is_ok()) {
@@ -496,14 +549,19 @@ class Compiler {
         if (!req.previous->find(name))
           result.errors.push_back(Status::not_found("roux update: cookbook " + name + " is not in the lockfile"));
       if (!result.errors.empty()) return result;
-      if (!req.update.empty())
+      if (!req.update.empty() || req.keep_all)
         for (const auto& c : req.previous->cookbooks)
           if (std::find(req.update.begin(), req.update.end(), c.name) == req.update.end())
             pins.push_back({c.name, "= " + c.version.to_string(), "lockfile"});
     }
     std::vector<ResolvedCookbook> chosen;
     resolve(policy, pins, &chosen, &result.errors);
-    if (!result.errors.empty()) return result;
+    if (!result.errors.empty()) {
+      if (!pins.empty())
+        result.errors.push_back(Status::conflict("the lockfile's pins were kept (" + std::to_string(pins.size()) +
+                                                 "); `roux update NAME` re-resolves one, `roux update --all` every one"));
+      return result;
+    }
     result.lock.policy_name = policy.name;
     result.lock.policy_digest = policy_digest(policy);
     for (const auto& cb : chosen) {

@@ -73,8 +73,11 @@ CompileResult compile_policy(const CompileOptions& options, const engine::Regist
 /// `update` re-resolves everything).
 struct LockRequest {
   CompileOptions options;
+  /// The lockfile's pins: every one kept (keep_all, `roux lock`), or all but `update`'s names
+  /// (`roux update NAME...`); nullptr re-resolves everything (`update --all`, first lock).
   const Lockfile* previous = nullptr;
   std::vector<std::string> update;
+  bool keep_all = false;
 };
 
 /// A lockfile (or, for fetch, the one read), every error, and notes for the user (fetch figures).

@@ -124,7 +124,7 @@ PY
   lock_case 'j["cookbooks"][0]["version"] = 1' 'cookbook app: "version" must be a string, not number'
   lock_case 'j["cookbooks"][0]["depends"] = {"x": 1}' "cookbook app: depends: x must be a constraint string"
   lock_case 'j["cookbooks"][0]["commit"] = False' 'cookbook app: "commit" must be a string, not boolean'
-  run_roux update --policy "$work"
+  run_roux update --all --policy "$work"
   no_signal "lock update over a bad lockfile"
   expect_rc 1 "lock update over a bad lockfile"
   cp "$work/good.lock.json" "$lockfile"

@@ -18,7 +18,7 @@ before=$(tree_checksum "$root" var/lib/roux)
 printf '  - extra\n' >>"$work/policy/policy.yaml"
 run_roux converge --policy "$work/policy" --root "$root"
 expect_rc 1 "converge with a run list changed after lock"
-[[ "$ERR" == *"policy.lock.json: does not match "*"policy.yaml"*"run \`roux update\`"* ]] || fail "unclear mismatch message: $ERR"
+[[ "$ERR" == *"policy.lock.json: does not match "*"policy.yaml"*"run \`roux lock\` (keeps every pin, resolves what is new)"* ]] || fail "unclear mismatch message: $ERR"
 [ "$(tree_checksum "$root" var/lib/roux)" = "$before" ] || fail "a refused converge changed the host"
 run_roux plan --policy "$work/policy" --root "$root"
 expect_rc 1 "plan with a mismatched lockfile"
@@ -28,7 +28,7 @@ git_policy "$work" base 'base: "< 1.0"'
 run_roux converge --policy "$work/policy" --root "$root"
 expect_rc 1 "converge with a constraint changed after lock"
 [[ "$ERR" == *"does not match"* ]] || fail "constraint change not detected: $ERR"
-run_roux update --policy "$work/policy" --root "$root"
+run_roux update --all --policy "$work/policy" --root "$root"
 expect_rc 1 "update with an unsatisfiable constraint"
 [[ "$ERR" == *"no version of cookbook base satisfies: policy needs base < 1.0 (available: 1.0.0)"* ]] ||
   fail "unclear resolver message: $ERR"
@@ -36,7 +36,7 @@ expect_rc 1 "update with an unsatisfiable constraint"
 # Back to a satisfiable policy with the new run list; update re-resolves and converge proceeds.
 git_policy "$work" base
 printf '  - extra\n' >>"$work/policy/policy.yaml"
-run_roux update --policy "$work/policy" --root "$root"
+run_roux update --all --policy "$work/policy" --root "$root"
 expect_rc 0 "roux update"
 run_roux converge --policy "$work/policy" --root "$root"
 expect_rc 2 "converge after update"

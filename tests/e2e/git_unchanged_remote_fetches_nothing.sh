@@ -29,7 +29,7 @@ expect_rc 2 "converge"
   fail "converge downloaded objects from an unchanged remote"
 
 git_release "$work" base 1.1.0
-run_roux update --policy "$work/policy" --root "$root"
+run_roux update --all --policy "$work/policy" --root "$root"
 expect_rc 0 "roux update after a new tag"
 [[ "$OUT" =~ remote.git:\ fetched\ [1-9][0-9]*\ objects ]] || fail "the new tag's objects were not fetched: $OUT"
 [ "$(lock_field "$work" base version)" = 1.1.0 ] || fail "update did not pick the new tag"
