@@ -1,7 +1,8 @@
 // roux doc man|bash-completion (hidden): the man pages and the bash completion, generated from the
 // command line itself, so they cannot drift from `--help`. Every text (descriptions, option names,
 // their value kinds and choices, usage) comes from the CLI11 App and its help formatter, the same
-// calls `--help` makes; the build runs these commands on the built binary (CMakeLists.txt).
+// calls `--help` makes; the build runs these commands on the built binary (cmake/install.cmake).
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,14 +27,15 @@ struct Command {
 bool hidden(const CLI::App* a) { return a->get_group().empty(); }
 bool hidden(const CLI::Option* o) { return o->get_group().empty(); }
 
-void walk(CLI::App* app, const std::string& path, std::vector<Command>* out) {
-  out->push_back({path, app});
-  for (CLI::App* sub : app->get_subcommands([](CLI::App* s) { return !hidden(s); }))
-    walk(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), out);
-}
-
 std::vector<CLI::App*> visible_subcommands(CLI::App* app) {
   return app->get_subcommands([](CLI::App* s) { return !hidden(s); });
+}
+
+/// Every visible command under `app`, depth first, `app` itself first.
+void walk(CLI::App* app, const std::string& path, std::vector<Command>* out) {
+  out->push_back({path, app});
+  for (CLI::App* sub : visible_subcommands(app))
+    walk(sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(), out);
 }
 
 /// The help formatter `--help` uses (a plain one when the app's is not a CLI::Formatter).
