@@ -8,8 +8,13 @@ BUILD_DEPS=(cmake ninja-build g++ pkg-config
 # Tests: schema checks (python3-jsonschema, python3-yaml), git fixtures, .deb fixtures and the
 # sandbox (dpkg-dev, debootstrap, util-linux for unshare), loopback HTTP servers (python3).
 TEST_DEPS=(python3 python3-jsonschema python3-yaml git dpkg-dev util-linux procps strace time debootstrap iproute2 openssl systemd-container)
+# The .deb (scripts/package.sh; tests/e2e/package_deb.sh and the sandbox install tests): debhelper,
+# lintian, groff (man page checks), ccache (the tests build the package twice: a second version
+# of the same tree). (systemd-analyze, for the units, comes with systemd-container.)
+PACKAGE_DEPS=(debhelper lintian groff-base dpkg-dev ccache)
 want=("${BUILD_DEPS[@]}")
-[ "${1:-}" = "--with-tests" ] && want+=("${TEST_DEPS[@]}")
+[ "${1:-}" = "--with-tests" ] && want+=("${TEST_DEPS[@]}" "${PACKAGE_DEPS[@]}")
+[ "${1:-}" = "--with-package" ] && want+=("${PACKAGE_DEPS[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

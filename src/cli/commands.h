@@ -58,5 +58,8 @@ void add_history_commands(CLI::App& app, int* exit_code);
 void add_lock_commands(CLI::App& app, int* exit_code);
 /// `roux keygen` and `roux supermarket publish|mirror|search|show|sign` (supermarket.cc).
 void add_supermarket_commands(CLI::App& app, int* exit_code);
+/// `roux doc man|bash-completion` (hidden; docgen.cc): man pages and completion generated from
+/// the app as it stands when the command runs (after parsing), so every registered command.
+void add_doc_commands(CLI::App& app, int* exit_code);
 
 }  // namespace roux::cli
