@@ -54,7 +54,30 @@ struct PendingRef {
 
 const std::set<std::string> kMetaKeys = {"requires", "before",      "notify",  "subscribe",  "only_if",
                                          "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay",
-                                         "only_if_fact", "not_if_fact", "guard_timeout"};
+                                         "only_if_fact", "not_if_fact", "guard_timeout", "tags"};
+
+/// A `tags:` list (of a resource or a recipe): each tag 1-64 characters of letters, digits and
+/// "_.:-", so `--tags web,db` can name it. Errors name the tag's place.
+std::vector<std::string> parse_tags(const Value& v, const std::string& owner, std::vector<Status>* errors) {
+  std::vector<std::string> out;
+  if (v.kind != Value::Kind::kList) {
+    errors->push_back(Status::invalid_input(owner + ": tags: expected a list of tags, such as [web, frontend]", v.where));
+    return out;
+  }
+  for (const auto& t : v.list) {
+    bool ok = t.kind == Value::Kind::kScalar && !t.scalar.empty() && t.scalar.size() <= 64 &&
+              std::all_of(t.scalar.begin(), t.scalar.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-';
+              });
+    if (!ok) {
+      errors->push_back(Status::invalid_input(
+          owner + ": tags: expected a tag of 1 to 64 letters, digits, \"_\", \".\", \":\" or \"-\"", t.where));
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), t.scalar) == out.end()) out.push_back(t.scalar);
+  }
+  return out;
+}
 
 /// A recipe name as a run list writes it ("app::web"): it names recipes/NAME.yaml.
 bool is_valid_recipe_name(const std::string& name) {
@@ -588,7 +611,12 @@ class Compiler {
       return;
     }
     CookbookBuild build(cb.ref.name, cb.path, renderer);
+    // The recipe's tags: first, whatever their place in the file: every resource of it carries them.
+    recipe_tags_.clear();
+    for (const auto& e : root.map)
+      if (e.key == "tags") recipe_tags_ = parse_tags(e.value, "recipe " + cb.ref.name + "::" + recipe, errors);
     for (auto& e : root.map) {
+      if (e.key == "tags") continue;
       if (e.key == "verify") {
         secrets_.decrypt_value(e.value, errors);
         interpolate_scalars(e.value, [&](const std::string& s) { return renderer.render(s); }, errors);
@@ -607,7 +635,7 @@ class Compiler {
         continue;
       }
       if (e.key != "resources") {
-        errors->push_back(Status::invalid_input("recipe: unknown key \"" + e.key + "\" (known: resources, verify)", e.key_where));
+        errors->push_back(Status::invalid_input("recipe: unknown key \"" + e.key + "\" (known: resources, tags, verify)", e.key_where));
         continue;
       }
       if (e.value.kind == Value::Kind::kNull) continue;
@@ -741,6 +769,10 @@ class Compiler {
     m.skip_reason = evaluate_fact_conditions(meta.raw("only_if_fact"), meta.raw("not_if_fact"), facts_json_, id, errors);
     m.recipe = recipe;
     m.composite = composite;
+    m.tags = recipe_tags_;
+    if (const Value* t = meta.raw("tags"))
+      for (auto& tag : parse_tags(*t, id, errors))
+        if (std::find(m.tags.begin(), m.tags.end(), tag) == m.tags.end()) m.tags.push_back(tag);
     std::vector<PendingRef> refs;
     read_refs(meta_map, id, &refs, errors);
     if (!r || errors->size() != errors_before) return;
@@ -771,7 +803,7 @@ class Compiler {
 
   /// A composite (monitoring_agent): its properties expand into ordinary resources, each compiled
   /// as if written here and recording the composite's id. Meta keys belong on the generated
-  /// resources, so a composite refuses them.
+  /// resources, so a composite refuses them, except tags:, which every generated resource carries.
   void compile_composite(const engine::CompositeType& comp, Value& item, const ResolvedCookbook& cb,
                          const std::string& recipe, const Renderer& renderer, const CookbookBuild& build,
                          engine::Graph& graph, std::vector<Status>* errors) {
@@ -786,8 +818,12 @@ class Compiler {
     Value props_map;
     props_map.kind = Value::Kind::kMap;
     props_map.where = head.key_where;
+    std::vector<std::string> tags = recipe_tags_;
     for (size_t i = 1; i < item.map.size(); ++i) {
-      if (kMetaKeys.count(item.map[i].key))
+      if (item.map[i].key == "tags") {
+        for (auto& t : parse_tags(item.map[i].value, id, errors))
+          if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+      } else if (kMetaKeys.count(item.map[i].key))
         errors->push_back(Status::invalid_input(id + ": " + item.map[i].key + ": a composite takes no meta-properties (" +
                                                     head.key + " expands into ordinary resources)",
                                                 item.map[i].key_where));
@@ -798,7 +834,9 @@ class Compiler {
     std::vector<Value> children = comp.expand(head.value.scalar, props, build, errors);
     props.finish(head.key);
     if (errors->size() != errors_before) return;
+    std::swap(tags, recipe_tags_);  // the children carry the composite's tags too
     for (auto& child : children) compile_resource(child, cb, recipe, renderer, build, graph, errors, id);
+    std::swap(tags, recipe_tags_);
   }
 
   /// A resource's name becomes a path, an account, a package or a command: a NUL byte would cut
@@ -893,6 +931,7 @@ class Compiler {
   sources::SourceContext sctx_;
   std::vector<std::unique_ptr<sources::Source>> sources_;
   std::vector<PendingRef> pending_;
+  std::vector<std::string> recipe_tags_;  // the recipe being compiled: its tags: (every resource carries them)
   SecretDecrypter secrets_;                                     // validate: no key, secrets stay sealed
   nlohmann::ordered_json facts_json_ = facts::to_json(facts_);  // what fact conditions read
   std::vector<engine::VerifyCheck> verify_;

@@ -1,5 +1,6 @@
 #include "engine/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -61,6 +62,8 @@ class Walker {
     // (see Resource::batch_key) when the walk reaches the first of them.
     std::vector<Node*> order = graph_.topological_order();
     visited_.assign(graph_.size(), false);
+    // Outside a targeted run's selection: never visited (a batch never picks it up either).
+    for (Node* n : order) visited_[n->index] = !n->selected;
     for (size_t i = 0; i < order.size(); ++i) {
       Node* n = order[i];
       if (visited_[n->index]) continue;
@@ -153,7 +156,7 @@ class Walker {
     std::vector<Resource*> resources;
     for (Node* m : live) {
       ctxs.push_back(std::make_unique<ConvergeContext>(host_, opts_.state_dir, is_sensitive(*m)));
-      ctxs.back()->set_tidy_temps(opts_.tidy_temps);
+      prepare(*ctxs.back(), *m);
       ctx_ptrs.push_back(ctxs.back().get());
       resources.push_back(m->resource.get());
       m->attempts = 1;
@@ -185,7 +188,7 @@ class Walker {
     int max_attempts = 1 + std::max(0, n.resource->meta().retries);
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
-      ctx.set_tidy_temps(opts_.tidy_temps);
+      prepare(ctx, n);
       n.attempts = attempt;
       st = n.resource->converge(ctx);
       auto c = ctx.take_changes();
@@ -216,8 +219,22 @@ class Walker {
     if (!n.changes.empty()) notify_targets(n);
   }
 
+  /// The run's settings every context of `n` shares: temp tidying, fingerprints, the gate.
+  void prepare(ConvergeContext& ctx, const Node& n) {
+    ctx.set_tidy_temps(opts_.tidy_temps);
+    ctx.set_fingerprint_key(&opts_.fingerprint_key);
+    if (opts_.permit) ctx.set_gate([this, &n](const Change& c) { return opts_.permit(n, c); });
+  }
+
   void notify_targets(Node& n) {
     for (const Notify& note : n.notifies) {
+      // A targeted run touches only its selection: the refresh is not made, and said.
+      if (!note.target->selected) {
+        std::string what = note.target->resource->id() + (note.action.empty() ? "" : " (" + note.action + ")");
+        if (std::find(n.undelivered.begin(), n.undelivered.end(), what) == n.undelivered.end())
+          n.undelivered.push_back(what);
+        continue;
+      }
       if (note.immediately) {
         refresh(*note.target, note.action, {n.resource->id()});
       } else {
@@ -248,7 +265,7 @@ class Walker {
       return;
     }
     ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(target), sources);
-    ctx.set_tidy_temps(opts_.tidy_temps);
+    prepare(ctx, target);
     Status st = target.resource->refresh(ctx, action);
     auto c = ctx.take_changes();
     target.changes.insert(target.changes.end(), c.begin(), c.end());

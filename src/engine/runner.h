@@ -14,6 +14,11 @@ struct RunOptions {
   /// Apply only (never set in a plan): the previous run was killed mid-way, so resources remove
   /// the temp file it may have left beside their path (ConvergeContext::remove_stale_temp).
   bool tidy_temps = false;
+  /// Key for Change::fingerprint (saved plans); "" = none.
+  std::string fingerprint_key;
+  /// When set, every change is offered to it before its act runs (ConvergeContext::set_gate):
+  /// a non-OK Status refuses that change. converge --plan admits only the saved plan's changes.
+  std::function<Status(const Node&, const Change&)> permit;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
 };
@@ -23,7 +28,8 @@ struct RunOptions {
 /// fails itself, its dependents are skipped with the reason, independent nodes go on.
 /// Touches the host only through ConvergeContext::change(). In kPlan the walk runs against a
 /// planned host over `host` (host/planned_host.h), so `host` is never written; the mode then
-/// only names the outcome (would_change, not changed).
+/// only names the outcome (would_change, not changed). Nodes not `selected` (Graph::select) are
+/// never visited; a notification to one is recorded in the notifier's `undelivered`.
 void converge_graph(Graph& graph, host::Host& host, const RunOptions& options);
 
 }  // namespace roux::engine
