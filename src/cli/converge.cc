@@ -112,6 +112,39 @@ std::string saved_plan_mismatch(const SavedPlan& p, const ConvergeOptions& o, co
   return "";
 }
 
+constexpr const char* kPendingNotificationsFile = "pending_notifications.json";
+
+/// The notifications a targeted run kept (STATE/pending_notifications.json); none when the file
+/// is missing or unreadable (a warning: a torn file must not stop the run).
+std::vector<engine::PendingNotification> load_pending_notifications(const host::Host& host, const std::string& state_dir) {
+  std::vector<engine::PendingNotification> out;
+  const std::string path = state_dir + "/" + kPendingNotificationsFile;
+  auto info = host.lstat(path);
+  if (!info.is_ok() || !info->exists()) return out;
+  auto text = host.read_file(path, 16 << 20);
+  auto j = text.is_ok() ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+  if (!j.is_array()) {
+    log::warn(path + ": not a list of notifications; ignored");
+    return out;
+  }
+  for (const auto& e : j)
+    if (e.is_object() && !json_string(e, "target").empty() && !json_string(e, "source").empty())
+      out.push_back({json_string(e, "target"), json_string(e, "action"), json_string(e, "source")});
+  return out;
+}
+
+/// Records the notifications to keep, only when they differ from what was kept (a no-op run
+/// writes nothing).
+Status save_pending_notifications(host::Host& host, const std::string& state_dir,
+                                  const std::vector<engine::PendingNotification>& before,
+                                  const std::vector<engine::PendingNotification>& next) {
+  if (next == before) return Status::ok();
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& p : next) j.push_back({{"target", p.target}, {"action", p.action}, {"source", p.source}});
+  return host.write_file(state_dir + "/" + kPendingNotificationsFile, json_dump(j) + "\n", 0600, std::nullopt,
+                         std::nullopt);
+}
+
 /// Lines added to the text report for a targeted run and a saved plan (after the report itself).
 std::string targeting_text(const report::RunReport& rep) {
   std::string out;
@@ -483,6 +516,9 @@ int converge(ConvergeOptions o) {
   // the same code on the same host, must hold exactly the saved plan's changes (the same
   // properties from the same observed befores to the same afters). Anything that moved is named
   // and nothing is changed.
+  // Notifications an earlier targeted run could not deliver: delivered now if their target is in.
+  const std::vector<engine::PendingNotification> pending = load_pending_notifications(walk_host, *state_dir);
+
   std::vector<std::string> plan_moved;
   if (saved) {
     if (std::string d = compiled_policy_digest(c); d != saved->policy_digest)
@@ -500,6 +536,7 @@ int converge(ConvergeOptions o) {
       popts.mode = engine::Mode::kPlan;
       popts.state_dir = *state_dir;
       popts.fingerprint_key = plan_key;
+      popts.pending = pending;
       engine::converge_graph(fresh.compiled->graph, **host, popts);
       plan_moved = compare_changes(saved->changes, planned_changes(fresh.compiled->graph));
       for (const auto& n : fresh.compiled->graph.nodes())
@@ -523,6 +560,7 @@ int converge(ConvergeOptions o) {
   ropts.state_dir = *state_dir;
   ropts.tidy_temps = after_killed_run;
   ropts.fingerprint_key = plan_key;
+  ropts.pending = pending;
   // converge --plan admits only the saved plan's changes, each once: a change that appeared
   // between the check above and its turn is refused (that resource fails), never made.
   std::map<std::string, std::multiset<std::pair<std::string, std::string>>> admitted;
@@ -598,6 +636,8 @@ int converge(ConvergeOptions o) {
   if (!o.dry_run) {
     Status s = (**host).write_file(*state_dir + "/last_run.json", report_json, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
+    s = save_pending_notifications(**host, *state_dir, pending, engine::pending_after(c.graph, pending));
+    if (!s.is_ok()) log::warn("could not record the undelivered notifications in " + real_state + ": " + s.to_string());
     s = engine::record_sensitive_names(**host, *state_dir, c.graph, formerly_sensitive);
     if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can

@@ -192,7 +192,7 @@ std::vector<std::string> compare_changes(const std::vector<PlannedChange>& saved
     rest.erase(same);
   }
   for (const PlannedChange* f : rest)
-    out.push_back(f->id + " " + f->property + ": needed now, not in the plan (" + f->before + " -> " + f->after + ")");
+    out.push_back(f->id + " " + f->property + ": needed now, not in the plan (" + shown(f->before) + " -> " + shown(f->after) + ")");
   return out;
 }
 

@@ -76,6 +76,13 @@ class Walker {
           if (opts_.on_node_done) opts_.on_node_done(*m);
       }
     }
+    // Notifications a targeted run kept for this one: delivered with the delayed ones.
+    for (const auto& p : opts_.pending) {
+      Node* t = graph_.find(p.target);
+      if (!t || !t->selected) continue;
+      auto& sources = delayed_[t->index][p.action];
+      if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
+    }
     // Pass 2: delayed notifications, once per (target, action), in declaration order of targets.
     // An action that subsumes another notified to the same target (a restart, a reload) runs
     // alone, with both sets of sources.
@@ -305,6 +312,21 @@ class Walker {
 };
 
 }  // namespace
+
+std::vector<PendingNotification> pending_after(const Graph& graph, const std::vector<PendingNotification>& before) {
+  std::vector<PendingNotification> out;
+  auto keep = [&](PendingNotification p) {
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+  };
+  for (const auto& p : before)
+    if (const Node* t = graph.find(p.target); t && !t->selected) keep(p);
+  for (const auto& n : graph.nodes()) {
+    if (!n->selected || n->status != NodeStatus::kChanged) continue;
+    for (const Notify& note : n->notifies)
+      if (!note.target->selected) keep({note.target->resource->id(), note.action, n->resource->id()});
+  }
+  return out;
+}
 
 void converge_graph(Graph& graph, host::Host& host, const RunOptions& options) {
   if (options.mode == Mode::kPlan) {
