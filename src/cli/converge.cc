@@ -223,6 +223,7 @@ std::string explain_text(const engine::Graph& graph, const engine::Node& n) {
              (note.immediately ? ", immediately" : ", delayed") + ")\n";
   }
   if (!notified_by.empty()) out += "  refreshed when these change:\n" + notified_by;
+  if (!n.notified_by.empty()) out += "  notified in this plan by: " + join(n.notified_by, ", ") + "\n";
   return escape_controls(redact::redact(out));
 }
 
