@@ -135,4 +135,33 @@ expect_rc 2 "converge --plan after refusals"
 run_roux converge "${common[@]}" --plan "$plan"
 expect_rc 1 "the same plan twice"
 grep -q "file\[/etc/motd\] content: no longer needed (sha256:" <<<"$ERR" || fail "applied plan again: $ERR"
+# 8. A sensitive file: its values never in the plan file; a drift of it is still caught (the
+# fingerprint), named without its value. A targeted plan applies only its selection.
+cat >>"$work/cookbooks/app/recipes/default.yaml" <<'EOF2'
+  - file: /etc/secret
+    content: "hunter22\n"
+    mode: "0600"
+    sensitive: true
+EOF2
+echo opensesame >"$root/etc/secret"
+run_roux plan "${common[@]}" --out "$plan"
+expect_rc 2 "plan with a sensitive change"
+! grep -q "hunter22\|opensesame" "$plan" || fail "a secret is in the plan file"
+echo opensesamf >"$root/etc/secret"
+run_roux converge "${common[@]}" --plan "$plan" --format json
+expect_rc 1 "converge --plan after a sensitive drift"
+printf '%s\n' "$OUT" >"$work/refused.json"
+want="roux: error: saved plan $plan: file[/etc/secret] content: the value moved since the plan (not shown: sensitive)
+roux: error: saved plan $plan no longer matches (1 difference); nothing was changed; make a new plan"
+[ "$ERR" = "$want" ] || fail "sensitive drift: $ERR"
+! grep -q "hunter22\|opensesam" <<<"$OUT$ERR" || fail "a secret in the refusal"
+[ "$(json_get "$work/refused.json" 'r["saved_plan"]["file"]')" = "$plan" ] || fail "the refusal report does not name the plan"
+echo changed >"$root/etc/motd"
+run_roux plan "${common[@]}" --only 'file[/etc/motd]' --out "$plan"
+expect_rc 2 "targeted plan --out"
+run_roux converge "${common[@]}" --plan "$plan" --format json --report "$work/targeted.json"
+expect_rc 2 "converge --plan of a targeted plan"
+[ "$(cat "$root/etc/motd")" = hello ] || fail "the targeted plan did not converge motd"
+[ "$(cat "$root/etc/secret")" = opensesamf ] || fail "the targeted plan converged outside its selection"
+[ "$(json_get "$work/targeted.json" 'r["selection"]["only"]')" = '["file[/etc/motd]"]' ] || fail "targeted plan selection"
 echo "saved_plan: ok"
