@@ -4,6 +4,7 @@
 #include "compiler/compile.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cctype>
 #include <filesystem>
 #include <map>
@@ -77,6 +78,37 @@ std::vector<std::string> parse_tags(const Value& v, const std::string& owner, st
     if (std::find(out.begin(), out.end(), t.scalar) == out.end()) out.push_back(t.scalar);
   }
   return out;
+}
+
+/// Records `level` as the origin of every leaf of `layer` (objects are walked; anything else,
+/// lists included, is a leaf), under `prefix` ("attr.web.port").
+void note_attribute_origins(const nlohmann::json& layer, const std::string& level, const std::string& prefix,
+                            std::map<std::string, std::string>& origin) {
+  if (!layer.is_object()) {
+    origin[prefix] = level;
+    return;
+  }
+  for (const auto& [k, v] : layer.items()) note_attribute_origins(v, level, prefix + "." + k, origin);
+}
+
+/// The attribute names ("attr.web.port") the scalars of `v` read through {{...}} tags, in order,
+/// each once (explain tells where each came from).
+void collect_attribute_names(const Value& v, std::vector<std::string>* out) {
+  if (v.kind == Value::Kind::kScalar) {
+    for (size_t pos = v.scalar.find("{{"); pos != std::string::npos; pos = v.scalar.find("{{", pos + 2)) {
+      size_t i = pos + 2;
+      while (i < v.scalar.size() && (v.scalar[i] == ' ' || std::strchr("#^/&{", v.scalar[i]))) ++i;
+      if (v.scalar.compare(i, 5, "attr.") != 0) continue;
+      size_t end = i;
+      while (end < v.scalar.size() && (std::isalnum(static_cast<unsigned char>(v.scalar[end])) ||
+                                       std::strchr("._-", v.scalar[end])))
+        ++end;
+      std::string name = v.scalar.substr(i, end - i);
+      if (std::find(out->begin(), out->end(), name) == out->end()) out->push_back(name);
+    }
+  }
+  for (const auto& x : v.list) collect_attribute_names(x, out);
+  for (const auto& e : v.map) collect_attribute_names(e.value, out);
 }
 
 /// A recipe name as a run list writes it ("app::web"): it names recipes/NAME.yaml.
@@ -273,7 +305,15 @@ class Compiler {
 
     // Pass 4: attributes, lowest precedence first.
     nlohmann::json attrs = nlohmann::json::object();
-    for (const auto& cb : compiled->cookbooks) load_cookbook_attributes(cb.path, attrs, &result.errors);
+    // Each level's leaves are noted as they merge: the last one to set a leaf is its origin.
+    auto& origin = compiled->attribute_origin;
+    for (const auto& cb : compiled->cookbooks) {
+      nlohmann::json defaults = nlohmann::json::object();
+      load_cookbook_attributes(cb.path, defaults, &result.errors);
+      note_attribute_origins(defaults, "cookbook " + cb.ref.name + " attributes.yaml", "attr", origin);
+      deep_merge(attrs, defaults);
+    }
+    note_attribute_origins(policy.attributes, "policy attributes (" + opts.policy_file + ")", "attr", origin);
     deep_merge(attrs, policy.attributes);
     if (!opts.node_attributes_file.empty()) {
       auto node = read_text_file(opts.node_attributes_file);
@@ -291,13 +331,18 @@ class Compiler {
               result.errors.push_back(Status::invalid_input(opts.node_attributes_file +
                                                             ": node attributes must be a JSON object, got " +
                                                             std::string(j.type_name())));
-            else deep_merge(attrs, j);
+            else {
+              note_attribute_origins(j, "node attributes (-j " + opts.node_attributes_file + ")", "attr", origin);
+              deep_merge(attrs, j);
+            }
           } catch (const nlohmann::json::exception& e) {
             result.errors.push_back(Status::invalid_input(opts.node_attributes_file + ": " + e.what()));
           }
         }
       }
     }
+    note_attribute_origins(policy.override_attributes, "policy override_attributes (" + opts.policy_file + ")", "attr",
+                           origin);
     deep_merge(attrs, policy.override_attributes);
     if (!result.errors.empty()) return result;
     compiled->attributes = attrs;
@@ -716,7 +761,9 @@ class Compiler {
     // A secret of this resource that does not decrypt (wrong or missing key) fails this resource
     // alone at converge time, as an operator expects, instead of stopping the whole run.
     std::vector<Status> secret_errors;
+    std::vector<std::string> attributes_read;
     if (composite.empty()) {
+      collect_attribute_names(item, &attributes_read);
       secrets_.decrypt_value(item, &secret_errors);
       interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
     }
@@ -770,6 +817,7 @@ class Compiler {
     m.recipe = recipe;
     m.composite = composite;
     m.tags = recipe_tags_;
+    m.attributes = std::move(attributes_read);
     if (const Value* t = meta.raw("tags"))
       for (auto& tag : parse_tags(*t, id, errors))
         if (std::find(m.tags.begin(), m.tags.end(), tag) == m.tags.end()) m.tags.push_back(tag);

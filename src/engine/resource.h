@@ -95,6 +95,7 @@ struct Meta {
   std::string cookbook, recipe;              // where it came from (report)
   std::string composite;                     // id of the composite that generated it, if any (report)
   std::vector<std::string> tags;             // tags: of the resource and of its recipe (--tags selects)
+  std::vector<std::string> attributes;       // "attr.x.y" names its recipe text reads ({{attr.x.y}}; explain)
   std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):
                                              // the runner skips the resource with this reason
   std::string preflight_error;               // set by the compiler when the resource must not run (a

@@ -13,7 +13,7 @@ tags: [base]
 resources:
   - directory: /etc/nginx
   - file: /etc/nginx/nginx.conf
-    content: "worker_processes 2;\n"
+    content: "worker_processes {{attr.web.workers}};\nuser {{attr.web.user}};\n"
     mode: "0640"
     tags: [web]
     notify:
@@ -26,6 +26,9 @@ resources:
     content: "hi\n"
     requires: file[/etc/nginx/nginx.conf]
 EOF2
+# Attribute levels: the cookbook's defaults, the policy's attributes over them.
+printf 'web:\n  workers: 1\n  user: www-data\n' >"$work/cookbooks/web/attributes.yaml"
+printf 'attributes:\n  web:\n    workers: 2\n' >>"$work/policy.yaml"
 common=(--policy "$work" --root "$root")
 recipe=$work/cookbooks/web/recipes/default.yaml
 before=$(tree_checksum "$root" var/lib/roux)
@@ -35,8 +38,11 @@ expect_rc 2 "explain (the plan has changes)"
 want="file[/etc/nginx/nginx.conf]: would change
   declared at $recipe:4:5 (recipe web::default)
   tags: base, web
+  attributes read by its recipe text:
+    attr.web.workers: policy attributes ($work/policy.yaml)
+    attr.web.user: cookbook web attributes.yaml
   differs:
-    content: sha256:$(printf 'old\n' | sha256sum | cut -c1-12) (4 bytes) -> sha256:$(printf 'worker_processes 2;\n' | sha256sum | cut -c1-12) (20 bytes)
+    content: sha256:$(printf 'old\n' | sha256sum | cut -c1-12) (4 bytes) -> sha256:$(printf 'worker_processes 2;\nuser www-data;\n' | sha256sum | cut -c1-12) (35 bytes)
     mode: 0644 -> 0640
   ordered after:
     directory[/etc/nginx] (implicit)
