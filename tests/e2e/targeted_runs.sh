@@ -62,6 +62,15 @@ assert conf["undelivered_notifications"] == ["exec[reload-nginx]"], conf
 assert [x["id"] for x in r["resources"]] == ["directory[/etc/nginx]", "file[/etc/nginx/nginx.conf]"]
 PY
 
+python3 - "$root/var/lib/roux/history.jsonl" <<'PY' || fail "the history does not mark the partial run"
+import json, sys
+last = json.loads(open(sys.argv[1]).read().splitlines()[-1])
+assert last["selection"]["only"] == ["file[/etc/nginx/nginx.conf]"], last
+PY
+[ "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])))' "$root/var/lib/roux/pending_notifications.json")" = \
+  "[{'action': '', 'source': 'file[/etc/nginx/nginx.conf]', 'target': 'exec[reload-nginx]'}]" ] ||
+  fail "the undelivered notification was not kept: $(cat "$root/var/lib/roux/pending_notifications.json")"
+
 # The next run that includes the target delivers the kept notification, once.
 run_roux converge "${common[@]}" --tags base --format json --report "$work/full.json"
 expect_rc 2 "converge --tags base (everything: the recipe's tag)"
