@@ -22,4 +22,7 @@ class Sha256 {
 /// Lower-case hex SHA-256 of `data`.
 std::string sha256_hex(std::string_view data);
 
+/// Lower-case hex HMAC-SHA-256 of `data` under `key` (OpenSSL). Never fails.
+std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
 }  // namespace roux

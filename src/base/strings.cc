@@ -1,5 +1,6 @@
 #include "base/strings.h"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace roux {
@@ -39,6 +40,31 @@ std::string_view trim(std::string_view s) {
   if (b == std::string_view::npos) return {};
   size_t e = s.find_last_not_of(ws);
   return s.substr(b, e - b + 1);
+}
+
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates) {
+  size_t best = std::max<size_t>(1, word.size() / 3) + 1;
+  std::string out;
+  std::vector<size_t> row;
+  for (const auto& c : candidates) {
+    // One row of the edit-distance table at a time.
+    row.resize(c.size() + 1);
+    for (size_t j = 0; j <= c.size(); ++j) row[j] = j;
+    for (size_t i = 1; i <= word.size(); ++i) {
+      size_t diag = row[0];
+      row[0] = i;
+      for (size_t j = 1; j <= c.size(); ++j) {
+        size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (word[i - 1] == c[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    if (row[c.size()] < best) {
+      best = row[c.size()];
+      out = c;
+    }
+  }
+  return out;
 }
 
 std::string join(const std::vector<std::string>& parts, std::string_view sep) {

@@ -10,6 +10,9 @@ std::vector<std::string> split(std::string_view s, char sep);
 std::vector<std::string> split_lines(std::string_view s);
 std::string_view trim(std::string_view s);
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
+/// The candidate closest to `word` by edit distance (Levenshtein), when it is close enough to be
+/// a likely typo (at most a third of the word's length, at least 1); "" otherwise.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
 bool starts_with(std::string_view s, std::string_view prefix);
 /// "0644" from 0644.
 std::string format_mode(uint32_t mode);

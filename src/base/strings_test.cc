@@ -56,3 +56,15 @@ TEST_CASE("json readers: a field of the wrong type gives the default, never an e
 }
 
 }  // namespace roux
+
+namespace roux {
+
+TEST_CASE("closest_match: the nearest candidate within a third of the word, else nothing") {
+  std::vector<std::string> ids = {"service[nginx]", "file[/etc/nginx/nginx.conf]", "package[nginx]"};
+  CHECK(closest_match("service[ngnix]", ids) == "service[nginx]");
+  CHECK(closest_match("package[nginx", ids) == "package[nginx]");
+  CHECK(closest_match("user[bob]", ids).empty());
+  CHECK(closest_match("", ids).empty());
+}
+
+}  // namespace roux

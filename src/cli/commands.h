@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,12 @@ struct ConvergeOptions {
   std::string secret_key;             // --secret-key (else the client config's secret_key:)
   bool verify_only = false;           // roux verify: compile, run the verify checks, converge nothing
   bool rehearse = false;              // plan --rehearse: also run the real converge in a throwaway overlay
+  std::string plan_out;               // plan --out FILE: save the plan, signed (cli/plan_file.h)
+  std::string plan_in;                // converge --plan FILE: apply exactly that saved plan
+  int64_t plan_max_age = 86400;       // converge --plan-max-age SECONDS: older plans are refused (0 = any age)
+  std::vector<std::string> only;      // --only ID: a targeted run (the resource and what it requires)
+  std::vector<std::string> tags;      // --tags TAG: a targeted run (resources carrying a tag)
+  std::string explain;                // roux explain ID / plan --explain ID: why ID is in the plan
 };
 
 /// Where roux keeps what it must trust across runs (supermarket serials) for a run on `root`: the

@@ -2,6 +2,9 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <ctime>
+#include <map>
+#include <optional>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -10,6 +13,7 @@
 
 #include "base/atomic_file.h"
 #include "base/json.h"
+#include "base/sha256.h"
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/strings.h"
@@ -17,6 +21,7 @@
 #include "cli/client_config.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
+#include "cli/plan_file.h"
 #include "compiler/compile.h"
 #include "engine/retired_secrets.h"
 #include "engine/run_lock.h"
@@ -28,6 +33,7 @@
 #include "report/handlers/handlers.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
+#include "sources/cache.h"
 #include "sources/local_file.h"
 
 namespace roux::cli {
@@ -50,6 +56,190 @@ void add_common_options(CLI::App* cmd, ConvergeOptions* o) {
   cmd->add_option("--config", o->config, "client config (default /etc/roux/client.yaml; optional)");
   cmd->add_flag("--no-color", o->no_color, "never colour the output");
   cmd->add_option("--secret-key", o->secret_key, "X25519 private key (PEM) for ENC[roux,...] secrets (default: secret_key: in the client config)");
+}
+
+/// --only/--tags: converge and plan take them; a saved plan keeps its own.
+void add_targeting_options(CLI::App* cmd, ConvergeOptions* o) {
+  cmd->add_option("--only", o->only,
+                  "converge only this resource (\"service[nginx]\") and what it requires, transitively (repeatable)");
+  cmd->add_option("--tags", o->tags,
+                  "converge only resources carrying one of these tags (tags: of a resource or its recipe, the "
+                  "cookbook name, \"cookbook::recipe\"; comma-separated or repeated) and what they require")
+      ->delimiter(',');
+}
+
+/// What a saved plan pins of the compiled policy: the policy file, the run list, each cookbook's
+/// content and the merged attributes. Any change to them moves this digest.
+std::string compiled_policy_digest(const compiler::Compiled& c) {
+  Sha256 h;
+  auto add = [&](std::string_view field) {
+    h.update(std::to_string(field.size()) + ":");
+    h.update(field);
+  };
+  auto text = sources::read_local_file(c.policy_file, 16 << 20);
+  add(text.is_ok() ? *text : "(unreadable policy file)");
+  for (const auto& r : c.run_list) add(r);
+  for (const auto& cb : c.cookbooks) {
+    add(cb.ref.name);
+    add(cb.ref.version.to_string());
+    auto digest = sources::content_digest(cb.path);
+    add(digest.is_ok() ? *digest : "(unreadable cookbook " + cb.path + ")");
+  }
+  add(json_dump(c.attributes));
+  return h.hex_digest();
+}
+
+/// sha256 of the lockfile the run used, or "none" when the policy was resolved in memory.
+std::string compiled_lock_digest(const compiler::Compiled& c) {
+  if (c.lockfile.empty()) return "none";
+  auto text = sources::read_local_file(c.lockfile, 64 << 20);
+  return text.is_ok() ? sha256_hex(*text) : "(unreadable lockfile)";
+}
+
+/// Why a saved plan cannot be applied here and now, before anything is compiled: another host,
+/// root or roux, or too old. "" when it may go on.
+std::string saved_plan_mismatch(const SavedPlan& p, const ConvergeOptions& o, const std::string& host,
+                                const std::string& state_dir) {
+  if (p.host != host) return "it was made on host " + p.host + ", this is " + host;
+  if (p.root != o.root) return "it was made for --root " + p.root + ", this run is for " + o.root;
+  if (p.state_dir != state_dir) return "it was made with --state-dir " + p.state_dir + ", this run uses " + state_dir;
+  if (p.roux_version != kVersion) return "it was made by roux " + p.roux_version + ", this is roux " + kVersion;
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  if (p.created_unix > now + 300) return "it was made in the future (" + p.created + "); check the clock";
+  if (o.plan_max_age > 0 && now - p.created_unix > o.plan_max_age)
+    return "it is " + std::to_string(now - p.created_unix) + "s old (made " + p.created + "), older than --plan-max-age " +
+           std::to_string(o.plan_max_age) + "s; make a new plan";
+  return "";
+}
+
+constexpr const char* kPendingNotificationsFile = "pending_notifications.json";
+
+/// The notifications a targeted run kept (STATE/pending_notifications.json); none when the file
+/// is missing or unreadable (a warning: a torn file must not stop the run).
+std::vector<engine::PendingNotification> load_pending_notifications(const host::Host& host, const std::string& state_dir) {
+  std::vector<engine::PendingNotification> out;
+  const std::string path = state_dir + "/" + kPendingNotificationsFile;
+  auto info = host.lstat(path);
+  if (!info.is_ok() || !info->exists()) return out;
+  auto text = host.read_file(path, 16 << 20);
+  auto j = text.is_ok() ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
+  if (!j.is_array()) {
+    log::warn(path + ": not a list of notifications; ignored");
+    return out;
+  }
+  for (const auto& e : j)
+    if (e.is_object() && !json_string(e, "target").empty() && !json_string(e, "source").empty())
+      out.push_back({json_string(e, "target"), json_string(e, "action"), json_string(e, "source")});
+  return out;
+}
+
+/// Records the notifications to keep, only when they differ from what was kept (a no-op run
+/// writes nothing).
+Status save_pending_notifications(host::Host& host, const std::string& state_dir,
+                                  const std::vector<engine::PendingNotification>& before,
+                                  const std::vector<engine::PendingNotification>& next) {
+  if (next == before) return Status::ok();
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& p : next) j.push_back({{"target", p.target}, {"action", p.action}, {"source", p.source}});
+  return host.write_file(state_dir + "/" + kPendingNotificationsFile, json_dump(j) + "\n", 0600, std::nullopt,
+                         std::nullopt);
+}
+
+/// Lines added to the text report for a targeted run and a saved plan (after the report itself).
+std::string targeting_text(const report::RunReport& rep) {
+  std::string out;
+  if (!rep.selection.is_null()) {
+    std::string what;
+    for (const auto& id : rep.selection["only"]) what += " --only " + id.get<std::string>();
+    if (!rep.selection["tags"].empty()) {
+      std::vector<std::string> tags;
+      for (const auto& t : rep.selection["tags"]) tags.push_back(t.get<std::string>());
+      what += " --tags " + join(tags, ",");
+    }
+    out += "partial run: " + std::to_string(rep.selection["selected"].get<size_t>()) + " of " +
+           std::to_string(rep.selection["of"].get<size_t>()) + " resources selected (" + what.substr(1) + ")\n";
+  }
+  for (const auto& r : rep.resources)
+    for (const auto& t : r.undelivered_notifications)
+      out += "notification not delivered: outside selection: " + r.id + " -> " + t + "\n";
+  if (!rep.saved_plan.is_null()) {
+    std::string file = rep.saved_plan["file"].get<std::string>(), digest = rep.saved_plan["digest"].get<std::string>();
+    if (rep.mode == "plan")
+      out += "plan saved to " + file + " (digest " + digest.substr(0, 12) + "); apply exactly it with: roux converge --plan " +
+             file + "\n";
+    else
+      out += "applied the saved plan " + file + " (digest " + digest.substr(0, 12) + ")\n";
+  }
+  return escape_controls(out);
+}
+
+/// `roux explain ID`: why a resource is in the plan, like ninja's `-d explain`: its outcome and
+/// each property that differs, where it was declared and with which tags, and every edge that
+/// orders or refreshes it. Plain text for people (control characters escaped).
+std::string explain_text(const compiler::Compiled& compiled, const engine::Node& n) {
+  const engine::Graph& graph = compiled.graph;
+  const engine::Resource& r = *n.resource;
+  const engine::Meta& m = r.meta();
+  std::string out = r.id() + ": ";
+  switch (n.status) {
+    case engine::NodeStatus::kWouldChange: out += "would change\n"; break;
+    case engine::NodeStatus::kUnchanged: out += "unchanged: no property differs from the host\n"; break;
+    case engine::NodeStatus::kFailed: out += "would fail: " + n.error + "\n"; break;
+    case engine::NodeStatus::kSkipped: out += "skipped: " + n.skip_reason + "\n"; break;
+    default: out += std::string(engine::status_name(n.status)) + "\n"; break;
+  }
+  out += "  declared at " + n.where.to_string();
+  if (!m.cookbook.empty()) out += " (recipe " + m.cookbook + "::" + m.recipe + ")";
+  out += "\n";
+  if (!m.composite.empty()) out += "  generated by " + m.composite + "\n";
+  if (!m.tags.empty()) out += "  tags: " + join(m.tags, ", ") + "\n";
+  // Which precedence level gave each attribute its recipe text reads (the last to set it).
+  if (!m.attributes.empty()) {
+    out += "  attributes read by its recipe text:\n";
+    for (const auto& name : m.attributes) {
+      auto it = compiled.attribute_origin.find(name);
+      std::string from = it != compiled.attribute_origin.end() ? it->second : "not set";
+      if (it == compiled.attribute_origin.end()) {
+        auto below = compiled.attribute_origin.lower_bound(name + ".");
+        if (below != compiled.attribute_origin.end() && below->first.rfind(name + ".", 0) == 0)
+          from = "an object (see the levels of its keys)";
+      }
+      out += "    " + name + ": " + from + "\n";
+    }
+  }
+  if (!n.changes.empty()) {
+    out += "  differs:\n";
+    for (const auto& c : n.changes)
+      out += "    " + c.property + ": " + (c.before.empty() ? std::string("(none)") : one_line(c.before, 120)) + " -> " +
+             (c.after.empty() ? std::string("(none)") : one_line(c.after, 120)) + (c.predicted ? " (predicted)" : "") + "\n";
+  }
+  std::vector<std::string> implicit = r.implicit_deps();
+  if (!n.deps.empty()) {
+    out += "  ordered after:\n";
+    for (const engine::Node* d : n.deps) {
+      bool is_implicit = std::find(implicit.begin(), implicit.end(), d->resource->id()) != implicit.end();
+      out += "    " + d->resource->id() + (is_implicit ? " (implicit)" : " (requires/before)") + "\n";
+    }
+  }
+  std::string before, notified_by;
+  for (const auto& other : graph.nodes()) {
+    if (std::find(other->deps.begin(), other->deps.end(), &n) != other->deps.end())
+      before += "    " + other->resource->id() + "\n";
+    for (const auto& note : other->notifies)
+      if (note.target == &n)
+        notified_by += "    " + other->resource->id() + " (" + (note.action.empty() ? "default action" : note.action) +
+                       (note.immediately ? ", immediately" : ", delayed") + ")\n";
+  }
+  if (!before.empty()) out += "  ordered before:\n" + before;
+  if (!n.notifies.empty()) {
+    out += "  notifies when it changes:\n";
+    for (const auto& note : n.notifies)
+      out += "    " + note.target->resource->id() + " (" + (note.action.empty() ? "default action" : note.action) +
+             (note.immediately ? ", immediately" : ", delayed") + ")\n";
+  }
+  if (!notified_by.empty()) out += "  refreshed when these change:\n" + notified_by;
+  if (!n.notified_by.empty()) out += "  notified in this plan by: " + join(n.notified_by, ", ") + "\n";
+  return escape_controls(redact::redact(out));
 }
 
 /// A per-host delay in [0, splay): hosts spread out, and one host waits the same every day.
@@ -85,6 +275,8 @@ Result<nlohmann::ordered_json> rehearse_plan(const ConvergeOptions& o, const std
   for (const auto& s : o.sources) args.insert(args.end(), {"--source", fs::exists(s) ? abs(s) : s});
   for (const auto& t : o.trust) args.insert(args.end(), {"--trust", abs(t)});
   if (!o.node_attributes.empty()) args.insert(args.end(), {"-j", abs(o.node_attributes)});
+  for (const auto& id : o.only) args.insert(args.end(), {"--only", id});
+  for (const auto& t : o.tags) args.insert(args.end(), {"--tags", t});
   if (!o.secret_key.empty()) args.insert(args.end(), {"--secret-key", abs(o.secret_key)});
   ROUX_ASSIGN_OR_RETURN(RehearsalRun run, rehearse(args, abs(o.root)));
   nlohmann::ordered_json h;
@@ -187,6 +379,7 @@ int emit(const report::RunReport& rep, const std::string& report_json, const Con
   } else {
     bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
     std::cout << redact::redact(report::format_text(rep, color));
+    std::cout << redact::redact(targeting_text(rep));
   }
   std::cout.flush();
   if (!o.report_file.empty()) {
@@ -275,6 +468,34 @@ int converge(ConvergeOptions o) {
   if (after_killed_run) sweep_stale_temps(**host, *state_dir);
   phase_done("lock");  // includes the splay and any --lock-wait
 
+  // A saved plan: its signature, host, root and age are checked before anything is compiled;
+  // it brings its own selection. plan --out signs with the host's plan key (made on first use,
+  // the one thing a plan writes besides its --out file).
+  engine::Selection selection{o.only, o.tags};
+  std::string plan_key;
+  std::optional<SavedPlan> saved;
+  if (!o.plan_in.empty()) {
+    if (!selection.empty())
+      return fail_early(Status::invalid_input("--only and --tags cannot be given with --plan: the saved plan holds its own selection"));
+    auto text = sources::read_local_file(o.plan_in, 64 << 20);
+    if (!text.is_ok()) return fail_early(text.status().with_context("--plan"));
+    auto key = load_plan_key(**host, *state_dir, false);
+    if (!key.is_ok()) return fail_early(key.status().with_context("--plan " + o.plan_in));
+    auto p = read_plan_text(*text, *key, o.plan_in);
+    if (!p.is_ok()) return fail_early(p.status());
+    rep.saved_plan = {{"file", o.plan_in}, {"digest", p->digest}, {"created", p->created}};
+    if (std::string why = saved_plan_mismatch(*p, o, facts.fqdn, *state_dir); !why.empty())
+      return fail_early(Status::conflict("saved plan " + o.plan_in + " refused: " + why + "; nothing was changed"));
+    selection = p->selection;
+    plan_key = *key;
+    saved = std::move(*p);
+  } else if (!o.plan_out.empty()) {
+    Status s = host::make_dirs(**host, *state_dir, 0700);
+    auto key = s.is_ok() ? load_plan_key(**host, *state_dir, true) : Result<std::string>(s);
+    if (!key.is_ok()) return fail_early(key.status().with_context("--out " + o.plan_out));
+    plan_key = *key;
+  }
+
   // Compile: every error of the phase, each at file:line:col, then stop before any change.
   engine::Registry registry;
   resources::register_builtin_resources(registry);
@@ -314,11 +535,90 @@ int converge(ConvergeOptions o) {
   rep.policy_file = fs::absolute(c.policy_file).string();
   for (const auto& cb : c.cookbooks) rep.cookbooks.push_back({cb.ref.name, cb.ref.version.to_string(), cb.ref.source});
 
+  // explain: the resource must exist; a typo gets the nearest id.
+  const engine::Node* explained = nullptr;
+  if (!o.explain.empty()) {
+    explained = c.graph.find(o.explain);
+    if (!explained) {
+      std::vector<std::string> ids;
+      for (const auto& n : c.graph.nodes()) ids.push_back(n->resource->id());
+      std::string near = closest_match(o.explain, ids);
+      return fail_early(Status::not_found("explain: no resource " + one_line(o.explain, 200) + " in the policy" +
+                                          (near.empty() ? std::string() : "; did you mean " + near + "?")));
+    }
+  }
+
+  // A targeted run (--only, --tags, or a saved plan's): the selection and what it requires.
+  if (auto n = c.graph.select(selection); !n.is_ok()) {
+    return fail_early(n.status());
+  } else if (!selection.empty()) {
+    rep.selection = {{"only", selection.only}, {"tags", selection.tags}, {"selected", *n}, {"of", c.graph.size()}};
+  }
+
+  // converge --plan: the policy and lockfile must be the plan's, and a fresh plan made now, by
+  // the same code on the same host, must hold exactly the saved plan's changes (the same
+  // properties from the same observed befores to the same afters). Anything that moved is named
+  // and nothing is changed.
+  // Notifications an earlier targeted run could not deliver: delivered now if their target is in.
+  const std::vector<engine::PendingNotification> pending = load_pending_notifications(walk_host, *state_dir);
+
+  std::vector<std::string> plan_moved;
+  if (saved) {
+    if (std::string d = compiled_policy_digest(c); d != saved->policy_digest)
+      plan_moved.push_back("the policy changed since the plan (policy digest " + d.substr(0, 12) + ", the plan's " +
+                           saved->policy_digest.substr(0, 12) + ")");
+    if (std::string d = compiled_lock_digest(c); d != saved->lock_digest)
+      plan_moved.push_back("the lockfile changed since the plan (" + d.substr(0, 12) + ", the plan's " +
+                           saved->lock_digest.substr(0, 12) + ")");
+    if (plan_moved.empty()) {
+      // A second graph from the same inputs: the walk fills a graph's outcome once.
+      compiler::CompileResult fresh = compiler::compile_policy(copts, registry, facts);
+      if (!fresh.ok()) return fail_early(Status::internal("saved plan: the policy compiled once but not twice"));
+      (void)fresh.compiled->graph.select(selection);
+      engine::RunOptions popts;
+      popts.mode = engine::Mode::kPlan;
+      popts.state_dir = *state_dir;
+      popts.fingerprint_key = plan_key;
+      popts.pending = pending;
+      engine::converge_graph(fresh.compiled->graph, **host, popts);
+      plan_moved = compare_changes(saved->changes, planned_changes(fresh.compiled->graph));
+      for (const auto& n : fresh.compiled->graph.nodes())
+        if (n->selected && n->status == engine::NodeStatus::kFailed && !n->failure_ignored)
+          plan_moved.push_back(n->resource->id() + ": would fail now: " + n->error);
+      g_finished_graph = fresh.compiled.release();  // (freed at exit, see the end of converge())
+    }
+    phase_done("plan check");
+    if (!plan_moved.empty()) {
+      for (auto& m : plan_moved) m = "saved plan " + o.plan_in + ": " + m;
+      rep.errors = plan_moved;
+      return fail_early(Status::conflict("saved plan " + o.plan_in + " no longer matches (" +
+                                         std::to_string(plan_moved.size()) + " difference" +
+                                         (plan_moved.size() == 1 ? "" : "s") + "); nothing was changed; make a new plan"));
+    }
+  }
+
   // Converge (or plan): the same walk; only the mode differs.
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
   ropts.tidy_temps = after_killed_run;
+  ropts.fingerprint_key = plan_key;
+  ropts.pending = pending;
+  // converge --plan admits only the saved plan's changes, each once: a change that appeared
+  // between the check above and its turn is refused (that resource fails), never made.
+  std::map<std::string, std::multiset<std::pair<std::string, std::string>>> admitted;
+  if (saved) {
+    for (const auto& ch : saved->changes) admitted[ch.id].insert({ch.property, ch.fingerprint});
+    ropts.permit = [&admitted](const engine::Node& n, const engine::Change& ch) -> Status {
+      auto& left = admitted[n.resource->id()];
+      auto it = left.find({ch.property, ch.fingerprint});
+      if (it == left.end())
+        return Status::conflict("not in the saved plan: " + ch.property + " " + ch.before + " -> " + ch.after +
+                                "; refused (make a new plan)");
+      left.erase(it);
+      return Status::ok();
+    };
+  }
   // Files that held a secret in an earlier run: their old content is never shown as a "before".
   std::set<std::string> formerly_sensitive;
   if (!o.verify_only) {
@@ -343,6 +643,32 @@ int converge(ConvergeOptions o) {
   report::add_graph(rep, c.graph);
   rep.end_time = report::now_iso8601();
   rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  // plan --out: the plan, signed, for converge --plan. A plan with failures is not saved: it
+  // could never be applied as shown.
+  if (!o.plan_out.empty()) {
+    if (rep.totals.failed > 0) {
+      log::error("plan not saved to " + o.plan_out + ": " + std::to_string(rep.totals.failed) +
+                 " resource(s) would fail; fix them and plan again");
+    } else {
+      SavedPlan p;
+      p.roux_version = kVersion;
+      p.host = facts.fqdn;
+      p.root = o.root;
+      p.state_dir = *state_dir;
+      p.created = rep.start_time;
+      p.created_unix = static_cast<int64_t>(std::time(nullptr));
+      p.policy = c.policy_name;
+      p.policy_file = rep.policy_file;
+      p.policy_digest = compiled_policy_digest(c);
+      p.lock_digest = compiled_lock_digest(c);
+      p.selection = selection;
+      p.changes = planned_changes(c.graph);
+      std::string text = write_plan_text(p, plan_key);
+      if (Status s = write_file_atomic(o.plan_out, text, 0600); !s.is_ok())
+        return fail_early(s.with_context("--out"));
+      rep.saved_plan = {{"file", o.plan_out}, {"digest", p.digest}, {"created", p.created}};
+    }
+  }
   if (o.dry_run && o.rehearse) {
     auto h = rehearse_plan(o, report::report_json_text(rep));
     if (!h.is_ok()) return fail_early(h.status());
@@ -353,6 +679,8 @@ int converge(ConvergeOptions o) {
   if (!o.dry_run) {
     Status s = (**host).write_file(*state_dir + "/last_run.json", report_json, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
+    s = save_pending_notifications(**host, *state_dir, pending, engine::pending_after(c.graph, pending));
+    if (!s.is_ok()) log::warn("could not record the undelivered notifications in " + real_state + ": " + s.to_string());
     s = engine::record_sensitive_names(**host, *state_dir, c.graph, formerly_sensitive);
     if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
@@ -362,6 +690,10 @@ int converge(ConvergeOptions o) {
   // The process ends right after this run: parking the graph in a global skips freeing it node
   // by node (a twentieth of a 10,000-resource no-op). Still reachable, so not a leak to LSan.
   g_finished_graph = compiled.compiled.release();
+  if (explained) {
+    std::cout << explain_text(c, *explained);
+    return rep.exit_code;
+  }
   return emit(rep, report_json, o);
 }
 
@@ -372,6 +704,12 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   auto* conv = app.add_subcommand("converge", "converge the host to its policy (apply)");
   add_common_options(conv, opts);
   conv->add_flag("--dry-run,-n", opts->dry_run, "plan only: change nothing");
+  add_targeting_options(conv, opts);
+  conv->add_option("--plan", opts->plan_in,
+                   "apply exactly this saved plan (from `roux plan --out`); refused, changing nothing, when the "
+                   "policy, the lockfile or any observed value moved since");
+  conv->add_option("--plan-max-age", opts->plan_max_age,
+                   "refuse a saved plan older than SECONDS (default 86400; 0 = any age)");
   conv->callback([opts, exit_code] { *exit_code = converge(*opts); });
 
   auto* plan_opts = new ConvergeOptions();
@@ -380,9 +718,23 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   plan->add_flag("--rehearse", plan_opts->rehearse,
                  "also run the real converge in a throwaway copy-on-write overlay of the root (private "
                  "namespaces; needs root) and flag every difference from the plan");
+  add_targeting_options(plan, plan_opts);
+  plan->add_option("--out", plan_opts->plan_out,
+                   "also save the plan to FILE, signed with this host's plan key, for `roux converge --plan FILE`");
+  plan->add_option("--explain", plan_opts->explain, "tell why resource ID is in the plan (see `roux explain`)");
   plan->callback([plan_opts, exit_code] {
     plan_opts->dry_run = true;
     *exit_code = converge(*plan_opts);
+  });
+
+  auto* explain_opts = new ConvergeOptions();
+  auto* explain = app.add_subcommand(
+      "explain", "tell why a resource is in the plan: what differs, where it was declared, what orders and refreshes it");
+  explain->add_option("resource", explain_opts->explain, "resource id, such as \"service[nginx]\"")->required();
+  add_common_options(explain, explain_opts);
+  explain->callback([explain_opts, exit_code] {
+    explain_opts->dry_run = true;
+    *exit_code = converge(*explain_opts);
   });
 
   auto* verify_opts = new ConvergeOptions();

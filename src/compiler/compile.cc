@@ -4,6 +4,7 @@
 #include "compiler/compile.h"
 
 #include <algorithm>
+#include <cstring>
 #include <cctype>
 #include <filesystem>
 #include <map>
@@ -54,7 +55,61 @@ struct PendingRef {
 
 const std::set<std::string> kMetaKeys = {"requires", "before",      "notify",  "subscribe",  "only_if",
                                          "not_if",   "sensitive",   "ignore_failure", "retries", "retry_delay",
-                                         "only_if_fact", "not_if_fact", "guard_timeout"};
+                                         "only_if_fact", "not_if_fact", "guard_timeout", "tags"};
+
+/// A `tags:` list (of a resource or a recipe): each tag 1-64 characters of letters, digits and
+/// "_.:-", so `--tags web,db` can name it. Errors name the tag's place.
+std::vector<std::string> parse_tags(const Value& v, const std::string& owner, std::vector<Status>* errors) {
+  std::vector<std::string> out;
+  if (v.kind != Value::Kind::kList) {
+    errors->push_back(Status::invalid_input(owner + ": tags: expected a list of tags, such as [web, frontend]", v.where));
+    return out;
+  }
+  for (const auto& t : v.list) {
+    bool ok = t.kind == Value::Kind::kScalar && !t.scalar.empty() && t.scalar.size() <= 64 &&
+              std::all_of(t.scalar.begin(), t.scalar.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == ':' || c == '-';
+              });
+    if (!ok) {
+      errors->push_back(Status::invalid_input(
+          owner + ": tags: expected a tag of 1 to 64 letters, digits, \"_\", \".\", \":\" or \"-\"", t.where));
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), t.scalar) == out.end()) out.push_back(t.scalar);
+  }
+  return out;
+}
+
+/// Records `level` as the origin of every leaf of `layer` (objects are walked; anything else,
+/// lists included, is a leaf), under `prefix` ("attr.web.port").
+void note_attribute_origins(const nlohmann::json& layer, const std::string& level, const std::string& prefix,
+                            std::map<std::string, std::string>& origin) {
+  if (!layer.is_object()) {
+    origin[prefix] = level;
+    return;
+  }
+  for (const auto& [k, v] : layer.items()) note_attribute_origins(v, level, prefix + "." + k, origin);
+}
+
+/// The attribute names ("attr.web.port") the scalars of `v` read through {{...}} tags, in order,
+/// each once (explain tells where each came from).
+void collect_attribute_names(const Value& v, std::vector<std::string>* out) {
+  if (v.kind == Value::Kind::kScalar) {
+    for (size_t pos = v.scalar.find("{{"); pos != std::string::npos; pos = v.scalar.find("{{", pos + 2)) {
+      size_t i = pos + 2;
+      while (i < v.scalar.size() && (v.scalar[i] == ' ' || std::strchr("#^/&{", v.scalar[i]))) ++i;
+      if (v.scalar.compare(i, 5, "attr.") != 0) continue;
+      size_t end = i;
+      while (end < v.scalar.size() && (std::isalnum(static_cast<unsigned char>(v.scalar[end])) ||
+                                       std::strchr("._-", v.scalar[end])))
+        ++end;
+      std::string name = v.scalar.substr(i, end - i);
+      if (std::find(out->begin(), out->end(), name) == out->end()) out->push_back(name);
+    }
+  }
+  for (const auto& x : v.list) collect_attribute_names(x, out);
+  for (const auto& e : v.map) collect_attribute_names(e.value, out);
+}
 
 /// A recipe name as a run list writes it ("app::web"): it names recipes/NAME.yaml.
 bool is_valid_recipe_name(const std::string& name) {
@@ -252,7 +307,15 @@ class Compiler {
 
     // Pass 4: attributes, lowest precedence first.
     nlohmann::json attrs = nlohmann::json::object();
-    for (const auto& cb : compiled->cookbooks) load_cookbook_attributes(cb.path, attrs, &result.errors);
+    // Each level's leaves are noted as they merge: the last one to set a leaf is its origin.
+    auto& origin = compiled->attribute_origin;
+    for (const auto& cb : compiled->cookbooks) {
+      nlohmann::json defaults = nlohmann::json::object();
+      load_cookbook_attributes(cb.path, defaults, &result.errors);
+      note_attribute_origins(defaults, "cookbook " + cb.ref.name + " attributes.yaml", "attr", origin);
+      deep_merge(attrs, defaults);
+    }
+    note_attribute_origins(policy.attributes, "policy attributes (" + opts.policy_file + ")", "attr", origin);
     deep_merge(attrs, policy.attributes);
     if (!opts.node_attributes_file.empty()) {
       auto node = read_text_file(opts.node_attributes_file);
@@ -270,13 +333,18 @@ class Compiler {
               result.errors.push_back(Status::invalid_input(opts.node_attributes_file +
                                                             ": node attributes must be a JSON object, got " +
                                                             std::string(j.type_name())));
-            else deep_merge(attrs, j);
+            else {
+              note_attribute_origins(j, "node attributes (-j " + opts.node_attributes_file + ")", "attr", origin);
+              deep_merge(attrs, j);
+            }
           } catch (const nlohmann::json::exception& e) {
             result.errors.push_back(Status::invalid_input(opts.node_attributes_file + ": " + e.what()));
           }
         }
       }
     }
+    note_attribute_origins(policy.override_attributes, "policy override_attributes (" + opts.policy_file + ")", "attr",
+                           origin);
     deep_merge(attrs, policy.override_attributes);
     if (!result.errors.empty()) return result;
     compiled->attributes = attrs;
@@ -648,7 +716,12 @@ class Compiler {
       return;
     }
     CookbookBuild build(cb.ref.name, cb.path, renderer);
+    // The recipe's tags: first, whatever their place in the file: every resource of it carries them.
+    recipe_tags_.clear();
+    for (const auto& e : root.map)
+      if (e.key == "tags") recipe_tags_ = parse_tags(e.value, "recipe " + cb.ref.name + "::" + recipe, errors);
     for (auto& e : root.map) {
+      if (e.key == "tags") continue;
       if (e.key == "verify") {
         secrets_.decrypt_value(e.value, errors);
         interpolate_scalars(e.value, [&](const std::string& s) { return renderer.render(s); }, errors);
@@ -667,7 +740,7 @@ class Compiler {
         continue;
       }
       if (e.key != "resources") {
-        errors->push_back(Status::invalid_input("recipe: unknown key \"" + e.key + "\" (known: resources, verify)", e.key_where));
+        errors->push_back(Status::invalid_input("recipe: unknown key \"" + e.key + "\" (known: resources, tags, verify)", e.key_where));
         continue;
       }
       if (e.value.kind == Value::Kind::kNull) continue;
@@ -748,7 +821,9 @@ class Compiler {
     // A secret of this resource that does not decrypt (wrong or missing key) fails this resource
     // alone at converge time, as an operator expects, instead of stopping the whole run.
     std::vector<Status> secret_errors;
+    std::vector<std::string> attributes_read;
     if (composite.empty()) {
+      collect_attribute_names(item, &attributes_read);
       secrets_.decrypt_value(item, &secret_errors);
       interpolate_scalars(item, [&](const std::string& s) { return renderer.render(s); }, errors);
     }
@@ -801,6 +876,11 @@ class Compiler {
     m.skip_reason = evaluate_fact_conditions(meta.raw("only_if_fact"), meta.raw("not_if_fact"), facts_json_, id, errors);
     m.recipe = recipe;
     m.composite = composite;
+    m.tags = recipe_tags_;
+    m.attributes = std::move(attributes_read);
+    if (const Value* t = meta.raw("tags"))
+      for (auto& tag : parse_tags(*t, id, errors))
+        if (std::find(m.tags.begin(), m.tags.end(), tag) == m.tags.end()) m.tags.push_back(tag);
     std::vector<PendingRef> refs;
     read_refs(meta_map, id, &refs, errors);
     if (!r || errors->size() != errors_before) return;
@@ -831,7 +911,7 @@ class Compiler {
 
   /// A composite (monitoring_agent): its properties expand into ordinary resources, each compiled
   /// as if written here and recording the composite's id. Meta keys belong on the generated
-  /// resources, so a composite refuses them.
+  /// resources, so a composite refuses them, except tags:, which every generated resource carries.
   void compile_composite(const engine::CompositeType& comp, Value& item, const ResolvedCookbook& cb,
                          const std::string& recipe, const Renderer& renderer, const CookbookBuild& build,
                          engine::Graph& graph, std::vector<Status>* errors) {
@@ -846,8 +926,12 @@ class Compiler {
     Value props_map;
     props_map.kind = Value::Kind::kMap;
     props_map.where = head.key_where;
+    std::vector<std::string> tags = recipe_tags_;
     for (size_t i = 1; i < item.map.size(); ++i) {
-      if (kMetaKeys.count(item.map[i].key))
+      if (item.map[i].key == "tags") {
+        for (auto& t : parse_tags(item.map[i].value, id, errors))
+          if (std::find(tags.begin(), tags.end(), t) == tags.end()) tags.push_back(t);
+      } else if (kMetaKeys.count(item.map[i].key))
         errors->push_back(Status::invalid_input(id + ": " + item.map[i].key + ": a composite takes no meta-properties (" +
                                                     head.key + " expands into ordinary resources)",
                                                 item.map[i].key_where));
@@ -858,7 +942,9 @@ class Compiler {
     std::vector<Value> children = comp.expand(head.value.scalar, props, build, errors);
     props.finish(head.key);
     if (errors->size() != errors_before) return;
+    std::swap(tags, recipe_tags_);  // the children carry the composite's tags too
     for (auto& child : children) compile_resource(child, cb, recipe, renderer, build, graph, errors, id);
+    std::swap(tags, recipe_tags_);
   }
 
   /// A resource's name becomes a path, an account, a package or a command: a NUL byte would cut
@@ -953,6 +1039,7 @@ class Compiler {
   sources::SourceContext sctx_;
   std::vector<std::unique_ptr<sources::Source>> sources_;
   std::vector<PendingRef> pending_;
+  std::vector<std::string> recipe_tags_;  // the recipe being compiled: its tags: (every resource carries them)
   SecretDecrypter secrets_;                                     // validate: no key, secrets stay sealed
   nlohmann::ordered_json facts_json_ = facts::to_json(facts_);  // what fact conditions read
   std::vector<engine::VerifyCheck> verify_;

@@ -1,4 +1,5 @@
 #pragma once
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,6 +47,10 @@ struct Compiled {
   std::vector<ResolvedCookbook> cookbooks;
   std::string lockfile;                       // the lockfile used ("" = resolved in memory)
   nlohmann::json attributes;                  // merged
+  /// Which precedence level set each attribute leaf last: "attr.web.port" -> "node attributes
+  /// (-j FILE)" (roux explain). Levels: cookbook NAME attributes.yaml < policy attributes (FILE) <
+  /// node attributes (-j FILE) < policy override_attributes (FILE).
+  std::map<std::string, std::string> attribute_origin;
   engine::Graph graph;
   std::vector<engine::VerifyCheck> verify;    // recipes' verify: checks, in run-list order
 };

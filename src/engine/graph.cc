@@ -4,6 +4,8 @@
 #include <functional>
 #include <queue>
 
+#include "base/strings.h"
+
 namespace roux::engine {
 
 const char* status_name(NodeStatus s) {
@@ -33,6 +35,44 @@ Result<Node*> Graph::add(std::unique_ptr<Resource> r, SourceLocation where) {
   by_id_.emplace(std::move(id), raw);
   nodes_.push_back(std::move(node));
   return raw;
+}
+
+Result<size_t> Graph::select(const Selection& sel) {
+  for (auto& n : nodes_) n->selected = sel.empty();
+  if (sel.empty()) return nodes_.size();
+  std::vector<Node*> seeds;
+  std::vector<std::string> ids;
+  for (const auto& n : nodes_) ids.push_back(n->resource->id());
+  for (const auto& id : sel.only) {
+    Node* n = find(id);
+    if (!n) {
+      std::string near = closest_match(id, ids);
+      return Status::not_found("--only: no resource " + one_line(id, 200) + " in the policy" +
+                               (near.empty() ? std::string() : "; did you mean " + near + "?"));
+    }
+    seeds.push_back(n);
+  }
+  for (const auto& tag : sel.tags) {
+    size_t before = seeds.size();
+    for (const auto& n : nodes_) {
+      const Meta& m = n->resource->meta();
+      if (std::find(m.tags.begin(), m.tags.end(), tag) != m.tags.end() || m.cookbook == tag ||
+          m.cookbook + "::" + m.recipe == tag)
+        seeds.push_back(n.get());
+    }
+    if (seeds.size() == before) return Status::not_found("--tags: no resource carries the tag " + one_line(tag, 200));
+  }
+  // What a selected resource requires converges too (its preconditions), transitively.
+  size_t count = 0;
+  while (!seeds.empty()) {
+    Node* n = seeds.back();
+    seeds.pop_back();
+    if (n->selected) continue;
+    n->selected = true;
+    ++count;
+    seeds.insert(seeds.end(), n->deps.begin(), n->deps.end());
+  }
+  return count;
 }
 
 void Graph::add_dep(Node* node, Node* dep) {

@@ -48,6 +48,20 @@ struct Node {
   double duration_ms = 0;
   int attempts = 0;
   bool guard_predicted = false;    // a guard ran on a host the plan had not reached (plan only)
+  /// False when a targeted run (--only, --tags) left this node out: the runner never visits it
+  /// and the report leaves it out.
+  bool selected = true;
+  /// Notifications this node would have sent to a target outside the selection ("service[nginx]",
+  /// or "service[nginx] (reload)" with an action): not delivered, reported.
+  std::vector<std::string> undelivered;
+};
+
+/// What a targeted run converges: resources by id, and resources carrying one of the tags (their
+/// own tags:, their recipe's tags:, the cookbook name and "cookbook::recipe"). Empty = everything.
+struct Selection {
+  std::vector<std::string> only;
+  std::vector<std::string> tags;
+  bool empty() const { return only.empty() && tags.empty(); }
 };
 
 /// The compiled run. The compiler fills it, the engine walks it, and neither knows the other.
@@ -69,6 +83,12 @@ class Graph {
   Status verify_immediate_notifications() const;
   /// Nodes in a stable topological order (declaration order breaks ties).
   std::vector<Node*> topological_order() const;
+
+  /// Marks the nodes of `sel` and everything they require, transitively, as selected, and every
+  /// other node as not. Errors: an id that names no resource ("no resource service[ngnix] in the
+  /// policy; did you mean service[nginx]?"), a tag no resource carries. Returns the number of
+  /// nodes selected. An empty selection selects everything.
+  Result<size_t> select(const Selection& sel);
 
   Node* find(std::string_view id) const;
   const std::vector<std::unique_ptr<Node>>& nodes() const { return nodes_; }

@@ -157,3 +157,70 @@ TEST_CASE("runner: guards skip with the reason, and run in plan too") {
 }
 
 }  // namespace roux::engine
+
+namespace roux::engine {
+
+TEST_CASE("select: --only takes the resource and what it requires, transitively; others are never visited") {
+  Fixture f;
+  Node* a = f.add("a");
+  Node* b = f.add("b");
+  Node* c = f.add("c");
+  Node* d = f.add("d");
+  f.g.add_dep(c, b);
+  f.g.add_dep(b, a);
+  f.g.add_notify(c, {d, false, ""});
+  auto n = f.g.select({{"probe[c]"}, {}});
+  REQUIRE(n.is_ok());
+  CHECK(*n == 3);
+  CHECK((a->selected && b->selected && c->selected && !d->selected));
+  f.run(Mode::kApply);
+  CHECK(f.log == std::vector<std::string>{"converge a", "converge b", "converge c"});
+  CHECK(d->status == NodeStatus::kPending);
+  CHECK(c->undelivered == std::vector<std::string>{"probe[d]"});
+}
+
+TEST_CASE("select: an unknown id names the nearest; tags select by resource, recipe and cookbook") {
+  Fixture f;
+  Node* a = f.add("nginx");
+  Node* b = f.add("db");
+  a->resource->meta().tags = {"web"};
+  b->resource->meta().cookbook = "data";
+  b->resource->meta().recipe = "default";
+  auto bad = f.g.select({{"probe[ngnix]"}, {}});
+  REQUIRE(!bad.is_ok());
+  CHECK(bad.status().message() == "--only: no resource probe[ngnix] in the policy; did you mean probe[nginx]?");
+  CHECK(f.g.select({{}, {"web"}}).value() == 1);
+  CHECK((a->selected && !b->selected));
+  CHECK(f.g.select({{}, {"data::default"}}).value() == 1);
+  CHECK((!a->selected && b->selected));
+  auto none = f.g.select({{}, {"nope"}});
+  REQUIRE(!none.is_ok());
+  CHECK(none.status().message() == "--tags: no resource carries the tag nope");
+  CHECK(f.g.select({}).value() == 2);
+  CHECK((a->selected && b->selected));
+}
+
+TEST_CASE("permit: a change the gate refuses is never acted on; the resource fails with the gate's reason") {
+  Fixture f;
+  f.add("a");
+  Node* b = f.add("b");
+  RunOptions o;
+  o.mode = Mode::kApply;
+  o.state_dir = "/nonexistent";
+  o.fingerprint_key = "k";
+  std::vector<std::string> seen;
+  o.permit = [&](const Node& n, const Change& c) -> Status {
+    seen.push_back(n.resource->id() + " " + c.property + " " + c.fingerprint.substr(0, 8));
+    if (n.resource->id() == "probe[b]") return Status::conflict("not in the saved plan");
+    return Status::ok();
+  };
+  converge_graph(f.g, *f.host, o);
+  CHECK(f.g.find("probe[a]")->status == NodeStatus::kChanged);
+  CHECK(b->status == NodeStatus::kFailed);
+  CHECK(b->changes.empty());
+  CHECK(b->error.find("not in the saved plan") != std::string::npos);
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].size() == std::string("probe[a] state ").size() + 8);  // fingerprinted (key set)
+}
+
+}  // namespace roux::engine

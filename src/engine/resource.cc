@@ -1,5 +1,6 @@
 #include "engine/resource.h"
 
+#include "base/sha256.h"
 #include "host/host.h"
 
 namespace roux::engine {
@@ -9,11 +10,14 @@ constexpr const char* kRedacted = "(sensitive)";
 }
 
 Status ConvergeContext::change(Change change, const std::function<Status(host::Host&)>& act) {
+  if (fingerprint_key_ && !fingerprint_key_->empty())
+    change.fingerprint = hmac_sha256_hex(*fingerprint_key_, change.property + '\0' + change.before + '\0' + change.after);
   if (sensitive_ && !change.is_public) {
     if (!change.before.empty()) change.before = kRedacted;
     if (!change.after.empty()) change.after = kRedacted;
     change.diff.clear();
   }
+  if (gate_) ROUX_TRY(gate_(change));
   const uint64_t assumed = host_.predictions();
   Status st = act(host_);
   // A change whose act failed was not made: the resource reports the failure, not the change

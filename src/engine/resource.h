@@ -26,6 +26,10 @@ struct Change {
   /// The outcome was assumed, not observed: the plan did not run a command and applied its known
   /// effect instead, or a guard ran before the host it reads was reached (see PlannedHost).
   bool predicted = false;
+  /// HMAC-SHA-256 of "property\0before\0after" taken before redaction, under the host's plan key
+  /// (set only when the run has one: saved plans, cli/plan_file.h). Lets a saved plan pin a
+  /// sensitive value it never shows; "" otherwise.
+  std::string fingerprint;
 };
 
 /// What a resource may use while converging. The engine makes one per resource visit.
@@ -57,6 +61,12 @@ class ConvergeContext {
   /// reported. Otherwise does nothing (a no-op run pays nothing for it).
   Status remove_stale_temp(const std::string& path);
   void set_tidy_temps(bool on) { tidy_temps_ = on; }
+  /// Key for Change::fingerprint ("" = no fingerprints). Must outlive the context.
+  void set_fingerprint_key(const std::string* key) { fingerprint_key_ = key; }
+  /// Called by change() with each change (fingerprinted, redacted) before its act runs: a
+  /// non-OK Status refuses the change (act never runs) and is change()'s result. Saved plans use
+  /// it so a converge --plan never makes a change the plan does not hold.
+  void set_gate(std::function<Status(const Change&)> gate) { gate_ = std::move(gate); }
 
   const std::vector<Change>& changes() const { return changes_; }
   std::vector<Change> take_changes() { return std::move(changes_); }
@@ -67,6 +77,8 @@ class ConvergeContext {
   std::string state_dir_;
   bool sensitive_;
   bool tidy_temps_ = false;
+  const std::string* fingerprint_key_ = nullptr;
+  std::function<Status(const Change&)> gate_;
   std::vector<std::string> notified_by_;
   std::vector<Change> changes_;
   std::string output_;
@@ -82,6 +94,8 @@ struct Meta {
   std::chrono::seconds guard_timeout{300};   // bound of each only_if/not_if command (guard_timeout:)
   std::string cookbook, recipe;              // where it came from (report)
   std::string composite;                     // id of the composite that generated it, if any (report)
+  std::vector<std::string> tags;             // tags: of the resource and of its recipe (--tags selects)
+  std::vector<std::string> attributes;       // "attr.x.y" names its recipe text reads ({{attr.x.y}}; explain)
   std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):
                                              // the runner skips the resource with this reason
   std::string preflight_error;               // set by the compiler when the resource must not run (a

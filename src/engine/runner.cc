@@ -1,5 +1,6 @@
 #include "engine/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -61,6 +62,8 @@ class Walker {
     // (see Resource::batch_key) when the walk reaches the first of them.
     std::vector<Node*> order = graph_.topological_order();
     visited_.assign(graph_.size(), false);
+    // Outside a targeted run's selection: never visited (a batch never picks it up either).
+    for (Node* n : order) visited_[n->index] = !n->selected;
     for (size_t i = 0; i < order.size(); ++i) {
       Node* n = order[i];
       if (visited_[n->index]) continue;
@@ -72,6 +75,13 @@ class Walker {
         for (Node* m : visit_batch(order, i))
           if (opts_.on_node_done) opts_.on_node_done(*m);
       }
+    }
+    // Notifications a targeted run kept for this one: delivered with the delayed ones.
+    for (const auto& p : opts_.pending) {
+      Node* t = graph_.find(p.target);
+      if (!t || !t->selected) continue;
+      auto& sources = delayed_[t->index][p.action];
+      if (std::find(sources.begin(), sources.end(), p.source) == sources.end()) sources.push_back(p.source);
     }
     // Pass 2: delayed notifications, once per (target, action), in declaration order of targets.
     // An action that subsumes another notified to the same target (a restart, a reload) runs
@@ -153,7 +163,7 @@ class Walker {
     std::vector<Resource*> resources;
     for (Node* m : live) {
       ctxs.push_back(std::make_unique<ConvergeContext>(host_, opts_.state_dir, is_sensitive(*m)));
-      ctxs.back()->set_tidy_temps(opts_.tidy_temps);
+      prepare(*ctxs.back(), *m);
       ctx_ptrs.push_back(ctxs.back().get());
       resources.push_back(m->resource.get());
       m->attempts = 1;
@@ -185,7 +195,7 @@ class Walker {
     int max_attempts = 1 + std::max(0, n.resource->meta().retries);
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
-      ctx.set_tidy_temps(opts_.tidy_temps);
+      prepare(ctx, n);
       n.attempts = attempt;
       st = n.resource->converge(ctx);
       auto c = ctx.take_changes();
@@ -216,8 +226,22 @@ class Walker {
     if (!n.changes.empty()) notify_targets(n);
   }
 
+  /// The run's settings every context of `n` shares: temp tidying, fingerprints, the gate.
+  void prepare(ConvergeContext& ctx, const Node& n) {
+    ctx.set_tidy_temps(opts_.tidy_temps);
+    ctx.set_fingerprint_key(&opts_.fingerprint_key);
+    if (opts_.permit) ctx.set_gate([this, &n](const Change& c) { return opts_.permit(n, c); });
+  }
+
   void notify_targets(Node& n) {
     for (const Notify& note : n.notifies) {
+      // A targeted run touches only its selection: the refresh is not made, and said.
+      if (!note.target->selected) {
+        std::string what = note.target->resource->id() + (note.action.empty() ? "" : " (" + note.action + ")");
+        if (std::find(n.undelivered.begin(), n.undelivered.end(), what) == n.undelivered.end())
+          n.undelivered.push_back(what);
+        continue;
+      }
       if (note.immediately) {
         refresh(*note.target, note.action, {n.resource->id()});
       } else {
@@ -248,7 +272,7 @@ class Walker {
       return;
     }
     ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(target), sources);
-    ctx.set_tidy_temps(opts_.tidy_temps);
+    prepare(ctx, target);
     Status st = target.resource->refresh(ctx, action);
     auto c = ctx.take_changes();
     target.changes.insert(target.changes.end(), c.begin(), c.end());
@@ -288,6 +312,21 @@ class Walker {
 };
 
 }  // namespace
+
+std::vector<PendingNotification> pending_after(const Graph& graph, const std::vector<PendingNotification>& before) {
+  std::vector<PendingNotification> out;
+  auto keep = [&](PendingNotification p) {
+    if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(std::move(p));
+  };
+  for (const auto& p : before)
+    if (const Node* t = graph.find(p.target); t && !t->selected) keep(p);
+  for (const auto& n : graph.nodes()) {
+    if (!n->selected || n->status != NodeStatus::kChanged) continue;
+    for (const Notify& note : n->notifies)
+      if (!note.target->selected) keep({note.target->resource->id(), note.action, n->resource->id()});
+  }
+  return out;
+}
 
 void converge_graph(Graph& graph, host::Host& host, const RunOptions& options) {
   if (options.mode == Mode::kPlan) {

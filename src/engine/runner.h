@@ -8,12 +8,27 @@
 
 namespace roux::engine {
 
+/// A notification a targeted run could not deliver (its target was outside the selection), kept
+/// in the state folder and delivered by the next run that includes the target.
+struct PendingNotification {
+  std::string target, action, source;  // ids; action "" = the target's default
+  bool operator==(const PendingNotification&) const = default;
+};
+
 struct RunOptions {
   Mode mode = Mode::kPlan;   // the safe zero value: plan
   std::string state_dir;     // absolute path inside the host's root
   /// Apply only (never set in a plan): the previous run was killed mid-way, so resources remove
   /// the temp file it may have left beside their path (ConvergeContext::remove_stale_temp).
   bool tidy_temps = false;
+  /// Key for Change::fingerprint (saved plans); "" = none.
+  std::string fingerprint_key;
+  /// When set, every change is offered to it before its act runs (ConvergeContext::set_gate):
+  /// a non-OK Status refuses that change. converge --plan admits only the saved plan's changes.
+  std::function<Status(const Node&, const Change&)> permit;
+  /// Delivered with the delayed notifications (after every node) when their target is in the
+  /// graph and selected, as if its source had changed in this run.
+  std::vector<PendingNotification> pending;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
 };
@@ -23,7 +38,12 @@ struct RunOptions {
 /// fails itself, its dependents are skipped with the reason, independent nodes go on.
 /// Touches the host only through ConvergeContext::change(). In kPlan the walk runs against a
 /// planned host over `host` (host/planned_host.h), so `host` is never written; the mode then
-/// only names the outcome (would_change, not changed).
+/// only names the outcome (would_change, not changed). Nodes not `selected` (Graph::select) are
+/// never visited; a notification to one is recorded in the notifier's `undelivered`.
 void converge_graph(Graph& graph, host::Host& host, const RunOptions& options);
+
+/// The notifications to keep after walking `graph`: those of `before` whose target is still in
+/// the graph but was not selected, then every notification a changed node could not deliver.
+std::vector<PendingNotification> pending_after(const Graph& graph, const std::vector<PendingNotification>& before);
 
 }  // namespace roux::engine

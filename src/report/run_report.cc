@@ -37,6 +37,7 @@ std::string now_iso8601() {
 void add_graph(RunReport& report, const engine::Graph& graph) {
   report.resources.reserve(report.resources.size() + graph.nodes().size());
   for (const auto& n : graph.nodes()) {
+    if (!n->selected) continue;  // a targeted run reports only what it selected
     ResourceReport r;
     r.type = std::string(n->resource->type());
     r.name = redact::redact(n->resource->name());
@@ -55,6 +56,7 @@ void add_graph(RunReport& report, const engine::Graph& graph) {
     r.skip_reason = redact::redact(n->skip_reason);
     r.output = redact::redact(n->output);
     r.notified_by = redacted(n->notified_by);
+    r.undelivered_notifications = redacted(n->undelivered);
     r.cookbook = n->resource->meta().cookbook;
     r.recipe = n->resource->meta().recipe;
     r.composite = n->resource->meta().composite;
@@ -128,6 +130,8 @@ nlohmann::ordered_json header_json(const RunReport& report) {
     j["cookbooks"].push_back({{"name", c.name}, {"version", c.version}, {"source", c.source}});
   j["errors"] = redacted(report.errors);
   if (!report.rehearsal.is_null()) j["rehearsal"] = report.rehearsal;
+  if (!report.selection.is_null()) j["selection"] = report.selection;
+  if (!report.saved_plan.is_null()) j["saved_plan"] = report.saved_plan;
   return j;
 }
 
@@ -142,6 +146,7 @@ nlohmann::ordered_json resource_json(const ResourceReport& r) {
   if (!r.skip_reason.empty()) o["skip_reason"] = r.skip_reason;
   if (!r.output.empty()) o["output"] = r.output;
   if (!r.notified_by.empty()) o["notified_by"] = r.notified_by;
+  if (!r.undelivered_notifications.empty()) o["undelivered_notifications"] = r.undelivered_notifications;
   return o;
 }
 
@@ -202,6 +207,9 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
     if (v.status == "failed") failed.push_back("verify " + v.name);
   j["failed"] = failed;
   j["errors"] = redacted(report.errors);
+  // A targeted run is partial: whoever reads the history must not take it for the whole host.
+  if (!report.selection.is_null()) j["selection"] = report.selection;
+  if (!report.saved_plan.is_null()) j["saved_plan"] = report.saved_plan;
   return j;
 }
 

@@ -20,6 +20,8 @@ struct ResourceReport {
   std::string skip_reason;
   std::string output;
   std::vector<std::string> notified_by;
+  /// Notifications to resources outside a targeted run's selection: not delivered (report says so).
+  std::vector<std::string> undelivered_notifications;
   std::string cookbook, recipe;
   std::string composite;          // the composite that generated it ("monitoring_agent[monit]")
   bool sensitive = false;
@@ -52,9 +54,16 @@ struct RunReport {
   int exit_code = 0;
   /// plan --rehearse: {"exit_code", "changes", "agrees", "differences": [...]}; null otherwise.
   nlohmann::ordered_json rehearsal;
+  /// A targeted run (--only, --tags): {"only": [...], "tags": [...], "selected": N, "of": M}; null
+  /// for a full run. Resources outside the selection are not in `resources`.
+  nlohmann::ordered_json selection;
+  /// converge --plan: {"file", "digest", "created"} of the saved plan applied; plan --out: the
+  /// plan written. Null otherwise.
+  nlohmann::ordered_json saved_plan;
 };
 
-/// Fills resources and totals from a walked graph, and computes the exit code.
+/// Fills resources and totals from a walked graph (the selected nodes only), and computes the
+/// exit code.
 void add_graph(RunReport& report, const engine::Graph& graph);
 /// 0 nothing to change; 2 changes (made or pending); 4 failures (a failed verify check counts);
 /// 6 both; 1 when errors is non-empty.

@@ -60,6 +60,12 @@ with tempfile.TemporaryDirectory() as root:
         validate(json.loads(out.stdout), "report.schema.json", f"report of roux {cmd} (exit {out.returncode})")
     with open(os.path.join(root, "var/lib/roux/last_run.json")) as f:
         validate(json.load(f), "report.schema.json", "STATE/last_run.json")
+    # A targeted plan, a saved plan and the converge that applies it (selection, saved_plan).
+    plan_file = os.path.join(root, "saved-plan.json")
+    for args in (["plan", "--tags", "hello"], ["plan", "--out", plan_file], ["converge", "--plan", plan_file]):
+        out = subprocess.run([roux, *args, "--policy", os.path.join(repo, "examples", "quickstart"), "--root", root,
+                              "--format", "json"], capture_output=True, text=True)
+        validate(json.loads(out.stdout), "report.schema.json", f"report of roux {' '.join(args[:2])} (exit {out.returncode})")
 
 # A real supermarket index: keygen, publish a repository cookbook, validate `universe`.
 with tempfile.TemporaryDirectory() as sm:

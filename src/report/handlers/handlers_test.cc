@@ -20,6 +20,7 @@ TEST_CASE("handlers: prometheus text has every metric, escaped labels, one sampl
   CHECK(t.find("roux_last_run_success{policy=\"we\\\"b\"} 0\n") != std::string::npos);
   CHECK(t.find("roux_resources{policy=\"we\\\"b\",status=\"changed\"} 2\n") != std::string::npos);
   CHECK(t.find("roux_resources{policy=\"we\\\"b\",status=\"failed\"} 1\n") != std::string::npos);
+  CHECK(t.find("roux_last_run_partial{policy=\"we\\\"b\"} 0\n") != std::string::npos);
   CHECK(t.find("# TYPE roux_last_run_timestamp_seconds gauge\n") != std::string::npos);
 }
 

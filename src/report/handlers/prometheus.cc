@@ -40,6 +40,9 @@ std::string prometheus_text(const RunReport& report) {
   out += "# HELP roux_last_run_exit_code Exit code of the last roux run.\n";
   out += "# TYPE roux_last_run_exit_code gauge\n";
   out += "roux_last_run_exit_code{" + policy + "} " + std::to_string(report.exit_code) + "\n";
+  out += "# HELP roux_last_run_partial 1 when the last run was targeted (--only, --tags): its counts cover the selection only.\n";
+  out += "# TYPE roux_last_run_partial gauge\n";
+  out += "roux_last_run_partial{" + policy + "} " + (report.selection.is_null() ? "0" : "1") + "\n";
   out += "# HELP roux_resources Resources of the last run by status.\n";
   out += "# TYPE roux_resources gauge\n";
   const Totals& t = report.totals;
