@@ -4,6 +4,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include "base/status.h"
+#include "sources/supermarket.h"
+
+namespace roux::report {
+struct RunReport;
+}
+
 namespace roux::cli {
 
 /// Options shared by converge and plan.
@@ -25,7 +32,29 @@ struct ConvergeOptions {
   std::string secret_key;             // --secret-key (else the client config's secret_key:)
   bool verify_only = false;           // roux verify: compile, run the verify checks, converge nothing
   bool rehearse = false;              // plan --rehearse: also run the real converge in a throwaway overlay
+  // Set by roux bootstrap, which runs converge pass after pass in its own process:
+  bool caller_holds_lock = false;     // the run lock is already held (by this process)
+  bool quiet = false;                 // print no report (the caller prints its own summary)
 };
+
+/// One converge (or plan, or verify) run as `roux converge` does it; fills `*out` (when given)
+/// with the run's report. Returns the exit code.
+int run_converge(ConvergeOptions o, report::RunReport* out);
+
+/// A published policy (client.yaml policy_name/policy_group, or roux bootstrap) fetched from the
+/// supermarket `url`, verified, and installed in ROOT/STATE_DIR/policies/NAME (its signed copy
+/// kept in ROOT/STATE_DIR/cache/policies/NAME for offline runs). `state_dir` is normalised and
+/// absolute inside `root`.
+struct HostPolicyRequest {
+  std::string url, name, group, root = "/", state_dir = "/var/lib/roux";
+  std::vector<std::string> trusted_keys;
+  std::string ca_bundle;
+  sources::TransferLimits transfer;
+};
+Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& request);
+
+/// The first supermarket URL (http://, https://, file://) of a list of sources, or "".
+std::string first_supermarket(const std::vector<std::string>& sources);
 
 /// Where roux keeps what it must trust across runs (supermarket serials) for a run on `root`: the
 /// host's own state folder `real_state` when root is "/", else (a --root tree is someone else's
@@ -42,6 +71,8 @@ void add_secret_commands(CLI::App& app, int* exit_code);
 void add_history_commands(CLI::App& app, int* exit_code);
 /// `roux lock`, `roux update [NAME...]`, `roux fetch` (lock.cc).
 void add_lock_commands(CLI::App& app, int* exit_code);
+/// `roux bootstrap` (bootstrap.cc).
+void add_bootstrap_command(CLI::App& app, int* exit_code);
 /// `roux keygen` and `roux supermarket publish|mirror|search|show|sign` (supermarket.cc).
 void add_supermarket_commands(CLI::App& app, int* exit_code);
 

@@ -95,6 +95,11 @@ struct SupermarketOptions {
   int64_t now = 0;              // the clock for expiry checks (0 = the system clock; tests set it)
 };
 
+/// The options a supermarket source at `url` uses in the context `ctx` (trusted keys, CA bundle,
+/// transfer limits, the index copy's folder in the cache, the trusted serial record): so whatever
+/// else reads that supermarket (a published policy) shares its 304 cache and rollback record.
+Result<SupermarketOptions> supermarket_options(const std::string& url, const SourceContext& ctx);
+
 /// A supermarket index fetched and verified, plus where it came from.
 struct FetchedIndex {
   std::string base_url;

@@ -493,6 +493,15 @@ class SupermarketSource final : public Source {
 Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, const SourceContext& ctx) {
   std::string u = url;
   while (u.size() > 8 && u.back() == '/') u.pop_back();
+  ROUX_ASSIGN_OR_RETURN(SupermarketOptions opts, supermarket_options(u, ctx));
+  std::string cache_root = ctx.cache_dir.empty() ? (fs::temp_directory_path() / "roux-cache").string() : ctx.cache_dir;
+  Cache cache(cache_root, ctx.confine_root);
+  return std::unique_ptr<Source>(new SupermarketSource(u, std::move(opts), std::move(cache)));
+}
+
+Result<SupermarketOptions> supermarket_options(const std::string& url, const SourceContext& ctx) {
+  std::string u = url;
+  while (u.size() > 8 && u.back() == '/') u.pop_back();
   SupermarketOptions opts;
   ROUX_ASSIGN_OR_RETURN(opts.trust, TrustStore::load(ctx.trusted_keys));
   opts.ca_bundle = ctx.ca_bundle;
@@ -505,7 +514,7 @@ Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, 
   if (!starts_with(u, "file://"))
     if (auto dir = cache.subdir("supermarket/" + key, false); dir.is_ok()) opts.index_cache_dir = *dir;
   if (!ctx.trusted_dir.empty()) opts.record_file = ctx.trusted_dir + "/supermarket/" + key + ".json";
-  return std::unique_ptr<Source>(new SupermarketSource(u, std::move(opts), std::move(cache)));
+  return opts;
 }
 
 }  // namespace roux::sources
