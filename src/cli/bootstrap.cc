@@ -53,6 +53,10 @@ Result<ConfigAction> decide_config(const std::optional<std::string>& existing, c
   if (*existing == render_bootstrap_config(want)) return ConfigAction::kKeep;
   std::vector<std::string> diffs;
   auto have = parse_client_config(*existing, path);
+  if (have.is_ok() && have->policy.empty() && have->policy_name.empty() && have->sources.empty() &&
+      have->trusted_keys.empty() && have->state_dir.empty() && have->ca_bundle.empty() && have->secret_key.empty() &&
+      have->handlers.empty())
+    return ConfigAction::kWrite;  // only comments (the package's example): nothing to lose
   if (!have.is_ok()) {
     diffs.push_back("it does not parse (" + have.status().to_string() + ")");
   } else {

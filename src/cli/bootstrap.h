@@ -30,7 +30,8 @@ enum class ConfigAction {
 /// Decides what to do with the existing config text at `path` (nullopt: none). A config that
 /// differs in what bootstrap sets (sources, policy/policy_name, policy_group, trusted_keys), or
 /// that does not parse, is refused (kConflict naming each difference and --force) unless `force`.
-/// Other keys (handlers, http, secret_key) do not count: a kept config keeps them.
+/// Other keys (handlers, http, secret_key) do not count: a kept config keeps them. A config that
+/// sets nothing at all (the commented example the Debian package installs) is simply written.
 Result<ConfigAction> decide_config(const std::optional<std::string>& existing, const std::string& path,
                                    const BootstrapConfig& want, bool force);
 

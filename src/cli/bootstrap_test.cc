@@ -52,6 +52,11 @@ TEST_CASE("bootstrap config: none is written, the same is kept, a different one 
   auto policy_file = decide_config("policy: /srv/policy.yaml\nsources: [http://127.0.0.1:8080]\n", path, web(), false);
   REQUIRE(!policy_file.is_ok());
   CHECK(policy_file.status().message().find("policy: it runs the policy file /srv/policy.yaml") != std::string::npos);
+  // The package's commented example sets nothing: replaced without --force.
+  CHECK(*decide_config("# roux client config\n# sources:\n#   - https://example\n", path, web(), false) ==
+        ConfigAction::kWrite);
+  auto handlers_only = decide_config("handlers:\n  - type: syslog\n", path, web(), false);
+  CHECK(!handlers_only.is_ok());  // someone's settings: not silently dropped
   auto garbage = decide_config("sources: {", path, web(), false);
   REQUIRE(!garbage.is_ok());
   CHECK(garbage.status().message().find("it does not parse") != std::string::npos);
