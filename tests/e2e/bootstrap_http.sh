@@ -136,6 +136,17 @@ run_roux converge --root "$root" --config "$work/host.yaml" --format json
 expect_rc 2 "the default host follows its group to revision 2"
 [ "$(cat "$root/srv/site/index.html")" = "<h1>staging</h1>" ] || fail "the host did not follow the group"
 
+# The index with two revisions and two groups matches its schema.
+if /usr/bin/python3 -c "import jsonschema" 2>/dev/null; then
+  /usr/bin/python3 - "$ROUX_SOURCE_DIR/schemas/supermarket_index.schema.json" "$work/market/universe" <<'PY' ||
+import json, sys, jsonschema
+u = json.load(open(sys.argv[2]))
+assert set(u["_policies"]["web"]["revisions"]) == {"1", "2"}, u["_policies"]
+jsonschema.validate(u, json.load(open(sys.argv[1])))
+PY
+    fail "the index with policies does not match schemas/supermarket_index.schema.json"
+fi
+
 # A policy whose lockfile pins a cookbook the supermarket does not have is not published.
 mkdir -p "$work/other"
 printf 'name: other\nsources:\n  - %s/cookbooks\nrun_list:\n  - extra\n' "$work" >"$work/other/policy.yaml"
