@@ -491,8 +491,8 @@ Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& r) {
   ROUX_ASSIGN_OR_RETURN(sources::SupermarketOptions opts, sources::supermarket_options(r.url, ctx));
   sources::Cache cache(ctx.cache_dir, ctx.confine_root);
   ROUX_ASSIGN_OR_RETURN(std::string cache_dir, cache.subdir("policies/" + r.name, true));
-  ROUX_ASSIGN_OR_RETURN(std::string dest, sources::confined_dir(r.root, r.state_dir + "/policies/" + r.name, true));
-  return sources::fetch_published_policy(r.url, r.name, r.group, opts, cache_dir, dest);
+  // Installed inside the cache too: plan writes nothing of roux's own but the source cache.
+  return sources::fetch_published_policy(r.url, r.name, r.group, opts, cache_dir, cache_dir + "/policy");
 }
 
 void add_bootstrap_command(CLI::App& app, int* exit_code) {

@@ -42,9 +42,9 @@ struct ConvergeOptions {
 int run_converge(ConvergeOptions o, report::RunReport* out);
 
 /// A published policy (client.yaml policy_name/policy_group, or roux bootstrap) fetched from the
-/// supermarket `url`, verified, and installed in ROOT/STATE_DIR/policies/NAME (its signed copy
-/// kept in ROOT/STATE_DIR/cache/policies/NAME for offline runs). `state_dir` is normalised and
-/// absolute inside `root`.
+/// supermarket `url`, verified, and installed in ROOT/STATE_DIR/cache/policies/NAME/policy (its
+/// signed tarball kept beside, in ROOT/STATE_DIR/cache/policies/NAME, for offline runs).
+/// `state_dir` is normalised and absolute inside `root`.
 struct HostPolicyRequest {
   std::string url, name, group, root = "/", state_dir = "/var/lib/roux";
   std::vector<std::string> trusted_keys;

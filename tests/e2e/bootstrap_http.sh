@@ -73,9 +73,9 @@ trusted_keys:
   - /etc/roux/trusted/team.pub
 YAML
 diff "$work/want.yaml" "$root/etc/roux/client.yaml" || fail "client.yaml"
-[ -f "$root/var/lib/roux/policies/web/policy.yaml" ] && [ -f "$root/var/lib/roux/policies/web/policy.lock.json" ] ||
+[ -f "$root/var/lib/roux/cache/policies/web/policy/policy.yaml" ] && [ -f "$root/var/lib/roux/cache/policies/web/policy/policy.lock.json" ] ||
   fail "the policy is installed under the state folder"
-cmp -s "$work/policy/policy.lock.json" "$root/var/lib/roux/policies/web/policy.lock.json" || fail "the installed lockfile"
+cmp -s "$work/policy/policy.lock.json" "$root/var/lib/roux/cache/policies/web/policy/policy.lock.json" || fail "the installed lockfile"
 
 # A second converge from the written config (its key path is the host's, so --trust names the
 # copy in the tree) is a no-op, and so is the same bootstrap again.
@@ -84,6 +84,14 @@ sed "s|/etc/roux/trusted/team.pub|$root/etc/roux/trusted/team.pub|" "$root/etc/r
 run_roux converge --root "$root" --config "$work/host.yaml" --format json
 expect_rc 0 "second converge from the config bootstrap wrote"
 [ "$(json_get "$OUT" 'j["totals"]["changed"]')" = 0 ] || fail "second converge changed something"
+run_roux fetch --root "$root" --config "$work/host.yaml"
+expect_rc 0 "roux fetch of the published policy"
+grep -q "^policy web revision 1 (group default): verified" <<<"$OUT" || fail "fetch of a published policy: $OUT"
+grep -q "^fetched 2 cookbooks pinned by $root/var/lib/roux/cache/policies/web/policy/policy.lock.json" <<<"$OUT" ||
+  fail "fetch of the published policy's cookbooks: $OUT"
+run_roux lock --root "$root" --config "$work/host.yaml"
+expect_rc 1 "roux lock of a published policy"
+grep -q "runs the published policy web: its publisher locks it" <<<"$ERR" || fail "lock of a published policy: $ERR"
 run_roux bootstrap --source "$URL" --policy web --trust "$work/team.pub" --root "$root"
 expect_rc 0 "the same bootstrap again"
 grep -q "^  config    $root/etc/roux/client.yaml kept (already the same)" <<<"$OUT" || fail "kept config: $OUT"

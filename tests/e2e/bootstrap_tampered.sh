@@ -32,7 +32,7 @@ expect_refused() {
   grep -q -- "$2" <<<"$ERR" || fail "$1: want /$2/ in: $ERR"
   echo "$1: $(head -1 <<<"$ERR")"
   [ ! -e "$root/srv/site" ] && [ ! -e "$root/etc/site.conf" ] || fail "$1: the host was changed"
-  [ ! -e "$root/var/lib/roux/policies/web/policy.yaml" ] || fail "$1: a policy was installed"
+  [ ! -e "$root/var/lib/roux/cache/policies/web/policy/policy.yaml" ] || fail "$1: a policy was installed"
   grep -q "^  next      " <<<"$OUT" || fail "$1: no next step: $OUT"
 }
 
