@@ -100,6 +100,22 @@ grep -q "^  verify    1 of 1 check passed" <<<"$OUT" || fail "verify line: $OUT"
 grep -q "^  result    converged in 1 pass, .* (exit 0)" <<<"$OUT" || fail "result line: $OUT"
 [ "$(tree_checksum "$root" var/lib/roux)" = "$sum" ] || fail "a no-op bootstrap changed the tree"
 
+# Bootstrap takes the run lock, as converge does: while another process holds it, exit 1 naming it.
+python3 - "$root/var/lib/roux/run.lock" "$work/locked" <<'PY' &
+import fcntl, os, sys, time
+f = open(sys.argv[1], "r+")
+fcntl.lockf(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").write(str(os.getpid()))
+time.sleep(30)
+PY
+holder=$!
+for i in $(seq 1 100); do [ -s "$work/locked" ] && break; sleep 0.05; done
+run_roux bootstrap --source "$URL" --policy web --trust "$work/team.pub" --root "$root"
+kill "$holder"; wait "$holder" 2>/dev/null || true
+expect_rc 1 "bootstrap while another run holds the lock"
+grep -q "(pid $holder) holds the run lock" <<<"$ERR" || fail "lock message: $ERR"
+grep -q "^  next      wait for the other roux run to finish" <<<"$OUT" || fail "lock next step: $OUT"
+
 # A different config is refused, nothing changed; --force replaces it.
 cp "$root/etc/roux/client.yaml" "$work/client.before"
 run_roux bootstrap --source "$URL" --policy db --trust "$work/team.pub" --root "$root"
