@@ -160,6 +160,18 @@ run_roux converge --root "$root" --config "$work/host.yaml" --format json
 expect_rc 2 "the default host follows its group to revision 2"
 [ "$(cat "$root/srv/site/index.html")" = "<h1>staging</h1>" ] || fail "the host did not follow the group"
 
+# A mirror copies the policy tarballs too (verified), and a host bootstraps from the mirror: its
+# lockfile names the upstream URL, so the cookbooks come from there (both are up).
+run_roux supermarket mirror --from "$URL" --to "$work/mirror" --trust "$work/team.pub"
+expect_rc 0 "mirror a supermarket with policies"
+cmp -s "$work/market/policies/web-2.tar.gz" "$work/mirror/policies/web-2.tar.gz" || fail "mirrored policy tarball"
+cmp -s "$work/market/universe" "$work/mirror/universe" || fail "mirror index"
+start_server "$work/mirror" MIR
+root3=$(e2e_tmpdir)
+run_roux bootstrap --source "http://127.0.0.1:$MIR_PORT" --policy web --group staging --trust "$work/team.pub" --root "$root3"
+expect_rc 2 "bootstrap from the mirror"
+[ "$(cat "$root3/srv/site/index.html")" = "<h1>staging</h1>" ] || fail "content from the mirror"
+
 # The index with two revisions and two groups matches its schema.
 if /usr/bin/python3 -c "import jsonschema" 2>/dev/null; then
   /usr/bin/python3 - "$ROUX_SOURCE_DIR/schemas/supermarket_index.schema.json" "$work/market/universe" <<'PY' ||
