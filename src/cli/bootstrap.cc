@@ -516,7 +516,8 @@ void add_bootstrap_command(CLI::App& app, int* exit_code) {
               "write the config and key, fetch and verify the policy and cookbooks into the cache, converge nothing "
               "(bakes an image that bootstraps without the network)");
   b->add_option("--lock-wait", o->lock_wait, "wait up to SECONDS for another run's lock (default 0)");
-  b->add_option("--format", o->format, "output format of the summary")->check(CLI::IsMember({"text", "json"}));
+  b->add_option("--format", o->format, "output format of the summary (json: passes, verify, next_steps, exit_code)")
+      ->check(CLI::IsMember({"text", "json"}));
   b->footer(
       "Exit codes as for converge: 0 nothing to change, 2 converged (changes made), 4 failures (a resource\n"
       "or a verify check failed), 6 changes and failures (also: never settled within --passes), 1 could\n"

@@ -23,16 +23,7 @@ resources:
   - exec: toggle
     command: "if [ -e \"$ROUX_ROOT/etc/marker\" ]; then rm \"$ROUX_ROOT/etc/marker\"; else touch \"$ROUX_ROOT/etc/marker\"; fi"
 YAML
-run_roux supermarket publish "$work/src/flappy" --to "$work/market" --key "$work/team.key"
-expect_rc 0 "publish flappy"
-start_server "$work/market" UP
-URL="http://127.0.0.1:$UP_PORT"
-mkdir -p "$work/policy"
-printf 'name: flappy\nsources:\n  - %s\nrun_list:\n  - flappy\n' "$URL" >"$work/policy/policy.yaml"
-run_roux lock --policy "$work/policy" --trust "$work/team.pub" --root "$(e2e_tmpdir)"
-expect_rc 0 "lock"
-run_roux supermarket publish-policy "$work/policy" --to "$work/market" --key "$work/team.key"
-expect_rc 0 "publish-policy"
+publish_and_serve "$work" flappy flappy
 
 root=$(e2e_tmpdir)
 mkdir -p "$root/etc"

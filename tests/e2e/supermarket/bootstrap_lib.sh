@@ -30,15 +30,26 @@ verify:
   - file_contains: /etc/site.conf
     contains: "root /srv/site"
 YAML
-  local cb
-  for cb in base site; do
+  publish_and_serve "$work" web base site
+}
+
+# publish_and_serve WORK POLICY COOKBOOK...: publishes WORK/src/COOKBOOK... (signed by WORK/team.key)
+# to WORK/market, serves it (sets URL, UP_PORT, UP_LOG), writes WORK/policy (name POLICY, run list
+# the cookbooks) locked against URL, and publishes it (group default).
+publish_and_serve() {
+  local work=$1 name=$2 cb
+  shift 2
+  for cb in "$@"; do
     run_roux supermarket publish "$work/src/$cb" --to "$work/market" --key "$work/team.key"
     expect_rc 0 "publish $cb"
   done
   start_server "$work/market" UP
   URL="http://127.0.0.1:$UP_PORT"
   mkdir -p "$work/policy"
-  printf 'name: web\nsources:\n  - %s\nrun_list:\n  - base\n  - site\n' "$URL" >"$work/policy/policy.yaml"
+  {
+    printf 'name: %s\nsources:\n  - %s\nrun_list:\n' "$name" "$URL"
+    for cb in "$@"; do printf '  - %s\n' "$cb"; done
+  } >"$work/policy/policy.yaml"
   run_roux lock --policy "$work/policy" --trust "$work/team.pub" --root "$(e2e_tmpdir)"
   expect_rc 0 "lock the policy against the supermarket"
   run_roux supermarket publish-policy "$work/policy" --to "$work/market" --key "$work/team.key"
