@@ -4,6 +4,8 @@
 #                                WORK/market, serve it (sets URL, UP_PORT, UP_LOG), write the policy
 #                                WORK/policy (name web, run list base + site) locked against URL
 #                                and publish it (group default)
+#   publish_and_serve WORK POLICY COOKBOOK...
+#                                the same for the cookbooks already in WORK/src (WORK/team.key made)
 #
 # The policy builds: /srv/site (directory), /srv/site/index.html, /etc/site.conf (0640),
 # /etc/site.link -> /srv/site/index.html, /etc/base.conf; verify: file_contains /etc/site.conf.
