@@ -84,6 +84,11 @@ sed "s|/etc/roux/trusted/team.pub|$root/etc/roux/trusted/team.pub|" "$root/etc/r
 run_roux converge --root "$root" --config "$work/host.yaml" --format json
 expect_rc 0 "second converge from the config bootstrap wrote"
 [ "$(json_get "$OUT" 'j["totals"]["changed"]')" = 0 ] || fail "second converge changed something"
+# plan of a published policy: fetches it into the cache, writes nothing else.
+sum_all=$(tree_checksum "$root" var/lib/roux/cache)
+run_roux plan --root "$root" --config "$work/host.yaml" --format json
+expect_rc 0 "plan of the published policy"
+[ "$(tree_checksum "$root" var/lib/roux/cache)" = "$sum_all" ] || fail "plan wrote outside the cache"
 run_roux fetch --root "$root" --config "$work/host.yaml"
 expect_rc 0 "roux fetch of the published policy"
 grep -q "^policy web revision 1 (group default): verified" <<<"$OUT" || fail "fetch of a published policy: $OUT"
