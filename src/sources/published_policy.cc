@@ -7,7 +7,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "base/json.h"
 #include "base/log.h"
 #include "base/redact.h"
 #include "base/sha256.h"
@@ -67,31 +66,40 @@ Status install(const std::string& tar, const std::string& want_digest, const std
 }
 
 /// The signed copy kept from the last fetch, for runs without the network. The copy may sit in
-/// a --root tree made by someone else: only its signature (by a key trusted now) makes it usable.
+/// a --root tree made by someone else: it is used only when the index copy kept with it is signed
+/// by a key trusted now, names this policy with `group` pointing at a revision, and the tarball is
+/// that revision's (sha256, then its own signature, then the content digest). The index's expiry
+/// is not checked here: an image baked months ago must still rebuild a host without the network.
 Result<FetchedPolicy> from_cache(const std::string& name, const std::string& group, const SupermarketOptions& opts,
                                  const std::string& cache_dir, const std::string& dest_dir, const Status& why) {
   auto tar = read_local_file(cache_dir + "/policy.tar.gz", size_t(64) << 20);
   auto sig = read_local_file(cache_dir + "/policy.tar.gz.sig", 1 << 16);
-  if (!tar.is_ok() || !sig.is_ok())
+  auto index = read_local_file(cache_dir + "/universe", size_t(32) << 20);
+  auto index_sig = read_local_file(cache_dir + "/universe.sig", 1 << 16);
+  if (!tar.is_ok() || !sig.is_ok() || !index.is_ok() || !index_sig.is_ok())
     return Status::io_msg(why.message() + "; and no copy of policy " + name + " was cached by an earlier fetch (" +
-                                  cache_dir + ")");
+                          cache_dir + ")");
   const std::string what = "policy " + name + " (cached copy " + cache_dir + "/policy.tar.gz)";
+  ROUX_TRY(opts.trust.verify(*index, *index_sig, "the cached index of " + what).status());
+  ROUX_ASSIGN_OR_RETURN(SupermarketIndex idx, parse_index(*index, cache_dir + "/universe"));
+  auto p = idx.policies.find(name);
+  auto g = p == idx.policies.end() ? std::map<std::string, int64_t>::const_iterator() : p->second.groups.find(group);
+  if (p == idx.policies.end() || g == p->second.groups.end())
+    return Status::not_found(why.message() + "; and the cached index has no policy " + name + " in group " + group);
+  const PolicyRevision& rev = p->second.revisions.at(g->second);
+  if (sha256_hex(*tar) != rev.sha256)
+    return Status::untrusted(what + ": sha256 check failed: it is not revision " + std::to_string(rev.revision) +
+                             ", which the cached index names for group " + group);
   ROUX_TRY(opts.trust.verify(*tar, *sig, what).status());
   FetchedPolicy out;
   out.group = group;
-  out.sha256 = sha256_hex(*tar);
+  out.revision = rev.revision;
+  out.sha256 = rev.sha256;
   out.from_cache = true;
   out.dir = dest_dir;
-  if (auto meta = read_local_file(cache_dir + "/policy.json", 1 << 16); meta.is_ok()) {
-    auto j = nlohmann::json::parse(*meta, nullptr, false);
-    if (j.is_object() && json_string(j, "sha256") == out.sha256 && j.contains("revision") &&
-        j["revision"].is_number_integer())
-      out.revision = j["revision"].get<int64_t>();
-  }
-  ROUX_TRY(install(*tar, "", cache_dir, dest_dir, what));
-  log::warn(why.message() + "; using policy " + name + " revision " +
-            (out.revision ? std::to_string(out.revision) : std::string("?")) +
-            " cached by an earlier fetch (its signature checked again)");
+  ROUX_TRY(install(*tar, rev.content_sha256, cache_dir, dest_dir, what));
+  log::warn(why.message() + "; using policy " + name + " revision " + std::to_string(rev.revision) + " (group " + group +
+            ") cached by an earlier fetch (signatures checked again)");
   return out;
 }
 
@@ -142,12 +150,11 @@ Result<FetchedPolicy> fetch_published_policy(const std::string& base_url, const 
     tar = std::move(*got);
   }
   ROUX_TRY(install(tar.bytes, rev.content_sha256, cache_dir, dest_dir, what));
-  // Kept for offline runs: the tarball and its signature (what makes it trusted), and a note.
-  nlohmann::json meta = {{"name", name},          {"group", group},   {"revision", rev.revision},
-                         {"sha256", rev.sha256},  {"url", shown},     {"content_sha256", rev.content_sha256}};
+  // Kept for offline runs: the tarball and its signature, and the signed index that names it.
   Status s = write_local_file_atomic(cache_dir + "/policy.tar.gz.sig", tar.signature, 0644);
   if (s.is_ok()) s = write_local_file_atomic(cache_dir + "/policy.tar.gz", tar.bytes, 0644);
-  if (s.is_ok()) s = write_local_file_atomic(cache_dir + "/policy.json", json_dump(meta, 2) + "\n", 0644);
+  if (s.is_ok()) s = write_local_file_atomic(cache_dir + "/universe.sig", idx->signature, 0644);
+  if (s.is_ok()) s = write_local_file_atomic(cache_dir + "/universe", idx->bytes, 0644);
   if (!s.is_ok()) log::warn("could not cache policy " + name + " for offline runs: " + s.to_string());
   FetchedPolicy out;
   out.revision = rev.revision;

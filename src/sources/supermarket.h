@@ -211,9 +211,11 @@ struct FetchedPolicy {
 /// atomically). Checks, in order, before a byte is unpacked: the index (fetch_index: signature,
 /// serial, expiry), the tarball's signature by a trusted key, its sha256 against the index; then
 /// the archive unpacks safely (unpack_archive) and its content digest equals the index's, and it
-/// holds exactly policy.yaml and policy.lock.json as regular files. The signed tarball is kept in
-/// `cache_dir`; when the supermarket cannot be reached (not: when it answers with something that
-/// fails verification), that copy is used instead, its signature checked again, with a warning.
+/// holds exactly policy.yaml and policy.lock.json as regular files. The signed tarball and the
+/// signed index are kept in `cache_dir`; when the supermarket cannot be reached (not: when it
+/// answers with something that fails verification), that copy is used instead, with a warning,
+/// after the same checks (index signature, the group's revision, sha256, signature, content) but
+/// the index's expiry.
 Result<FetchedPolicy> fetch_published_policy(const std::string& base_url, const std::string& name,
                                              const std::string& group, const SupermarketOptions& opts,
                                              const std::string& cache_dir, const std::string& dest_dir);

@@ -40,12 +40,24 @@ grep -q "unreachable\|Could not connect\|Couldn't connect\|connect" <<<"$ERR" ||
 run_roux bootstrap --source "$URL" --policy web --trust "$work/team.pub" --root "$image" --format json
 expect_rc 0 "offline, second time: a no-op"
 
-# A policy copy altered inside the image is refused (its signature no longer matches).
+# A policy copy altered inside the image is refused (not the revision the signed index names),
+# and so is an altered index copy, or a group the index does not have.
+cp -a "$work/image2" "$work/image3"
 flip_byte "$work/image2/var/lib/roux/cache/policies/web/policy.tar.gz" -5
 run_roux bootstrap --source "$URL" --policy web --trust "$work/team.pub" --root "$work/image2"
 expect_rc 1 "an altered cached policy"
-grep -q "signature" <<<"$ERR" || fail "altered cache refusal: $ERR"
+grep -q "policy web (cached copy .*): sha256 check failed: it is not revision 1, which the cached index names for group default" <<<"$ERR" ||
+  fail "altered cache refusal: $ERR"
 [ ! -e "$work/image2/srv/site" ] || fail "the altered image was converged"
+cp -a "$work/image3" "$work/image4"
+sed -i 's/"default"/"defauLt"/' "$work/image3/var/lib/roux/cache/policies/web/universe"
+run_roux bootstrap --source "$URL" --policy web --trust "$work/team.pub" --root "$work/image3"
+expect_rc 1 "an altered cached index"
+grep -q "the cached index of policy web .*signature does not match" <<<"$ERR" || fail "altered index refusal: $ERR"
+run_roux bootstrap --source "$URL" --policy web --group staging --trust "$work/team.pub" --root "$work/image4" --force
+expect_rc 1 "a group the cached index does not have"
+grep -q "the cached index has no policy web in group staging" <<<"$ERR" || fail "offline group refusal: $ERR"
+[ ! -e "$work/image3/srv/site" ] && [ ! -e "$work/image4/srv/site" ] || fail "a refused image was converged"
 
 # No cache, no server: exit 1 with the way out.
 run_roux bootstrap --source "$URL" --policy web --trust "$work/team.pub" --root "$(e2e_tmpdir)"
