@@ -54,6 +54,7 @@ int run(int argc, char** argv) {
   add_lock_commands(app, &exit_code);
   add_supermarket_commands(app, &exit_code);
   add_doc_commands(app, &exit_code);
+  add_bootstrap_command(app, &exit_code);
   std::set_terminate(on_terminate);
   try {
     app.parse(argc, argv);

@@ -11,6 +11,11 @@ Result<ClientConfig> load_client_config(const std::string& path) {
   std::error_code ec;  // the non-throwing overloads: a path too long is an error, not an abort
   if (!std::filesystem::exists(path, ec)) return cfg;
   ROUX_ASSIGN_OR_RETURN(std::string text, compiler::read_text_file(path));
+  return parse_client_config(text, path);
+}
+
+Result<ClientConfig> parse_client_config(const std::string& text, const std::string& path) {
+  ClientConfig cfg;
   engine::Value root;
   std::vector<Status> errors;
   if (!compiler::parse_yaml(text, path, &root, &errors)) return errors.front();
@@ -20,6 +25,10 @@ Result<ClientConfig> load_client_config(const std::string& path) {
     const engine::Value& v = e.value;
     if (e.key == "policy" && v.kind == engine::Value::Kind::kScalar) {
       cfg.policy = v.scalar;
+    } else if (e.key == "policy_name" && v.kind == engine::Value::Kind::kScalar) {
+      cfg.policy_name = v.scalar;
+    } else if (e.key == "policy_group" && v.kind == engine::Value::Kind::kScalar) {
+      cfg.policy_group = v.scalar;
     } else if (e.key == "state_dir" && v.kind == engine::Value::Kind::kScalar) {
       cfg.state_dir = v.scalar;
     } else if ((e.key == "sources" || e.key == "trusted_keys") && v.kind == engine::Value::Kind::kList) {
@@ -59,15 +68,21 @@ Result<ClientConfig> load_client_config(const std::string& path) {
                                        h.value.where);
         *field = n;
       }
-    } else if (e.key == "policy" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
+    } else if (e.key == "policy" || e.key == "policy_name" || e.key == "policy_group" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
                e.key == "ca_bundle") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http)",
+                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http)",
                                    e.key_where);
     }
   }
+  if (!cfg.policy.empty() && !cfg.policy_name.empty())
+    return Status::invalid_input("client config: set policy (a policy file) or policy_name (a published policy), not both",
+                                 root.where);
+  if (!cfg.policy_group.empty() && cfg.policy_name.empty())
+    return Status::invalid_input("client config: policy_group needs policy_name (the published policy it selects from)",
+                                 root.where);
   return cfg;
 }
 

@@ -12,6 +12,8 @@ namespace roux::cli {
 /// /etc/roux/client.yaml: what a bare `roux converge` runs. Every key is optional.
 struct ClientConfig {
   std::string policy;                 // policy file or folder
+  std::string policy_name;            // or: a policy published in the first supermarket of sources
+  std::string policy_group;           //   and the group that selects its revision ("" = default)
   std::vector<std::string> sources;   // cookbook sources
   std::string state_dir;              // default /var/lib/roux
   std::vector<std::string> trusted_keys;  // Ed25519 public key files trusted for signed cookbooks
@@ -27,5 +29,7 @@ Status parse_handler_configs(const engine::Value& list, std::vector<report::Hand
 /// Reads the client config at `path`; a missing file is an empty config. Unknown keys and wrong
 /// types are errors at file:line:col.
 Result<ClientConfig> load_client_config(const std::string& path);
+/// The same, from the text of a config (`path` names it in errors).
+Result<ClientConfig> parse_client_config(const std::string& text, const std::string& path);
 
 }  // namespace roux::cli

@@ -7,6 +7,11 @@
 
 #include "base/status.h"
 #include "engine/run_lock.h"
+#include "sources/supermarket.h"
+
+namespace roux::report {
+struct RunReport;
+}
 
 namespace roux::cli {
 
@@ -41,7 +46,29 @@ struct ConvergeOptions {
   std::vector<std::string> only;      // --only ID: a targeted run (the resource and what it requires)
   std::vector<std::string> tags;      // --tags TAG: a targeted run (resources carrying a tag)
   std::string explain;                // roux explain ID / plan --explain ID: why ID is in the plan
+  // Set by roux bootstrap, which runs converge pass after pass in its own process:
+  bool caller_holds_lock = false;     // the run lock is already held (by this process)
+  bool quiet = false;                 // print no report (the caller prints its own summary)
 };
+
+/// One converge (or plan, or verify) run as `roux converge` does it; fills `*out` (when given)
+/// with the run's report. Returns the exit code.
+int run_converge(ConvergeOptions o, report::RunReport* out);
+
+/// A published policy (client.yaml policy_name/policy_group, or roux bootstrap) fetched from the
+/// supermarket `url`, verified, and installed in ROOT/STATE_DIR/cache/policies/NAME/policy (its
+/// signed tarball kept beside, in ROOT/STATE_DIR/cache/policies/NAME, for offline runs).
+/// `state_dir` is normalised and absolute inside `root`.
+struct HostPolicyRequest {
+  std::string url, name, group, root = "/", state_dir = "/var/lib/roux";
+  std::vector<std::string> trusted_keys;
+  std::string ca_bundle;
+  sources::TransferLimits transfer;
+};
+Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& request);
+
+/// The first supermarket URL (http://, https://, file://) of a list of sources, or "".
+std::string first_supermarket(const std::vector<std::string>& sources);
 
 /// Where roux keeps what it must trust across runs (supermarket serials) for a run on `root`: the
 /// host's own state folder `real_state` when root is "/", else (a --root tree is someone else's
@@ -63,6 +90,8 @@ void add_secret_commands(CLI::App& app, int* exit_code);
 void add_history_commands(CLI::App& app, int* exit_code);
 /// `roux lock`, `roux update [NAME...]`, `roux fetch` (lock.cc).
 void add_lock_commands(CLI::App& app, int* exit_code);
+/// `roux bootstrap` (bootstrap.cc).
+void add_bootstrap_command(CLI::App& app, int* exit_code);
 /// `roux keygen` and `roux supermarket publish|mirror|search|show|sign` (supermarket.cc).
 void add_supermarket_commands(CLI::App& app, int* exit_code);
 /// `roux doc man|bash-completion` (hidden; docgen.cc): man pages and completion generated from

@@ -358,7 +358,6 @@ void sweep_stale_temps(host::Host& host, const std::string& state_dir) {
     if (Status s = host::remove_stale_temps(host, d); !s.is_ok()) log::warn("stale temp files: " + s.to_string());
 }
 
-/// Prints the report and writes --report; returns the exit code.
 /// The policy name of the newest run in STATE/history.jsonl that had one ("" when none).
 std::string last_run_policy(const host::Host& host, const std::string& state_dir) {
   auto text = host.read_file(state_dir + "/history.jsonl", 8 << 20);
@@ -372,9 +371,11 @@ std::string last_run_policy(const host::Host& host, const std::string& state_dir
   return "";
 }
 
+/// Prints the report and writes --report; returns the exit code.
 int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
-  if (o.format == "json") {
+  if (o.quiet) {
+  } else if (o.format == "json") {
     std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
   } else {
     bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
@@ -392,10 +393,22 @@ int emit(const report::RunReport& rep, const std::string& report_json, const Con
   return rep.exit_code;
 }
 
-int converge(ConvergeOptions o) {
+int converge(ConvergeOptions o, report::RunReport* out);
+
+int converge(ConvergeOptions o) { return converge(std::move(o), nullptr); }
+
+int converge(ConvergeOptions o, report::RunReport* out) {
   auto t0 = Clock::now();
   auto phase_start = t0;
   report::RunReport rep;
+  // The caller's copy of the report, however the run ends.
+  struct CopyOut {
+    report::RunReport* out;
+    const report::RunReport& rep;
+    ~CopyOut() {
+      if (out) *out = rep;
+    }
+  } copy_out{out, rep};
   rep.run_id = run_id_now();
   rep.roux_version = kVersion;
   rep.mode = o.dry_run ? "plan" : "apply";
@@ -412,7 +425,7 @@ int converge(ConvergeOptions o) {
     rep.end_time = report::now_iso8601();
     rep.exit_code = kExitNoRun;
     for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", escape_controls(redact::redact(e)).c_str());
-    if (o.format == "json") std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
+    if (o.format == "json" && !o.quiet) std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
     return kExitNoRun;
   };
 
@@ -422,9 +435,10 @@ int converge(ConvergeOptions o) {
   if (o.policy.empty()) o.policy = config->policy;
   if (o.sources.empty()) o.sources = config->sources;
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
-  if (o.policy.empty())
+  if (o.policy.empty() && config->policy_name.empty())
     return fail_early(Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.config));
-  if (std::error_code ec; fs::is_directory(o.policy, ec)) o.policy = (fs::path(o.policy) / "policy.yaml").string();
+  if (std::error_code ec; !o.policy.empty() && fs::is_directory(o.policy, ec))
+    o.policy = (fs::path(o.policy) / "policy.yaml").string();
 
   // Facts first: the splay and the compiler both need them; gathering spawns nothing.
   facts::Facts facts = facts::gather();
@@ -461,12 +475,29 @@ int converge(ConvergeOptions o) {
   auto lock_dir = sources::confined_dir(o.root, *state_dir, false);
   if (!lock_dir.is_ok()) return fail_early(lock_dir.status().with_context("state folder"));
   engine::RunLock lock;
-  if (Status s = lock.acquire(*lock_dir + "/run.lock", o.lock_wait, !o.dry_run); !s.is_ok()) return fail_early(s);
-  // A run killed mid-way (its "running" mark is still in the lock file) may have left temp
-  // files: sweep roux's own folders now, and let file resources tidy beside their paths.
-  bool after_killed_run = !o.dry_run && lock.mark_running();
-  if (after_killed_run) sweep_stale_temps(**host, *state_dir);
+  bool after_killed_run = false;
+  if (!o.caller_holds_lock) {
+    if (Status s = lock.acquire(*lock_dir + "/run.lock", o.lock_wait, !o.dry_run); !s.is_ok()) return fail_early(s);
+    // A run killed mid-way (its "running" mark is still in the lock file) may have left temp
+    // files: sweep roux's own folders now, and let file resources tidy beside their paths.
+    after_killed_run = !o.dry_run && lock.mark_running();
+    if (after_killed_run) sweep_stale_temps(**host, *state_dir);
+  }
   phase_done("lock");  // includes the splay and any --lock-wait
+
+  // A published policy (client.yaml policy_name): fetched and verified on every run, so the
+  // host follows the revision its group points at; offline, the signed copy of the last fetch.
+  if (o.policy.empty()) {
+    HostPolicyRequest req{first_supermarket(o.sources), config->policy_name, config->policy_group, o.root, *state_dir};
+    req.trusted_keys = config->trusted_keys;
+    req.trusted_keys.insert(req.trusted_keys.end(), o.trust.begin(), o.trust.end());
+    req.ca_bundle = config->ca_bundle;
+    req.transfer = config->http;
+    auto fetched = fetch_host_policy(req);
+    if (!fetched.is_ok()) return fail_early(fetched.status());
+    o.policy = fetched->dir + "/policy.yaml";
+    phase_done("policy");
+  }
 
   // A saved plan: its signature, host, root and age are checked before anything is compiled;
   // it brings its own selection. plan --out signs with the host's plan key (made on first use,
@@ -524,7 +555,7 @@ int converge(ConvergeOptions o) {
     // The same name as the good runs (a metric's labels stay stable): the policy file's own
     // name when it could be read, else the last run's.
     rep.policy = !compiled.policy_name.empty() ? compiled.policy_name : last_run_policy(**host, *state_dir);
-    if (o.format == "json") std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
+    if (o.format == "json" && !o.quiet) std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
     if (!o.dry_run && !o.verify_only)
       for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))
         log::warn(w);
@@ -689,6 +720,8 @@ int converge(ConvergeOptions o) {
   }
   // The process ends right after this run: parking the graph in a global skips freeing it node
   // by node (a twentieth of a 10,000-resource no-op). Still reachable, so not a leak to LSan.
+  // (roux bootstrap converges several times in one process: the previous pass's graph goes.)
+  delete g_finished_graph;
   g_finished_graph = compiled.compiled.release();
   if (explained) {
     std::cout << explain_text(c, *explained);
@@ -698,6 +731,8 @@ int converge(ConvergeOptions o) {
 }
 
 }  // namespace
+
+int run_converge(ConvergeOptions o, report::RunReport* out) { return converge(std::move(o), out); }
 
 void add_converge_commands(CLI::App& app, int* exit_code) {
   auto* opts = new ConvergeOptions();  // lives as long as the app's callbacks

@@ -57,11 +57,30 @@ int run(LockOptions o, LockCommand cmd) {
   if (o.common.policy.empty()) o.common.policy = config->policy;
   if (o.common.sources.empty()) o.common.sources = config->sources;
   if (o.common.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.common.state_dir = config->state_dir;
-  if (o.common.policy.empty())
+  if (o.common.policy.empty() && !config->policy_name.empty() && cmd != LockCommand::kFetch)
+    return print_errors({Status::invalid_input(o.common.config + " runs the published policy " + config->policy_name +
+                                               ": its publisher locks it (roux lock on the policy's own folder)")},
+                        what);
+  if (o.common.policy.empty() && config->policy_name.empty())
     return print_errors({Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.common.config)}, what);
-  if (std::error_code ec; fs::is_directory(o.common.policy, ec)) o.common.policy = (fs::path(o.common.policy) / "policy.yaml").string();
+  if (std::error_code ec; !o.common.policy.empty() && fs::is_directory(o.common.policy, ec))
+    o.common.policy = (fs::path(o.common.policy) / "policy.yaml").string();
   auto state_dir = host::normalize_path(o.common.state_dir);
   if (!state_dir.is_ok()) return print_errors({state_dir.status().with_context("--state-dir")}, what);
+  if (o.common.policy.empty()) {
+    // roux fetch of a published policy (client.yaml policy_name): the policy, then its cookbooks.
+    HostPolicyRequest req{first_supermarket(o.common.sources), config->policy_name, config->policy_group,
+                          o.common.root, *state_dir};
+    req.trusted_keys = config->trusted_keys;
+    req.trusted_keys.insert(req.trusted_keys.end(), o.common.trust.begin(), o.common.trust.end());
+    req.ca_bundle = config->ca_bundle;
+    req.transfer = config->http;
+    auto fetched = fetch_host_policy(req);
+    if (!fetched.is_ok()) return print_errors({fetched.status()}, what);
+    std::cout << "policy " << config->policy_name << " revision " << fetched->revision << " (group "
+              << fetched->group << ")" << (fetched->from_cache ? " from the cached signed copy" : "") << ": verified\n";
+    o.common.policy = fetched->dir + "/policy.yaml";
+  }
   std::string real_state = (o.common.root == "/" ? "" : o.common.root) + *state_dir;
 
   compiler::CompileOptions copts{o.common.policy, o.common.sources, "", real_state + "/cache"};

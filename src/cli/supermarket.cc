@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "compiler/compile.h"
+#include "compiler/lockfile.h"
 #include "facts/facts.h"
 #include "resources/builtin.h"
 #include "sources/local_file.h"
@@ -26,6 +27,7 @@ struct SupermarketCli {
   std::string cookbook_dir, to, key;      // publish, mirror
   std::string from;                       // mirror, search, show
   std::string term, name, file;           // search, show, sign
+  std::string policy, group;              // publish-policy
   std::vector<std::string> trust;
   std::string ca_bundle;
   std::string config = "/etc/roux/client.yaml";
@@ -100,6 +102,38 @@ int publish(const SupermarketCli& o) {
     std::cout << "published " << e.name << " " << e.version.to_string() << " to " << o.to << "/" << e.download_url
               << "\n  sha256 " << e.sha256 << "\n  content_sha256 " << e.content_sha256 << "\n  signed by key "
               << e.key_id << "\n";
+  return kExitClean;
+}
+
+int publish_policy(const SupermarketCli& o) {
+  std::string policy_file = o.policy;
+  if (std::error_code ec; fs::is_directory(policy_file, ec)) policy_file = (fs::path(policy_file) / "policy.yaml").string();
+  // The policy must parse and its lockfile match it: a host converges exactly what it pins.
+  auto policy_name = compiler::check_policy_lockfile(policy_file);
+  if (!policy_name.is_ok()) return fail(policy_name.status());
+  const std::string lock_file = compiler::lockfile_path(policy_file);
+  auto lock = compiler::read_lockfile(lock_file);
+  if (!lock.is_ok()) return fail(lock.status());
+  std::vector<sources::PolicyPin> pins;
+  for (const auto& c : lock->cookbooks) pins.push_back({c.name, c.version.to_string(), c.sha256, c.source});
+  auto key = sources::SigningKey::load(o.key);
+  if (!key.is_ok()) return fail(key.status());
+  const std::string name = o.name.empty() ? *policy_name : o.name;
+  const std::string group = o.group.empty() ? sources::kDefaultPolicyGroup : o.group;
+  auto r = sources::publish_policy(policy_file, lock_file, name, pins, o.to, *key, group, o.expires_days);
+  if (!r.is_ok()) return fail(r.status());
+  const auto& rev = r->revision;
+  if (r->new_revision)
+    std::cout << "published policy " << name << " revision " << rev.revision << " to " << o.to << "/"
+              << rev.download_url << " (" << lock->cookbooks.size() << " locked cookbook"
+              << (lock->cookbooks.size() == 1 ? "" : "s") << ")\n  sha256 " << rev.sha256 << "\n  content_sha256 "
+              << rev.content_sha256 << "\n  signed by key " << key->id() << "\n";
+  else
+    std::cout << "policy " << name << " revision " << rev.revision << " already has this content\n";
+  if (r->group_moved)
+    std::cout << "group " << group << " -> revision " << rev.revision << " (hosts of that group get it on their next run)\n";
+  else
+    std::cout << "group " << group << " already at revision " << rev.revision << "; nothing to do\n";
   return kExitClean;
 }
 
@@ -208,6 +242,25 @@ void add_supermarket_commands(CLI::App& app, int* exit_code) {
   pub->add_option("--expires-days", o->expires_days, "the new index expires this many days from now (default 30)")
       ->check(CLI::Range(1, 3650));
   pub->callback([o, exit_code] { *exit_code = publish(*o); });
+
+  auto* pp = sm->add_subcommand(
+      "publish-policy",
+      "sign and add a policy (policy.yaml + its lockfile) to a supermarket folder, as a new revision; point a group at it");
+  pp->add_option("policy", o->policy, "policy file, or a folder holding policy.yaml (its lockfile must be beside it and match)")
+      ->required();
+  pp->add_option("--to", o->to, "supermarket folder")->required();
+  pp->add_option("--key", o->key, "private key (from roux keygen)")->required();
+  pp->add_option("--name", o->name, "publish under this name (default: the policy's name:)");
+  pp->add_option("--group", o->group,
+                 "point this group at the revision (default: \"default\", what hosts naming no group get)");
+  pp->add_option("--expires-days", o->expires_days, "the new index expires this many days from now (default 30)")
+      ->check(CLI::Range(1, 3650));
+  pp->footer(
+      "Every cookbook the lockfile pins must be published in the same supermarket with the same content\n"
+      "(or come from a git source). Publishing identical content again reuses its revision, so\n"
+      "`publish-policy DIR --group production` promotes what staging runs. Hosts fetch it with\n"
+      "`roux bootstrap --source URL --policy NAME [--group GROUP] --trust KEY.pub`.");
+  pp->callback([o, exit_code] { *exit_code = publish_policy(*o); });
 
   auto* ref = sm->add_subcommand("refresh", "re-sign a supermarket folder's index: serial + 1, a new expiry (run it before the index expires)");
   ref->add_option("--to", o->to, "supermarket folder")->required();

@@ -645,6 +645,26 @@ class Compiler {
     return result;
   }
 
+  /// check_policy_lockfile (compile.h): the policy parsed, its lockfile read and matched.
+  Result<std::string> check_lockfile(const std::string& policy_file) {
+    auto text = read_text_file(policy_file);
+    if (!text.is_ok()) return text.status();
+    Value root;
+    Policy policy;
+    std::vector<Status> errors;
+    if (parse_yaml(*text, policy_file, &root, &errors)) parse_policy(root, policy_file, &policy, &errors);
+    if (!errors.empty()) return errors.front();
+    policy_file_ = policy_file;
+    std::string lock_path = lockfile_path(policy_file);
+    auto lock = read_lockfile(lock_path);
+    if (!lock.is_ok())
+      return lock.status().code() == Code::kNotFound
+                 ? Status::not_found(lock_path + ": no lockfile (run `roux lock` first)")
+                 : lock.status();
+    if (!check_lockfile_matches(policy, *lock, lock_path, &errors)) return errors.front();
+    return policy.name;
+  }
+
   /// roux fetch: every cookbook the lockfile pins into the cache, verified.
   LockResult fetch(const CompileOptions& opts) {
     LockResult result;
@@ -1073,6 +1093,12 @@ LockResult fetch_locked_policy(const CompileOptions& options) {
   engine::Registry registry;
   facts::Facts facts;
   return Compiler(registry, facts).fetch(options);
+}
+
+Result<std::string> check_policy_lockfile(const std::string& policy_file) {
+  engine::Registry registry;
+  facts::Facts facts;
+  return Compiler(registry, facts).check_lockfile(policy_file);
 }
 
 CompileResult compile_cookbook_recipe(const std::string& cookbook_dir, const std::string& recipe,

@@ -103,6 +103,11 @@ LockResult lock_policy(const LockRequest& request);
 /// fetchable, a digest mismatch.
 LockResult fetch_locked_policy(const CompileOptions& options);
 
+/// Reads the policy file and its lockfile and checks that they match, as converge does first.
+/// Returns the policy's name. Errors: the policy's first error at file:line:col; kNotFound "...:
+/// no lockfile (run `roux lock` first)"; kConflict when the lockfile does not match the policy.
+Result<std::string> check_policy_lockfile(const std::string& policy_file);
+
 /// Compiles one recipe of the cookbook in `cookbook_dir` with its default attributes, as if a
 /// policy ran only it (what `roux validate COOKBOOK` checks, recipe by recipe).
 CompileResult compile_cookbook_recipe(const std::string& cookbook_dir, const std::string& recipe,

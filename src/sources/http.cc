@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "base/redact.h"
@@ -58,8 +59,9 @@ Result<FetchResponse> fetch_file(const FetchRequest& req) {
   return r;
 }
 
-Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) {
+Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable, bool* unreachable) {
   *retryable = false;
+  *unreachable = false;
   ROUX_ASSIGN_OR_RETURN(const libs::Curl* loaded, libs::curl());
   const libs::Curl& lib = *loaded;
   std::unique_ptr<CURL, decltype(lib.curl_easy_cleanup)> h(lib.curl_easy_init(), lib.curl_easy_cleanup);
@@ -103,6 +105,7 @@ Result<FetchResponse> fetch_http_once(const FetchRequest& req, bool* retryable) 
     // A timeout (the deadline, or too slow for too long) is final: retrying would multiply it.
     *retryable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR ||
                  rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE || rc == CURLE_COULDNT_RESOLVE_HOST;
+    *unreachable = rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST;
     std::string why = err[0] ? err : lib.curl_easy_strerror(rc);
     if (rc == CURLE_OPERATION_TIMEDOUT)
       why += " (transfer limits: connect " + std::to_string(req.limits.connect_timeout_s) + " s, whole transfer " +
@@ -124,11 +127,31 @@ Result<FetchResponse> fetch_url(const FetchRequest& req) {
   if (starts_with(req.url, "file://")) return fetch_file(req);
   if (!starts_with(req.url, "http://") && !starts_with(req.url, "https://"))
     return Status::unsupported(redact::strip_url_credentials(req.url) + ": unsupported scheme (http://, https:// or file://)");
+  // A server that could not be reached even after every retry is tried once, not retried, for
+  // the rest of this process: roux bootstrap converges pass after pass, and each pass would
+  // otherwise wait out the backoff again against a source that is down (offline bootstrap).
+  static std::mutex down_mu;
+  static std::set<std::string> down;  // scheme://authority of servers found unreachable
+  const size_t slash = req.url.find('/', req.url.find("://") + 3);
+  const std::string origin = req.url.substr(0, slash);
+  int retries = req.retries;
+  {
+    std::lock_guard<std::mutex> g(down_mu);
+    if (down.count(origin)) retries = 0;
+  }
   auto delay = std::chrono::milliseconds(250);
   for (int attempt = 0;; ++attempt) {
-    bool retryable = false;
-    auto r = fetch_http_once(req, &retryable);
-    if (r.is_ok() || !retryable || attempt >= req.retries) return r;
+    bool retryable = false, unreachable = false;
+    auto r = fetch_http_once(req, &retryable, &unreachable);
+    if (!r.is_ok() && unreachable && attempt >= retries) {
+      std::lock_guard<std::mutex> g(down_mu);
+      down.insert(origin);
+    }
+    if (r.is_ok()) {
+      std::lock_guard<std::mutex> g(down_mu);
+      down.erase(origin);
+    }
+    if (r.is_ok() || !retryable || attempt >= retries) return r;
     std::this_thread::sleep_for(delay);
     delay *= 2;
   }

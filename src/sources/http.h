@@ -19,7 +19,9 @@ struct TransferLimits {
 /// One GET over http(s):// (libcurl) or file://. TLS is always verified (peer and host name);
 /// `ca_bundle` replaces the system's CA store. Connection errors, timeouts and 5xx answers are
 /// retried `retries` times with exponential backoff (250 ms, 500 ms, ...), except a transfer
-/// stopped by `limits` (its deadline is its deadline). With `etag` or
+/// stopped by `limits` (its deadline is its deadline); a server that could not be connected to
+/// (or resolved) after every retry is tried once, without retries, by later calls of the same
+/// process until it answers again. With `etag` or
 /// `last_modified` set, the request is conditional and an unchanged resource answers 304 with an
 /// empty body. Proxies from the environment are honoured except for 127.0.0.1 and localhost.
 struct FetchRequest {

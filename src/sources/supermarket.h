@@ -34,6 +34,26 @@ struct IndexEntry {
   std::string description;
 };
 
+/// One revision of a published policy (docs/supermarket.md "Publishing policies"): a reproducible
+/// tarball holding exactly policy.yaml and policy.lock.json, signed like a cookbook tarball.
+struct PolicyRevision {
+  int64_t revision = 0;        // 1, 2, ... per policy name
+  std::string download_url;    // relative to the supermarket URL ("policies/NAME-REV.tar.gz")
+  std::string sha256;          // of the tarball bytes
+  std::string content_sha256;  // content_digest of the unpacked folder
+  std::string key_id;          // informational; the .sig is authoritative
+  std::string published;       // UTC time of publishing (informational)
+};
+
+/// A published policy: its revisions and its groups (group name -> revision). The group
+/// "default" is what a host that names no group gets.
+struct PublishedPolicy {
+  std::map<int64_t, PolicyRevision> revisions;
+  std::map<std::string, int64_t> groups;
+};
+
+inline constexpr const char* kDefaultPolicyGroup = "default";
+
 /// The parsed index: name -> version text -> entry, plus the signed freshness fields of the
 /// "_index" object (docs/supermarket.md): a serial that every publish bumps and an expiry. A
 /// client refuses an index older (lower serial) than one it verified before (rollback) and an
@@ -42,6 +62,8 @@ struct SupermarketIndex {
   std::map<std::string, std::map<std::string, IndexEntry>> cookbooks;
   int64_t serial = 0;        // 0 = none (an index written before serials existed)
   std::string expires;       // "YYYY-MM-DDTHH:MM:SSZ" (UTC); "" only when serial is 0
+  /// "_policies": published policies by name (signed with the rest of the index).
+  std::map<std::string, PublishedPolicy> policies;
   const IndexEntry* find(const std::string& name, const Version& v) const;
 };
 
@@ -73,6 +95,11 @@ struct SupermarketOptions {
   int64_t now = 0;              // the clock for expiry checks (0 = the system clock; tests set it)
 };
 
+/// The options a supermarket source at `url` uses in the context `ctx` (trusted keys, CA bundle,
+/// transfer limits, the index copy's folder in the cache, the trusted serial record): so whatever
+/// else reads that supermarket (a published policy) shares its 304 cache and rollback record.
+Result<SupermarketOptions> supermarket_options(const std::string& url, const SourceContext& ctx);
+
 /// A supermarket index fetched and verified, plus where it came from.
 struct FetchedIndex {
   std::string base_url;
@@ -98,6 +125,12 @@ struct VerifiedTarball {
 };
 Result<VerifiedTarball> download_tarball(const std::string& base_url, const IndexEntry& entry,
                                          const SupermarketOptions& opts);
+/// The same checks for any signed file of the supermarket: `download_url` (relative to `base_url`
+/// or absolute), its signature at `signature_url` ("" = download_url + ".sig"), its sha256.
+/// `what` names it in messages.
+Result<VerifiedTarball> download_signed(const std::string& base_url, const std::string& download_url,
+                                        const std::string& signature_url, const std::string& sha256,
+                                        const std::string& what, const SupermarketOptions& opts);
 
 
 /// Packs the cookbook folder `dir` into a reproducible .tar.gz: entries sorted by path, mtime 0,
@@ -137,6 +170,55 @@ struct MirrorResult {
 /// relative URLs and signed with it.
 Result<MirrorResult> mirror_supermarket(const std::string& from, const std::string& to, const SupermarketOptions& opts,
                                         const SigningKey* resign);
+
+/// A cookbook a policy's lockfile pins, as publish_policy checks it against the supermarket.
+struct PolicyPin {
+  std::string name, version, content_sha256, source;
+};
+
+/// What publish_policy did.
+struct PolicyPublishResult {
+  PolicyRevision revision;
+  std::string group;
+  bool new_revision = false;   // false: identical content was already published as that revision
+  bool group_moved = false;    // the group now points at this revision (it did not before)
+};
+
+/// Publishes the policy file and its lockfile (already checked by the caller to match each other)
+/// under `name` into the supermarket folder `to`: a reproducible tarball of exactly those two
+/// files, named policy.yaml and policy.lock.json, signed, as revision max+1 (or the existing revision with the
+/// same content), and points `group` at it; then re-signs the index (serial + 1), all under the
+/// publish lock. Every pin must be published in `to` with the same content sha256, unless its
+/// source is a git repository (hosts fetch it from there): else kNotFound naming it. Nothing
+/// changes (no re-signing) when the group already points at identical content.
+Result<PolicyPublishResult> publish_policy(const std::string& policy_file, const std::string& lock_file,
+                                           const std::string& name,
+                                           const std::vector<PolicyPin>& pins, const std::string& to,
+                                           const SigningKey& key, const std::string& group,
+                                           int expiry_days = kDefaultIndexExpiryDays);
+
+/// A published policy fetched, verified and installed.
+struct FetchedPolicy {
+  int64_t revision = 0;
+  std::string group;
+  std::string sha256;
+  std::string dir;          // where policy.yaml and policy.lock.json were installed
+  bool from_cache = false;  // the supermarket was unreachable: the cached signed copy was used
+};
+
+/// Fetches policy `name` (the revision `group` points at) from the supermarket at `base_url` and
+/// installs policy.yaml and policy.lock.json into `dest_dir` (created; each file written
+/// atomically). Checks, in order, before a byte is unpacked: the index (fetch_index: signature,
+/// serial, expiry), the tarball's signature by a trusted key, its sha256 against the index; then
+/// the archive unpacks safely (unpack_archive) and its content digest equals the index's, and it
+/// holds exactly policy.yaml and policy.lock.json as regular files. The signed tarball and the
+/// signed index are kept in `cache_dir`; when the supermarket cannot be reached (not: when it
+/// answers with something that fails verification), that copy is used instead, with a warning,
+/// after the same checks (index signature, the group's revision, sha256, signature, content) but
+/// the index's expiry.
+Result<FetchedPolicy> fetch_published_policy(const std::string& base_url, const std::string& name,
+                                             const std::string& group, const SupermarketOptions& opts,
+                                             const std::string& cache_dir, const std::string& dest_dir);
 
 /// The standard tarball file name "NAME-VERSION.tar.gz".
 std::string tarball_name(const std::string& name, const Version& v);

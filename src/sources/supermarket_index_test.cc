@@ -85,3 +85,36 @@ TEST_CASE("fetch_url: file:// reads, a missing file is not found, other schemes 
 
 }  // namespace
 }  // namespace roux::sources
+
+namespace roux::sources {
+namespace {
+
+TEST_CASE("supermarket index: _policies round trip; groups must name a revision") {
+  const std::string sha(64, 'c'), content(64, 'd');
+  std::string rev = R"({"download_url": "policies/web-1.tar.gz", "sha256": ")" + sha + R"(", "content_sha256": ")" +
+                    content + R"("})";
+  std::string text = R"({"_policies": {"web": {"revisions": {"1": )" + rev + R"(, "2": )" + rev +
+                     R"(}, "groups": {"default": 1, "staging": 2}}}})";
+  auto idx = parse_index(text, "u");
+  REQUIRE(idx.is_ok());
+  REQUIRE(idx->policies.count("web"));
+  CHECK(idx->policies.at("web").groups.at("staging") == 2);
+  CHECK(idx->policies.at("web").revisions.at(1).download_url == "policies/web-1.tar.gz");
+  CHECK(idx->cookbooks.empty());  // "_policies" is not a cookbook
+  std::string canon = index_to_json(*idx);
+  auto again = parse_index(canon, "u");
+  REQUIRE(again.is_ok());
+  CHECK(index_to_json(*again) == canon);
+
+  auto bad = [&](const std::string& t) { return parse_index(t, "u").status().message(); };
+  CHECK(bad(R"({"_policies": {"web": {"revisions": {"1": )" + rev + R"(}, "groups": {"prod": 3}}}})")
+            .find("u: _policies: web: group prod must name one of the revisions") != std::string::npos);
+  CHECK(bad(R"({"_policies": {"web": {"revisions": {"01": )" + rev + R"(}, "groups": {}}}})")
+            .find("revision 01: a revision is a whole number >= 1") != std::string::npos);
+  CHECK(bad(R"({"_policies": {"../x": {"revisions": {}, "groups": {}}}})").find("not a valid policy name") !=
+        std::string::npos);
+  CHECK(bad(R"({"_policies": []})").find("expected an object of policy names") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace roux::sources

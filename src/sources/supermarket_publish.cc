@@ -191,6 +191,72 @@ Result<PublishResult> publish_cookbook(const std::string& dir, const std::string
   return result;
 }
 
+Result<PolicyPublishResult> publish_policy(const std::string& policy_file, const std::string& lock_file,
+                                           const std::string& name,
+                                           const std::vector<PolicyPin>& pins, const std::string& to,
+                                           const SigningKey& key, const std::string& group, int expiry_days) {
+  if (!is_valid_cookbook_name(name)) return Status::invalid_input("\"" + name + "\" is not a valid policy name");
+  if (!is_valid_cookbook_name(group)) return Status::invalid_input("\"" + group + "\" is not a valid group name");
+  std::error_code ec;
+  fs::create_directories(to + "/policies", ec);
+  if (ec) return Status::io("create " + to + "/policies", ec.value());
+  // Exactly the two files a host needs, packed as a cookbook is (reproducible bytes): a policy
+  // folder may hold development sources (cookbooks/) that are no business of a host's.
+  TempDir work{to + "/.publish-policy-" + std::to_string(::getpid())};
+  fs::remove_all(work.path, ec);
+  fs::create_directories(work.path + "/p", ec);
+  if (ec) return Status::io("create " + work.path, ec.value());
+  for (const auto& [from, f] : {std::pair{policy_file, "policy.yaml"}, std::pair{lock_file, "policy.lock.json"}}) {
+    ROUX_ASSIGN_OR_RETURN(std::string data, read_local_file(from, size_t(8) << 20));
+    ROUX_TRY(write_local_file_atomic(work.path + "/p/" + f, data, 0644));
+  }
+  ROUX_ASSIGN_OR_RETURN(std::string tar, pack_cookbook(work.path + "/p"));
+  ROUX_TRY(unpack_archive(tar, work.path + "/c", "the packed policy tarball"));
+  ROUX_ASSIGN_OR_RETURN(std::string content, content_digest(work.path + "/c"));
+
+  FileLock lock;
+  ROUX_TRY(lock.acquire(to + "/.publish.lock"));
+  ROUX_ASSIGN_OR_RETURN(SupermarketIndex index, read_local_index(to));
+  // A host fetches every pinned cookbook from its lockfile source: it must be there, verbatim.
+  for (const auto& pin : pins) {
+    if (starts_with(pin.source, "git+")) continue;
+    auto v = Version::parse(pin.version);
+    const IndexEntry* e = v.is_ok() ? index.find(pin.name, *v) : nullptr;
+    if (!e)
+      return Status::not_found("the lockfile pins cookbook " + pin.name + " " + pin.version + " (from " + pin.source +
+                               "), which is not published in " + to + "; publish it first (roux supermarket publish)");
+    if (e->content_sha256 != pin.content_sha256)
+      return Status::conflict("the lockfile pins cookbook " + pin.name + " " + pin.version + " with content sha256 " +
+                              pin.content_sha256 + ", but " + to + " publishes it with " + e->content_sha256 +
+                              "; run `roux update` against the supermarket, then publish the policy");
+  }
+  PublishedPolicy& pol = index.policies[name];
+  PolicyPublishResult result;
+  result.group = group;
+  for (const auto& [n, r] : pol.revisions)
+    if (r.content_sha256 == content) result.revision = r;
+  if (result.revision.revision == 0) {
+    PolicyRevision& r = result.revision;
+    r.revision = pol.revisions.empty() ? 1 : pol.revisions.rbegin()->first + 1;
+    r.download_url = "policies/" + name + "-" + std::to_string(r.revision) + ".tar.gz";
+    r.sha256 = sha256_hex(tar);
+    r.content_sha256 = content;
+    r.key_id = key.id();
+    r.published = format_utc(static_cast<int64_t>(::time(nullptr)));
+    ROUX_ASSIGN_OR_RETURN(std::string sig, key.sign(tar));
+    ROUX_TRY(write_local_file_atomic(to + "/" + r.download_url, tar, 0644));
+    ROUX_TRY(write_local_file_atomic(to + "/" + r.download_url + ".sig", sig, 0644));
+    pol.revisions[r.revision] = r;
+    result.new_revision = true;
+  }
+  auto g = pol.groups.find(group);
+  result.group_moved = g == pol.groups.end() || g->second != result.revision.revision;
+  if (!result.new_revision && !result.group_moved) return result;
+  pol.groups[group] = result.revision.revision;
+  ROUX_TRY(sign_and_write_index(index, to, key, expiry_days));
+  return result;
+}
+
 Result<MirrorResult> mirror_supermarket(const std::string& from, const std::string& to, const SupermarketOptions& opts,
                                         const SigningKey* resign) {
   ROUX_ASSIGN_OR_RETURN(FetchedIndex up, fetch_index(from, opts));
@@ -224,6 +290,27 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
       }
       e.download_url = tarball_name(name, e.version);
       e.signature_url.clear();
+    }
+  }
+  // Published policies: their tarballs too (relative "policies/NAME-REV.tar.gz" only).
+  for (const auto& [name, pol] : out.policies) {
+    for (const auto& [n, r] : pol.revisions) {
+      if (r.download_url.find("://") != std::string::npos || r.download_url.find("..") != std::string::npos ||
+          !starts_with(r.download_url, "policies/"))
+        return Status::invalid_input(from + ": policy " + name + " revision " + std::to_string(n) +
+                                     ": download URL " + r.download_url + " is not a relative policies/ path");
+      std::string file = to + "/" + r.download_url;
+      auto have = read_local_file(file);
+      if (have.is_ok() && sha256_hex(*have) == r.sha256 && fs::exists(file + ".sig", ec)) {
+        ++result.kept;
+        continue;
+      }
+      ROUX_ASSIGN_OR_RETURN(VerifiedTarball t, download_signed(from, r.download_url, "", r.sha256,
+                                                               "policy " + name + " revision " + std::to_string(n), opts));
+      fs::create_directories(to + "/policies", ec);
+      ROUX_TRY(write_local_file_atomic(file + ".sig", t.signature, 0644));
+      ROUX_TRY(write_local_file_atomic(file, t.bytes, 0644));
+      ++result.copied;
     }
   }
   // Swap the index in last, so it never names a tarball that is not there yet.

@@ -65,6 +65,59 @@ bool is_hex64(const std::string& s) {
   return true;
 }
 
+// "_policies": {NAME: {"revisions": {"N": {download_url, sha256, content_sha256, key_id?,
+// published?}}, "groups": {GROUP: N}}}. Every group names an existing revision.
+Status parse_policies(const nlohmann::json& j, const std::string& at, SupermarketIndex* index) {
+  if (!j.is_object()) return Status::invalid_input(at + "expected an object of policy names");
+  auto is_name = [](const std::string& n) { return is_valid_cookbook_name(n); };
+  auto text = [](const nlohmann::json& o, const char* key, bool required, const std::string& where,
+                 std::string* out) -> Status {
+    auto it = o.find(key);
+    if (it == o.end() || it->is_null())
+      return required ? Status::invalid_input(where + "missing \"" + key + "\"") : Status::ok();
+    if (!it->is_string()) return Status::invalid_input(where + "\"" + key + "\" must be a string");
+    *out = it->get<std::string>();
+    return Status::ok();
+  };
+  auto revision_number = [](const std::string& t) -> int64_t {
+    if (t.empty() || t.size() > 12 || t[0] == '0' || t.find_first_not_of("0123456789") != std::string::npos) return 0;
+    return std::stoll(t);
+  };
+  for (const auto& [name, p] : j.items()) {
+    const std::string where = at + name + ": ";
+    if (!is_name(name)) return Status::invalid_input(at + "\"" + name + "\" is not a valid policy name");
+    if (!p.is_object()) return Status::invalid_input(where + "expected an object with revisions and groups");
+    PublishedPolicy out;
+    auto revs = p.find("revisions");
+    if (revs == p.end() || !revs->is_object()) return Status::invalid_input(where + "\"revisions\" must be an object");
+    for (const auto& [rtext, r] : revs->items()) {
+      const std::string rwhere = where + "revision " + rtext + ": ";
+      PolicyRevision rev;
+      rev.revision = revision_number(rtext);
+      if (rev.revision < 1) return Status::invalid_input(rwhere + "a revision is a whole number >= 1");
+      if (!r.is_object()) return Status::invalid_input(rwhere + "expected an object");
+      ROUX_TRY(text(r, "download_url", true, rwhere, &rev.download_url));
+      ROUX_TRY(text(r, "sha256", true, rwhere, &rev.sha256));
+      ROUX_TRY(text(r, "content_sha256", true, rwhere, &rev.content_sha256));
+      ROUX_TRY(text(r, "key_id", false, rwhere, &rev.key_id));
+      ROUX_TRY(text(r, "published", false, rwhere, &rev.published));
+      if (!is_hex64(rev.sha256) || !is_hex64(rev.content_sha256))
+        return Status::invalid_input(rwhere + "sha256 and content_sha256 must be 64 lower-case hex digits");
+      out.revisions[rev.revision] = std::move(rev);
+    }
+    auto groups = p.find("groups");
+    if (groups == p.end() || !groups->is_object()) return Status::invalid_input(where + "\"groups\" must be an object");
+    for (const auto& [g, n] : groups->items()) {
+      if (!is_name(g)) return Status::invalid_input(where + "\"" + g + "\" is not a valid group name");
+      if (!n.is_number_integer() || !out.revisions.count(n.get<int64_t>()))
+        return Status::invalid_input(where + "group " + g + " must name one of the revisions");
+      out.groups[g] = n.get<int64_t>();
+    }
+    index->policies[name] = std::move(out);
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<SupermarketIndex> parse_index(std::string_view text, const std::string& what) {
@@ -91,8 +144,9 @@ Result<SupermarketIndex> parse_index(std::string_view text, const std::string& w
     for (const auto& [k, v] : meta->items())
       if (k != "serial" && k != "expires") return Status::invalid_input(at + "unknown key \"" + k + "\" (known: serial, expires)");
   }
+  if (auto pol = j.find("_policies"); pol != j.end()) ROUX_TRY(parse_policies(*pol, what + ": _policies: ", &index));
   for (const auto& [name, versions] : j.items()) {
-    if (name == "_index") continue;
+    if (name == "_index" || name == "_policies") continue;
     if (!is_valid_cookbook_name(name)) return Status::invalid_input(what + ": \"" + name + "\" is not a valid cookbook name");
     if (!versions.is_object()) return Status::invalid_input(what + ": " + name + ": expected an object of versions");
     for (const auto& item : versions.items()) {
@@ -152,6 +206,20 @@ std::string index_to_json(const SupermarketIndex& index) {
       vs[vtext] = o;
     }
     j[name] = vs;
+  }
+  if (!index.policies.empty()) {
+    nlohmann::json pj = nlohmann::json::object();
+    for (const auto& [name, p] : index.policies) {
+      nlohmann::json revs = nlohmann::json::object();
+      for (const auto& [n, r] : p.revisions) {
+        nlohmann::json o = {{"download_url", r.download_url}, {"sha256", r.sha256}, {"content_sha256", r.content_sha256}};
+        if (!r.key_id.empty()) o["key_id"] = r.key_id;
+        if (!r.published.empty()) o["published"] = r.published;
+        revs[std::to_string(n)] = o;
+      }
+      pj[name] = {{"revisions", revs}, {"groups", p.groups}};
+    }
+    j["_policies"] = pj;
   }
   if (index.serial > 0) j["_index"] = {{"serial", index.serial}, {"expires", index.expires}};
   return json_dump(j, 2) + "\n";
@@ -309,8 +377,16 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
 Result<VerifiedTarball> download_tarball(const std::string& base_url, const IndexEntry& entry,
                                          const SupermarketOptions& opts) {
   const std::string url = resolve_url(base_url, entry.download_url);
-  const std::string sig_url = entry.signature_url.empty() ? url + ".sig" : resolve_url(base_url, entry.signature_url);
-  const std::string what = entry.name + " " + entry.version.to_string() + " (" + redact::strip_url_credentials(url) + ")";
+  return download_signed(base_url, entry.download_url, entry.signature_url, entry.sha256,
+                         entry.name + " " + entry.version.to_string() + " (" + redact::strip_url_credentials(url) + ")",
+                         opts);
+}
+
+Result<VerifiedTarball> download_signed(const std::string& base_url, const std::string& download_url,
+                                        const std::string& signature_url, const std::string& sha256,
+                                        const std::string& what, const SupermarketOptions& opts) {
+  const std::string url = resolve_url(base_url, download_url);
+  const std::string sig_url = signature_url.empty() ? url + ".sig" : resolve_url(base_url, signature_url);
   FetchRequest req{url};
   req.ca_bundle = opts.ca_bundle;
   req.limits = opts.transfer;
@@ -332,9 +408,9 @@ Result<VerifiedTarball> download_tarball(const std::string& base_url, const Inde
   }
   ROUX_TRY(opts.trust.verify(tar->body, sig->body, what).status());
   std::string got = sha256_hex(tar->body);
-  if (got != entry.sha256)
+  if (got != sha256)
     return Status::untrusted(what + ": sha256 check failed: the tarball's sha256 is " + got + " but the index says " +
-                             entry.sha256);
+                             sha256);
   return VerifiedTarball{std::move(tar->body), std::move(sig->body)};
 }
 
@@ -417,6 +493,15 @@ class SupermarketSource final : public Source {
 Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, const SourceContext& ctx) {
   std::string u = url;
   while (u.size() > 8 && u.back() == '/') u.pop_back();
+  ROUX_ASSIGN_OR_RETURN(SupermarketOptions opts, supermarket_options(u, ctx));
+  std::string cache_root = ctx.cache_dir.empty() ? (fs::temp_directory_path() / "roux-cache").string() : ctx.cache_dir;
+  Cache cache(cache_root, ctx.confine_root);
+  return std::unique_ptr<Source>(new SupermarketSource(u, std::move(opts), std::move(cache)));
+}
+
+Result<SupermarketOptions> supermarket_options(const std::string& url, const SourceContext& ctx) {
+  std::string u = url;
+  while (u.size() > 8 && u.back() == '/') u.pop_back();
   SupermarketOptions opts;
   ROUX_ASSIGN_OR_RETURN(opts.trust, TrustStore::load(ctx.trusted_keys));
   opts.ca_bundle = ctx.ca_bundle;
@@ -429,7 +514,7 @@ Result<std::unique_ptr<Source>> open_supermarket_source(const std::string& url, 
   if (!starts_with(u, "file://"))
     if (auto dir = cache.subdir("supermarket/" + key, false); dir.is_ok()) opts.index_cache_dir = *dir;
   if (!ctx.trusted_dir.empty()) opts.record_file = ctx.trusted_dir + "/supermarket/" + key + ".json";
-  return std::unique_ptr<Source>(new SupermarketSource(u, std::move(opts), std::move(cache)));
+  return opts;
 }
 
 }  // namespace roux::sources

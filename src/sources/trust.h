@@ -48,6 +48,12 @@ class TrustStore {
   /// mistake) is an error naming it.
   static Result<TrustStore> load(const std::vector<std::string>& public_key_files);
   bool empty() const { return keys_.empty(); }
+  /// The ids of the trusted keys, sorted.
+  std::vector<std::string> ids() const {
+    std::vector<std::string> out;
+    for (const auto& [id, raw] : keys_) out.push_back(id);
+    return out;
+  }
   /// Checks `signature_text` (a signature file's content) over `data`. `what` names the signed
   /// file in messages. Fails with kUntrusted, the message saying which check failed:
   ///   "WHAT: signature is malformed", "WHAT: signed by key K, which is not trusted (trusted: ...)",

@@ -1,0 +1,99 @@
+#include "cli/bootstrap.h"
+
+#include <doctest/doctest.h>
+
+#include "cli/client_config.h"
+#include "cli/exit_code.h"
+
+namespace roux::cli {
+namespace {
+
+BootstrapConfig web() { return {"http://127.0.0.1:8080", "web", "", {"/etc/roux/trusted/team.pub"}}; }
+
+TEST_CASE("bootstrap config: the written text parses back to what was asked") {
+  BootstrapConfig c = web();
+  c.policy_group = "staging";
+  auto parsed = parse_client_config(render_bootstrap_config(c), "client.yaml");
+  REQUIRE(parsed.is_ok());
+  CHECK(parsed->sources == std::vector<std::string>{"http://127.0.0.1:8080"});
+  CHECK(parsed->policy_name == "web");
+  CHECK(parsed->policy_group == "staging");
+  CHECK(parsed->policy.empty());
+  CHECK(parsed->trusted_keys == std::vector<std::string>{"/etc/roux/trusted/team.pub"});
+  CHECK(render_bootstrap_config(c) == render_bootstrap_config(c));  // no date: same args, same bytes
+  CHECK(render_bootstrap_config(web()).find("policy_group") == std::string::npos);
+}
+
+TEST_CASE("bootstrap config: none is written, the same is kept, a different one refused unless --force") {
+  const std::string path = "/etc/roux/client.yaml";
+  CHECK(*decide_config(std::nullopt, path, web(), false) == ConfigAction::kWrite);
+  CHECK(*decide_config(render_bootstrap_config(web()), path, web(), false) == ConfigAction::kKeep);
+  // The same settings with a handler added by hand: kept (with the handler).
+  std::string with_handler = render_bootstrap_config(web()) + "handlers:\n  - type: syslog\n";
+  auto kept = decide_config(with_handler, path, web(), false);
+  REQUIRE(kept.is_ok());
+  CHECK(*kept == ConfigAction::kKeep);
+
+  BootstrapConfig other = web();
+  other.policy_name = "db";
+  other.source = "http://10.0.0.1/market";
+  auto refused = decide_config(render_bootstrap_config(other), path, web(), false);
+  REQUIRE(!refused.is_ok());
+  CHECK(refused.status().code() == Code::kConflict);
+  const std::string& m = refused.status().message();
+  CHECK(m.find("/etc/roux/client.yaml exists and differs from what bootstrap would write:") == 0);
+  CHECK(m.find("sources: it has [http://10.0.0.1/market], bootstrap would write [http://127.0.0.1:8080]") !=
+        std::string::npos);
+  CHECK(m.find("policy_name: it has \"db\", bootstrap would write \"web\"") != std::string::npos);
+  CHECK(m.find("trusted_keys") == std::string::npos);  // the same keys are not named
+  CHECK(m.find("pass --force") != std::string::npos);
+  CHECK(*decide_config(render_bootstrap_config(other), path, web(), true) == ConfigAction::kOverwrite);
+
+  auto policy_file = decide_config("policy: /srv/policy.yaml\nsources: [http://127.0.0.1:8080]\n", path, web(), false);
+  REQUIRE(!policy_file.is_ok());
+  CHECK(policy_file.status().message().find("policy: it runs the policy file /srv/policy.yaml") != std::string::npos);
+  // The package's commented example sets nothing: replaced without --force.
+  CHECK(*decide_config("# roux client config\n# sources:\n#   - https://example\n", path, web(), false) ==
+        ConfigAction::kWrite);
+  auto handlers_only = decide_config("handlers:\n  - type: syslog\n", path, web(), false);
+  CHECK(!handlers_only.is_ok());  // someone's settings: not silently dropped
+  auto garbage = decide_config("sources: {", path, web(), false);
+  REQUIRE(!garbage.is_ok());
+  CHECK(garbage.status().message().find("it does not parse") != std::string::npos);
+}
+
+PassOutcome pass(int rc, std::vector<std::string> changed = {}) { return {rc, std::move(changed), {}, 1.0}; }
+
+TEST_CASE("bootstrap passes: converge until a pass changes nothing, at most N") {
+  CHECK(another_pass({}, 3));
+  CHECK(another_pass({pass(kExitChanges, {"file[/a]"})}, 3));
+  CHECK(!another_pass({pass(kExitClean)}, 3));
+  CHECK(!another_pass({pass(kExitFailures)}, 3));
+  CHECK(!another_pass({pass(kExitNoRun)}, 3));
+  CHECK(another_pass({pass(kExitBoth, {"a"})}, 3));  // a failure may clear once its dependency exists
+  CHECK(!another_pass({pass(kExitChanges), pass(kExitChanges), pass(kExitChanges)}, 3));
+  CHECK(!another_pass({pass(kExitChanges)}, 1));
+}
+
+TEST_CASE("bootstrap passes: the verdict uses converge's exit codes") {
+  auto v = judge_passes({pass(kExitChanges), pass(kExitClean)});
+  CHECK(v.settled);
+  CHECK(v.exit_code == kExitChanges);
+  v = judge_passes({pass(kExitClean)});  // already converged
+  CHECK(v.settled);
+  CHECK(v.exit_code == kExitClean);
+  v = judge_passes({pass(kExitChanges), pass(kExitChanges), pass(kExitChanges)});  // never settles
+  CHECK(!v.settled);
+  CHECK(v.exit_code == kExitBoth);
+  v = judge_passes({pass(kExitBoth), pass(kExitFailures)});  // settled, with a failure left
+  CHECK(v.settled);
+  CHECK(v.exit_code == kExitBoth);
+  v = judge_passes({pass(kExitFailures)});
+  CHECK(v.exit_code == kExitFailures);
+  v = judge_passes({pass(kExitChanges), pass(kExitNoRun)});
+  CHECK(v.exit_code == kExitNoRun);
+  CHECK(judge_passes({}).exit_code == kExitNoRun);
+}
+
+}  // namespace
+}  // namespace roux::cli
