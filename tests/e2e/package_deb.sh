@@ -62,8 +62,11 @@ grep -q '^#17 3 \* \* \* root .*/usr/bin/roux converge --splay 3600 .*>>/var/log
   fail "cron.d line changed: $(grep roux "$work/x/etc/cron.d/roux" | tail -1)"
 for s in postinst prerm postrm; do
   dpkg-deb -I "$deb" "$s" >"$work/$s" 2>/dev/null || continue
-  grep -E 'systemctl (--[a-z-]+ )*(enable|start|restart)|deb-systemd-invoke (start|restart)|deb-systemd-helper enable' "$work/$s" &&
-    fail "$s enables or starts a unit"
+  grep -E 'systemctl (--[a-z-]+ )*(enable|start|restart)|deb-systemd-invoke (start|restart)' "$work/$s" &&
+    fail "$s starts a unit"
+  # dh_installsystemd re-enables the timer on upgrade only if the admin had enabled it.
+  awk '/was-enabled/ {g = NR} /deb-systemd-helper enable/ && NR - g > 3 {bad = 1} END {exit !bad}' "$work/$s" &&
+    fail "$s enables a unit unconditionally"
 done
 if command -v systemd-analyze >/dev/null && [ -d /lib/systemd/system ]; then
   # verify resolves units and ExecStart= inside --root: the package tree plus the host's units.

@@ -36,7 +36,7 @@ tree_files() {
 # Files that never reach the package (tests, docs, benchmarks) are not part of the key, so editing
 # a test does not rebuild the package.
 key=$( (cd "$SRC" && tree_files | LC_ALL=C sort -z | while IFS= read -r -d '' f; do
-          case "$f" in tests/*|docs/*|bench/*|fuzz/*|*.md) continue ;; esac
+          case "$f" in (tests/*|docs/*|bench/*|fuzz/*|*.md) continue ;; esac
           [ -f "$f" ] && printf '%s %s\n' "$(sha256sum <"$f" | cut -c1-64)" "$f"; done
         echo "suffix=$SUFFIX") | sha256sum | cut -c1-16)
 OUT=$CACHE/deb-$key
