@@ -297,6 +297,9 @@ int converge(ConvergeOptions o) {
   if (!o.verify_only) {
     formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
     engine::converge_graph(c.graph, walk_host, ropts);
+    // The host synced each changed file as it wrote it and each changed folder now, once: no
+    // report says a change was made before its name is durable.
+    if (Status s = (**host).sync_changed_dirs(); !s.is_ok()) rep.errors.push_back(s.to_string());
     engine::hide_retired_secrets(c.graph, formerly_sensitive);
     phase_done("converge");
   }
@@ -331,6 +334,8 @@ int converge(ConvergeOptions o) {
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
     for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir)) log::warn(w);
+    if (Status s2 = (**host).sync_changed_dirs(); !s2.is_ok())
+      log::warn("could not sync the state folder " + real_state + ": " + s2.to_string());
   }
   // The process ends right after this run: parking the graph in a global skips freeing it node
   // by node (a twentieth of a 10,000-resource no-op). Still reachable, so not a leak to LSan.
