@@ -324,16 +324,21 @@ int converge(ConvergeOptions o) {
     if (!h.is_ok()) return fail_early(h.status());
     rep.rehearsal = std::move(*h);
   }
-  // Serialised once: last_run.json, the history's per-run report, json_file, webhook, --report.
-  std::string report_json = report::report_json_text(rep);
+  // The state folder keeps the compact report (unchanged resources counted, not listed), written
+  // for last_run.json and the history's per-run copy; the whole report, for --report, json_file
+  // and webhook, is serialised only when one of them asks for it (stdout's is made by emit).
+  std::string state_json = o.dry_run ? std::string() : report::report_json_text(rep, /*list_unchanged=*/false);
+  bool full = !o.report_file.empty() || report::handlers_need_full_report(config->handlers);
+  std::string report_json = full ? report::report_json_text(rep) : std::string();
   if (!o.dry_run) {
-    Status s = (**host).write_file(*state_dir + "/last_run.json", report_json, 0600, std::nullopt, std::nullopt);
+    Status s = (**host).write_file(*state_dir + "/last_run.json", state_json, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
     s = engine::record_sensitive_names(**host, *state_dir, c.graph, formerly_sensitive);
     if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
-    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir)) log::warn(w);
+    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir, &state_json))
+      log::warn(w);
     if (Status s2 = (**host).sync_changed_dirs(); !s2.is_ok())
       log::warn("could not sync the state folder " + real_state + ": " + s2.to_string());
   }
