@@ -10,6 +10,7 @@ ap.add_argument("--work", required=True)
 ap.add_argument("--rounds", type=int, default=3)
 ap.add_argument("--first", default="1000 5000")
 ap.add_argument("--noop", default="1000 5000 10000 50000")
+ap.add_argument("--baseline", help="another roux (e.g. an older build) measured round by round with it")
 ap.add_argument("--callgrind-max", type=int, default=5000, help="count instructions up to this N")
 a = ap.parse_args()
 here = os.path.dirname(os.path.abspath(__file__))
@@ -69,6 +70,7 @@ for n in sorted(set(first_ns) | set(noop_ns)):
     env = dict(os.environ, XDG_CACHE_HOME=f"{a.work}/xdg{n}")  # with --root the parse cache is here
     subprocess.run([sys.executable, f"{here}/speed_workload.py", str(n), w], check=True)
     cmd = [a.roux, "converge", "--policy", f"{w}/policy.yaml", "--root", root]
+    base = [a.baseline] + cmd[1:] if a.baseline else None
 
     def fresh():
         shutil.rmtree(root, ignore_errors=True)
@@ -77,29 +79,50 @@ for n in sorted(set(first_ns) | set(noop_ns)):
 
     res = n + 21
     rounds = a.rounds if n in first_ns else 1
-    fw, fc, fr = [], [], 0.0
+    # Rounds interleaved with the baseline's, so both see the same neighbours.
+    runs = {"roux": ([], [], [0.0])}
+    if base:
+        runs["baseline"] = ([], [], [0.0])
     for _ in range(rounds):
-        fresh()
-        wall, cpu, rss = timed(cmd, env)
-        fw.append(wall); fc.append(cpu); fr = max(fr, rss)
+        for who, c in (("baseline", base), ("roux", cmd)):
+            if c is None:
+                continue
+            fresh()
+            wall, cpu, rss = timed(c, env)
+            runs[who][0].append(wall); runs[who][1].append(cpu); runs[who][2][0] = max(runs[who][2][0], rss)
     if n in first_ns:
-        fresh()
-        calls = fsyncs(cmd, env, f"{a.work}/strace{n}.txt")
-        sync_text = ("strace missing" if calls is None else
-                     ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + f" ({sum(calls.values()) / n:.2f} per file)")
-        print(f"N={n} first converge: wall {med(fw):.3f} s, cpu {med(fc):.3f} s, peak RSS {fr:.1f} MB, "
-              f"{med(fw) / res * 1e6:.0f} us wall and {med(fc) / res * 1e6:.0f} us cpu per resource; syncs: {sync_text}")
+        for who, c in (("baseline", base), ("roux", cmd)):
+            if c is None:
+                continue
+            fw, fc, fr = runs[who][0], runs[who][1], runs[who][2][0]
+            fresh()
+            calls = fsyncs(c, env, f"{a.work}/strace{n}.txt")
+            sync_text = ("strace missing" if calls is None else
+                         ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + f" ({sum(calls.values()) / n:.2f} per file)")
+            print(f"N={n} first converge{' (baseline)' if who == 'baseline' else ''}: wall {med(fw):.3f} s, "
+                  f"cpu {med(fc):.3f} s, peak RSS {fr:.1f} MB, "
+                  f"{med(fw) / res * 1e6:.0f} us wall and {med(fc) / res * 1e6:.0f} us cpu per resource; syncs: {sync_text}")
+        if base:
+            print(f"N={n} first converge roux/baseline: wall {med(runs['roux'][0]) / med(runs['baseline'][0]):.2f}x, "
+                  f"cpu {med(runs['roux'][1]) / med(runs['baseline'][1]):.2f}x")
     if n not in noop_ns:
         continue
     timed(cmd, env)  # warm-up: the parse cache written, the tree converged
     nw, nc, nr = [], [], 0.0
+    bw, bc, br = [], [], 0.0
     for _ in range(max(a.rounds, 5)):
+        if base:
+            wall, cpu, rss = timed(base, env)
+            bw.append(wall); bc.append(cpu); br = max(br, rss)
         wall, cpu, rss = timed(cmd, env)
         nw.append(wall); nc.append(cpu); nr = max(nr, rss)
+    if base:
+        print(f"N={n} no-op (baseline): wall {med(bw) * 1000:.1f} ms, cpu {med(bc) * 1000:.1f} ms, peak RSS {br:.1f} MB; "
+              f"roux/baseline: wall {med(nw) / med(bw):.2f}x, cpu {med(nc) / med(bc):.2f}x, peak RSS {nr / br:.2f}x")
     fl = [timed([a.floor, str(n), f"{root}/pb", f"{w}/expected"], ok=(0,)) for _ in range(max(a.rounds, 5))]
     flw, flc = [x[0] for x in fl], [x[1] for x in fl]
     line = (f"N={n} no-op: wall {med(nw) * 1000:.1f} ms, cpu {med(nc) * 1000:.1f} ms, peak RSS {nr:.1f} MB; "
-            f"; floor {med(flw) * 1000:.1f} ms wall, "
+            f"floor {med(flw) * 1000:.1f} ms wall, "
             f"{med(flc) * 1000:.1f} ms cpu; no-op/floor {med(nw) / med(flw):.1f}x wall, {med(nc) / max(med(flc), 1e-3):.1f}x cpu; "
             f"{med(nw) / res * 1e6:.1f} us per resource")
     calls = fsyncs(cmd, env, f"{a.work}/strace-noop{n}.txt")

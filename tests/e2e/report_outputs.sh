@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The run's records: --format json prints one JSON document with the run's fields and every resource;
 # --report FILE writes the same document; converge writes STATE/last_run.json (0600; compact: the
-# unchanged resources counted, not listed) and its copy in STATE/reports/, and appends one
+# unchanged resources counted, not listed) and, unless the run was a no-op, its copy in
+# STATE/reports/, and appends one
 # line per run to STATE/history.jsonl; plan writes neither; a text-format run prints a summary line
 # and no colour when stdout is not a tty.
 set -euo pipefail
@@ -61,6 +62,8 @@ assert last["totals"] == rep2["totals"], (last["totals"], rep2["totals"])
 rep1 = json.load(open(sys.argv[5]))
 kept1 = json.load(open(os.path.join(sys.argv[4], rep1["run_id"] + ".json")))
 assert kept1["resources"] == rep1["resources"] and kept1["unchanged_not_listed"] == 0, kept1
+# The no-op (exit 0) keeps no per-run report: its history line and last_run.json say it all.
+assert os.listdir(sys.argv[4]) == [rep1["run_id"] + ".json"], os.listdir(sys.argv[4])
 hist = [json.loads(l) for l in open(sys.argv[3])]
 assert len(hist) == 2, "want 2 history lines, got %d" % len(hist)
 assert [h["exit_code"] for h in hist] == [2, 0], hist
