@@ -79,12 +79,13 @@ for n in sorted(set(first_ns) | set(noop_ns)):
 
     res = n + 21
     rounds = a.rounds if n in first_ns else 1
-    # Rounds interleaved with the baseline's, so both see the same neighbours.
+    # Rounds interleaved with the baseline's, so both see the same neighbours, in alternating order:
+    # a tree just deleted slows the next one's inode allocation (ext4 skips recently freed inodes).
     runs = {"roux": ([], [], [0.0])}
     if base:
         runs["baseline"] = ([], [], [0.0])
-    for _ in range(rounds):
-        for who, c in (("baseline", base), ("roux", cmd)):
+    for r in range(rounds):
+        for who, c in (("baseline", base), ("roux", cmd))[::1 if r % 2 == 0 else -1]:
             if c is None:
                 continue
             fresh()
@@ -110,7 +111,7 @@ for n in sorted(set(first_ns) | set(noop_ns)):
     timed(cmd, env)  # warm-up: the parse cache written, the tree converged
     nw, nc, nr = [], [], 0.0
     bw, bc, br = [], [], 0.0
-    for _ in range(max(a.rounds, 5)):
+    for _ in range(max(a.rounds, 6)):
         if base:
             wall, cpu, rss = timed(base, env)
             bw.append(wall); bc.append(cpu); br = max(br, rss)

@@ -16,5 +16,5 @@ work=$(mktemp -d "${BENCH_TMP:-/tmp}/roux-speed.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cc -O2 -o "$work/floor_pb" "$here/floor_pb.c"
 /usr/bin/python3 "$here/speed.py" --roux "$ROUX" --floor "$work/floor_pb" --work "$work" \
-  --rounds "${ROUNDS:-3}" --first "${FIRST_NS:-1000 5000}" --noop "${NOOP_NS:-1000 5000 10000 50000}" \
+  --rounds "${ROUNDS:-3}" --first "${FIRST_NS-1000 5000}" --noop "${NOOP_NS-1000 5000 10000 50000}" \
   --callgrind-max "${CALLGRIND_MAX:-5000}" ${BASELINE:+--baseline "$(realpath "$BASELINE")"}
