@@ -152,4 +152,4 @@ if shutil.which("cf-agent"):
           "cfengine) in a sandbox for the side-by-side figures: it converges the live machine")
 else:
     print("cf-agent: not installed (apt-get install cfengine3 on a throwaway machine); the peer figures "
-          "from the harness are in README's performance section")
+          "from the peer harness are in README's performance section")
