@@ -15,17 +15,23 @@ def content(i):
 n, out = int(sys.argv[1]), sys.argv[2]
 cb = f"{out}/cookbooks/pb"
 os.makedirs(f"{cb}/recipes", exist_ok=True)
+# One recipe with the folders, one per folder with its files (a recipe is limited to 8 MiB).
 with open(f"{out}/policy.yaml", "w") as fh:
-    fh.write("name: pb\nsources: [cookbooks]\nrun_list: [pb]\n")
+    fh.write("name: pb\nsources: [cookbooks]\nrun_list:\n  - pb\n" +
+             "".join(f"  - pb::d{k:02d}\n" for k in range(20)))
 with open(f"{cb}/metadata.yaml", "w") as fh:
     fh.write("name: pb\nversion: 1.0.0\n")
 lines = ["resources:"]
 for d in ["/pb"] + [f"/pb/d{k:02d}" for k in range(20)]:
     lines.append(f"  - directory: {d}\n    mode: \"0755\"")
-for i in range(n):
-    c = content(i).replace("\n", "\\n")
-    lines.append(f"  - file: /pb/d{i % 20:02d}/f{i:04d}\n    content: \"{c}\"\n    mode: \"0640\"")
 with open(f"{cb}/recipes/default.yaml", "w") as fh:
     fh.write("\n".join(lines) + "\n")
+for k in range(20):
+    lines = ["resources:"]
+    for i in range(k, n, 20):
+        c = content(i).replace("\n", "\\n")
+        lines.append(f"  - file: /pb/d{k:02d}/f{i:04d}\n    content: \"{c}\"\n    mode: \"0640\"")
+    with open(f"{cb}/recipes/d{k:02d}.yaml", "w") as fh:
+        fh.write("\n".join(lines) + "\n")
 with open(f"{out}/expected", "w") as fh:
     fh.write("".join(content(i) for i in range(n)))
