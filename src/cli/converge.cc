@@ -655,6 +655,9 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (!o.verify_only) {
     formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
     engine::converge_graph(c.graph, walk_host, ropts);
+    // The host synced each changed file as it wrote it and each changed folder now, once: no
+    // report says a change was made before its name is durable.
+    if (Status s = (**host).sync_changed_dirs(); !s.is_ok()) rep.errors.push_back(s.to_string());
     engine::hide_retired_secrets(c.graph, formerly_sensitive);
     phase_done("converge");
   }
@@ -705,10 +708,14 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     if (!h.is_ok()) return fail_early(h.status());
     rep.rehearsal = std::move(*h);
   }
-  // Serialised once: last_run.json, the history's per-run report, json_file, webhook, --report.
-  std::string report_json = report::report_json_text(rep);
+  // The state folder keeps the compact report (unchanged resources counted, not listed), written
+  // for last_run.json and the history's per-run copy; the whole report, for --report, json_file
+  // and webhook, is serialised only when one of them asks for it (stdout's is made by emit).
+  std::string state_json = o.dry_run ? std::string() : report::report_json_text(rep, /*list_unchanged=*/false);
+  bool full = !o.report_file.empty() || report::handlers_need_full_report(config->handlers);
+  std::string report_json = full ? report::report_json_text(rep) : std::string();
   if (!o.dry_run) {
-    Status s = (**host).write_file(*state_dir + "/last_run.json", report_json, 0600, std::nullopt, std::nullopt);
+    Status s = (**host).write_file(*state_dir + "/last_run.json", state_json, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
     s = save_pending_notifications(**host, *state_dir, pending, engine::pending_after(c.graph, pending));
     if (!s.is_ok()) log::warn("could not record the undelivered notifications in " + real_state + ": " + s.to_string());
@@ -716,7 +723,10 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
-    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir)) log::warn(w);
+    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir, &state_json))
+      log::warn(w);
+    if (Status s2 = (**host).sync_changed_dirs(); !s2.is_ok())
+      log::warn("could not sync the state folder " + real_state + ": " + s2.to_string());
   }
   // The process ends right after this run: parking the graph in a global skips freeing it node
   // by node (a twentieth of a 10,000-resource no-op). Still reachable, so not a leak to LSan.

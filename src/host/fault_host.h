@@ -58,6 +58,7 @@ class FaultHost : public Host {
   void set_service_running(const std::string& s, bool running) override { inner_.set_service_running(s, running); }
   void set_service_enabled(const std::string& s, bool enabled) override { inner_.set_service_enabled(s, enabled); }
   void invalidate_accounts() override { inner_.invalidate_accounts(); }
+  Status sync_changed_dirs() override { return inner_.sync_changed_dirs(); }
 
  private:
   /// Counts a call of `op` on `path`; the injected failure when it is the chosen one, else OK.

@@ -105,7 +105,8 @@ class Host {
   // --- Writes: only reachable through ConvergeContext::change() in apply mode. ---
   /// Atomically replaces `path` with `content`: temp file in the same folder (O_EXCL|O_NOFOLLOW),
   /// mode/owner set before the rename, fsync, rename over the old entry (a symlink there is
-  /// replaced, never written through), fsync of the folder. A crash leaves old or new content.
+  /// replaced, never written through); the folder is synced by sync_changed_dirs(). A crash
+  /// leaves old or new content.
   virtual Status write_file(const std::string& path, std::string_view content, uint32_t mode,
                             std::optional<uid_t> uid, std::optional<gid_t> gid) = 0;
   virtual Status mkdir(const std::string& path, uint32_t mode) = 0;
@@ -138,6 +139,13 @@ class Host {
   virtual void set_service_enabled(const std::string& /*service*/, bool /*enabled*/) {}
   /// Forget cached account data after useradd & co.
   virtual void invalidate_accounts() = 0;
+  /// Makes the names of every change so far durable. write_file, mkdir, symlink, remove and
+  /// remove_tree make their data durable before they return (a temp file is fsynced before its
+  /// rename) but only record the folder they changed; this fsyncs each recorded folder once. A
+  /// crash before it leaves each entry old or new, never partial. The real host calls it itself
+  /// before run() (a command may act on the changes outside this process); the caller calls it
+  /// before a report says what changed. Hosts that write nothing durable return OK.
+  virtual Status sync_changed_dirs() { return Status::ok(); }
 };
 
 /// Parsers for the account files, tolerant like the libc: blank, comment ("#") and short lines

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -77,6 +79,10 @@ Status write_all(int fd, std::string_view data, const std::string& what) {
 class PosixHost final : public Host {
  public:
   PosixHost(std::string root, Fd root_fd) : root_(std::move(root)), root_fd_(std::move(root_fd)) {}
+  PosixHost(const PosixHost&) = delete;
+  PosixHost& operator=(const PosixHost&) = delete;
+  // A run that ends without calling sync_changed_dirs() still leaves its changes durable.
+  ~PosixHost() override { (void)sync_changed_dirs(); }
 
   const std::string& root() const override { return root_; }
 
@@ -254,6 +260,9 @@ class PosixHost final : public Host {
 
   using Host::run;
   Result<SubprocessResult> run(SubprocessOptions opts, const Model& /*model: the command itself runs*/) override {
+    // A command may act on what was written before it (restart a service that then serves the
+    // new file, tell another machine): those changes are durable first.
+    ROUX_TRY(sync_changed_dirs());
     opts.env["ROUX_ROOT"] = root_;
     return run_subprocess(opts);
   }
@@ -281,8 +290,7 @@ class PosixHost final : public Host {
     if (fsync(f.get()) != 0) return fail(Status::io("fsync " + path, errno));
     f.reset();
     if (renameat(d.get(), tmp.c_str(), d.get(), base.c_str()) != 0) return fail(Status::io("rename " + path, errno));
-    if (fsync(d.get()) != 0) return Status::io("fsync " + dir, errno);
-    return Status::ok();
+    return changed_dir(std::move(d), dir);
   }
 
   Status mkdir(const std::string& path, uint32_t mode) override {
@@ -292,8 +300,7 @@ class PosixHost final : public Host {
     // mkdir honours the umask; set the exact mode.
     Fd n(openat(d.get(), base.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
     if (!n.valid() || fchmod(n.get(), mode & 07777) != 0) return Status::io("chmod " + path, errno);
-    fsync(d.get());
-    return Status::ok();
+    return changed_dir(std::move(d), dir);
   }
 
   Status chmod(const std::string& path, uint32_t mode) override {
@@ -331,8 +338,7 @@ class PosixHost final : public Host {
     }
     if (unlinkat(d.get(), base.c_str(), S_ISDIR(st.st_mode) ? AT_REMOVEDIR : 0) != 0)
       return Status::io("remove " + path, errno);
-    fsync(d.get());
-    return Status::ok();
+    return changed_dir(std::move(d), dir);
   }
 
   Status remove_tree(const std::string& path) override {
@@ -340,8 +346,7 @@ class PosixHost final : public Host {
     if (base.empty()) return Status::invalid_input("refusing to remove " + path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     ROUX_TRY(remove_tree_at(d.get(), base, path));
-    fsync(d.get());
-    return Status::ok();
+    return changed_dir(std::move(d), dir);
   }
 
   Status symlink(const std::string& target, const std::string& path) override {
@@ -356,8 +361,17 @@ class PosixHost final : public Host {
       unlinkat(d.get(), tmp.c_str(), 0);
       return Status::io("rename " + path, e);
     }
-    fsync(d.get());
-    return Status::ok();
+    return changed_dir(std::move(d), dir);
+  }
+
+  Status sync_changed_dirs() override {
+    std::lock_guard lock(dirty_mu_);
+    Status first = Status::ok();
+    for (auto& [id, dir] : dirty_) {
+      if (fsync(dir.fd.get()) != 0 && first.is_ok()) first = Status::io("fsync " + dir.path, errno);
+    }
+    dirty_.clear();
+    return first;
   }
 
   Status append_file(const std::string& path, std::string_view data, uint32_t mode) override {
@@ -470,8 +484,38 @@ class PosixHost final : public Host {
     return Status::ok();
   }
 
+  /// Records that the folder open as `d` (shown as `path`) changed: sync_changed_dirs() fsyncs
+  /// it, once however many entries changed in it. Keyed by the folder's inode, so the folder
+  /// changed is the one synced even if a name of it moves meanwhile; the descriptor is kept open
+  /// until then. At most kMaxDirtyDirs are kept: one more syncs them all first.
+  Status changed_dir(Fd d, const std::string& path) {
+    struct stat st;
+    if (fstat(d.get(), &st) != 0) return Status::io("stat " + path, errno);
+    {
+      std::lock_guard lock(dirty_mu_);
+      std::pair<dev_t, ino_t> id{st.st_dev, st.st_ino};
+      if (dirty_.count(id)) return Status::ok();
+      if (dirty_.size() < kMaxDirtyDirs) {
+        dirty_.emplace(id, DirtyDir{std::move(d), path});
+        return Status::ok();
+      }
+    }
+    ROUX_TRY(sync_changed_dirs());
+    std::lock_guard lock(dirty_mu_);
+    dirty_.emplace(std::pair<dev_t, ino_t>{st.st_dev, st.st_ino}, DirtyDir{std::move(d), path});
+    return Status::ok();
+  }
+
+  struct DirtyDir {
+    Fd fd;
+    std::string path;
+  };
+  static constexpr size_t kMaxDirtyDirs = 256;  // open descriptors kept (RLIMIT_NOFILE is often 1024)
+
   std::string root_;
   Fd root_fd_;
+  std::mutex dirty_mu_;
+  std::map<std::pair<dev_t, ino_t>, DirtyDir> dirty_;
   mutable std::mutex accounts_mu_;
   mutable std::shared_ptr<const AccountDb> accounts_;
 };

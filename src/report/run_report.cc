@@ -164,17 +164,24 @@ nlohmann::ordered_json verify_json(const std::vector<engine::VerifyResult>& resu
 
 }  // namespace
 
-std::string report_json_text(const RunReport& report) {
+std::string report_json_text(const RunReport& report, bool list_unchanged) {
   // The same document as to_json(report).dump(), written one resource at a time: a report of
   // 10,000 resources never exists as one JSON tree (that tree cost a no-op run a fifth of its time).
   std::string out = json_dump(header_json(report));
   out.pop_back();  // the header object's closing brace: the document goes on
   out += ",\"resources\":[";
-  for (size_t i = 0; i < report.resources.size(); ++i) {
-    if (i > 0) out += ',';
-    out += json_dump(resource_json(report.resources[i]));
+  size_t listed = 0, not_listed = 0;
+  for (const auto& r : report.resources) {
+    if (!list_unchanged && r.status == "unchanged" && r.error.empty() && r.output.empty()) {
+      ++not_listed;
+      continue;
+    }
+    if (listed++ > 0) out += ',';
+    out += json_dump(resource_json(r));
   }
-  out += "],\"verify\":";
+  out += "]";
+  if (!list_unchanged) out += ",\"unchanged_not_listed\":" + std::to_string(not_listed);
+  out += ",\"verify\":";
   out += json_dump(verify_json(report.verify));
   out += "}";
   return redact::redact(out) + "\n";

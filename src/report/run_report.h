@@ -71,8 +71,11 @@ int compute_exit_code(const RunReport& report);
 
 nlohmann::ordered_json to_json(const RunReport& report);
 /// The report as the files and handlers keep it: compact JSON, redacted, one line ending in a
-/// newline. Serialised once per run and shared by last_run.json, history, json_file and webhook.
-std::string report_json_text(const RunReport& report);
+/// newline. Serialised once per run and shared by --report, json_file and webhook. Without
+/// `list_unchanged` (the state folder's copies: last_run.json, reports/RUN.json), resources that
+/// are unchanged and have no error or output are left out and counted in "unchanged_not_listed"
+/// (totals stay whole): a no-op of 10,000 files keeps a few hundred bytes, not 2 MB.
+std::string report_json_text(const RunReport& report, bool list_unchanged = true);
 /// The run summary kept in the history (one line per run): totals and changed ids, no values.
 nlohmann::ordered_json to_history_json(const RunReport& report);
 /// Text for people: changed/failed/skipped resources with before -> after and diffs, then a

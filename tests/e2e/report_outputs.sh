@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The run's records: --format json prints one JSON document with the run's fields and every resource;
-# --report FILE writes the same document; converge writes STATE/last_run.json (0600) and appends one
+# --report FILE writes the same document; converge writes STATE/last_run.json (0600; compact: the
+# unchanged resources counted, not listed) and, unless the run was a no-op, its copy in
+# STATE/reports/, and appends one
 # line per run to STATE/history.jsonl; plan writes neither; a text-format run prints a summary line
 # and no colour when stdout is not a tty.
 set -euo pipefail
@@ -46,10 +48,22 @@ done
 state="$root/var/lib/roux"
 [ "$(stat -c %a "$state/last_run.json")" = 600 ] || fail "last_run.json mode"
 [ "$(stat -c %a "$state")" = 700 ] || fail "state folder mode"
-python3 - "$state/last_run.json" "$work/apply2.json" "$state/history.jsonl" <<'PY'
-import json, sys
+python3 - "$state/last_run.json" "$work/apply2.json" "$state/history.jsonl" "$state/reports" "$work/apply1.json" <<'PY'
+import json, os, sys
 last, rep2 = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
-assert last["run_id"] == rep2["run_id"] and last["resources"] == rep2["resources"], "last_run.json is not the last run"
+assert last["run_id"] == rep2["run_id"], "last_run.json is not the last run"
+# The state copy is compact: the unchanged resources of the no-op are counted, not listed; --report
+# lists every resource.
+assert len(rep2["resources"]) == 2 and all(r["status"] == "unchanged" for r in rep2["resources"]), rep2["resources"]
+assert "unchanged_not_listed" not in rep2, "--report is the whole report"
+assert last["resources"] == [] and last["unchanged_not_listed"] == 2, last
+assert last["totals"] == rep2["totals"], (last["totals"], rep2["totals"])
+# The kept report of the first run lists its changed resources as --report did.
+rep1 = json.load(open(sys.argv[5]))
+kept1 = json.load(open(os.path.join(sys.argv[4], rep1["run_id"] + ".json")))
+assert kept1["resources"] == rep1["resources"] and kept1["unchanged_not_listed"] == 0, kept1
+# The no-op (exit 0) keeps no per-run report: its history line and last_run.json say it all.
+assert os.listdir(sys.argv[4]) == [rep1["run_id"] + ".json"], os.listdir(sys.argv[4])
 hist = [json.loads(l) for l in open(sys.argv[3])]
 assert len(hist) == 2, "want 2 history lines, got %d" % len(hist)
 assert [h["exit_code"] for h in hist] == [2, 0], hist

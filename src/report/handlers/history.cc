@@ -22,7 +22,10 @@ Status history_handler(const RunReport& report, const std::string& report_json, 
   // A run refused before converging (compile errors, lock) has its errors in the history line
   // and no report to keep: it leaves nothing else in the state folder.
   bool converged = !report.resources.empty() || report.errors.empty();
-  if (cfg.keep_reports <= 0 || report.run_id.empty() || !converged) return Status::ok();
+  // A run that changed nothing and failed nothing (exit 0, the daily no-op) is all in its history
+  // line and last_run.json: no per-run report, so the kept ones are runs that did something.
+  bool noop = report.exit_code == 0 && report.mode == "apply";
+  if (cfg.keep_reports <= 0 || report.run_id.empty() || !converged || noop) return Status::ok();
   std::string dir = state_dir + "/reports";
   ROUX_TRY(host::make_dirs(host, dir, 0700));
   ROUX_TRY(host.write_file(dir + "/" + report.run_id + ".json", report_json, 0600, std::nullopt, std::nullopt));

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# A converge makes each written file durable before its rename (one fsync per file) but syncs
+# each changed folder once, not once per file: 30 files in 3 folders cost 30 file fsyncs and one
+# fsync per changed folder (the old binary synced each folder once per file written in it). Folders are synced before a command runs (an exec sees durable
+# changes) and before the report is written (the report never claims a change whose name is not
+# durable). Counted with strace -y, which names the file behind each descriptor. Skips without strace.
+source "$(dirname "$0")/lib.sh"
+command -v strace >/dev/null || skip "strace is not installed"
+work=$(e2e_tmpdir)
+{
+  echo "resources:"
+  for d in a b c; do printf '  - directory: /srv/%s\n    mode: "0755"\n' "$d"; done
+  for i in $(seq 0 29); do
+    d=$(echo a b c | cut -d' ' -f$((i % 3 + 1)))
+    printf '  - file: /srv/%s/f%02d\n    content: "file %d\\n"\n    mode: "0640"\n' "$d" "$i" "$i"
+  done
+  printf '  - exec: touch-marker\n    command: "echo ran-after-files"\n    creates: /srv/never\n'
+  printf '  - file: /srv/c/after-exec\n    content: "late\\n"\n'
+} | write_policy "$work" sync
+mkdir -p "$work/root/srv"
+strace -f -y -qq -o "$work/trace" -e trace=fsync,fdatasync,syncfs,execve \
+  "$ROUX" converge --policy "$work" --root "$work/root" --format json >"$work/out.json" 2>"$work/err" || true
+[ -s "$work/out.json" ] && grep -q "\"exit_code\": 2" "$work/out.json" || fail "converge under strace: $(cat "$work/err")"
+python3 - "$work/trace" "$work/root" "$work/out.json" <<'PY'
+import collections, json, os, re, sys
+trace, root, out = sys.argv[1], os.path.realpath(sys.argv[2]), sys.argv[3]
+rep = json.load(open(out))
+assert rep["exit_code"] == 2 and rep["totals"]["failed"] == 0, rep["totals"]
+syncs, order = collections.Counter(), []
+for line in open(trace):
+    m = re.search(r"\b(fsync|fdatasync|syncfs)\(\d+<([^>]*)>\) = 0", line)
+    if m:
+        syncs[m.group(2)] += 1
+        order.append(("sync", m.group(2)))
+    elif "execve(" in line and "ran-after-files" in line:
+        order.append(("exec", ""))
+def rel(p): return p[len(root):] if p.startswith(root + "/") else p
+# /srv/c changes again after the exec (after-exec), so it is synced twice: before the exec, then
+# before the report.
+for d, want in (("a", 1), ("b", 1), ("c", 2)):
+    folder = f"{root}/srv/{d}"
+    assert syncs[folder] == want, f"/srv/{d} synced {syncs[folder]} times, want {want}: {dict(syncs)}"
+for i in range(30):
+    f = f"{root}/srv/{'abc'[i % 3]}/f{i:02d}"
+    tmp = f"{root}/srv/{'abc'[i % 3]}/.f{i:02d}.roux-tmp"
+    n = syncs[f] + syncs[tmp]
+    assert n == 1, f"{rel(f)}: {n} fsyncs, want 1 (its data, before the rename)"
+dirs_synced = [p for p in syncs if os.path.isdir(p)]
+twice = [rel(p) for p in dirs_synced if syncs[p] > 1 and rel(p) != "/srv/c"]
+assert not twice, f"folders synced more than once: {twice}"
+assert syncs[f"{root}/srv"] == 1, "the folder holding the new folders is synced once"
+# Before the exec ran, every folder changed so far was synced.
+exec_at = [i for i, (k, _) in enumerate(order) if k == "exec"]
+assert exec_at, "the exec did not run"
+before = {p for k, p in order[:exec_at[0]] if k == "sync"}
+for d in "abc":
+    assert f"{root}/srv/{d}" in before, f"/srv/{d} was not synced before the exec ran"
+# The late file's folder is synced after it was written (before the report).
+after = [p for k, p in order[exec_at[0]:] if k == "sync"]
+assert f"{root}/srv/c" in after, "the folder of the file written after the exec was not synced"
+print(f"ok: {sum(syncs.values())} syncs; {len(dirs_synced)} folders synced, each once (/srv/c twice)")
+PY
