@@ -13,6 +13,7 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(user_type());
   registry.add(group_type());
   registry.add(cron_type());
+  registry.add(apt_repository_type());
   registry.add_composite(monitoring_agent_type());
 }
 

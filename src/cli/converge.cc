@@ -28,6 +28,7 @@
 #include "report/handlers/handlers.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
+#include "resources/package_provider.h"
 #include "sources/local_file.h"
 
 namespace roux::cli {
@@ -250,6 +251,8 @@ int converge(ConvergeOptions o) {
   bool after_killed_run = !o.dry_run && lock.mark_running();
   if (after_killed_run) sweep_stale_temps(**host, *state_dir);
   phase_done("lock");  // includes the splay and any --lock-wait
+
+  resources::set_package_refresh_policy({config->apt_update_max_age_s});
 
   // Compile: every error of the phase, each at file:line:col, then stop before any change.
   engine::Registry registry;

@@ -1,5 +1,6 @@
 #include "host/planned_host.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -281,6 +282,11 @@ Status PlannedHost::write_file(const std::string& path, std::string_view content
   e.info.uid = uid.value_or(geteuid());
   e.info.gid = gid.value_or(getegid());
   e.info.size = content.size();
+  // A written file is modified now, as on the real host (what compares file times, such as the
+  // package lists' refresh, sees the same order in a plan).
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  e.info.mtime_ns = int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
   e.content = std::string(content);
   entries_[canon] = std::move(e);
   ++gen_;
