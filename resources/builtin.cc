@@ -14,6 +14,8 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(group_type());
   registry.add(cron_type());
   registry.add(apt_repository_type());
+  registry.add(line_type());
+  registry.add(ini_type());
   registry.add_composite(monitoring_agent_type());
 }
 
