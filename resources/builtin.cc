@@ -16,6 +16,7 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(apt_repository_type());
   registry.add(line_type());
   registry.add(ini_type());
+  registry.add(remote_file_type());
   registry.add_composite(monitoring_agent_type());
 }
 
