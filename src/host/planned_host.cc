@@ -400,6 +400,15 @@ Result<SubprocessResult> PlannedHost::run(SubprocessOptions /*opts: never run in
   return r;
 }
 
+Status PlannedHost::write_in_place(const std::string& path, std::string_view data) {
+  // As open(O_WRONLY|O_TRUNC|O_NOFOLLOW) would: the file must be there, and be a file.
+  ROUX_ASSIGN_OR_RETURN(FileInfo fi, lstat(path));
+  if (!fi.exists()) return errno_status("open", path, ENOENT);
+  if (fi.type == FileType::kSymlink) return errno_status("open", path, ELOOP);
+  if (fi.type == FileType::kDirectory) return errno_status("open", path, EISDIR);
+  return write_file(path, data, fi.mode, fi.uid, fi.gid);
+}
+
 std::vector<std::string> PlannedHost::changed_paths() const {
   std::vector<std::string> out;
   for (const auto& [path, e] : entries_) out.push_back(path);

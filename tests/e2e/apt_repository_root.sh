@@ -75,7 +75,8 @@ run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 2 "converge of drift"
 printf '%s\n' "$OUT" >"$work/c2.json"
 diff <(json_changes "$work/plan2.json") <(json_changes "$work/c2.json") || fail "drift: plan and converge differ"
-json_changes "$work/c2.json" | cut -f1,2 | tr '\t' ' ' | grep -qx 'apt_repository\[vendor\] key mode' || fail "mode not restored"
+c2=$(json_changes "$work/c2.json" | cut -f1,2 | tr '\t' ' ')
+grep -qx 'apt_repository\[vendor\] key mode' <<<"$c2" || fail "mode not restored"
 grep -q Trusted "$root/etc/apt/sources.list.d/internal.sources" && fail "hand edit kept"
 
 # A key whose digest differs: the resource fails, nothing is installed.
