@@ -13,6 +13,11 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(user_type());
   registry.add(group_type());
   registry.add(cron_type());
+  registry.add(apt_repository_type());
+  registry.add(line_type());
+  registry.add(ini_type());
+  registry.add(remote_file_type());
+  registry.add(sysctl_type());
   registry.add_composite(monitoring_agent_type());
 }
 

@@ -18,6 +18,11 @@ engine::ResourceType service_type();
 engine::ResourceType user_type();
 engine::ResourceType group_type();
 engine::ResourceType cron_type();
+engine::ResourceType apt_repository_type();
+engine::ResourceType line_type();
+engine::ResourceType ini_type();
+engine::ResourceType remote_file_type();
+engine::ResourceType sysctl_type();
 /// Composite: expands into package + config files + service (resources/monitoring_agent.cc).
 engine::CompositeType monitoring_agent_type();
 

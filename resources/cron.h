@@ -12,6 +12,14 @@ namespace roux::resources {
 /// why not ("field 2 (hour) \"25\": 25 is out of range 0-23"). Pure.
 std::optional<std::string> check_cron_schedule(std::string_view schedule);
 
+/// The line `NAME=VALUE` for a cron.d file, written so that Debian's cron reads back exactly
+/// `value`: quoted ("..." or '...', a quote the value does not contain) when it is empty
+/// (`MAILTO=""`; a bare `MAILTO=` makes cron ignore the whole file), starts with a blank or a
+/// quote. A value cron cannot hold is an error (`*why`): a control character, blanks at the end
+/// (cron cuts them), a value wrapped in a pair of the same quotes (cron removes them), a leading
+/// quote or blank with both quote characters inside, a line beyond cron's 998 bytes. Pure.
+std::optional<std::string> cron_env_line(std::string_view name, std::string_view value, std::string* why);
+
 /// The header crontab(1) would write; put at the top of a crontab roux creates.
 extern const char* const kCrontabHeader;
 

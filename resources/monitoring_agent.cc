@@ -286,11 +286,20 @@ std::vector<Value> expand_node_exporter(const std::string& id, engine::Props& pr
 // ---- datadog ----
 
 std::vector<Value> expand_datadog(const std::string& id, engine::Props& props, std::vector<Status>* errors) {
+  // Datadog's repository: `repository:` (the properties of an apt_repository, which installs
+  // its key and makes the package transaction refresh apt's lists), or the older
+  // `package_source:` (one apt line written to sources.list.d/datadog.list; the key is yours).
+  const Value* repo = props.raw("repository");
   std::string source = props.string("package_source").value_or("");
-  if (!props.has("package_source"))
-    props.error("missing required property \"package_source\" (an apt line for Datadog's repository: datadog-agent "
-                "is not in Debian)");
-  else if (source.rfind("deb ", 0) != 0 || source.find('\n') != std::string::npos)
+  if (!repo && !props.has("package_source"))
+    props.error("missing required property \"repository\" (Datadog's apt repository as {uri, suite, components, "
+                "key or key_url + key_sha256}: datadog-agent is not in Debian)");
+  else if (repo && props.has("package_source"))
+    props.error("package_source", "give repository or package_source, not both");
+  else if (repo && repo->kind != Value::Kind::kMap)
+    props.error("repository", std::string("expected a map {uri, suite, components, key or key_url + key_sha256}, got a ") +
+                                  repo->kind_name());
+  else if (!repo && (source.rfind("deb ", 0) != 0 || source.find('\n') != std::string::npos))
     props.error("package_source", "expected one apt line \"deb [signed-by=...] URL SUITE COMPONENT\"");
   std::vector<Check> checks = read_checks(props, id, errors);
   std::map<std::string, nlohmann::ordered_json> confs;  // integration -> conf.yaml
@@ -329,6 +338,13 @@ std::vector<Value> expand_datadog(const std::string& id, engine::Props& props, s
   for (const auto& [integration, conf] : confs)
     e.files.push_back({"/etc/datadog-agent/conf.d/" + integration + ".d/conf.yaml", "# " + std::string(kHeader) + json_dump(conf, 2) + "\n"});
   std::vector<Value> out = finish(e, props.where());
+  if (repo && repo->kind == Value::Kind::kMap) {
+    Value r = decl("apt_repository", "datadog", props.where(), {});
+    for (const auto& entry : repo->map) r.map.push_back(entry);  // its own locations: errors point there
+    out.insert(out.begin(), std::move(r));
+    out[1].map.push_back({"requires", props.where(), scalar("apt_repository[datadog]", props.where())});
+    return out;
+  }
   Value src = decl("file", "/etc/apt/sources.list.d/datadog.list", props.where(), {{"content", source + "\n"}, {"mode", "0644"}});
   src.map[1].value.sensitive = props.saw_sensitive();
   out.insert(out.begin(), std::move(src));

@@ -86,6 +86,24 @@ std::vector<Status> PackageResource::converge_batch(const std::vector<engine::Re
     if (p.r->hold && *p.r->hold != cur.held) p.hold_change = *p.r->hold;
   }
 
+  // Candidates come from the package lists: refresh them first when a source changed since the
+  // last refresh (or they are older than the policy allows). Once per run: the refresh resets
+  // what made it due. Recorded on the first member that needs candidates; when it fails, that
+  // member fails with apt's error and the others go on with the lists as they are.
+  if (!need_candidates.empty()) {
+    auto due = prov->refresh_due(host, ctxs.front()->state_dir());
+    if (!due.is_ok()) return fail_all(due.status());
+    if (!due->empty()) {
+      size_t first = 0;
+      while (plans[first].r->package_name != need_candidates.front()) ++first;
+      engine::ConvergeContext& c = *plans[first].ctx;
+      std::string out;
+      Status st = c.change({"apt_update", *due, "refreshed", "", true},
+                           [&](host::Host& h) { return prov->refresh(h, c.state_dir(), &out); });
+      c.add_output(out);
+      if (!st.is_ok()) plans[first].status = st;
+    }
+  }
   std::map<std::string, PackageCandidates> cands;
   if (!need_candidates.empty()) {
     auto c = prov->candidates(host, need_candidates);

@@ -4,6 +4,8 @@
 // Read-only queries disable apt's binary cache files so a plan writes nothing.
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <ctime>
 
 #include "base/strings.h"
 #include "resources/package_provider.h"
@@ -13,11 +15,49 @@ namespace {
 
 std::atomic<uint64_t> g_generation{0};
 
+std::string report_time_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
 /// apt options for read-only queries: no binary cache files, no planner log (apt-get -s writes
 /// /var/log/apt/eipp.log.xz otherwise), no lock taken. A plan writes nothing.
-std::vector<std::string> readonly_apt_opts() {
-  return {"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=", "-o", "Dir::Log::Planner=/dev/null",
-          "-o", "Debug::NoLocking=1"};
+/// On a planned host after a planned refresh, also its private lists (apt_view_options).
+std::vector<std::string> readonly_apt_opts(const host::Host& host) {
+  std::vector<std::string> out = {"-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+                                  "-o", "Dir::Log::Planner=/dev/null", "-o", "Debug::NoLocking=1"};
+  for (auto& o : apt_view_options(host)) out.push_back(std::move(o));
+  return out;
+}
+
+std::atomic<bool> g_sources_changed{false};
+std::optional<int64_t> g_max_age_s;
+
+constexpr const char* kRefreshStamp = "/apt-update.stamp";
+constexpr const char* kListsDir = "/var/lib/apt/lists";
+
+/// "90s", "5m", "2h", "1d": the largest unit that divides it.
+std::string format_age(int64_t s) {
+  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+/// Files whose change makes apt's lists stale: the source lists and the keyrings they trust.
+Result<std::vector<std::string>> source_files(const host::Host& host) {
+  std::vector<std::string> out = {"/etc/apt/sources.list"};
+  for (const char* dir : {"/etc/apt/sources.list.d", "/etc/apt/keyrings", "/etc/apt/trusted.gpg.d"}) {
+    ROUX_ASSIGN_OR_RETURN(host::FileInfo d, host.lstat(dir));
+    if (d.type != host::FileType::kDirectory) continue;
+    ROUX_ASSIGN_OR_RETURN(std::vector<std::string> names, host.list_dir(dir));
+    for (const auto& n : names) out.push_back(std::string(dir) + "/" + n);
+  }
+  return out;
 }
 
 std::map<std::string, std::string> apt_env() {
@@ -69,7 +109,7 @@ class AptProvider : public PackageProvider {
     if (cand_generation_ != host_generation()) cand_.clear();
     SubprocessOptions o;
     o.argv = {"apt-cache"};
-    for (auto& a : readonly_apt_opts()) o.argv.push_back(a);
+    for (auto& a : readonly_apt_opts(host)) o.argv.push_back(a);
     o.argv.push_back("policy");
     o.argv.push_back("--");
     for (const auto& n : missing) o.argv.push_back(n);
@@ -95,7 +135,7 @@ class AptProvider : public PackageProvider {
     for (const auto& group : split_groups(actions)) {
       SubprocessOptions o;
       o.argv = {"apt-get", "-s", "-q"};
-      for (auto& a : readonly_apt_opts()) o.argv.push_back(a);
+      for (auto& a : readonly_apt_opts(host)) o.argv.push_back(a);
       append_common(o.argv, group);
       o.env = apt_env();
       o.timeout = std::chrono::minutes(5);
@@ -148,6 +188,46 @@ class AptProvider : public PackageProvider {
     return Status::ok();
   }
 
+  Result<std::string> refresh_due(const host::Host& host, const std::string& state_dir) override {
+    if (g_sources_changed) return std::string("an apt_repository changed in this run");
+    // The last refresh: roux's stamp, else the lists folder (apt renames every list it fetches).
+    ROUX_ASSIGN_OR_RETURN(host::FileInfo stamp, host.lstat(state_dir + kRefreshStamp));
+    int64_t last = stamp.mtime_ns;
+    if (!stamp.exists()) {
+      ROUX_ASSIGN_OR_RETURN(host::FileInfo lists, host.lstat(kListsDir));
+      if (!lists.exists()) return std::string("apt's package lists were never fetched");
+      last = lists.mtime_ns;
+    }
+    ROUX_ASSIGN_OR_RETURN(std::vector<std::string> files, source_files(host));
+    for (const auto& f : files) {
+      ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat(f));
+      if (fi.exists() && fi.mtime_ns > last) return f + " changed after the last refresh";
+    }
+    if (g_max_age_s) {
+      int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+      if (now - last > *g_max_age_s * 1000000000) return "the last refresh is older than " + format_age(*g_max_age_s);
+    }
+    return std::string();
+  }
+
+  Status refresh(host::Host& host, const std::string& state_dir, std::string* output) override {
+    SubprocessOptions o;
+    o.argv = {"apt-get", "-q", "update"};
+    o.env = apt_env();
+    o.timeout = std::chrono::minutes(10);
+    auto r = host.run(o, [](host::Host& planned) { return model_apt_update(planned); });
+    invalidate();
+    bump_host_generation();
+    if (!r.is_ok()) return r.status();
+    output->append(r->output);
+    if (r->timed_out) return Status::timeout("apt-get update timed out after 10 min");
+    if (r->exit_code != 0)
+      return Status::command_failed("apt-get update exited " + std::to_string(r->exit_code) + ": " + apt_error_text(r->output));
+    g_sources_changed = false;
+    return host.write_file(state_dir + kRefreshStamp, report_time_now() + "\n", 0644, std::nullopt, std::nullopt);
+  }
+
   void invalidate() override {
     db_.reset();
     cand_.clear();
@@ -196,6 +276,8 @@ class AptProvider : public PackageProvider {
 }  // namespace
 
 uint64_t host_generation() { return g_generation.load(); }
+void set_package_refresh_policy(PackageRefreshPolicy policy) { g_max_age_s = policy.max_age_s; }
+void note_package_sources_changed() { g_sources_changed = true; }
 void bump_host_generation() { ++g_generation; }
 
 Result<PackageProvider*> package_provider_for(const host::Host& host, const std::string& forced) {

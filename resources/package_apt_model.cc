@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -137,15 +140,130 @@ struct Fetched {
   fs::path tree;                       // its files, extracted
 };
 
+std::vector<std::string> download_argv(const host::Host& h, const std::string& spec) {
+  std::vector<std::string> argv = {"apt-get", "-q", "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+                                   "-o", "Debug::NoLocking=1"};
+  for (auto& o : apt_view_options(h)) argv.push_back(std::move(o));
+  argv.push_back("download");
+  argv.push_back(spec);
+  return argv;
+}
+
+/// The private apt folders of each planned host that planned a refresh; removed at exit.
+std::mutex g_views_mu;
+std::map<const host::Host*, std::unique_ptr<TempDir>>& views() {
+  static std::map<const host::Host*, std::unique_ptr<TempDir>> v;
+  return v;
+}
+
+/// `text` of a deb822 .sources file with every `Signed-By:` file path replaced by a private copy
+/// of that file as the planned host has it (copied into `keys`). Inline keys stay as they are.
+Result<std::string> private_signed_by(const host::Host& h, const std::string& text, const std::string& keys, int* n) {
+  std::string out;
+  for (const auto& line : split_lines(text)) {
+    std::string_view l = line;
+    if (l.size() > 10 && (l.substr(0, 10) == "Signed-By:" || l.substr(0, 10) == "signed-by:")) {
+      std::string path(trim(l.substr(10)));
+      if (!path.empty() && path[0] == '/' && path.find(' ') == std::string::npos) {
+        auto fi = h.lstat(path);
+        if (fi.is_ok() && fi->type == host::FileType::kFile) {
+          ROUX_ASSIGN_OR_RETURN(std::string key, h.read_file(path, 1 << 20));
+          std::string copy = keys + "/" + std::to_string((*n)++) + "-" + fs::path(path).filename().string();
+          std::ofstream f(copy, std::ios::binary);
+          f << key;
+          if (!f) return Status::io("write " + copy, errno);
+          out += "Signed-By: " + copy + "\n";
+          continue;
+        }
+      }
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+Status write_local(const std::string& path, const std::string& data) {
+  std::ofstream f(path, std::ios::binary);
+  f << data;
+  if (!f) return Status::io("write " + path, errno);
+  return Status::ok();
+}
+
+}  // namespace
+
+std::vector<std::string> apt_view_options(const host::Host& h) {
+  std::lock_guard lock(g_views_mu);
+  auto it = views().find(&h);
+  if (it == views().end()) return {};
+  const std::string& d = it->second->path();
+  return {"-o", "Dir::State::Lists=" + d + "/lists", "-o", "Dir::Etc::SourceList=" + d + "/sources.list",
+          "-o", "Dir::Etc::SourceParts=" + d + "/sources.list.d"};
+}
+
+Status model_apt_update(host::Host& h) {
+  auto tmp = std::make_unique<TempDir>();
+  if (tmp->path().empty()) return Status::io("mkdtemp for the planned apt-get update", errno);
+  const std::string d = tmp->path();
+  std::error_code ec;
+  for (const char* sub : {"/lists/partial", "/sources.list.d", "/keys"}) fs::create_directories(d + sub, ec);
+  // The host's lists, linked: apt replaces a list it fetches anew by a rename in the private
+  // folder, and reads an unchanged one through the link, so only what changed is downloaded.
+  for (const auto& f : fs::directory_iterator("/var/lib/apt/lists", ec))
+    if (f.is_regular_file(ec) && f.path().filename() != "lock")
+      fs::create_symlink(f.path(), d + "/lists/" + f.path().filename().string(), ec);
+  // The sources and keys as the plan leaves them.
+  int n = 0;
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo sl, h.lstat("/etc/apt/sources.list"));
+  std::string main_list;
+  if (sl.type == host::FileType::kFile) {
+    ROUX_ASSIGN_OR_RETURN(main_list, h.read_file("/etc/apt/sources.list", 1 << 20));
+  }
+  ROUX_TRY(write_local(d + "/sources.list", main_list));
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo parts, h.lstat("/etc/apt/sources.list.d"));
+  if (parts.type == host::FileType::kDirectory) {
+    ROUX_ASSIGN_OR_RETURN(std::vector<std::string> names, h.list_dir("/etc/apt/sources.list.d"));
+    for (const auto& name : names) {
+      bool deb822 = name.size() > 8 && name.compare(name.size() - 8, 8, ".sources") == 0;
+      bool list = name.size() > 5 && name.compare(name.size() - 5, 5, ".list") == 0;
+      if (!deb822 && !list) continue;
+      std::string path = "/etc/apt/sources.list.d/" + name;
+      ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, h.lstat(path));
+      if (fi.type != host::FileType::kFile) continue;
+      ROUX_ASSIGN_OR_RETURN(std::string text, h.read_file(path, 1 << 20));
+      if (deb822) {
+        ROUX_ASSIGN_OR_RETURN(text, private_signed_by(h, text, d + "/keys", &n));
+      }
+      ROUX_TRY(write_local(d + "/sources.list.d/" + name, text));
+    }
+  }
+  ROUX_ASSIGN_OR_RETURN(SubprocessResult r,
+                        run_tool(h, {"apt-get", "-q", "-o", "Dir::State::Lists=" + d + "/lists", "-o",
+                                     "Dir::Etc::SourceList=" + d + "/sources.list", "-o",
+                                     "Dir::Etc::SourceParts=" + d + "/sources.list.d", "-o", "Dir::Cache::pkgcache=",
+                                     "-o", "Dir::Cache::srcpkgcache=", "-o", "Debug::NoLocking=1", "-o",
+                                     "APT::Sandbox::User=root", "update"},
+                                 d));
+  if (r.exit_code != 0) {
+    std::vector<std::string> errs;
+    for (const auto& l : split_lines(r.output))
+      if (starts_with(l, "E: ")) errs.push_back(l);
+    return Status::command_failed("apt-get update exited " + std::to_string(r.exit_code) + ": " +
+                                  (errs.empty() ? one_line(r.output, 600) : join(errs, "; ")));
+  }
+  std::lock_guard lock(g_views_mu);
+  views()[&h] = std::move(tmp);
+  return Status::ok();
+}
+
+namespace {
+
 Result<Fetched> fetch(const host::Host& h, const TempDir& tmp, const TransactionEntry& e) {
   std::string name = e.name.substr(0, e.name.find(':'));
   std::string dir = tmp.path() + "/" + name;
   std::error_code ec;
   fs::create_directories(dir + "/dl", ec);
   ROUX_ASSIGN_OR_RETURN(SubprocessResult r,
-                        run_tool(h, {"apt-get", "-q", "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
-                                     "-o", "Debug::NoLocking=1", "download", e.name + "=" + e.to},
-                                 dir + "/dl"));
+                        run_tool(h, download_argv(h, e.name + "=" + e.to), dir + "/dl"));
   if (r.exit_code != 0) return Status::command_failed("apt-get download " + e.name + "=" + e.to + ": " + one_line(r.output, 300));
   std::string deb;
   for (const auto& f : fs::directory_iterator(dir + "/dl", ec))

@@ -6,6 +6,7 @@
 // simulation, `dnf -y install/remove`, versionlock for holds).
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,9 +67,34 @@ class PackageProvider {
   /// Holds (or releases) `names` so upgrades leave them alone.
   virtual Status set_hold(host::Host& host, const std::vector<std::string>& names, bool hold,
                           std::string* output) = 0;
+  /// Why the package lists must be refreshed before candidates are asked ("" = they need
+  /// not): a source changed since the last refresh, or the last refresh is older than the
+  /// policy's max_age (set_package_refresh_policy). Read-only. `state_dir` holds roux's stamp.
+  virtual Result<std::string> refresh_due(const host::Host& host, const std::string& state_dir) = 0;
+  /// Refreshes the package lists (apt-get update) and records the time in `state_dir`. On the
+  /// planned host the refresh is made into a private folder (model_apt_update): later queries
+  /// of that host read it, so a plan sees what the repository offers, as converge will.
+  virtual Status refresh(host::Host& host, const std::string& state_dir, std::string* output) = 0;
   /// Forgets cached state (after a change).
   virtual void invalidate() = 0;
 };
+
+/// client.yaml `apt_update:`: when the package lists are refreshed before a package transaction
+/// that needs candidates. A refresh is always due when a source or its key changed after the
+/// last one; `max_age_s` also makes it due when the last refresh is older.
+struct PackageRefreshPolicy {
+  std::optional<int64_t> max_age_s;
+};
+void set_package_refresh_policy(PackageRefreshPolicy policy);
+/// Called when an apt_repository changed a source or a key in this run (a removal too, which
+/// no file time shows): the next package transaction that needs candidates refreshes first.
+void note_package_sources_changed();
+/// The known effect of `apt-get update` for the planned host: the sources and keys as the plan
+/// leaves them, refreshed into a private temp folder (seeded with links to the host's lists);
+/// later read-only apt queries of `host` use it (apt_view_options). Never writes to the host.
+Status model_apt_update(host::Host& host);
+/// Extra apt options for read-only queries of `host`: the private lists of a planned refresh.
+std::vector<std::string> apt_view_options(const host::Host& host);
 
 /// The package provider for `host`: apt on Debian-like hosts ("apt" forced or detected from
 /// /var/lib/dpkg/status). Fails when none fits or when the host root is not "/".

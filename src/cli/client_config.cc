@@ -6,6 +6,23 @@
 
 namespace roux::cli {
 
+std::optional<int64_t> parse_duration_seconds(std::string_view t) {
+  if (t.empty() || t.size() > 12) return std::nullopt;
+  int64_t unit = 1;
+  switch (t.back()) {
+    case 's': unit = 1; t.remove_suffix(1); break;
+    case 'm': unit = 60; t.remove_suffix(1); break;
+    case 'h': unit = 3600; t.remove_suffix(1); break;
+    case 'd': unit = 86400; t.remove_suffix(1); break;
+    case 'w': unit = 7 * 86400; t.remove_suffix(1); break;
+    default: break;
+  }
+  if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  int64_t n = std::stoll(std::string(t)) * unit;
+  if (n < 1 || n > int64_t(10) * 366 * 86400) return std::nullopt;
+  return n;
+}
+
 Result<ClientConfig> load_client_config(const std::string& path) {
   ClientConfig cfg;
   std::error_code ec;  // the non-throwing overloads: a path too long is an error, not an abort
@@ -68,12 +85,26 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
                                        h.value.where);
         *field = n;
       }
+    } else if (e.key == "apt_update") {
+      if (v.kind != engine::Value::Kind::kMap)
+        return Status::invalid_input("client config: apt_update: expected a map such as {max_age: 1d}", v.where);
+      for (const auto& a : v.map) {
+        if (a.key != "max_age")
+          return Status::invalid_input("client config: apt_update: unknown key \"" + a.key + "\" (known: max_age)",
+                                       a.key_where);
+        auto s = a.value.kind == engine::Value::Kind::kScalar ? parse_duration_seconds(a.value.scalar) : std::nullopt;
+        if (!s)
+          return Status::invalid_input("client config: apt_update: max_age: expected a duration such as 30m, 12h, 1d "
+                                       "or a number of seconds (1 s to 10 years)",
+                                       a.value.where);
+        cfg.apt_update_max_age_s = *s;
+      }
     } else if (e.key == "policy" || e.key == "policy_name" || e.key == "policy_group" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
                e.key == "ca_bundle") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http)",
+                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, apt_update)",
                                    e.key_where);
     }
   }

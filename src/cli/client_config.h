@@ -1,5 +1,8 @@
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -21,7 +24,11 @@ struct ClientConfig {
   std::string secret_key;             // X25519 private key (PEM) that opens ENC[roux,...] secrets
   std::vector<report::HandlerConfig> handlers;  // report handlers (history always runs)
   sources::TransferLimits http;       // http: {timeout, connect_timeout, low_speed_limit, low_speed_time}
+  std::optional<int64_t> apt_update_max_age_s;  // apt_update: {max_age: 1d}: refresh apt's lists when older
 };
+
+/// "3600", "90s", "30m", "12h", "1d", "2w" -> seconds (1 s to 10 years); nullopt when malformed.
+std::optional<int64_t> parse_duration_seconds(std::string_view text);
 
 /// Reads the `handlers:` list (handler_config.cc); the first error at file:line:col.
 Status parse_handler_configs(const engine::Value& list, std::vector<report::HandlerConfig>* out);

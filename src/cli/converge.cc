@@ -34,6 +34,7 @@
 #include "report/run_report.h"
 #include "resources/builtin.h"
 #include "sources/cache.h"
+#include "resources/package_provider.h"
 #include "sources/local_file.h"
 
 namespace roux::cli {
@@ -526,6 +527,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     if (!key.is_ok()) return fail_early(key.status().with_context("--out " + o.plan_out));
     plan_key = *key;
   }
+  resources::set_package_refresh_policy({config->apt_update_max_age_s});
 
   // Compile: every error of the phase, each at file:line:col, then stop before any change.
   engine::Registry registry;

@@ -14,6 +14,7 @@ const char* FaultHost::op_name(Op op) {
     case Op::kAppendFile: return "append_file";
     case Op::kCopyFile: return "copy_file";
     case Op::kRun: return "run";
+    case Op::kWriteInPlace: return "write_in_place";
     case Op::kAny: return "any";
   }
   return "?";
@@ -76,6 +77,11 @@ Status FaultHost::symlink(const std::string& target, const std::string& path) {
 Status FaultHost::append_file(const std::string& path, std::string_view data, uint32_t mode) {
   ROUX_TRY(enter(Op::kAppendFile, path));
   return inner_.append_file(path, data, mode);
+}
+
+Status FaultHost::write_in_place(const std::string& path, std::string_view data) {
+  ROUX_TRY(enter(Op::kWriteInPlace, path));
+  return inner_.write_in_place(path, data);
 }
 
 Status FaultHost::copy_file(const std::string& src, const std::string& dest, uint32_t mode) {

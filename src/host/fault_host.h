@@ -12,7 +12,7 @@ namespace roux::host {
 class FaultHost : public Host {
  public:
   /// The write operations that can be failed. kAny counts every write of any kind in call order.
-  enum class Op { kWriteFile, kMkdir, kChmod, kChown, kRemove, kRemoveTree, kSymlink, kAppendFile, kCopyFile, kRun, kAny };
+  enum class Op { kWriteFile, kMkdir, kChmod, kChown, kRemove, kRemoveTree, kSymlink, kAppendFile, kCopyFile, kRun, kWriteInPlace, kAny };
   static const char* op_name(Op op);
 
   /// `inner` must outlive this host.
@@ -52,6 +52,7 @@ class FaultHost : public Host {
   Status remove_tree(const std::string& path) override;
   Status symlink(const std::string& target, const std::string& path) override;
   Status append_file(const std::string& path, std::string_view data, uint32_t mode) override;
+  Status write_in_place(const std::string& path, std::string_view data) override;
   Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) override;
   using Host::run;
   Result<SubprocessResult> run(SubprocessOptions opts, const Model& model) override;

@@ -122,6 +122,11 @@ class Host {
   /// Appends `data` to a file (created with `mode` if missing) in one write, then fsyncs. For
   /// roux's own logs (run history), not for managed files.
   virtual Status append_file(const std::string& path, std::string_view data, uint32_t mode) = 0;
+  /// Writes `data` into the EXISTING regular file `path` in place (opened for writing and
+  /// truncated, never created, last component never followed), without temp file or rename: for
+  /// kernel interfaces such as /proc/sys, where a renamed file would never reach the kernel.
+  /// Not atomic; never for ordinary files.
+  virtual Status write_in_place(const std::string& path, std::string_view data) = 0;
   /// Copies a regular file to `dest` atomically with `mode` (backups).
   virtual Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) = 0;
   /// The known effect of a command, expressed as writes to a host (useradd appends to

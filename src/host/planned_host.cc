@@ -1,5 +1,6 @@
 #include "host/planned_host.h"
 
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -281,6 +282,11 @@ Status PlannedHost::write_file(const std::string& path, std::string_view content
   e.info.uid = uid.value_or(geteuid());
   e.info.gid = gid.value_or(getegid());
   e.info.size = content.size();
+  // A written file is modified now, as on the real host (what compares file times, such as the
+  // package lists' refresh, sees the same order in a plan).
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  e.info.mtime_ns = int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
   e.content = std::string(content);
   entries_[canon] = std::move(e);
   ++gen_;
@@ -392,6 +398,15 @@ Result<SubprocessResult> PlannedHost::run(SubprocessOptions /*opts: never run in
   SubprocessResult r;
   r.exit_code = 0;
   return r;
+}
+
+Status PlannedHost::write_in_place(const std::string& path, std::string_view data) {
+  // As open(O_WRONLY|O_TRUNC|O_NOFOLLOW) would: the file must be there, and be a file.
+  ROUX_ASSIGN_OR_RETURN(FileInfo fi, lstat(path));
+  if (!fi.exists()) return errno_status("open", path, ENOENT);
+  if (fi.type == FileType::kSymlink) return errno_status("open", path, ELOOP);
+  if (fi.type == FileType::kDirectory) return errno_status("open", path, EISDIR);
+  return write_file(path, data, fi.mode, fi.uid, fi.gid);
 }
 
 std::vector<std::string> PlannedHost::changed_paths() const {

@@ -48,6 +48,7 @@ class PlannedHost final : public Host {
   Status remove_tree(const std::string& path) override;
   Status symlink(const std::string& target, const std::string& path) override;
   Status append_file(const std::string& path, std::string_view data, uint32_t mode) override;
+  Status write_in_place(const std::string& path, std::string_view data) override;
   Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) override;
   Result<SubprocessResult> run(SubprocessOptions opts, const Model& model) override;
   void set_service_running(const std::string& service, bool running) override;

@@ -384,6 +384,14 @@ class PosixHost final : public Host {
     return Status::ok();
   }
 
+  Status write_in_place(const std::string& path, std::string_view data) override {
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    Fd f(openat(d.get(), base.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC));
+    if (!f.valid()) return Status::io("open " + path, errno);
+    return write_all(f.get(), data, path);
+  }
+
   Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) override {
     ROUX_ASSIGN_OR_RETURN(std::string data, read_file(src, size_t{1} << 32));
     return write_file(dest, data, mode, std::nullopt, std::nullopt);

@@ -97,7 +97,24 @@ TEST_CASE("monitoring_agent: bad input is reported at the property") {
   CHECK(u.errors[0].find("unknown agent \"nagios\" (monit, collectd, node_exporter, datadog)") != std::string::npos);
   auto d = expand("datadog", "");
   REQUIRE(!d.errors.empty());
-  CHECK(d.errors[0].find("missing required property \"package_source\"") != std::string::npos);
+  CHECK(d.errors[0].find("missing required property \"repository\"") != std::string::npos);
+  auto both = expand("datadog", "package_source: deb https://a/ s c\nrepository: {uri: https://a/}\n");
+  REQUIRE(!both.errors.empty());
+  CHECK(both.errors[0].find("package_source: give repository or package_source, not both") != std::string::npos);
+  auto scalar = expand("datadog", "repository: https://a/\n");
+  REQUIRE(!scalar.errors.empty());
+  CHECK(scalar.errors[0].find("repository: expected a map") != std::string::npos);
+}
+
+TEST_CASE("monitoring_agent datadog: repository expands into an apt_repository the package requires") {
+  auto d = expand("datadog", "repository: {uri: 'http://127.0.0.1:8000/', suite: stable, components: [7], key_url: "
+                             "'http://127.0.0.1:8000/key.asc', key_sha256: " + std::string(64, 'a') + "}\n");
+  REQUIRE(d.errors.empty());
+  CHECK(ids(d) == std::vector<std::string>{"apt_repository[datadog]", "package[datadog-agent]", "service[datadog-agent]"});
+  CHECK(prop(d.items[0], "uri") == "http://127.0.0.1:8000/");
+  CHECK(prop(d.items[0], "suite") == "stable");
+  CHECK(d.items[0].find("uri")->where.line == 1);  // errors of the repository point into the recipe
+  CHECK(prop(d.items[1], "requires") == "apt_repository[datadog]");
 }
 
 TEST_CASE("monitoring_agent collectd, node_exporter, datadog expansions") {
