@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "base/log.h"
+#include "base/strings.h"
 #include "compiler/yaml_value.h"
 
 namespace roux::cli {
@@ -30,6 +32,12 @@ Result<ClientConfig> load_client_config(const std::string& path) {
       }
     } else if (e.key == "ca_bundle" && v.kind == engine::Value::Kind::kScalar) {
       cfg.ca_bundle = v.scalar;
+    } else if (e.key == "log_level" && v.kind == engine::Value::Kind::kScalar) {
+      if (!log::parse_level(v.scalar))
+        return Status::invalid_input("client config: log_level: expected debug, info, warn or error, not \"" +
+                                         one_line(v.scalar, 40) + "\"",
+                                     v.where);
+      cfg.log_level = v.scalar;
     } else if (e.key == "secret_key" && v.kind == engine::Value::Kind::kScalar) {
       cfg.secret_key = v.scalar;
     } else if (e.key == "handlers") {
@@ -60,11 +68,11 @@ Result<ClientConfig> load_client_config(const std::string& path) {
         *field = n;
       }
     } else if (e.key == "policy" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
-               e.key == "ca_bundle") {
+               e.key == "ca_bundle" || e.key == "log_level") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http)",
+                                       "\" (known: policy, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, log_level)",
                                    e.key_where);
     }
   }

@@ -19,6 +19,7 @@ struct ClientConfig {
   std::string secret_key;             // X25519 private key (PEM) that opens ENC[roux,...] secrets
   std::vector<report::HandlerConfig> handlers;  // report handlers (history always runs)
   sources::TransferLimits http;       // http: {timeout, connect_timeout, low_speed_limit, low_speed_time}
+  std::string log_level;              // debug | info | warn | error ("" = warn; -v/-q/--log-level win)
 };
 
 /// Reads the `handlers:` list (handler_config.cc); the first error at file:line:col.

@@ -12,6 +12,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "base/version.h"
 #include "cli/client_config.h"
@@ -26,6 +27,7 @@
 #include "cli/rehearse.h"
 #include "host/planned_host.h"
 #include "report/handlers/handlers.h"
+#include "report/progress.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
 #include "sources/local_file.h"
@@ -48,7 +50,10 @@ void add_common_options(CLI::App* cmd, ConvergeOptions* o) {
   cmd->add_option("-j,--json-attributes", o->node_attributes, "node attributes JSON file");
   cmd->add_option("--state-dir", o->state_dir, "state folder inside the root (default /var/lib/roux)");
   cmd->add_option("--config", o->config, "client config (default /etc/roux/client.yaml; optional)");
-  cmd->add_flag("--no-color", o->no_color, "never colour the output");
+  cmd->add_option("--color", o->color, "colour the text output: auto (a terminal, NO_COLOR unset), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_flag("--no-color", o->no_color, "never colour the output (= --color never)");
+  cmd->add_option("--ca-bundle", o->ca_bundle, "HTTPS: CA bundle file instead of the system's (default: ca_bundle: in the client config)");
   cmd->add_option("--secret-key", o->secret_key, "X25519 private key (PEM) for ENC[roux,...] secrets (default: secret_key: in the client config)");
 }
 
@@ -135,6 +140,14 @@ std::string trusted_dir_for(const std::string& root, const std::string& real_sta
 
 namespace {
 
+/// --color (with --no-color and NO_COLOR, https://no-color.org): colour on a terminal only.
+bool use_color(const ConvergeOptions& o) {
+  if (o.no_color || o.color == "never") return false;
+  if (o.color == "always") return true;
+  const char* no_color = getenv("NO_COLOR");
+  return isatty(STDOUT_FILENO) && (no_color == nullptr || no_color[0] == '\0');
+}
+
 std::string run_id_now() {
   std::string t = report::now_iso8601();
   std::string id;
@@ -155,14 +168,15 @@ void sweep_stale_temps(host::Host& host, const std::string& state_dir) {
     if (Status s = host::remove_stale_temps(host, d); !s.is_ok()) log::warn("stale temp files: " + s.to_string());
 }
 
-/// Prints the report and writes --report; returns the exit code.
-int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
+/// Prints the report and writes --report; returns the exit code. `streamed`: the header and the
+/// resources were printed while the run went (text only), so only the footer is left.
+int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o, bool streamed = false) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
   if (o.format == "json") {
     std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
   } else {
-    bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
-    std::cout << redact::redact(report::format_text(rep, color));
+    bool color = use_color(o);
+    std::cout << redact::redact(streamed ? report::format_footer(rep, color) : report::format_text(rep, color));
   }
   std::cout.flush();
   if (!o.report_file.empty()) {
@@ -175,11 +189,76 @@ int emit(const report::RunReport& rep, const std::string& report_json, const Con
   return rep.exit_code;
 }
 
-int converge(ConvergeOptions o) {
+/// The sha256 of the lockfile at `path` ("" when there is none or it cannot be read).
+std::string lock_digest(const std::string& path) {
+  if (path.empty()) return "";
+  auto text = sources::read_local_file(path);
+  return text.is_ok() ? sha256_hex(*text) : "";
+}
+
+/// Prints each resource's block as it settles (text output): in the walk's order, which is
+/// stable (topological, declaration order breaking ties), and, on a terminal, the resource in
+/// progress on a status line (report/progress.h). A node refreshed later by a delayed
+/// notification prints again at the end with what the refresh added.
+class Streamer {
+ public:
+  Streamer(bool color, const report::PreviousRun* previous, const std::set<std::string>* retired, size_t nodes,
+           report::Progress* progress)
+      : color_(color), previous_(previous), retired_(retired), printed_(nodes, 0), shown_(nodes, false), progress_(progress) {}
+
+  /// --quiet: only failed resources.
+  bool quiet = false;
+
+  void done(const engine::Node& n) {
+    print(n, 0);
+    printed_[n.index] = n.changes.size();
+    shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
+  }
+
+  /// After the walk: what delayed notifications added, in declaration order.
+  void finish(const engine::Graph& graph) {
+    for (const auto& n : graph.nodes()) {
+      bool news = n->changes.size() > printed_[n->index] ||
+                  (!shown_[n->index] && n->status != engine::NodeStatus::kUnchanged &&
+                   n->status != engine::NodeStatus::kPending);
+      if (news) print(*n, printed_[n->index]);
+    }
+  }
+
+ private:
+  void print(const engine::Node& n, size_t skip_changes) {
+    report::ResourceReport r = report::resource_report(n);
+    // A file that held a secret in an earlier run shows no old content, as in the report.
+    engine::hide_retired_secrets(n, r.changes, *retired_);
+    if (previous_ && !r.changes.empty()) r.cause = report::cause_of(*previous_, r.id, r.desired);
+    if (quiet && r.status != "failed") return;
+    r.changes.erase(r.changes.begin(), r.changes.begin() + static_cast<long>(std::min(skip_changes, r.changes.size())));
+    std::string text = redact::redact(report::format_resource(r, color_));
+    if (progress_) progress_->print(text);
+    else std::cout << text << std::flush;
+  }
+
+  bool color_;
+  const report::PreviousRun* previous_;
+  const std::set<std::string>* retired_;
+  std::vector<size_t> printed_;
+  std::vector<bool> shown_;
+  report::Progress* progress_;
+};
+
+/// What the closing line under journald names (see converge_logged).
+struct RunIdentity {
+  std::string run_id, policy, mode;
+};
+
+int converge(ConvergeOptions o, RunIdentity* id) {
   auto t0 = Clock::now();
   auto phase_start = t0;
   report::RunReport rep;
   rep.run_id = run_id_now();
+  id->run_id = rep.run_id;
+  id->policy = o.policy;
+  id->mode = o.verify_only ? "verify" : o.dry_run ? "plan" : "apply";
   rep.roux_version = kVersion;
   rep.mode = o.dry_run ? "plan" : "apply";
   rep.start_time = report::now_iso8601();
@@ -202,6 +281,10 @@ int converge(ConvergeOptions o) {
   // Client config: where the policy and sources are when the command line does not say.
   auto config = load_client_config(o.config);
   if (!config.is_ok()) return fail_early(config.status());
+  // The config's log_level: unless the command line said (-v, -vv, --quiet, --log-level).
+  if (!log::level_from_command_line() && !config->log_level.empty())
+    if (auto l = log::parse_level(config->log_level)) log::set_level(*l);
+  o.quiet = log::quiet();
   if (o.policy.empty()) o.policy = config->policy;
   if (o.sources.empty()) o.sources = config->sources;
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
@@ -215,9 +298,10 @@ int converge(ConvergeOptions o) {
   phase_done("facts");
 
   // Splay before the lock, so a fleet woken by cron does not stampede sources at once.
-  if (int s = splay_seconds(o.splay, facts.fqdn); s > 0) {
-    log::info("splay: sleeping " + std::to_string(s) + "s");
-    std::this_thread::sleep_for(std::chrono::seconds(s));
+  if (o.splay > 0) {
+    int s = splay_seconds(o.splay, facts.fqdn);
+    log::info("splay: sleeping " + std::to_string(s) + "s (this host's delay in 0.." + std::to_string(o.splay - 1) + "s)");
+    if (s > 0) std::this_thread::sleep_for(std::chrono::seconds(s));
   }
 
   // The one door to the host, rooted at --root.
@@ -257,7 +341,7 @@ int converge(ConvergeOptions o) {
   compiler::CompileOptions copts{o.policy, o.sources, o.node_attributes, real_state + "/cache"};
   copts.trusted_keys = config->trusted_keys;
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
-  copts.ca_bundle = config->ca_bundle;
+  copts.ca_bundle = o.ca_bundle.empty() ? config->ca_bundle : o.ca_bundle;
   copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
   // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
   copts.parse_cache_dir = parse_cache_dir(o.root, real_state);
@@ -284,20 +368,40 @@ int converge(ConvergeOptions o) {
   }
   compiler::Compiled& c = *compiled.compiled;
   rep.policy = c.policy_name;
+  id->policy = rep.policy;
   rep.policy_file = fs::absolute(c.policy_file).string();
   for (const auto& cb : c.cookbooks) rep.cookbooks.push_back({cb.ref.name, cb.ref.version.to_string(), cb.ref.source});
+  rep.lock_digest = lock_digest(c.lockfile);
+  // The last converge's report: which cookbooks moved since, and which resources' desired state.
+  report::PreviousRun previous;
+  if (auto last = (**host).read_file(*state_dir + "/last_run.json"); last.is_ok())
+    previous = report::parse_previous_run(*last);
+  if (previous.known) rep.cookbooks_moved = report::moved_cookbooks(previous.cookbooks, rep.cookbooks);
+
+  // Text output streams: the header now, each resource as it settles, the summary at the end.
+  bool stream = o.format == "text" && !o.verify_only;
+  bool color = use_color(o);
+  std::unique_ptr<report::Progress> progress;
+  if (stream && isatty(STDERR_FILENO) && !o.quiet) progress = std::make_unique<report::Progress>(stderr);
+  // Files that held a secret in an earlier run: their old content is never shown as a "before".
+  std::set<std::string> formerly_sensitive;
+  if (!o.verify_only) formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
+  Streamer streamer(color, &previous, &formerly_sensitive, c.graph.size(), progress.get());
+  streamer.quiet = o.quiet;
+  if (stream && !o.quiet) std::cout << redact::redact(report::format_header(rep, color)) << std::flush;
 
   // Converge (or plan): the same walk; only the mode differs.
   engine::RunOptions ropts;
   ropts.mode = o.dry_run ? engine::Mode::kPlan : engine::Mode::kApply;
   ropts.state_dir = *state_dir;
   ropts.tidy_temps = after_killed_run;
-  // Files that held a secret in an earlier run: their old content is never shown as a "before".
-  std::set<std::string> formerly_sensitive;
+  if (stream) ropts.on_node_done = [&](const engine::Node& n) { streamer.done(n); };
+  if (progress) ropts.on_node_start = [&](const engine::Node& n, size_t batch) { progress->start(n.resource->id(), batch); };
   if (!o.verify_only) {
-    formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
     engine::converge_graph(c.graph, walk_host, ropts);
+    if (progress) progress->stop();
     engine::hide_retired_secrets(c.graph, formerly_sensitive);
+    if (stream) streamer.finish(c.graph);
     phase_done("converge");
   }
 
@@ -313,7 +417,7 @@ int converge(ConvergeOptions o) {
   }
 
   // Report: totals, exit code, output, and in apply the state folder's record of the run.
-  report::add_graph(rep, c.graph);
+  report::add_graph(rep, c.graph, &previous);
   rep.end_time = report::now_iso8601();
   rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   if (o.dry_run && o.rehearse) {
@@ -335,7 +439,19 @@ int converge(ConvergeOptions o) {
   // The process ends right after this run: parking the graph in a global skips freeing it node
   // by node (a twentieth of a 10,000-resource no-op). Still reachable, so not a leak to LSan.
   g_finished_graph = compiled.compiled.release();
-  return emit(rep, report_json, o);
+  return emit(rep, report_json, o, stream);
+}
+
+/// converge, then under systemd (stderr is the journal) one closing line with the run's
+/// identity and outcome as key=value fields, at priority notice: "run_id=... policy=... mode=...
+/// exit_code=N". Elsewhere the syslog handler records runs (docs/output.md).
+int converge_logged(const ConvergeOptions& o) {
+  RunIdentity id;
+  int rc = converge(o, &id);
+  if (log::to_journal())
+    log::notice("run finished: run_id=" + id.run_id + " policy=" + (id.policy.empty() ? "-" : id.policy) +
+                " mode=" + id.mode + " exit_code=" + std::to_string(rc));
+  return rc;
 }
 
 }  // namespace
@@ -345,7 +461,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   auto* conv = app.add_subcommand("converge", "converge the host to its policy (apply)");
   add_common_options(conv, opts);
   conv->add_flag("--dry-run,-n", opts->dry_run, "plan only: change nothing");
-  conv->callback([opts, exit_code] { *exit_code = converge(*opts); });
+  conv->callback([opts, exit_code] { *exit_code = converge_logged(*opts); });
 
   auto* plan_opts = new ConvergeOptions();
   auto* plan = app.add_subcommand("plan", "show what converge would change, changing nothing (= converge --dry-run)");
@@ -355,7 +471,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
                  "namespaces; needs root) and flag every difference from the plan");
   plan->callback([plan_opts, exit_code] {
     plan_opts->dry_run = true;
-    *exit_code = converge(*plan_opts);
+    *exit_code = converge_logged(*plan_opts);
   });
 
   auto* verify_opts = new ConvergeOptions();
@@ -363,7 +479,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   add_common_options(verify, verify_opts);
   verify->callback([verify_opts, exit_code] {
     verify_opts->verify_only = true;
-    *exit_code = converge(*verify_opts);
+    *exit_code = converge_logged(*verify_opts);
   });
 }
 

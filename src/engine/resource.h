@@ -82,6 +82,9 @@ struct Meta {
   std::chrono::seconds guard_timeout{300};   // bound of each only_if/not_if command (guard_timeout:)
   std::string cookbook, recipe;              // where it came from (report)
   std::string composite;                     // id of the composite that generated it, if any (report)
+  std::string desired_digest;                // digest of the desired state as compiled (its properties,
+                                             // and the cookbook when it reads a file of it); "" when it
+                                             // holds a secret. Compared across runs: drift vs policy
   std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):
                                              // the runner skips the resource with this reason
   std::string preflight_error;               // set by the compiler when the resource must not run (a

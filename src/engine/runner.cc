@@ -66,6 +66,7 @@ class Walker {
       if (visited_[n->index]) continue;
       if (n->resource->batch_key().empty()) {
         visited_[n->index] = true;
+        if (opts_.on_node_start) opts_.on_node_start(*n, 1);
         visit(*n);
         if (opts_.on_node_done) opts_.on_node_done(*n);
       } else {
@@ -142,6 +143,7 @@ class Walker {
       for (Node* d : m->deps) ready = ready && visited_[d->index];
       if (j == first || ready) members.push_back(m);
     }
+    if (opts_.on_node_start) opts_.on_node_start(*order[first], members.size());
     std::vector<Node*> live;
     for (Node* m : members) {
       visited_[m->index] = true;

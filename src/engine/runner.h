@@ -16,6 +16,8 @@ struct RunOptions {
   bool tidy_temps = false;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
+  /// Called when a node (or a batch of `batch` nodes, led by it) starts; may be empty.
+  std::function<void(const Node&, size_t batch)> on_node_start;
 };
 
 /// Walks `graph` in stable topological order and converges every node; then fires delayed
