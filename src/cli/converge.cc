@@ -209,7 +209,19 @@ class Streamer {
   /// --quiet: only failed resources.
   bool quiet = false;
 
+  /// -v: a command's output as it comes, a whole line at a time ("  exec[x] | line"), redacted
+  /// and with control bytes escaped like every text from the host.
+  void output(const engine::Node& n, std::string_view piece) {
+    partial_ += piece;
+    size_t nl;
+    while ((nl = partial_.find('\n')) != std::string::npos) {
+      output_line(n, partial_.substr(0, nl));
+      partial_.erase(0, nl + 1);
+    }
+  }
+
   void done(const engine::Node& n) {
+    if (!partial_.empty()) output_line(n, partial_), partial_.clear();
     print(n, 0);
     printed_[n.index] = n.changes.size();
     shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
@@ -238,6 +250,13 @@ class Streamer {
     else std::cout << text << std::flush;
   }
 
+  void output_line(const engine::Node& n, const std::string& line) {
+    std::string text = redact::redact("  " + n.resource->id() + " | " + escape_controls(redact::redact(line)) + "\n");
+    if (progress_) progress_->print(text);
+    else std::cout << text << std::flush;
+  }
+
+  std::string partial_;
   bool color_;
   const report::PreviousRun* previous_;
   const std::set<std::string>* retired_;
@@ -396,6 +415,8 @@ int converge(ConvergeOptions o, RunIdentity* id) {
   ropts.state_dir = *state_dir;
   ropts.tidy_temps = after_killed_run;
   if (stream) ropts.on_node_done = [&](const engine::Node& n) { streamer.done(n); };
+  if (stream && !o.quiet && log::level() <= log::Level::kInfo)
+    ropts.on_output = [&](const engine::Node& n, std::string_view piece) { streamer.output(n, piece); };
   if (progress) ropts.on_node_start = [&](const engine::Node& n, size_t batch) { progress->start(n.resource->id(), batch); };
   if (!o.verify_only) {
     engine::converge_graph(c.graph, walk_host, ropts);

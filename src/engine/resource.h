@@ -57,6 +57,10 @@ class ConvergeContext {
   /// reported. Otherwise does nothing (a no-op run pays nothing for it).
   Status remove_stale_temp(const std::string& path);
   void set_tidy_temps(bool on) { tidy_temps_ = on; }
+  /// Where a command's output goes as it runs (-v: printed live), or empty. A resource passes it
+  /// to SubprocessOptions::on_output for commands whose output is no secret.
+  const std::function<void(std::string_view)>& output_stream() const { return output_stream_; }
+  void set_output_stream(std::function<void(std::string_view)> f) { output_stream_ = std::move(f); }
 
   const std::vector<Change>& changes() const { return changes_; }
   std::vector<Change> take_changes() { return std::move(changes_); }
@@ -67,6 +71,7 @@ class ConvergeContext {
   std::string state_dir_;
   bool sensitive_;
   bool tidy_temps_ = false;
+  std::function<void(std::string_view)> output_stream_;
   std::vector<std::string> notified_by_;
   std::vector<Change> changes_;
   std::string output_;

@@ -156,6 +156,7 @@ class Walker {
     for (Node* m : live) {
       ctxs.push_back(std::make_unique<ConvergeContext>(host_, opts_.state_dir, is_sensitive(*m)));
       ctxs.back()->set_tidy_temps(opts_.tidy_temps);
+      stream_output(*m, *ctxs.back());
       ctx_ptrs.push_back(ctxs.back().get());
       resources.push_back(m->resource.get());
       m->attempts = 1;
@@ -188,6 +189,7 @@ class Walker {
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
       ctx.set_tidy_temps(opts_.tidy_temps);
+      stream_output(n, ctx);
       n.attempts = attempt;
       st = n.resource->converge(ctx);
       auto c = ctx.take_changes();
@@ -251,6 +253,7 @@ class Walker {
     }
     ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(target), sources);
     ctx.set_tidy_temps(opts_.tidy_temps);
+    stream_output(target, ctx);
     Status st = target.resource->refresh(ctx, action);
     auto c = ctx.take_changes();
     target.changes.insert(target.changes.end(), c.begin(), c.end());
@@ -265,6 +268,12 @@ class Walker {
       for (Change& ch : target.changes) ch.predicted = true;
     if (!target.changes.empty())
       target.status = opts_.mode == Mode::kApply ? NodeStatus::kChanged : NodeStatus::kWouldChange;
+  }
+
+  /// A command's output shown as it comes (RunOptions::on_output), never a sensitive resource's.
+  void stream_output(const Node& n, ConvergeContext& ctx) {
+    if (!opts_.on_output || is_sensitive(n)) return;
+    ctx.set_output_stream([this, &n](std::string_view s) { opts_.on_output(n, s); });
   }
 
   void fail(Node& n, std::string error) {
