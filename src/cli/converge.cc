@@ -242,7 +242,7 @@ class Streamer {
     report::ResourceReport r = report::resource_report(n);
     // A file that held a secret in an earlier run shows no old content, as in the report.
     engine::hide_retired_secrets(n, r.changes, *retired_);
-    if (previous_ && !r.changes.empty()) r.cause = report::cause_of(*previous_, r.id, r.desired);
+    if (previous_) r.cause = report::cause_for(*previous_, r);
     if (quiet && r.status != "failed") return;
     r.changes.erase(r.changes.begin(), r.changes.begin() + static_cast<long>(std::min(skip_changes, r.changes.size())));
     std::string text = redact::redact(report::format_resource(r, color_));

@@ -138,11 +138,16 @@ std::string cause_of(const PreviousRun& previous, const std::string& id, const s
   return it->second == desired ? "drift" : "policy";
 }
 
+std::string cause_for(const PreviousRun& previous, const ResourceReport& r) {
+  if (r.changes.empty() || !r.notified_by.empty()) return "";
+  return cause_of(previous, r.id, r.desired);
+}
+
 void add_graph(RunReport& report, const engine::Graph& graph, const PreviousRun* previous) {
   report.resources.reserve(report.resources.size() + graph.nodes().size());
   for (const auto& n : graph.nodes()) {
     ResourceReport r = resource_report(*n);
-    if (previous && !r.changes.empty()) r.cause = cause_of(*previous, r.id, r.desired);
+    if (previous) r.cause = cause_for(*previous, r);
     Totals& t = report.totals;
     ++t.total;
     switch (n->status) {

@@ -94,6 +94,9 @@ std::vector<std::string> moved_cookbooks(const std::vector<CookbookInfo>& before
 /// "policy" when `desired` differs from the previous run's record of `id`, or it is new there;
 /// "drift" when the same; "" when unknown (no previous run, no digest).
 std::string cause_of(const PreviousRun& previous, const std::string& id, const std::string& desired);
+/// The cause to show for `r`: cause_of for a resource that changes, "" when it does not or when a
+/// notification refreshed it (its "notified by" is the reason).
+std::string cause_for(const PreviousRun& previous, const ResourceReport& r);
 
 /// Fills resources and totals from a walked graph, and computes the exit code. With `previous`,
 /// each changed resource gets its cause.

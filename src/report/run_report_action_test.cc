@@ -41,6 +41,14 @@ TEST_CASE("moved_cookbooks and cause_of") {
   CHECK(cause_of(prev, "file[/a]", "") == "");          // holds a secret: no digest, no cause
   CHECK(cause_of(PreviousRun{}, "file[/a]", "d1") == "");
   CHECK_FALSE(parse_previous_run("not json").known);
+  ResourceReport r;
+  r.id = "file[/a]";
+  r.desired = "d1";
+  CHECK(cause_for(prev, r) == "");  // no change, no cause
+  r.changes = one("mode", "0644", "0600");
+  CHECK(cause_for(prev, r) == "drift");
+  r.notified_by = {"file[/x]"};
+  CHECK(cause_for(prev, r) == "");  // refreshed by a notification: that is the reason
 }
 
 }  // namespace roux::report
