@@ -208,6 +208,8 @@ class Streamer {
 
   /// --quiet: only failed resources.
   bool quiet = false;
+  /// -v: commands' output is printed (else only apt's progress is read, for the status line).
+  bool verbose = false;
 
   /// -v: a command's output as it comes, a whole line at a time ("  exec[x] | line"), redacted
   /// and with control bytes escaped like every text from the host.
@@ -251,6 +253,12 @@ class Streamer {
   }
 
   void output_line(const engine::Node& n, const std::string& line) {
+    // apt's progress (APT::Status-Fd): a percentage on the status line, never printed.
+    if (auto pct = report::package_progress_percent(line)) {
+      if (progress_) progress_->set_detail("apt " + std::to_string(*pct) + "%");
+      return;
+    }
+    if (!verbose) return;
     std::string text = redact::redact("  " + n.resource->id() + " | " + escape_controls(redact::redact(line)) + "\n");
     if (progress_) progress_->print(text);
     else std::cout << text << std::flush;
@@ -415,7 +423,8 @@ int converge(ConvergeOptions o, RunIdentity* id) {
   ropts.state_dir = *state_dir;
   ropts.tidy_temps = after_killed_run;
   if (stream) ropts.on_node_done = [&](const engine::Node& n) { streamer.done(n); };
-  if (stream && !o.quiet && log::level() <= log::Level::kInfo)
+  streamer.verbose = !o.quiet && log::level() <= log::Level::kInfo;
+  if (stream && (streamer.verbose || progress))
     ropts.on_output = [&](const engine::Node& n, std::string_view piece) { streamer.output(n, piece); };
   if (progress) ropts.on_node_start = [&](const engine::Node& n, size_t batch) { progress->start(n.resource->id(), batch); };
   if (!o.verify_only) {

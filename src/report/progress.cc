@@ -6,6 +6,21 @@
 
 namespace roux::report {
 
+std::optional<int> package_progress_percent(std::string_view line) {
+  if (line.substr(0, 9) != "pmstatus:" && line.substr(0, 9) != "dlstatus:") return std::nullopt;
+  // KIND:NAME-OR-INDEX:PERCENT:TEXT (a package name has no colon; an arch-qualified one is "pkg:arch"
+  // only in the text part).
+  size_t a = line.find(':', 9);
+  if (a == std::string_view::npos) return std::nullopt;
+  size_t b = line.find(':', a + 1);
+  std::string_view pct = line.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
+  int whole = 0;
+  size_t i = 0;
+  for (; i < pct.size() && pct[i] >= '0' && pct[i] <= '9' && whole <= 100; ++i) whole = whole * 10 + (pct[i] - '0');
+  if (i == 0 || whole > 100 || (i < pct.size() && pct[i] != '.')) return std::nullopt;
+  return whole;
+}
+
 Progress::Progress(std::FILE* tty) : tty_(tty) {
   ticker_ = std::thread([this] {
     std::unique_lock lock(mu_);

@@ -3,10 +3,17 @@
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <thread>
 
 namespace roux::report {
+
+/// The percentage of a package manager's progress line: apt's APT::Status-Fd
+/// "pmstatus:PKG:45.4545:Unpacking hello" or "dlstatus:1:12.5:Retrieving file 1 of 8" -> 45, 12;
+/// nullopt for any other line.
+std::optional<int> package_progress_percent(std::string_view line);
 
 /// The status line of a run on a terminal: the resource in progress and how long it has taken
 /// ("  ... package[nginx] (+2 more) 12.4s"), redrawn a few times a second on `tty` (stderr), and

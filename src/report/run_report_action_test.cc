@@ -52,3 +52,17 @@ TEST_CASE("moved_cookbooks and cause_of") {
 }
 
 }  // namespace roux::report
+
+#include "report/progress.h"
+
+namespace roux::report {
+TEST_CASE("package_progress_percent: apt's Status-Fd lines") {
+  CHECK(package_progress_percent("pmstatus:hello:45.4545:Unpacking hello (from hello_2.10.deb)") == 45);
+  CHECK(package_progress_percent("dlstatus:1:12.5:Retrieving file 1 of 8") == 12);
+  CHECK(package_progress_percent("pmstatus:dpkg-exec:100:Running dpkg") == 100);
+  CHECK_FALSE(package_progress_percent("Unpacking hello").has_value());
+  CHECK_FALSE(package_progress_percent("pmstatus:x:abc:y").has_value());
+  CHECK_FALSE(package_progress_percent("pmstatus:x:1000:y").has_value());
+  CHECK_FALSE(package_progress_percent("pmstatus:x").has_value());
+}
+}  // namespace roux::report
