@@ -14,7 +14,7 @@
 #include <cctype>
 #include <mutex>
 
-#include "base/diff.h"
+#include "libs/diff.h"
 #include "base/strings.h"
 #include "resources/builtin.h"
 #include "resources/shadow_tool.h"

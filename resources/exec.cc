@@ -82,6 +82,7 @@ class ExecResource : public engine::Resource {
       }
       o.timeout = std::chrono::seconds(timeout_s);
       o.max_output = kMaxOutput;
+      if (!ctx.is_sensitive()) o.on_output = ctx.output_stream();
       if (user) {
         ROUX_ASSIGN_OR_RETURN(auto db, h.accounts());
         const host::PasswdEntry* u = db->user(*user);

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "base/diff.h"
+#include "libs/diff.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "resources/backup.h"
@@ -11,16 +11,15 @@
 namespace roux::resources {
 namespace {
 
-constexpr size_t kMaxDiffBytes = 256 * 1024;
+constexpr size_t kMaxReadForDiff = size_t(64) << 20;
 
 std::string describe_content(std::string_view data) {
   return "sha256:" + sha256_hex(data).substr(0, 12) + " (" + std::to_string(data.size()) + " bytes)";
 }
 
-/// The diff shown for a content change; a note instead for binary or huge content.
+/// The diff shown for a content change (libs/diff.h: any size, cut at kMaxDiffLines lines; a
+/// note for binary content).
 std::string content_diff(std::string_view before, std::string_view after, const std::string& path) {
-  if (looks_binary(before) || looks_binary(after)) return "(binary content differs)\n";
-  if (before.size() > kMaxDiffBytes || after.size() > kMaxDiffBytes) return "(content differs; too large to diff)\n";
   return unified_diff(before, after, path);
 }
 
@@ -80,13 +79,17 @@ Status FileResource::converge_absent(engine::ConvergeContext& ctx, const host::F
 
 Status FileResource::converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live, bool same_content) {
   if (!content || same_content) return Status::ok();
-  std::string old;
-  if (live.size <= kMaxDiffBytes) {
-    ROUX_ASSIGN_OR_RETURN(old, ctx.host().read_file(path_, kMaxDiffBytes));
+  // The live file is read whole for the diff (the desired content is in memory already), up to a
+  // bound that only a file no recipe could hold in memory reaches.
+  std::string old, diff, before;
+  if (live.size <= kMaxReadForDiff) {
+    ROUX_ASSIGN_OR_RETURN(old, ctx.host().read_file(path_, kMaxReadForDiff));
+    diff = content_diff(old, *content, path_);
+    before = describe_content(old);
+  } else {
+    before = std::to_string(live.size) + " bytes";
+    diff = "(content differs; the live file of " + before + " is not read for a diff)\n";
   }
-  std::string diff = live.size <= kMaxDiffBytes ? content_diff(old, *content, path_)
-                                                : std::string("(content differs; too large to diff)\n");
-  std::string before = live.size <= kMaxDiffBytes ? describe_content(old) : std::to_string(live.size) + " bytes";
   // Keep the live mode and owner through the rewrite; their own helpers change them if asked.
   uint32_t m = live.mode;
   return ctx.change({"content", before, describe_content(*content), diff}, [&](host::Host& h) {

@@ -173,6 +173,12 @@ std::vector<Status> PackageResource::converge_batch(const std::vector<engine::Re
     if (!unhold_asked) rehold.push_back(name);
   }
   auto run_tx = [&](host::Host& h) -> Status {
+    // The transaction's output (and apt's progress) as it comes, under the first member.
+    for (const Plan& p : plans)
+      if (p.ctx && p.status.is_ok()) {
+        prov->output_stream = p.ctx->output_stream();
+        break;
+      }
     if (!tx_status) {
       tx_status = prov->apply(h, actions, &tx_output);
       if (tx_status->is_ok() && !rehold.empty()) {
@@ -181,6 +187,7 @@ std::vector<Status> PackageResource::converge_batch(const std::vector<engine::Re
         tx_output += out;
       }
     }
+    prov->output_stream = nullptr;
     return *tx_status;
   };
   std::set<std::string> member_names;

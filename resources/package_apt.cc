@@ -74,6 +74,16 @@ std::string apt_error_text(const std::string& out) {
   return text;
 }
 
+/// apt's output without its APT::Status-Fd progress lines (which share its stdout).
+std::string without_status_lines(const std::string& out) {
+  std::string kept;
+  for (const auto& l : split_lines(out))
+    if (!starts_with(l, "pmstatus:") && !starts_with(l, "dlstatus:") && !starts_with(l, "pmerror:") &&
+        !starts_with(l, "pmconffile:") && !starts_with(l, "media-change:"))
+      kept += l + "\n";
+  return kept;
+}
+
 std::string action_arg(const PackageAction& a) {
   switch (a.op) {
     case PackageOp::kInstall: return a.version.empty() ? a.name : a.name + "=" + a.version;
@@ -156,6 +166,11 @@ class AptProvider : public PackageProvider {
       append_common(o.argv, group);
       o.env = apt_env();
       o.timeout = std::chrono::minutes(30);
+      // Progress ("pmstatus:PKG:PERCENT:TEXT") on stdout, for the status line; kept out of the report.
+      if (output_stream) {
+        o.argv.insert(o.argv.begin() + 1, {"-o", "APT::Status-Fd=1"});
+        o.on_output = output_stream;
+      }
       // On the planned host: apt's own simulation of this group, applied as a model.
       auto r = host.run(o, [this, &group](host::Host& planned) -> Status {
         ROUX_ASSIGN_OR_RETURN(std::vector<TransactionEntry> tx, simulate(planned, group));
@@ -164,6 +179,7 @@ class AptProvider : public PackageProvider {
       invalidate();
       bump_host_generation();
       if (!r.is_ok()) return r.status();
+      if (output_stream) r->output = without_status_lines(r->output);
       output->append(r->output);
       if (r->timed_out) return Status::timeout("apt-get timed out after 30 min");
       if (r->exit_code != 0)

@@ -1,4 +1,6 @@
 #pragma once
+#include <functional>
+#include <string_view>
 // The seam between the `package` resource and a package manager. The resource decides WHAT must
 // change (from the desired ensure/version/hold and the provider's read-only views); a provider
 // knows HOW to read state and run one transaction. apt/dpkg is package_apt.cc; a dnf/rpm provider
@@ -64,6 +66,9 @@ class PackageProvider {
   /// Performs `actions` as one transaction (non-interactive, keeps changed conffiles, waits a
   /// bounded time for the lock). `*output` receives the manager's output.
   virtual Status apply(host::Host& host, const std::vector<PackageAction>& actions, std::string* output) = 0;
+  /// Where apply() sends the manager's output as it comes (ConvergeContext::output_stream), or
+  /// empty. apt adds its progress lines ("pmstatus:PKG:PERCENT:TEXT", APT::Status-Fd) to it.
+  std::function<void(std::string_view)> output_stream;
   /// Holds (or releases) `names` so upgrades leave them alone.
   virtual Status set_hold(host::Host& host, const std::vector<std::string>& names, bool hold,
                           std::string* output) = 0;

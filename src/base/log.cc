@@ -1,7 +1,11 @@
 #include "base/log.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <string>
 
@@ -11,21 +15,64 @@
 namespace roux::log {
 namespace {
 std::atomic<Level> g_level{Level::kWarn};
+std::atomic<bool> g_from_command_line{false};
+std::atomic<bool> g_quiet{false};
 std::mutex g_mu;
-void emit(Level level, const char* tag, std::string_view msg) {
-  if (level < g_level.load()) return;
+
+/// JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected to stdout/stderr; it holds
+/// for this stderr only when they match (a child of a unit may have been redirected since).
+bool stderr_is_journal() {
+  const char* js = std::getenv("JOURNAL_STREAM");
+  if (!js || !*js) return false;
+  struct stat st;
+  if (fstat(STDERR_FILENO, &st) != 0) return false;
+  unsigned long long dev = 0, ino = 0;
+  if (std::sscanf(js, "%llu:%llu", &dev, &ino) != 2) return false;
+  return dev == static_cast<unsigned long long>(st.st_dev) && ino == static_cast<unsigned long long>(st.st_ino);
+}
+
+void write_line(int priority, const char* tag, std::string_view msg) {
   // No known secret ever reaches the log, and no control byte from the host's text (a file
   // name, a command's output) reaches the terminal as such (base/strings.h: escape_controls).
   std::string text = escape_controls(redact::redact(msg));
   std::lock_guard lock(g_mu);
-  std::fprintf(stderr, "roux: %s%s\n", tag, text.c_str());
+  if (to_journal()) std::fprintf(stderr, "<%d>roux: %s%s\n", priority, tag, text.c_str());
+  else std::fprintf(stderr, "roux: %s%s\n", tag, text.c_str());
+}
+
+void emit(Level level, int priority, const char* tag, std::string_view msg) {
+  if (level < g_level.load()) return;
+  write_line(priority, tag, msg);
 }
 }  // namespace
 
 void set_level(Level level) { g_level = level; }
-void debug(std::string_view msg) { emit(Level::kDebug, "debug: ", msg); }
-void info(std::string_view msg) { emit(Level::kInfo, "", msg); }
-void warn(std::string_view msg) { emit(Level::kWarn, "warning: ", msg); }
-void error(std::string_view msg) { emit(Level::kError, "error: ", msg); }
+Level level() { return g_level.load(); }
+void set_level_from_command_line(Level level) {
+  g_level = level;
+  g_from_command_line = true;
+}
+bool level_from_command_line() { return g_from_command_line.load(); }
+void set_quiet(bool quiet) { g_quiet = quiet; }
+bool quiet() { return g_quiet.load(); }
+
+std::optional<Level> parse_level(std::string_view name) {
+  if (name == "debug") return Level::kDebug;
+  if (name == "info") return Level::kInfo;
+  if (name == "warn" || name == "warning") return Level::kWarn;
+  if (name == "error") return Level::kError;
+  return std::nullopt;
+}
+
+bool to_journal() {
+  static const bool journal = stderr_is_journal();
+  return journal;
+}
+
+void debug(std::string_view msg) { emit(Level::kDebug, 7, "debug: ", msg); }
+void info(std::string_view msg) { emit(Level::kInfo, 6, "", msg); }
+void warn(std::string_view msg) { emit(Level::kWarn, 4, "warning: ", msg); }
+void error(std::string_view msg) { emit(Level::kError, 3, "error: ", msg); }
+void notice(std::string_view msg) { write_line(5, "", msg); }
 
 }  // namespace roux::log

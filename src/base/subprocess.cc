@@ -266,6 +266,7 @@ Result<SubprocessResult> run_subprocess(const SubprocessOptions& opts) {
         res.output_bytes += static_cast<size_t>(n);
         size_t room = opts.max_output > res.output.size() ? opts.max_output - res.output.size() : 0;
         res.output.append(buf, std::min(room, static_cast<size_t>(n)));
+        if (opts.on_output) opts.on_output(std::string_view(buf, static_cast<size_t>(n)));
       }
     }
     if (in_idx >= 0 && in_fd >= 0 && (fds[in_idx].revents & (POLLOUT | POLLERR | POLLHUP))) {

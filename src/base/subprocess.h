@@ -1,4 +1,6 @@
 #pragma once
+#include <functional>
+#include <string_view>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -20,6 +22,9 @@ struct SubprocessOptions {
   std::optional<uid_t> uid;                      // drop to this uid/gid before exec
   std::optional<gid_t> gid;
   std::vector<gid_t> groups;                     // supplementary groups with gid (else none)
+  /// Called with each piece of output as it is read (stdout and stderr interleaved; pieces, not
+  /// lines), on the calling thread; may be empty. Everything is still kept in the result.
+  std::function<void(std::string_view)> on_output;
 };
 
 /// What a finished child did.

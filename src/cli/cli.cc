@@ -6,6 +6,14 @@
 #include <exception>
 #include <new>
 
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "base/strings.h"
 #include "base/subprocess.h"
 #include "base/version.h"
 #include "cli/commands.h"
@@ -34,7 +42,149 @@ namespace {
   _exit(kExitNoRun);
 }
 
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+/// Every long and short option name `cmd` and its parents accept ("--policy", "-p").
+std::vector<std::string> option_names(const CLI::App* cmd) {
+  std::vector<std::string> out;
+  for (const CLI::App* a = cmd; a; a = a->get_parent())
+    for (const CLI::Option* opt : a->get_options()) {
+      for (const auto& n : opt->get_lnames()) out.push_back("--" + n);
+      for (const auto& n : opt->get_snames()) out.push_back("-" + n);
+    }
+  return out;
+}
+
+/// The option of `cmd` (or a parent: global options fall through) named by `token` ("--x=1" too).
+const CLI::Option* find_option(const CLI::App* cmd, const std::string& name) {
+  for (const CLI::App* a = cmd; a; a = a->get_parent())
+    if (const CLI::Option* opt = a->get_option_no_throw(name)) return opt;
+  return nullptr;
+}
+
+std::vector<std::string> subcommand_names(const CLI::App* cmd) {
+  std::vector<std::string> out;
+  for (const CLI::App* sub : const_cast<CLI::App*>(cmd)->get_subcommands([](CLI::App*) { return true; }))
+    if (!sub->get_name().empty()) out.push_back(sub->get_name());
+  return out;
+}
+
+CLI::App* find_subcommand(CLI::App* cmd, const std::string& name) {
+  auto found = cmd->get_subcommands([&](CLI::App* sub) { return sub->get_name() == name; });
+  return found.empty() ? nullptr : found.front();
+}
+
+/// "converge", "supermarket publish": the command's words after "roux".
+std::string command_path(const CLI::App* cmd) {
+  std::string out;
+  for (const CLI::App* a = cmd; a && a->get_parent(); a = a->get_parent())
+    out = a->get_name() + (out.empty() ? "" : " " + out);
+  return out;
+}
+
+/// What is wrong with the command line, said plainly with the nearest right word, or "" when
+/// this finds nothing (CLI11's own message is then shown). Walks the words as CLI11 would: the
+/// command path first, then each option; an option's value is skipped.
+std::string diagnose(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* cmd = &app;
+  bool options_only = false;  // after "--", everything is a positional
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      options_only = true;
+      continue;
+    }
+    if (options_only || a.empty() || a[0] != '-' || a == "-") {
+      if (subcommand_names(cmd).empty()) continue;  // a positional of a leaf command
+      if (CLI::App* sub = find_subcommand(cmd, a)) {
+        cmd = sub;
+        continue;
+      }
+      std::string where = command_path(cmd);
+      std::string word = (where.empty() ? "" : where + " ") + a;
+      std::string near = nearest_name(a, subcommand_names(cmd));
+      return "unknown command '" + word + "'" +
+             (near.empty() ? "; `roux help" + (where.empty() ? "" : " " + where) + "` lists the commands"
+                           : "; did you mean '" + (where.empty() ? "" : where + " ") + near + "'?");
+    }
+    std::string name = a.substr(0, a.find('='));
+    if (name.rfind("--", 0) != 0 && name.size() > 2) {
+      // "-vv", "-n5": a cluster of short flags, or a short option with its value attached.
+      const CLI::Option* first = find_option(cmd, name.substr(0, 2));
+      if (first && first->get_type_size() == 0) {
+        bool all = true;
+        for (size_t k = 2; k < name.size(); ++k) all = all && find_option(cmd, std::string("-") + name[k]);
+        if (all) continue;
+      }
+      if (first) continue;
+    }
+    const CLI::Option* opt = find_option(cmd, name);
+    if (!opt) {
+      std::string where = command_path(cmd);
+      std::string near = nearest_name(name, option_names(cmd));
+      return "unknown option " + name + (where.empty() ? "" : " for '" + where + "'") +
+             (near.empty() ? "; `roux help" + (where.empty() ? "" : " " + where) + "` lists the options"
+                           : "; did you mean " + near + "?");
+    }
+    if (opt->get_type_size() != 0 && a.find('=') == std::string::npos) ++i;  // its value
+  }
+  return "";
+}
+
+/// `roux help [COMMAND...]`: the command list, or one command's options. Unknown words are
+/// diagnosed like any command line.
+int help(CLI::App& app, const std::vector<std::string>& words) {
+  CLI::App* cmd = &app;
+  for (const auto& w : words) {
+    CLI::App* sub = find_subcommand(cmd, w);
+    if (!sub) {
+      std::vector<std::string> path(words.begin(), words.begin() + (&w - words.data()) + 1);
+      std::string why = diagnose(app, path);
+      std::fprintf(stderr, "roux: error: %s\n", escape_controls(why.empty() ? "unknown command '" + w + "'" : why).c_str());
+      return kExitNoRun;
+    }
+    cmd = sub;
+  }
+  std::cout << cmd->help();
+  return kExitClean;
+}
+
 }  // namespace
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  // Optimal string alignment: insertions, deletions, substitutions and swaps of neighbours
+  // ("convrege") each cost 1.
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+std::string nearest_name(std::string_view word, const std::vector<std::string>& candidates) {
+  // Close enough to read as a typo: a third of the word's letters, at least 1, at most 3.
+  std::string w = lower(word);
+  size_t letters = w.find_first_not_of('-') == std::string::npos ? 0 : w.size() - w.find_first_not_of('-');
+  size_t limit = std::clamp<size_t>(letters / 3, 1, 3);
+  std::string best;
+  size_t best_d = limit + 1;
+  for (const auto& c : candidates) {
+    size_t d = edit_distance(w, lower(c));
+    // A prefix ("--pol" for "--policy") is a typo too, when it is long enough to be meant.
+    if (d > limit && letters >= 3 && lower(c).rfind(w, 0) == 0) d = limit;
+    if (d < best_d) best_d = d, best = c;
+  }
+  return best;
+}
 
 int run(int argc, char** argv) {
   // A stopped roux stops what it started: no exec or package manager outlives the run lock.
@@ -45,6 +195,22 @@ int run(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   app.set_version_flag("--version", std::string("roux ") + kVersion);
+  // Verbosity, the same for every command (docs/output.md): messages at or above the level go
+  // to stderr; the default is warn, or the client config's log_level: for converge/plan/verify.
+  int verbose = 0;
+  bool quiet = false;
+  std::string log_level;
+  app.add_flag("-v,--verbose", verbose, "more messages: -v info (the splay, exec output), -vv debug");
+  app.add_flag("-q,--quiet", quiet, "only errors, failed resources and the summary");
+  app.add_option("--log-level", log_level, "debug, info, warn (default) or error")
+      ->check(CLI::IsMember({"debug", "info", "warn", "warning", "error"}));
+  app.parse_complete_callback([&] {
+    if (!log_level.empty()) log::set_level_from_command_line(*log::parse_level(log_level));
+    else if (verbose >= 2) log::set_level_from_command_line(log::Level::kDebug);
+    else if (verbose == 1) log::set_level_from_command_line(log::Level::kInfo);
+    else if (quiet) log::set_level_from_command_line(log::Level::kError);
+    log::set_quiet(quiet);
+  });
   int exit_code = kExitClean;
   add_converge_commands(app, &exit_code);
   add_validate_command(app, &exit_code);
@@ -56,9 +222,25 @@ int run(int argc, char** argv) {
   add_doc_commands(app, &exit_code);
   add_bootstrap_command(app, &exit_code);
   std::set_terminate(on_terminate);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  // `roux` alone: the command list (and "could not run": nothing was asked).
+  if (args.empty()) {
+    std::cout << app.help();
+    return kExitNoRun;
+  }
+  if (args.front() == "help") return help(app, {args.begin() + 1, args.end()});
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e) == 0 ? kExitClean : kExitNoRun;
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e) == 0 ? kExitClean : kExitNoRun;
   } catch (const CLI::ParseError& e) {
+    // Unknown words are named with the nearest right one; other errors keep CLI11's text.
+    if (std::string why = diagnose(app, args); !why.empty()) {
+      std::fprintf(stderr, "roux: error: %s\n", escape_controls(why).c_str());
+      return kExitNoRun;
+    }
     int rc = app.exit(e);
     // CLI11 returns 0 for --help/--version; any usage error is "could not run".
     return rc == 0 ? kExitClean : kExitNoRun;

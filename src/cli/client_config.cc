@@ -2,6 +2,8 @@
 
 #include <filesystem>
 
+#include "base/log.h"
+#include "base/strings.h"
 #include "compiler/yaml_value.h"
 
 namespace roux::cli {
@@ -56,6 +58,12 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
       }
     } else if (e.key == "ca_bundle" && v.kind == engine::Value::Kind::kScalar) {
       cfg.ca_bundle = v.scalar;
+    } else if (e.key == "log_level" && v.kind == engine::Value::Kind::kScalar) {
+      if (!log::parse_level(v.scalar))
+        return Status::invalid_input("client config: log_level: expected debug, info, warn or error, not \"" +
+                                         one_line(v.scalar, 40) + "\"",
+                                     v.where);
+      cfg.log_level = v.scalar;
     } else if (e.key == "secret_key" && v.kind == engine::Value::Kind::kScalar) {
       cfg.secret_key = v.scalar;
     } else if (e.key == "handlers") {
@@ -100,11 +108,11 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
         cfg.apt_update_max_age_s = *s;
       }
     } else if (e.key == "policy" || e.key == "policy_name" || e.key == "policy_group" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
-               e.key == "ca_bundle") {
+               e.key == "ca_bundle" || e.key == "log_level") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, apt_update)",
+                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, apt_update, log_level)",
                                    e.key_where);
     }
   }

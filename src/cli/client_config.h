@@ -25,6 +25,7 @@ struct ClientConfig {
   std::vector<report::HandlerConfig> handlers;  // report handlers (history always runs)
   sources::TransferLimits http;       // http: {timeout, connect_timeout, low_speed_limit, low_speed_time}
   std::optional<int64_t> apt_update_max_age_s;  // apt_update: {max_age: 1d}: refresh apt's lists when older
+  std::string log_level;              // debug | info | warn | error ("" = warn; -v/-q/--log-level win)
 };
 
 /// "3600", "90s", "30m", "12h", "1d", "2w" -> seconds (1 s to 10 years); nullopt when malformed.

@@ -35,9 +35,11 @@ struct ConvergeOptions {
   std::string node_attributes;        // -j FILE.json
   std::string state_dir = "/var/lib/roux";
   std::string config = "/etc/roux/client.yaml";
-  bool color_auto = true;
-  bool no_color = false;
+  std::string color = "auto";         // --color auto|always|never
+  bool no_color = false;              // --no-color (= --color never)
+  bool quiet = false;                 // --quiet: the summary and errors only (set by the verbosity flags)
   std::string secret_key;             // --secret-key (else the client config's secret_key:)
+  std::string ca_bundle;              // --ca-bundle (else the client config's ca_bundle:)
   bool verify_only = false;           // roux verify: compile, run the verify checks, converge nothing
   bool rehearse = false;              // plan --rehearse: also run the real converge in a throwaway overlay
   std::string plan_out;               // plan --out FILE: save the plan, signed (cli/plan_file.h)

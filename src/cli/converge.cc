@@ -16,6 +16,7 @@
 #include "base/sha256.h"
 #include "base/log.h"
 #include "base/redact.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "base/version.h"
 #include "cli/client_config.h"
@@ -31,6 +32,7 @@
 #include "cli/rehearse.h"
 #include "host/planned_host.h"
 #include "report/handlers/handlers.h"
+#include "report/progress.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
 #include "sources/cache.h"
@@ -55,7 +57,10 @@ void add_common_options(CLI::App* cmd, ConvergeOptions* o) {
   cmd->add_option("-j,--json-attributes", o->node_attributes, "node attributes JSON file");
   cmd->add_option("--state-dir", o->state_dir, "state folder inside the root (default /var/lib/roux)");
   cmd->add_option("--config", o->config, "client config (default /etc/roux/client.yaml; optional)");
-  cmd->add_flag("--no-color", o->no_color, "never colour the output");
+  cmd->add_option("--color", o->color, "colour the text output: auto (a terminal, NO_COLOR unset), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cmd->add_flag("--no-color", o->no_color, "never colour the output (= --color never)");
+  cmd->add_option("--ca-bundle", o->ca_bundle, "HTTPS: CA bundle file instead of the system's (default: ca_bundle: in the client config)");
   cmd->add_option("--secret-key", o->secret_key, "X25519 private key (PEM) for ENC[roux,...] secrets (default: secret_key: in the client config)");
 }
 
@@ -339,6 +344,14 @@ std::string trusted_dir_for(const std::string& root, const std::string& real_sta
 
 namespace {
 
+/// --color (with --no-color and NO_COLOR, https://no-color.org): colour on a terminal only.
+bool use_color(const ConvergeOptions& o) {
+  if (o.no_color || o.color == "never") return false;
+  if (o.color == "always") return true;
+  const char* no_color = getenv("NO_COLOR");
+  return isatty(STDOUT_FILENO) && (no_color == nullptr || no_color[0] == '\0');
+}
+
 std::string run_id_now() {
   std::string t = report::now_iso8601();
   std::string id;
@@ -372,15 +385,17 @@ std::string last_run_policy(const host::Host& host, const std::string& state_dir
   return "";
 }
 
-/// Prints the report and writes --report; returns the exit code.
-int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o) {
+
+/// Prints the report and writes --report; returns the exit code. `streamed`: the header and the
+/// resources were printed while the run went (text only), so only the footer is left.
+int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o, bool streamed = false) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
   if (o.quiet) {
   } else if (o.format == "json") {
     std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
   } else {
-    bool color = !o.no_color && isatty(STDOUT_FILENO) && getenv("NO_COLOR") == nullptr;
-    std::cout << redact::redact(report::format_text(rep, color));
+    bool color = use_color(o);
+    std::cout << redact::redact(streamed ? report::format_footer(rep, color) : report::format_text(rep, color));
     std::cout << redact::redact(targeting_text(rep));
   }
   std::cout.flush();
@@ -393,6 +408,90 @@ int emit(const report::RunReport& rep, const std::string& report_json, const Con
   }
   return rep.exit_code;
 }
+
+/// The sha256 of the lockfile at `path` ("" when there is none or it cannot be read).
+std::string lock_digest(const std::string& path) {
+  if (path.empty()) return "";
+  auto text = sources::read_local_file(path);
+  return text.is_ok() ? sha256_hex(*text) : "";
+}
+
+/// Prints each resource's block as it settles (text output): in the walk's order, which is
+/// stable (topological, declaration order breaking ties), and, on a terminal, the resource in
+/// progress on a status line (report/progress.h). A node refreshed later by a delayed
+/// notification prints again at the end with what the refresh added.
+class Streamer {
+ public:
+  Streamer(bool color, const report::PreviousRun* previous, const std::set<std::string>* retired, size_t nodes,
+           report::Progress* progress)
+      : color_(color), previous_(previous), retired_(retired), printed_(nodes, 0), shown_(nodes, false), progress_(progress) {}
+
+  /// --quiet: only failed resources.
+  bool quiet = false;
+  /// -v: commands' output is printed (else only apt's progress is read, for the status line).
+  bool verbose = false;
+
+  /// -v: a command's output as it comes, a whole line at a time ("  exec[x] | line"), redacted
+  /// and with control bytes escaped like every text from the host.
+  void output(const engine::Node& n, std::string_view piece) {
+    partial_ += piece;
+    size_t nl;
+    while ((nl = partial_.find('\n')) != std::string::npos) {
+      output_line(n, partial_.substr(0, nl));
+      partial_.erase(0, nl + 1);
+    }
+  }
+
+  void done(const engine::Node& n) {
+    if (!partial_.empty()) output_line(n, partial_), partial_.clear();
+    print(n, 0);
+    printed_[n.index] = n.changes.size();
+    shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
+  }
+
+  /// After the walk: what delayed notifications added, in declaration order.
+  void finish(const engine::Graph& graph) {
+    for (const auto& n : graph.nodes()) {
+      bool news = n->changes.size() > printed_[n->index] ||
+                  (!shown_[n->index] && n->status != engine::NodeStatus::kUnchanged &&
+                   n->status != engine::NodeStatus::kPending);
+      if (news) print(*n, printed_[n->index]);
+    }
+  }
+
+ private:
+  void print(const engine::Node& n, size_t skip_changes) {
+    report::ResourceReport r = report::resource_report(n);
+    // A file that held a secret in an earlier run shows no old content, as in the report.
+    engine::hide_retired_secrets(n, r.changes, *retired_);
+    if (previous_) r.cause = report::cause_for(*previous_, r);
+    if (quiet && r.status != "failed") return;
+    r.changes.erase(r.changes.begin(), r.changes.begin() + static_cast<long>(std::min(skip_changes, r.changes.size())));
+    std::string text = redact::redact(report::format_resource(r, color_));
+    if (progress_) progress_->print(text);
+    else std::cout << text << std::flush;
+  }
+
+  void output_line(const engine::Node& n, const std::string& line) {
+    // apt's progress (APT::Status-Fd): a percentage on the status line, never printed.
+    if (auto pct = report::package_progress_percent(line)) {
+      if (progress_) progress_->set_detail("apt " + std::to_string(*pct) + "%");
+      return;
+    }
+    if (!verbose) return;
+    std::string text = redact::redact("  " + n.resource->id() + " | " + escape_controls(redact::redact(line)) + "\n");
+    if (progress_) progress_->print(text);
+    else std::cout << text << std::flush;
+  }
+
+  std::string partial_;
+  bool color_;
+  const report::PreviousRun* previous_;
+  const std::set<std::string>* retired_;
+  std::vector<size_t> printed_;
+  std::vector<bool> shown_;
+  report::Progress* progress_;
+};
 
 int converge(ConvergeOptions o, report::RunReport* out);
 
@@ -433,6 +532,10 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   // Client config: where the policy and sources are when the command line does not say.
   auto config = load_client_config(o.config);
   if (!config.is_ok()) return fail_early(config.status());
+  // The config's log_level: unless the command line said (-v, -vv, --quiet, --log-level).
+  if (!log::level_from_command_line() && !config->log_level.empty())
+    if (auto l = log::parse_level(config->log_level)) log::set_level(*l);
+  o.quiet = log::quiet();
   if (o.policy.empty()) o.policy = config->policy;
   if (o.sources.empty()) o.sources = config->sources;
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
@@ -447,9 +550,10 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   phase_done("facts");
 
   // Splay before the lock, so a fleet woken by cron does not stampede sources at once.
-  if (int s = splay_seconds(o.splay, facts.fqdn); s > 0) {
-    log::info("splay: sleeping " + std::to_string(s) + "s");
-    std::this_thread::sleep_for(std::chrono::seconds(s));
+  if (o.splay > 0) {
+    int s = splay_seconds(o.splay, facts.fqdn);
+    log::info("splay: sleeping " + std::to_string(s) + "s (this host's delay in 0.." + std::to_string(o.splay - 1) + "s)");
+    if (s > 0) std::this_thread::sleep_for(std::chrono::seconds(s));
   }
 
   // The one door to the host, rooted at --root.
@@ -535,7 +639,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   compiler::CompileOptions copts{o.policy, o.sources, o.node_attributes, real_state + "/cache"};
   copts.trusted_keys = config->trusted_keys;
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
-  copts.ca_bundle = config->ca_bundle;
+  copts.ca_bundle = o.ca_bundle.empty() ? config->ca_bundle : o.ca_bundle;
   copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
   // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
   copts.parse_cache_dir = parse_cache_dir(o.root, real_state);
@@ -567,6 +671,24 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   rep.policy = c.policy_name;
   rep.policy_file = fs::absolute(c.policy_file).string();
   for (const auto& cb : c.cookbooks) rep.cookbooks.push_back({cb.ref.name, cb.ref.version.to_string(), cb.ref.source});
+  rep.lock_digest = lock_digest(c.lockfile);
+  // The last converge's report: which cookbooks moved since, and which resources' desired state.
+  report::PreviousRun previous;
+  if (auto last = (**host).read_file(*state_dir + "/last_run.json"); last.is_ok())
+    previous = report::parse_previous_run(*last);
+  if (previous.known) rep.cookbooks_moved = report::moved_cookbooks(previous.cookbooks, rep.cookbooks);
+
+  // Text output streams: the header now, each resource as it settles, the summary at the end.
+  bool stream = o.format == "text" && !o.verify_only;
+  bool color = use_color(o);
+  std::unique_ptr<report::Progress> progress;
+  if (stream && isatty(STDERR_FILENO) && !o.quiet) progress = std::make_unique<report::Progress>(stderr);
+  // Files that held a secret in an earlier run: their old content is never shown as a "before".
+  std::set<std::string> formerly_sensitive;
+  if (!o.verify_only) formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
+  Streamer streamer(color, &previous, &formerly_sensitive, c.graph.size(), progress.get());
+  streamer.quiet = o.quiet;
+  if (stream && !o.quiet) std::cout << redact::redact(report::format_header(rep, color)) << std::flush;
 
   // explain: the resource must exist; a typo gets the nearest id.
   const engine::Node* explained = nullptr;
@@ -654,13 +776,19 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   }
   // Files that held a secret in an earlier run: their old content is never shown as a "before".
   std::set<std::string> formerly_sensitive;
+  if (stream) ropts.on_node_done = [&](const engine::Node& n) { streamer.done(n); };
+  streamer.verbose = !o.quiet && log::level() <= log::Level::kInfo;
+  if (stream && (streamer.verbose || progress))
+    ropts.on_output = [&](const engine::Node& n, std::string_view piece) { streamer.output(n, piece); };
+  if (progress) ropts.on_node_start = [&](const engine::Node& n, size_t batch) { progress->start(n.resource->id(), batch); };
   if (!o.verify_only) {
-    formerly_sensitive = engine::load_sensitive_names(**host, *state_dir);
     engine::converge_graph(c.graph, walk_host, ropts);
+    if (progress) progress->stop();
     // The host synced each changed file as it wrote it and each changed folder now, once: no
     // report says a change was made before its name is durable.
     if (Status s = (**host).sync_changed_dirs(); !s.is_ok()) rep.errors.push_back(s.to_string());
     engine::hide_retired_secrets(c.graph, formerly_sensitive);
+    if (stream) streamer.finish(c.graph);
     phase_done("converge");
   }
 
@@ -676,7 +804,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   }
 
   // Report: totals, exit code, output, and in apply the state folder's record of the run.
-  report::add_graph(rep, c.graph);
+  report::add_graph(rep, c.graph, &previous);
   rep.end_time = report::now_iso8601();
   rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   // plan --out: the plan, signed, for converge --plan. A plan with failures is not saved: it
@@ -739,7 +867,22 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     std::cout << explain_text(c, *explained);
     return rep.exit_code;
   }
-  return emit(rep, report_json, o);
+  return emit(rep, report_json, o, stream);
+}
+
+/// converge, then under systemd (stderr is the journal) one closing line with the run's
+/// identity and outcome as key=value fields, at priority notice: "run_id=... policy=... mode=...
+/// exit_code=N". Elsewhere the syslog handler records runs (docs/output.md).
+int converge_logged(const ConvergeOptions& o) {
+  report::RunReport rep;
+  int rc = converge(o, &rep);
+  if (log::to_journal()) {
+    std::string policy = !rep.policy.empty() ? rep.policy : !o.policy.empty() ? o.policy : "-";
+    std::string mode = o.verify_only ? "verify" : o.dry_run ? "plan" : "apply";
+    log::notice("run finished: run_id=" + rep.run_id + " policy=" + policy + " mode=" + mode +
+                " exit_code=" + std::to_string(rc));
+  }
+  return rc;
 }
 
 }  // namespace
@@ -757,7 +900,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
                    "policy, the lockfile or any observed value moved since");
   conv->add_option("--plan-max-age", opts->plan_max_age,
                    "refuse a saved plan older than SECONDS (default 86400; 0 = any age)");
-  conv->callback([opts, exit_code] { *exit_code = converge(*opts); });
+  conv->callback([opts, exit_code] { *exit_code = converge_logged(*opts); });
 
   auto* plan_opts = new ConvergeOptions();
   auto* plan = app.add_subcommand("plan", "show what converge would change, changing nothing (= converge --dry-run)");
@@ -771,7 +914,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   plan->add_option("--explain", plan_opts->explain, "tell why resource ID is in the plan (see `roux explain`)");
   plan->callback([plan_opts, exit_code] {
     plan_opts->dry_run = true;
-    *exit_code = converge(*plan_opts);
+    *exit_code = converge_logged(*plan_opts);
   });
 
   auto* explain_opts = new ConvergeOptions();
@@ -789,7 +932,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   add_common_options(verify, verify_opts);
   verify->callback([verify_opts, exit_code] {
     verify_opts->verify_only = true;
-    *exit_code = converge(*verify_opts);
+    *exit_code = converge_logged(*verify_opts);
   });
 }
 

@@ -139,8 +139,14 @@ void add_history_commands(CLI::App& app, int* exit_code) {
   auto* ho = new HistoryOptions();  // lives as long as the app's callbacks
   auto* hist = app.add_subcommand("history", "list the recorded runs (newest last)");
   add_options(hist, ho);
-  hist->add_option("-n,--limit", ho->limit, "show the last N runs (default 20)");
-  hist->callback([ho, exit_code] { *exit_code = history(*ho); });
+  hist->add_option("--limit", ho->limit, "show the last N runs (default 20)");
+  // -n means --dry-run everywhere else (converge -n, as in make and ninja). `history -n N` still
+  // works, hidden and with a warning, so existing scripts keep running.
+  auto* old_n = hist->add_option("-n", ho->limit, "")->group("");
+  hist->callback([ho, exit_code, old_n] {
+    if (old_n->count() > 0) std::cerr << "roux: warning: history -n N is deprecated (-n means --dry-run); use --limit N\n";
+    *exit_code = history(*ho);
+  });
 
   auto* ro = new HistoryOptions();
   auto* rep = app.add_subcommand("report", "show the full report of one recorded run");

@@ -16,7 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int validate(const std::vector<std::string>& paths, const std::vector<std::string>& sources) {
+int validate(const std::vector<std::string>& paths, const std::vector<std::string>& sources,
+             const std::vector<std::string>& trust) {
   engine::Registry registry;
   resources::register_builtin_resources(registry);
   facts::Facts facts = facts::gather();
@@ -50,6 +51,7 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
       continue;
     }
     compiler::CompileOptions opts{policy, sources, "", ""};
+    opts.trusted_keys = trust;  // signed sources (as converge --trust)
     report(path, compiler::compile_policy(opts, registry, facts), policy);
   }
   if (error_count) {
@@ -64,10 +66,12 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
 void add_validate_command(CLI::App& app, int* exit_code) {
   auto* paths = new std::vector<std::string>();
   auto* sources = new std::vector<std::string>();
+  auto* trust = new std::vector<std::string>();
   auto* cmd = app.add_subcommand("validate", "check policies and cookbooks (schema and semantics); touches nothing");
   cmd->add_option("paths", *paths, "policy files, folders with policy.yaml, or cookbook folders")->required();
   cmd->add_option("--source,-s", *sources, "extra cookbook source for policies");
-  cmd->callback([paths, sources, exit_code] { *exit_code = validate(*paths, *sources); });
+  cmd->add_option("--trust", *trust, "trust this Ed25519 public key (.pub) for signed sources (repeatable; as converge --trust)");
+  cmd->callback([paths, sources, trust, exit_code] { *exit_code = validate(*paths, *sources, *trust); });
 }
 
 }  // namespace roux::cli

@@ -33,6 +33,43 @@ namespace {
 namespace fs = std::filesystem;
 using engine::Value;
 
+/// Appends a canonical, unambiguous text of `v` (length-prefixed scalars); false when any part
+/// of it came from a secret (its digest would be a hash of the secret, kept on disk).
+bool serialize_value(const Value& v, std::string* out) {
+  if (v.sensitive) return false;
+  auto put = [&](std::string_view s) { *out += std::to_string(s.size()) + ":" + std::string(s); };
+  switch (v.kind) {
+    case Value::Kind::kNull: *out += "n"; return true;
+    case Value::Kind::kScalar: *out += v.quoted ? "q" : "s"; put(v.scalar); return true;
+    case Value::Kind::kList:
+      *out += "l" + std::to_string(v.list.size());
+      for (const auto& e : v.list)
+        if (!serialize_value(e, out)) return false;
+      return true;
+    case Value::Kind::kMap:
+      *out += "m" + std::to_string(v.map.size());
+      for (const auto& e : v.map) {
+        put(e.key);
+        if (!serialize_value(e.value, out)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
+/// The digest of a resource's desired state as compiled (engine::Meta::desired_digest): its type,
+/// name and properties after interpolation, plus the cookbook's identity when a property names a
+/// file of the cookbook (a template's source), whose content the properties do not show. ""
+/// when a property holds a secret.
+std::string desired_digest(const std::string& type, const std::string& name, const Value& props,
+                           const sources::CookbookRef& cookbook) {
+  std::string text = type + "\n" + name + "\n";
+  if (!serialize_value(props, &text)) return "";
+  if (props.find("source"))
+    text += "\ncookbook " + cookbook.name + " " + cookbook.version.to_string() + " " + cookbook.sha256 + " " + cookbook.revision;
+  return sha256_hex(text).substr(0, 16);
+}
+
 /// The policy file as written.
 struct Policy {
   std::string name;
@@ -901,6 +938,7 @@ class Compiler {
     if (const Value* t = meta.raw("tags"))
       for (auto& tag : parse_tags(*t, id, errors))
         if (std::find(m.tags.begin(), m.tags.end(), tag) == m.tags.end()) m.tags.push_back(tag);
+    m.desired_digest = desired_digest(head.key, name, props_map, cb.ref);
     std::vector<PendingRef> refs;
     read_refs(meta_map, id, &refs, errors);
     if (!r || errors->size() != errors_before) return;

@@ -67,6 +67,10 @@ class ConvergeContext {
   /// non-OK Status refuses the change (act never runs) and is change()'s result. Saved plans use
   /// it so a converge --plan never makes a change the plan does not hold.
   void set_gate(std::function<Status(const Change&)> gate) { gate_ = std::move(gate); }
+  /// Where a command's output goes as it runs (-v: printed live), or empty. A resource passes it
+  /// to SubprocessOptions::on_output for commands whose output is no secret.
+  const std::function<void(std::string_view)>& output_stream() const { return output_stream_; }
+  void set_output_stream(std::function<void(std::string_view)> f) { output_stream_ = std::move(f); }
 
   const std::vector<Change>& changes() const { return changes_; }
   std::vector<Change> take_changes() { return std::move(changes_); }
@@ -79,6 +83,7 @@ class ConvergeContext {
   bool tidy_temps_ = false;
   const std::string* fingerprint_key_ = nullptr;
   std::function<Status(const Change&)> gate_;
+  std::function<void(std::string_view)> output_stream_;
   std::vector<std::string> notified_by_;
   std::vector<Change> changes_;
   std::string output_;
@@ -96,6 +101,9 @@ struct Meta {
   std::string composite;                     // id of the composite that generated it, if any (report)
   std::vector<std::string> tags;             // tags: of the resource and of its recipe (--tags selects)
   std::vector<std::string> attributes;       // "attr.x.y" names its recipe text reads ({{attr.x.y}}; explain)
+  std::string desired_digest;                // digest of the desired state as compiled (its properties,
+                                             // and the cookbook when it reads a file of it); "" when it
+                                             // holds a secret. Compared across runs: drift vs policy
   std::string skip_reason;                   // set by the compiler (a false only_if_fact/not_if_fact):
                                              // the runner skips the resource with this reason
   std::string preflight_error;               // set by the compiler when the resource must not run (a

@@ -39,16 +39,18 @@ std::set<std::string> load_sensitive_names(const host::Host& host, const std::st
   return out;
 }
 
+void hide_retired_secrets(const Node& node, std::vector<Change>& changes, const std::set<std::string>& names) {
+  if (names.empty() || node_sensitive(node) || !names.count(node.resource->name())) return;
+  for (auto& c : changes) {
+    if (c.is_public) continue;
+    if (!c.before.empty()) c.before = kHidden;
+    if (!c.diff.empty()) c.diff = without_removed_lines(c.diff);
+  }
+}
+
 void hide_retired_secrets(Graph& graph, const std::set<std::string>& names) {
   if (names.empty()) return;
-  for (auto& n : graph.nodes()) {
-    if (node_sensitive(*n) || !names.count(n->resource->name())) continue;
-    for (auto& c : n->changes) {
-      if (c.is_public) continue;
-      if (!c.before.empty()) c.before = kHidden;
-      if (!c.diff.empty()) c.diff = without_removed_lines(c.diff);
-    }
-  }
+  for (auto& n : graph.nodes()) hide_retired_secrets(*n, n->changes, names);
 }
 
 Status record_sensitive_names(host::Host& host, const std::string& state_dir, const Graph& graph,

@@ -30,6 +30,9 @@ std::set<std::string> load_sensitive_names(const host::Host& host, const std::st
 /// that is not sensitive but whose resource name is in `names`. Call after the walk, before
 /// reporting.
 void hide_retired_secrets(Graph& graph, const std::set<std::string>& names);
+/// The same for one node: hides in `changes` (its changes, or a copy of them printed as the run
+/// goes) what hide_retired_secrets would. Idempotent.
+void hide_retired_secrets(const Node& node, std::vector<Change>& changes, const std::set<std::string>& names);
 
 /// After an apply: `names` plus every sensitive node's name, minus the names whose content a
 /// non-sensitive node has just rewritten. Writes the file only when the set changed.

@@ -69,6 +69,7 @@ class Walker {
       if (visited_[n->index]) continue;
       if (n->resource->batch_key().empty()) {
         visited_[n->index] = true;
+        if (opts_.on_node_start) opts_.on_node_start(*n, 1);
         visit(*n);
         if (opts_.on_node_done) opts_.on_node_done(*n);
       } else {
@@ -152,6 +153,7 @@ class Walker {
       for (Node* d : m->deps) ready = ready && visited_[d->index];
       if (j == first || ready) members.push_back(m);
     }
+    if (opts_.on_node_start) opts_.on_node_start(*order[first], members.size());
     std::vector<Node*> live;
     for (Node* m : members) {
       visited_[m->index] = true;
@@ -164,6 +166,7 @@ class Walker {
     for (Node* m : live) {
       ctxs.push_back(std::make_unique<ConvergeContext>(host_, opts_.state_dir, is_sensitive(*m)));
       prepare(*ctxs.back(), *m);
+      stream_output(*m, *ctxs.back());
       ctx_ptrs.push_back(ctxs.back().get());
       resources.push_back(m->resource.get());
       m->attempts = 1;
@@ -196,6 +199,7 @@ class Walker {
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
       prepare(ctx, n);
+      stream_output(n, ctx);
       n.attempts = attempt;
       st = n.resource->converge(ctx);
       auto c = ctx.take_changes();
@@ -273,6 +277,7 @@ class Walker {
     }
     ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(target), sources);
     prepare(ctx, target);
+    stream_output(target, ctx);
     Status st = target.resource->refresh(ctx, action);
     auto c = ctx.take_changes();
     target.changes.insert(target.changes.end(), c.begin(), c.end());
@@ -287,6 +292,12 @@ class Walker {
       for (Change& ch : target.changes) ch.predicted = true;
     if (!target.changes.empty())
       target.status = opts_.mode == Mode::kApply ? NodeStatus::kChanged : NodeStatus::kWouldChange;
+  }
+
+  /// A command's output shown as it comes (RunOptions::on_output), never a sensitive resource's.
+  void stream_output(const Node& n, ConvergeContext& ctx) {
+    if (!opts_.on_output || is_sensitive(n)) return;
+    ctx.set_output_stream([this, &n](std::string_view s) { opts_.on_output(n, s); });
   }
 
   void fail(Node& n, std::string error) {

@@ -31,6 +31,10 @@ struct RunOptions {
   std::vector<PendingNotification> pending;
   /// Called after each node finishes (for progress output); may be empty.
   std::function<void(const Node&)> on_node_done;
+  /// Called when a node (or a batch of `batch` nodes, led by it) starts; may be empty.
+  std::function<void(const Node&, size_t batch)> on_node_start;
+  /// Output of a command a resource runs, as it comes (never for a sensitive resource); may be empty.
+  std::function<void(const Node&, std::string_view)> on_output;
 };
 
 /// Walks `graph` in stable topological order and converges every node; then fires delayed

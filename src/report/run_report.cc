@@ -34,34 +34,122 @@ std::string now_iso8601() {
   return buf;
 }
 
-void add_graph(RunReport& report, const engine::Graph& graph) {
+ResourceReport resource_report(const engine::Node& n) {
+  ResourceReport r;
+  r.type = std::string(n.resource->type());
+  r.name = redact::redact(n.resource->name());
+  r.id = redact::redact(n.resource->id());
+  r.status = engine::status_name(n.status);
+  // Redacted here, at the source, before any serialisation or display cuts a value short:
+  // every text that leaves roux is built from these fields.
+  r.changes = n.changes;
+  for (auto& c : r.changes) {
+    c.before = redact::redact(c.before);
+    c.after = redact::redact(c.after);
+    c.diff = redact::redact(c.diff);
+  }
+  r.action = action_of(r.changes);
+  r.desired = n.resource->meta().desired_digest;
+  r.duration_ms = n.duration_ms;
+  r.error = redact::redact(n.error);
+  r.skip_reason = redact::redact(n.skip_reason);
+  r.output = redact::redact(n.output);
+  r.notified_by = redacted(n.notified_by);
+  r.undelivered_notifications = redacted(n.undelivered);
+  r.cookbook = n.resource->meta().cookbook;
+  r.recipe = n.resource->meta().recipe;
+  r.composite = n.resource->meta().composite;
+  r.sensitive = n.resource->meta().sensitive || n.resource->is_always_sensitive();
+  r.failure_ignored = n.failure_ignored;
+  return r;
+}
+
+namespace {
+
+bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+
+/// "absent", "absent (home /home/x removed)", "purged": the thing is gone.
+bool names_absence(std::string_view v) { return starts_with(v, "absent") || starts_with(v, "purged"); }
+
+/// The kind of filesystem object an ensure value names ("file", "directory ...", "link to X"),
+/// or "" when it names none (a version, "present").
+std::string_view file_kind(std::string_view v) {
+  for (std::string_view k : {"file", "directory", "link", "special file"})
+    if (v == k || starts_with(v, std::string(k) + " ")) return k;
+  return {};
+}
+
+}  // namespace
+
+std::string action_of(const std::vector<engine::Change>& changes) {
+  if (changes.empty()) return "none";
+  // The existence of the thing is said by `ensure` (every type that creates or deletes), or by a
+  // link's `to` (absent -> target; a file given way to a link).
+  for (const auto& c : changes) {
+    if (c.property != "ensure" && c.property != "to") continue;
+    bool before_absent = c.before.empty() || names_absence(c.before);
+    bool after_absent = names_absence(c.after);
+    if (before_absent && !after_absent) return "create";
+    if (!before_absent && after_absent) return "delete";
+    std::string_view kb = file_kind(c.before), ka = c.property == "to" ? "link" : file_kind(c.after);
+    if (!kb.empty() && !ka.empty() && kb != ka) return "replace";
+  }
+  return "change";
+}
+
+PreviousRun parse_previous_run(std::string_view report_json) {
+  PreviousRun prev;
+  auto j = nlohmann::json::parse(report_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return prev;
+  prev.known = true;
+  // Field by field, each checked: the file is roux's own, but may come from another version.
+  if (auto c = j.find("cookbooks"); c != j.end() && c->is_array())
+    for (const auto& cb : *c)
+      if (cb.is_object())
+        prev.cookbooks.push_back({json_string(cb, "name"), json_string(cb, "version"), json_string(cb, "source")});
+  if (auto rs = j.find("resources"); rs != j.end() && rs->is_array())
+    for (const auto& r : *rs)
+      // Every id: one recorded without a digest (a secret, or an older roux) has no known cause.
+      if (r.is_object()) prev.desired[json_string(r, "id")] = json_string(r, "desired");
+  return prev;
+}
+
+std::vector<std::string> moved_cookbooks(const std::vector<CookbookInfo>& before, const std::vector<CookbookInfo>& now) {
+  std::vector<std::string> out;
+  auto find = [](const std::vector<CookbookInfo>& list, const std::string& name) -> const CookbookInfo* {
+    for (const auto& c : list)
+      if (c.name == name) return &c;
+    return nullptr;
+  };
+  for (const auto& c : now) {
+    const CookbookInfo* b = find(before, c.name);
+    if (!b) out.push_back(c.name + " " + c.version + " (new)");
+    else if (b->version != c.version) out.push_back(c.name + " " + b->version + " -> " + c.version);
+  }
+  for (const auto& b : before)
+    if (!find(now, b.name)) out.push_back(b.name + " " + b.version + " (gone)");
+  return out;
+}
+
+std::string cause_of(const PreviousRun& previous, const std::string& id, const std::string& desired) {
+  if (!previous.known || desired.empty()) return "";
+  auto it = previous.desired.find(id);
+  if (it == previous.desired.end()) return "policy";  // new in the policy since the last run
+  if (it->second.empty()) return "";
+  return it->second == desired ? "drift" : "policy";
+}
+
+std::string cause_for(const PreviousRun& previous, const ResourceReport& r) {
+  if (r.changes.empty() || !r.notified_by.empty()) return "";
+  return cause_of(previous, r.id, r.desired);
+}
+
+void add_graph(RunReport& report, const engine::Graph& graph, const PreviousRun* previous) {
   report.resources.reserve(report.resources.size() + graph.nodes().size());
   for (const auto& n : graph.nodes()) {
     if (!n->selected) continue;  // a targeted run reports only what it selected
-    ResourceReport r;
-    r.type = std::string(n->resource->type());
-    r.name = redact::redact(n->resource->name());
-    r.id = redact::redact(n->resource->id());
-    r.status = engine::status_name(n->status);
-    // Redacted here, at the source, before any serialisation or display cuts a value short:
-    // every text that leaves roux is built from these fields.
-    r.changes = n->changes;
-    for (auto& c : r.changes) {
-      c.before = redact::redact(c.before);
-      c.after = redact::redact(c.after);
-      c.diff = redact::redact(c.diff);
-    }
-    r.duration_ms = n->duration_ms;
-    r.error = redact::redact(n->error);
-    r.skip_reason = redact::redact(n->skip_reason);
-    r.output = redact::redact(n->output);
-    r.notified_by = redacted(n->notified_by);
-    r.undelivered_notifications = redacted(n->undelivered);
-    r.cookbook = n->resource->meta().cookbook;
-    r.recipe = n->resource->meta().recipe;
-    r.composite = n->resource->meta().composite;
-    r.sensitive = n->resource->meta().sensitive || n->resource->is_always_sensitive();
-    r.failure_ignored = n->failure_ignored;
+    ResourceReport r = resource_report(*n);
+    if (previous) r.cause = cause_for(*previous, r);
     Totals& t = report.totals;
     ++t.total;
     switch (n->status) {
@@ -71,6 +159,12 @@ void add_graph(RunReport& report, const engine::Graph& graph) {
       case engine::NodeStatus::kFailed: ++t.failed; break;
       case engine::NodeStatus::kSkipped: ++t.skipped; break;
       case engine::NodeStatus::kPending: break;
+    }
+    if (r.status == "changed" || r.status == "would_change") {
+      if (r.action == "create") ++t.add;
+      else if (r.action == "delete") ++t.destroy;
+      else if (r.action == "replace") ++t.replace, ++t.add, ++t.destroy;
+      else if (r.action == "change") ++t.change;
     }
     report.resources.push_back(std::move(r));
   }
@@ -103,7 +197,9 @@ nlohmann::ordered_json changes_json(const std::vector<engine::Change>& changes) 
 
 nlohmann::ordered_json totals_json(const Totals& t) {
   return {{"total", t.total},     {"changed", t.changed}, {"would_change", t.would_change},
-          {"unchanged", t.unchanged}, {"failed", t.failed},   {"skipped", t.skipped}};
+          {"unchanged", t.unchanged}, {"failed", t.failed},   {"skipped", t.skipped},
+          {"add", t.add},             {"change", t.change},   {"destroy", t.destroy},
+          {"replace", t.replace}};
 }
 
 /// The report's fields before "resources", in schema order.
@@ -128,6 +224,8 @@ nlohmann::ordered_json header_json(const RunReport& report) {
   j["cookbooks"] = nlohmann::ordered_json::array();
   for (const auto& c : report.cookbooks)
     j["cookbooks"].push_back({{"name", c.name}, {"version", c.version}, {"source", c.source}});
+  if (!report.lock_digest.empty()) j["lock_digest"] = report.lock_digest;
+  if (!report.cookbooks_moved.empty()) j["cookbooks_moved"] = report.cookbooks_moved;
   j["errors"] = redacted(report.errors);
   if (!report.rehearsal.is_null()) j["rehearsal"] = report.rehearsal;
   if (!report.selection.is_null()) j["selection"] = report.selection;
@@ -137,7 +235,10 @@ nlohmann::ordered_json header_json(const RunReport& report) {
 
 nlohmann::ordered_json resource_json(const ResourceReport& r) {
   nlohmann::ordered_json o{{"type", r.type},   {"name", r.name},         {"id", r.id},
-                           {"status", r.status}, {"duration_ms", r.duration_ms}, {"changes", changes_json(r.changes)}};
+                           {"status", r.status}, {"action", r.action}, {"duration_ms", r.duration_ms},
+                           {"changes", changes_json(r.changes)}};
+  if (!r.cause.empty()) o["cause"] = r.cause;
+  if (!r.desired.empty()) o["desired"] = r.desired;
   if (!r.cookbook.empty()) o["cookbook"] = r.cookbook, o["recipe"] = r.recipe;
   if (!r.composite.empty()) o["composite"] = r.composite;
   if (r.sensitive) o["sensitive"] = true;
@@ -220,80 +321,125 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
   return j;
 }
 
-std::string format_text(const RunReport& report, bool color) {
-  auto paint = [&](const char* code, const std::string& s) {
-    return color ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
-  };
-  // Text from the host (a command's output in an error, a file's bytes in a diff, a path) is
-  // written byte for byte, UTF-8 or not, except control characters (escape_controls): a line of
-  // output must not be able to drive the terminal it is read on.
-  auto esc = [](std::string_view s) { return escape_controls(s); };
+namespace {
+
+/// ANSI colour when `on`: 31 red, 32 green, 33 yellow, 36 cyan, 2 dim.
+std::string paint(bool on, const char* code, const std::string& s) {
+  return on ? std::string("\033[") + code + "m" + s + "\033[0m" : s;
+}
+
+// Text from the host (a command's output in an error, a file's bytes in a diff, a path) is
+// written byte for byte, UTF-8 or not, except control characters (escape_controls): a line of
+// output must not be able to drive the terminal it is read on.
+std::string esc(std::string_view s) { return escape_controls(s); }
+
+/// "+", "-", "~" or "-/+", coloured like Terraform's.
+std::string action_mark(const std::string& action, bool color) {
+  if (action == "create") return paint(color, "32", "+");
+  if (action == "delete") return paint(color, "31", "-");
+  if (action == "replace") return paint(color, "31", "-") + "/" + paint(color, "32", "+");
+  return paint(color, "33", "~");
+}
+
+std::string shown_value(const std::string& v, size_t max) { return v.empty() ? "(none)" : one_line(v, max); }
+
+}  // namespace
+
+std::string format_header(const RunReport& report, bool color) {
+  std::string out = paint(color, "1", std::string("roux ") + (report.mode == "apply" ? "converge" : report.mode)) +
+                    ": policy " + esc(report.policy.empty() ? "(none)" : report.policy);
+  out += ", lock " + (report.lock_digest.empty() ? std::string("(none: versions resolved now)")
+                                                 : "sha256:" + report.lock_digest.substr(0, 12));
+  out += "\n";
+  if (!report.cookbooks_moved.empty())
+    out += "  cookbooks moved since the last run: " + esc(join(report.cookbooks_moved, ", ")) + "\n";
+  return out;
+}
+
+std::string format_resource(const ResourceReport& r, bool color) {
   std::string out;
-  for (const auto& e : report.errors) out += paint("31", "error: ") + esc(redact::redact(e)) + "\n";
-  for (const auto& r : report.resources) {
-    if (r.status == "unchanged") continue;
-    if (r.status == "skipped" && r.skip_reason.rfind("dependency ", 0) != 0) {
-      out += paint("2", "  - " + esc(r.id) + ": skipped: " + esc(r.skip_reason)) + "\n";
-      continue;
-    }
-    if (r.status == "skipped") {
-      out += paint("33", "  - " + esc(r.id) + ": skipped: " + esc(r.skip_reason)) + "\n";
-      continue;
-    }
-    if (r.status == "failed") {
-      out += paint("31", "  ! " + esc(r.id) + ": failed" + (r.failure_ignored ? " (ignored)" : "") + ": " + esc(r.error)) + "\n";
-    } else {
-      const char* mark = r.status == "changed" ? "32" : "33";
-      out += paint(mark, "  ~ " + esc(r.id)) + (r.notified_by.empty() ? "" : "  (notified by " + esc(join(r.notified_by, ", ")) + ")") + "\n";
-    }
-    for (const auto& c : r.changes) {
-      std::string before = c.before.empty() ? "" : one_line(c.before, 80) + " -> ";
-      out += "      " + esc(c.property) + ": " + esc(before) + esc(one_line(c.after, 120)) + (c.predicted ? " (predicted)" : "") + "\n";
-      if (!c.diff.empty()) {
-        for (const auto& line : split_lines(c.diff)) {
-          const char* col = line.rfind("+", 0) == 0 && line.rfind("+++", 0) != 0   ? "32"
-                            : line.rfind("-", 0) == 0 && line.rfind("---", 0) != 0 ? "31"
-                            : line.rfind("@@", 0) == 0                             ? "36"
-                                                                                   : "0";
-          out += "        " + paint(col, esc(line)) + "\n";
-        }
-      }
+  if (r.status == "unchanged" || r.status == "pending") return out;
+  if (r.status == "skipped") {
+    // A skip for a failed dependency is news (yellow); a guard's or a fact's "no" is not (dim).
+    const char* col = r.skip_reason.rfind("dependency ", 0) == 0 ? "33" : "2";
+    return paint(color, col, "  = " + esc(r.id) + ": skipped: " + esc(r.skip_reason)) + "\n";
+  }
+  if (r.status == "failed") {
+    out += paint(color, "31", "  ! " + esc(r.id) + ": failed" + (r.failure_ignored ? " (ignored)" : "") + ": " + esc(r.error)) + "\n";
+  } else {
+    out += "  " + action_mark(r.action, color) + " " + esc(r.id);
+    if (r.cause == "drift") out += paint(color, "2", "  (drift)");
+    else if (r.cause == "policy") out += paint(color, "2", "  (policy changed)");
+    if (!r.notified_by.empty()) out += "  (notified by " + esc(join(r.notified_by, ", ")) + ")";
+    out += "\n";
+  }
+  for (const auto& c : r.changes) {
+    out += "      " + esc(c.property) + ":";
+    // A change told by its diff alone (a crontab's content) has no before/after to show.
+    if (!c.before.empty() || !c.after.empty() || c.diff.empty())
+      out += " " + esc(shown_value(c.before, 80)) + " -> " + esc(shown_value(c.after, 120));
+    out += std::string(c.predicted ? " (predicted)" : "") + "\n";
+    for (const auto& line : split_lines(c.diff)) {
+      const char* col = line.rfind("+", 0) == 0 && line.rfind("+++", 0) != 0   ? "32"
+                        : line.rfind("-", 0) == 0 && line.rfind("---", 0) != 0 ? "31"
+                        : line.rfind("@@", 0) == 0                             ? "36"
+                                                                               : "0";
+      out += "        " + paint(color && col[0] != '0', col, esc(line)) + "\n";
     }
   }
+  return out;
+}
+
+std::string summary_counts(const RunReport& report) {
+  const Totals& t = report.totals;
+  auto n = [](int v) { return std::to_string(v); };
+  std::string s = report.mode == "plan"
+                      ? n(t.add) + " to add, " + n(t.change) + " to change, " + n(t.destroy) + " to destroy"
+                      : n(t.add) + " added, " + n(t.change) + " changed, " + n(t.destroy) + " destroyed";
+  s += ", " + n(t.failed) + " failed; " + n(t.unchanged) + " unchanged";
+  if (t.skipped) s += ", " + n(t.skipped) + " skipped";
+  return s;
+}
+
+std::string format_footer(const RunReport& report, bool color) {
+  std::string out;
   for (const auto& v : report.verify) {
     if (v.status == "failed")
-      out += paint("31", "  ! verify " + esc(redact::redact(v.name)) + ": failed: " + esc(redact::redact(v.message))) + "\n";
+      out += paint(color, "31", "  ! verify " + esc(redact::redact(v.name)) + ": failed: " + esc(redact::redact(v.message))) + "\n";
     else if (v.status == "planned")
-      out += paint("2", "  ? verify " + esc(redact::redact(v.name)) + ": would run after converge") + "\n";
+      out += paint(color, "2", "  ? verify " + esc(redact::redact(v.name)) + ": would run after converge") + "\n";
   }
-  const Totals& t = report.totals;
+  for (const auto& e : report.errors) out += paint(color, "31", "error: ") + esc(redact::redact(e)) + "\n";
   char dur[32];
   std::snprintf(dur, sizeof dur, "%.3f s", report.duration_ms / 1000.0);
-  std::string summary;
-  if (report.mode == "plan") summary = std::to_string(t.would_change) + " to change";
-  else summary = std::to_string(t.changed) + " changed";
-  summary += ", " + std::to_string(t.unchanged) + " unchanged, " + std::to_string(t.failed) + " failed";
-  if (t.skipped) summary += ", " + std::to_string(t.skipped) + " skipped";
-  if (!report.verify.empty() && report.mode != "plan") {
+  std::string summary = report.mode == "verify" ? "" : summary_counts(report);
+  if ((!report.verify.empty() && report.mode != "plan") || report.mode == "verify") {
     int failed = 0;
     for (const auto& v : report.verify) failed += v.status == "failed";
-    summary += "; verify: " + std::to_string(report.verify.size() - failed) + " passed, " + std::to_string(failed) + " failed";
+    summary += std::string(summary.empty() ? "" : "; ") + "verify: " + std::to_string(report.verify.size() - failed) +
+               " passed, " + std::to_string(failed) + " failed";
   }
-  out += (report.mode == "plan" ? "plan: " : "converge: ") + summary + " (" + dur + ")\n";
+  out += (report.mode == "plan" ? "plan: " : report.mode == "verify" ? "" : "converge: ") + summary + " (" + dur + ")\n";
   if (report.rehearsal.is_object()) {
     const auto& h = report.rehearsal;
     int n = h.value("changes", 0);
     if (h.value("agrees", false)) {
-      out += paint("32", "rehearsal: the real converge, run in a throwaway overlay, made exactly these " +
-                             std::to_string(n) + " changes") + "\n";
+      out += paint(color, "32", "rehearsal: the real converge, run in a throwaway overlay, made exactly these " +
+                                    std::to_string(n) + " changes") + "\n";
     } else {
-      out += paint("31", "rehearsal: the real converge, run in a throwaway overlay, differs from the plan "
-                         "(a plan bug: please report it):") + "\n";
+      out += paint(color, "31", "rehearsal: the real converge, run in a throwaway overlay, differs from the plan "
+                                "(a plan bug: please report it):") + "\n";
       for (const auto& d : h.value("differences", nlohmann::ordered_json::array()))
         out += "    " + d.get<std::string>() + "\n";
     }
   }
   return out;
+}
+
+std::string format_text(const RunReport& report, bool color) {
+  std::string out = format_header(report, color);
+  for (const auto& r : report.resources) out += format_resource(r, color);
+  return out + format_footer(report, color);
 }
 
 }  // namespace roux::report

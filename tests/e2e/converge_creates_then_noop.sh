@@ -33,12 +33,13 @@ expect_rc 2 "first converge"
 # Every declared resource is reported changed; the parents of the release folder came along.
 [ "$(json_get "$work/first.json" 'r["totals"]["changed"]')" = 5 ] || fail "first converge: want 5 changed"
 [ "$(json_get "$work/first.json" 'r["totals"]["failed"]')" = 0 ] || fail "first converge: failures"
-grep -q '^converge: 5 changed, 0 unchanged, 0 failed' <<<"$OUT" || fail "summary line: $OUT"
+grep -qx 'converge: 5 added, 0 changed, 0 destroyed, 0 failed; 0 unchanged ([0-9.]* s)' <<<"$OUT" || fail "summary line: $OUT"
+[ "$(grep -c '^  + ' <<<"$OUT")" = 5 ] || fail "every resource is marked + (create): $OUT"
 
 before=$(tree_checksum "$root" var/lib/roux)
 run_roux converge --policy "$work" --root "$root" --report "$work/second.json"
 expect_rc 0 "second converge"
-grep -q '^converge: 0 changed, 5 unchanged, 0 failed' <<<"$OUT" || fail "second summary: $OUT"
+grep -qx 'converge: 0 added, 0 changed, 0 destroyed, 0 failed; 5 unchanged ([0-9.]* s)' <<<"$OUT" || fail "second summary: $OUT"
 [ "$(json_get "$work/second.json" '[x["status"] for x in r["resources"] if x["status"] != "unchanged"]')" = "[]" ] ||
   fail "second converge reported a change"
 [ "$(tree_checksum "$root" var/lib/roux)" = "$before" ] || fail "second converge modified the tree"

@@ -51,7 +51,7 @@ resource_field "$work/r.json" 'file[/etc/blocker/child]' error | grep -qiE 'not 
 [ "$(cat "$root/etc/independent")" = ok ] || fail "independent content"
 [ ! -e "$root/etc/needs-broken" ] && [ ! -e "$root/etc/needs-needs-broken" ] && [ ! -e "$root/etc/after-child" ] ||
   fail "a skipped resource was applied"
-[ "$(json_get "$work/r.json" 'r["totals"]')" = '{"total": 7, "changed": 2, "would_change": 0, "unchanged": 0, "failed": 2, "skipped": 3}' ] ||
+[ "$(json_get "$work/r.json" 'r["totals"]')" = '{"total": 7, "changed": 2, "would_change": 0, "unchanged": 0, "failed": 2, "skipped": 3, "add": 2, "change": 0, "destroy": 0, "replace": 0}' ] ||
   fail "totals: $(json_get "$work/r.json" 'r["totals"]')"
 grep -q "exec\[broken\]: failed" <<<"$(cat "$root/var/lib/roux/last_run.json" | python3 -c 'import json,sys; [print(x["id"]+": "+x["status"]) for x in json.load(sys.stdin)["resources"]]')" ||
   fail "last_run.json does not record the failure"

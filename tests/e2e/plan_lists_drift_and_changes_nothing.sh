@@ -62,8 +62,10 @@ hist_lines=$(wc -l <"$root/var/lib/roux/history.jsonl")
 run_roux plan --policy "$work" --root "$root"
 expect_rc 2 "plan (text)"
 [ "$(grep -c '^  ~ ' <<<"$OUT")" = 2 ] || fail "text plan lists $(grep -c '^  ~ ' <<<"$OUT") resources: $OUT"
+# Both were converged by the last run with the same desired state: the host drifted.
+grep -qx '  ~ file\[/etc/app/main.conf\]  (drift)' <<<"$OUT" || fail "text plan: drift mark: $OUT"
 grep -q 'mode: 0644 -> 0600' <<<"$OUT" || fail "text plan: mode line: $OUT"
-grep -q '^plan: 2 to change, 3 unchanged, 0 failed' <<<"$OUT" || fail "text plan summary: $OUT"
+grep -q '^plan: 0 to add, 2 to change, 0 to destroy, 0 failed; 3 unchanged (' <<<"$OUT" || fail "text plan summary: $OUT"
 [ "$(wc -l <"$root/var/lib/roux/history.jsonl")" = "$hist_lines" ] || fail "plan appended to history"
 [ "$(tree_checksum "$root")" = "$before" ] || fail "text plan changed the tree"
 

@@ -30,11 +30,12 @@ for k in ("run_id", "roux_version", "mode", "policy", "start_time", "end_time", 
     assert k in out, "missing key " + k
 assert out["mode"] == "plan" and out["exit_code"] == 2 and out["policy"] == "e2e", out
 assert out["cookbooks"] == [{"name": "app", "version": "1.0.0", "source": out["cookbooks"][0]["source"]}], out["cookbooks"]
-assert out["totals"] == {"total": 2, "changed": 0, "would_change": 2, "unchanged": 0, "failed": 0, "skipped": 0}, out["totals"]
+assert out["totals"] == {"total": 2, "changed": 0, "would_change": 2, "unchanged": 0, "failed": 0, "skipped": 0,
+                         "add": 2, "change": 0, "destroy": 0, "replace": 0}, out["totals"]
 for r in out["resources"]:
     for k in ("type", "name", "id", "status", "duration_ms", "changes"):
         assert k in r, (k, r)
-    assert r["status"] == "would_change" and r["changes"], r
+    assert r["status"] == "would_change" and r["changes"] and r["action"] == "create", r
     assert r["id"] == r["type"] + "[" + r["name"] + "]", r
 assert out["start_time"] <= out["end_time"]
 PY
@@ -43,7 +44,7 @@ for i in 1 2; do
   run_roux converge --policy "$work" --root "$root" --report "$work/apply$i.json"
   [ "$RC" = $(( i == 1 ? 2 : 0 )) ] || expect_rc 2 "converge $i"
   [[ "$OUT" != *$'\033'* ]] || fail "colour codes on a non-tty"
-  grep -q "^converge: $(( i == 1 ? 2 : 0 )) changed, $(( i == 1 ? 0 : 2 )) unchanged, 0 failed" <<<"$OUT" || fail "summary: $OUT"
+  grep -q "^converge: $(( i == 1 ? 2 : 0 )) added, 0 changed, 0 destroyed, 0 failed; $(( i == 1 ? 0 : 2 )) unchanged" <<<"$OUT" || fail "summary: $OUT"
 done
 state="$root/var/lib/roux"
 [ "$(stat -c %a "$state/last_run.json")" = 600 ] || fail "last_run.json mode"

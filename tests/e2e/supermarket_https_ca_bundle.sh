@@ -32,6 +32,8 @@ mkdir -p "$root/etc" "$root/var/lib/roux"
 run_roux converge --policy "$work/policy" --root "$root" --trust "$work/team.pub" --config /dev/null
 expect_rc 1 "converge without the CA"
 [ ! -e "$root/etc/base.conf" ] || fail "converged through an unverified TLS server"
+run_roux converge -n --policy "$work/policy" --root "$root" --trust "$work/team.pub" --ca-bundle "$work/tls.pem" --config /dev/null
+expect_rc 2 "converge -n --ca-bundle (as mirror's)"
 printf 'ca_bundle: %s\ntrusted_keys:\n  - %s\n' "$work/tls.pem" "$work/team.pub" >"$work/client.yaml"
 run_roux converge --policy "$work/policy" --root "$root" --config "$work/client.yaml"
 expect_rc 2 "converge with ca_bundle: and trusted_keys: from the client config"

@@ -1,0 +1,88 @@
+#include "report/progress.h"
+
+#include <iostream>
+
+#include "base/strings.h"
+
+namespace roux::report {
+
+std::optional<int> package_progress_percent(std::string_view line) {
+  if (line.substr(0, 9) != "pmstatus:" && line.substr(0, 9) != "dlstatus:") return std::nullopt;
+  // KIND:NAME-OR-INDEX:PERCENT:TEXT (a package name has no colon; an arch-qualified one is "pkg:arch"
+  // only in the text part).
+  size_t a = line.find(':', 9);
+  if (a == std::string_view::npos) return std::nullopt;
+  size_t b = line.find(':', a + 1);
+  std::string_view pct = line.substr(a + 1, b == std::string_view::npos ? std::string_view::npos : b - a - 1);
+  int whole = 0;
+  size_t i = 0;
+  for (; i < pct.size() && pct[i] >= '0' && pct[i] <= '9' && whole <= 100; ++i) whole = whole * 10 + (pct[i] - '0');
+  if (i == 0 || whole > 100 || (i < pct.size() && pct[i] != '.')) return std::nullopt;
+  return whole;
+}
+
+Progress::Progress(std::FILE* tty) : tty_(tty) {
+  ticker_ = std::thread([this] {
+    std::unique_lock lock(mu_);
+    while (!stopped_) {
+      cv_.wait_for(lock, std::chrono::milliseconds(250));
+      if (!stopped_) draw_locked();
+    }
+  });
+}
+
+Progress::~Progress() { stop(); }
+
+void Progress::start(const std::string& id, size_t batch) {
+  std::lock_guard lock(mu_);
+  current_ = escape_controls(one_line(id, 60));
+  if (batch > 1) current_ += " (+" + std::to_string(batch - 1) + " more)";
+  detail_.clear();
+  started_ = std::chrono::steady_clock::now();
+  draw_locked();
+}
+
+void Progress::set_detail(const std::string& detail) {
+  std::lock_guard lock(mu_);
+  detail_ = escape_controls(detail);
+  draw_locked();
+}
+
+void Progress::print(const std::string& text) {
+  std::lock_guard lock(mu_);
+  clear_locked();
+  std::cout << text << std::flush;
+  current_.clear();
+}
+
+void Progress::stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    clear_locked();
+  }
+  cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
+}
+
+void Progress::draw_locked() {
+  if (stopped_ || current_.empty()) return;
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  char elapsed[32];
+  std::snprintf(elapsed, sizeof elapsed, "%.1fs", s);
+  std::string line = "  ... " + current_ + (detail_.empty() ? "" : " " + detail_) + " " + elapsed;
+  // \r and erase-line: the line is redrawn in place, never scrolled.
+  std::fprintf(tty_, "\r\033[K%s", line.c_str());
+  std::fflush(tty_);
+  drawn_ = true;
+}
+
+void Progress::clear_locked() {
+  if (!drawn_) return;
+  std::fprintf(tty_, "\r\033[K");
+  std::fflush(tty_);
+  drawn_ = false;
+}
+
+}  // namespace roux::report

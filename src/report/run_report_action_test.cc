@@ -1,0 +1,68 @@
+#include <doctest/doctest.h>
+
+#include "report/run_report.h"
+
+namespace roux::report {
+
+namespace {
+std::vector<engine::Change> one(std::string property, std::string before, std::string after) {
+  return {engine::Change{std::move(property), std::move(before), std::move(after)}};
+}
+}  // namespace
+
+TEST_CASE("action_of: how each kind of change maps to create/delete/replace/change") {
+  CHECK(action_of({}) == "none");
+  CHECK(action_of(one("ensure", "absent", "file")) == "create");
+  CHECK(action_of(one("ensure", "absent", "directory (with parents /a)")) == "create");
+  CHECK(action_of(one("ensure", "absent", "1.2.3-1")) == "create");        // a package installed
+  CHECK(action_of(one("ensure", "absent", "present (home created)")) == "create");
+  CHECK(action_of(one("to", "absent", "/srv/a")) == "create");             // a new link
+  CHECK(action_of(one("ensure", "file", "absent")) == "delete");
+  CHECK(action_of(one("ensure", "1.0", "purged")) == "delete");
+  CHECK(action_of(one("ensure", "present", "absent (home /home/x removed)")) == "delete");
+  CHECK(action_of(one("ensure", "link", "file")) == "replace");            // a link gives way to a file
+  CHECK(action_of(one("to", "file", "/srv/a")) == "replace");              // a file gives way to a link
+  CHECK(action_of(one("to", "/srv/a", "/srv/b")) == "change");             // a link retargeted
+  CHECK(action_of(one("ensure", "1.0", "1.1")) == "change");               // a package upgraded
+  CHECK(action_of(one("mode", "0644", "0600")) == "change");
+  CHECK(action_of(one("run", "", "echo hi")) == "change");
+}
+
+TEST_CASE("moved_cookbooks and cause_of") {
+  std::vector<CookbookInfo> before{{"a", "1.0.0", ""}, {"b", "1.0.0", ""}, {"gone", "2.0.0", ""}};
+  std::vector<CookbookInfo> now{{"a", "1.1.0", ""}, {"b", "1.0.0", ""}, {"new", "0.1.0", ""}};
+  CHECK(moved_cookbooks(before, now) == std::vector<std::string>{"a 1.0.0 -> 1.1.0", "new 0.1.0 (new)", "gone 2.0.0 (gone)"});
+  PreviousRun prev = parse_previous_run(R"({"cookbooks":[],"resources":[{"id":"file[/a]","desired":"d1"},{"id":"file[/b]"}]})");
+  CHECK(prev.known);
+  CHECK(cause_of(prev, "file[/a]", "d1") == "drift");
+  CHECK(cause_of(prev, "file[/a]", "d2") == "policy");
+  CHECK(cause_of(prev, "file[/c]", "d3") == "policy");  // new since the last run
+  CHECK(cause_of(prev, "file[/b]", "d4") == "");        // no digest recorded (a secret, an older roux)
+  CHECK(cause_of(prev, "file[/a]", "") == "");          // holds a secret: no digest, no cause
+  CHECK(cause_of(PreviousRun{}, "file[/a]", "d1") == "");
+  CHECK_FALSE(parse_previous_run("not json").known);
+  ResourceReport r;
+  r.id = "file[/a]";
+  r.desired = "d1";
+  CHECK(cause_for(prev, r) == "");  // no change, no cause
+  r.changes = one("mode", "0644", "0600");
+  CHECK(cause_for(prev, r) == "drift");
+  r.notified_by = {"file[/x]"};
+  CHECK(cause_for(prev, r) == "");  // refreshed by a notification: that is the reason
+}
+
+}  // namespace roux::report
+
+#include "report/progress.h"
+
+namespace roux::report {
+TEST_CASE("package_progress_percent: apt's Status-Fd lines") {
+  CHECK(package_progress_percent("pmstatus:hello:45.4545:Unpacking hello (from hello_2.10.deb)") == 45);
+  CHECK(package_progress_percent("dlstatus:1:12.5:Retrieving file 1 of 8") == 12);
+  CHECK(package_progress_percent("pmstatus:dpkg-exec:100:Running dpkg") == 100);
+  CHECK_FALSE(package_progress_percent("Unpacking hello").has_value());
+  CHECK_FALSE(package_progress_percent("pmstatus:x:abc:y").has_value());
+  CHECK_FALSE(package_progress_percent("pmstatus:x:1000:y").has_value());
+  CHECK_FALSE(package_progress_percent("pmstatus:x").has_value());
+}
+}  // namespace roux::report
