@@ -11,7 +11,7 @@
 
 #include <cctype>
 
-#include "base/diff.h"
+#include "libs/diff.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "resources/builtin.h"

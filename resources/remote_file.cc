@@ -12,7 +12,7 @@
 
 #include <cctype>
 
-#include "base/diff.h"
+#include "libs/diff.h"
 #include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"

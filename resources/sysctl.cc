@@ -7,7 +7,7 @@
 // resource says so in its output.
 #include "resources/sysctl.h"
 
-#include "base/diff.h"
+#include "libs/diff.h"
 #include "base/strings.h"
 #include "resources/builtin.h"
 

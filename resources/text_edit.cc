@@ -1,6 +1,6 @@
 #include "resources/text_edit.h"
 
-#include "base/diff.h"
+#include "libs/diff.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 

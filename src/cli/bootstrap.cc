@@ -418,7 +418,7 @@ int bootstrap(BootstrapOptions o) {
   co.config = o.root == "/" ? "/etc/roux/client.yaml" : "";  // --root: the image's config names image paths
   co.no_color = true;
   co.caller_holds_lock = true;
-  co.quiet = true;
+  co.silent = true;
   while (another_pass(s.passes, o.passes)) {
     report::RunReport rep;
     auto pt = Clock::now();

@@ -50,7 +50,7 @@ struct ConvergeOptions {
   std::string explain;                // roux explain ID / plan --explain ID: why ID is in the plan
   // Set by roux bootstrap, which runs converge pass after pass in its own process:
   bool caller_holds_lock = false;     // the run lock is already held (by this process)
-  bool quiet = false;                 // print no report (the caller prints its own summary)
+  bool silent = false;                // print no report at all (the caller prints its own summary)
 };
 
 /// One converge (or plan, or verify) run as `roux converge` does it; fills `*out` (when given)

@@ -390,7 +390,7 @@ std::string last_run_policy(const host::Host& host, const std::string& state_dir
 /// resources were printed while the run went (text only), so only the footer is left.
 int emit(const report::RunReport& rep, const std::string& report_json, const ConvergeOptions& o, bool streamed = false) {
   // Defence in depth: every known secret plaintext is masked in whatever we print or write.
-  if (o.quiet) {
+  if (o.silent) {
   } else if (o.format == "json") {
     std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
   } else {
@@ -525,7 +525,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     rep.end_time = report::now_iso8601();
     rep.exit_code = kExitNoRun;
     for (const auto& e : rep.errors) std::fprintf(stderr, "roux: error: %s\n", escape_controls(redact::redact(e)).c_str());
-    if (o.format == "json" && !o.quiet) std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
+    if (o.format == "json" && !o.silent) std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
     return kExitNoRun;
   };
 
@@ -661,7 +661,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     // The same name as the good runs (a metric's labels stay stable): the policy file's own
     // name when it could be read, else the last run's.
     rep.policy = !compiled.policy_name.empty() ? compiled.policy_name : last_run_policy(**host, *state_dir);
-    if (o.format == "json" && !o.quiet) std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
+    if (o.format == "json" && !o.silent) std::cout << redact::redact(json_dump(report::to_json(rep), 2)) << "\n";
     if (!o.dry_run && !o.verify_only)
       for (const auto& w : report::run_handlers(rep, report::report_json_text(rep), config->handlers, **host, *state_dir))
         log::warn(w);
@@ -679,7 +679,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (previous.known) rep.cookbooks_moved = report::moved_cookbooks(previous.cookbooks, rep.cookbooks);
 
   // Text output streams: the header now, each resource as it settles, the summary at the end.
-  bool stream = o.format == "text" && !o.verify_only;
+  bool stream = o.format == "text" && !o.verify_only && !o.silent;
   bool color = use_color(o);
   std::unique_ptr<report::Progress> progress;
   if (stream && isatty(STDERR_FILENO) && !o.quiet) progress = std::make_unique<report::Progress>(stderr);
@@ -774,8 +774,6 @@ int converge(ConvergeOptions o, report::RunReport* out) {
       return Status::ok();
     };
   }
-  // Files that held a secret in an earlier run: their old content is never shown as a "before".
-  std::set<std::string> formerly_sensitive;
   if (stream) ropts.on_node_done = [&](const engine::Node& n) { streamer.done(n); };
   streamer.verbose = !o.quiet && log::level() <= log::Level::kInfo;
   if (stream && (streamer.verbose || progress))

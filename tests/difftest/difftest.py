@@ -275,7 +275,7 @@ class Gen:
             k = self.rnd.random()
             if k < 0.2:  # binary: no diff shown, "(binary content differs)"
                 self.files["files/" + s] = bytes(self.rnd.randrange(256) for _ in range(self.rnd.randint(1, 300)))
-            elif k < 0.3:  # larger than the diff limit (256 KiB): "too large to diff"
+            elif k < 0.3:  # a large file (~300 KiB): diffed, cut after 200 lines ("... N more diff lines not shown")
                 self.files["files/" + s] = "".join(
                     f"line {i}\n" for i in range(self.rnd.randint(30000, 40000)))
             else:

@@ -138,6 +138,33 @@ rc=0
 [ "$(field /tmp/second.json 'r["totals"]["changed"]')" = 0 ] || fail "second converge changed something"
 grep -q '"GET /universe HTTP/1.1" 304' /var/log/nginx/market.log || fail "the second run did not get a 304 for the index"
 
+# ---- and the schedule runs it: the package's cron.d line (enabled, every minute for the test) under
+# the real cron daemon converges from /etc/roux/client.yaml and leaves its log (the sandbox has no
+# systemd; the timer is tested under nspawn by the package scenarios) ----
+if [ -f /etc/cron.d/roux ]; then
+  # --splay 3600 waits FNV-1a(fqdn) % 3600 s: a host name whose delay is under 5 s.
+  read -r name s < <(python3 -c '
+for i in range(100000):
+    name = "boot-%d" % i
+    h = 2166136261
+    for c in name.encode(): h = ((h ^ c) * 16777619) & 0xffffffff
+    if h % 3600 < 5:
+        print(name, h % 3600); break')
+  hostname "$name"
+  sed -i 's|^#17 3 \* \* \* root |* * * * * root |' /etc/cron.d/roux
+  [ "$(grep -c '^[^#]*roux converge' /etc/cron.d/roux)" = 1 ] || fail "could not enable the shipped cron line"
+  runs_before=$(wc -l < /var/lib/roux/history.jsonl)
+  /usr/sbin/cron || fail "cron did not start"
+  deadline=$(( $(date +%s) + 130 ))
+  until grep -q '^converge: ' /var/log/roux/roux.log 2>/dev/null && [ "$(wc -l < /var/lib/roux/history.jsonl)" -gt "$runs_before" ]; do
+    [ "$(date +%s)" -lt "$deadline" ] || { cat /var/log/roux/roux.log 2>/dev/null; fail "cron did not run roux within 130 s"; }
+    sleep 1
+  done
+  tail -1 /var/lib/roux/history.jsonl | python3 -c 'import json,sys; r=json.loads(sys.stdin.read()); assert r["exit_code"] == 0 and r["policy"] == "web", r' \
+    || fail "the cron run: $(tail -1 /var/lib/roux/history.jsonl)"
+  echo "the shipped cron line ran roux: $(grep '^converge: ' /var/log/roux/roux.log | tail -1)"
+fi
+
 echo "roux installed by: $INSTALLED_BY in ${t_install} ms"
 echo "blank host -> converged (roux bootstrap): ${t_boot} ms"
 echo "PASS: roux bootstrap on / from a supermarket served by nginx: package, user, file, service; second converge is a no-op"
