@@ -679,7 +679,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (previous.known) rep.cookbooks_moved = report::moved_cookbooks(previous.cookbooks, rep.cookbooks);
 
   // Text output streams: the header now, each resource as it settles, the summary at the end.
-  bool stream = o.format == "text" && !o.verify_only && !o.silent;
+  bool stream = o.format == "text" && !o.verify_only && !o.silent && o.explain.empty();
   bool color = use_color(o);
   std::unique_ptr<report::Progress> progress;
   if (stream && isatty(STDERR_FILENO) && !o.quiet) progress = std::make_unique<report::Progress>(stderr);

@@ -139,7 +139,7 @@ sed -i 's|<h1>rebuilt by roux</h1>|<h1>staging</h1>|' "$work/src/site/recipes/de
 sed -i 's/^version: 1.0.0/version: 1.1.0/' "$work/src/site/metadata.yaml"
 run_roux supermarket publish "$work/src/site" --to "$work/market" --key "$work/team.key"
 expect_rc 0 "publish site 1.1.0"
-run_roux update --policy "$work/policy" --trust "$work/team.pub" --root "$(e2e_tmpdir)"
+run_roux update site --policy "$work/policy" --trust "$work/team.pub" --root "$(e2e_tmpdir)"
 expect_rc 0 "update the lockfile"
 run_roux supermarket publish-policy "$work/policy" --to "$work/market" --key "$work/team.key" --group staging
 expect_rc 0 "publish-policy --group staging"

@@ -77,7 +77,7 @@ out=$(bash -c '
 ' _ "$work/roux.bash") || fail "completion script failed: $out"
 want_top=$(printf '%s\n' "${paths[@]:1}" | grep -v ' ' | tr '\n' ' ' | sed 's/ $//')
 [ "$out" = "1:converge
-2:publish
+2:publish publish-policy
 3:text json
 4:json
 5:--no-color
