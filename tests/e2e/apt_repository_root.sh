@@ -85,7 +85,7 @@ sed -i "s/key_sha256: .*/key_sha256: $(printf '%064d' 1)/; s/apt_repository: ven
   "$work/cookbooks/app/recipes/default.yaml"
 run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 4 "wrong key digest"
-echo "$ERR$OUT" | grep -q "sha256 is $sha, expected 0000" || fail "digest mismatch not reported"
+grep -q "sha256 is $sha, expected 0000" <<<"$ERR$OUT" || fail "digest mismatch not reported"
 [ ! -e "$root/etc/apt/keyrings/other.gpg" ] && [ ! -e "$root/etc/apt/sources.list.d/other.sources" ] ||
   fail "a key with the wrong digest was installed"
 

@@ -111,7 +111,7 @@ resources:
 EOF
 run_roux converge --policy "$work" --root "$root"
 expect_rc 6 "missing file"
-echo "$OUT$ERR" | grep -q '/etc/missing.conf does not exist (line edits an existing file; create it with a file resource)' ||
+grep -q '/etc/missing.conf does not exist (line edits an existing file; create it with a file resource)' <<<"$OUT$ERR" ||
   fail "missing file error: $OUT$ERR"
 head -2 "$root/etc/php/php.ini" | tail -1 | grep -qx 'engine = On' || fail "global ini key not added after the top comment: $(head -3 "$root/etc/php/php.ini")"
 

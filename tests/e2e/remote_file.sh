@@ -97,7 +97,7 @@ echo "tampered" >"$root/opt/app/tool"
 printf 'tool v2 (evil)\n' >"$work/srv/tool"
 run_roux converge --policy "$work" --root "$root"
 expect_rc 4 "checksum mismatch"
-echo "$OUT$ERR" | grep -q "downloaded content has sha256 $(sha256sum "$work/srv/tool" | cut -d' ' -f1), expected $sha (nothing was written)" ||
+grep -q "downloaded content has sha256 $(sha256sum "$work/srv/tool" | cut -d' ' -f1), expected $sha (nothing was written)" <<<"$OUT$ERR" ||
   fail "mismatch not reported: $OUT$ERR"
 [ "$(cat "$root/opt/app/tool")" = tampered ] || fail "a mismatching download was written"
 
