@@ -28,7 +28,7 @@ apt-get install -y -q "$deb1" </dev/null >/tmp/apt1.log 2>&1 || { cat /tmp/apt1.
 [ "$(roux --version)" = "roux $v1" ] || fail "installed: $(roux --version)"
 echo 'deb [trusted=yes] file:/srv/roux-repo ./' >/etc/apt/sources.list.d/roux-upgrade.list
 apt-get update -q >/tmp/update.log 2>&1 || { cat /tmp/update.log; fail "apt-get update"; }
-apt-cache policy roux | grep -q "Candidate: $v2" || fail "apt does not offer $v2: $(apt-cache policy roux)"
+grep -q "Candidate: $v2" <<<"$(apt-cache policy roux)" || fail "apt does not offer $v2: $(apt-cache policy roux)"
 
 P=/etc/roux/policy
 mkdir -p $P/cookbooks/selfupgrade/recipes
