@@ -91,12 +91,7 @@ class LineResource : public engine::Resource {
  public:
   explicit LineResource(std::string name) : Resource(std::move(name)) {}
   std::string_view type() const override { return "line"; }
-  std::vector<std::string> implicit_deps() const override {
-    std::vector<std::string> out = engine::ancestor_dir_ids(path);
-    out.push_back("file[" + path + "]");
-    out.push_back("template[" + path + "]");
-    return out;
-  }
+  std::vector<std::string> implicit_deps() const override { return edited_file_deps(path); }
   Status converge(engine::ConvergeContext& ctx) override {
     return converge_edited_file(ctx, path, "line", spec.absent,
                                 [&](const std::string& have) { return edit_line(have, spec, path); });

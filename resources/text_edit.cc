@@ -69,4 +69,11 @@ Status converge_edited_file(engine::ConvergeContext& ctx, const std::string& pat
   });
 }
 
+std::vector<std::string> edited_file_deps(const std::string& path) {
+  std::vector<std::string> out = engine::ancestor_dir_ids(path);
+  out.push_back("file[" + path + "]");
+  out.push_back("template[" + path + "]");
+  return out;
+}
+
 }  // namespace roux::resources

@@ -29,6 +29,9 @@ void append_text_line(std::vector<TextLine>& lines, std::string text);
 /// diff) whose act writes the new content atomically through the host door, keeping the file's
 /// mode and owner. A missing file is fine when `missing_ok` (nothing to remove), else an error
 /// naming it. `what` names the editor in errors ("line", "ini").
+/// What an edit of `path` follows: the folders above it and a file or template that makes it.
+std::vector<std::string> edited_file_deps(const std::string& path);
+
 Status converge_edited_file(engine::ConvergeContext& ctx, const std::string& path, std::string_view what,
                             bool missing_ok, const std::function<Result<std::string>(const std::string&)>& edit);
 
