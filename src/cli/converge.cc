@@ -536,6 +536,8 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (!log::level_from_command_line() && !config->log_level.empty())
     if (auto l = log::parse_level(config->log_level)) log::set_level(*l);
   o.quiet = log::quiet();
+  // The group is the host's when its policy comes from client.yaml, not from --policy.
+  if (o.policy.empty()) rep.policy_group = config->policy_group;
   if (o.policy.empty()) o.policy = config->policy;
   if (o.sources.empty()) o.sources = config->sources;
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
@@ -707,7 +709,15 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (auto n = c.graph.select(selection); !n.is_ok()) {
     return fail_early(n.status());
   } else if (!selection.empty()) {
-    rep.selection = {{"only", selection.only}, {"tags", selection.tags}, {"selected", *n}, {"of", c.graph.size()}};
+    // Verify checks follow the selection: a recipe's checks run when one of its resources is
+    // selected (an alert's remediation must not wait on, or fail for, checks of other parts).
+    std::set<std::pair<std::string, std::string>> recipes;
+    for (const auto& node : c.graph.nodes())
+      if (node->selected) recipes.insert({node->resource->meta().cookbook, node->resource->meta().recipe});
+    size_t checks = c.verify.size();
+    std::erase_if(c.verify, [&](const engine::VerifyCheck& v) { return !recipes.count({v.cookbook, v.recipe}); });
+    rep.selection = {{"only", selection.only}, {"tags", selection.tags}, {"selected", *n}, {"of", c.graph.size()},
+                     {"verify_selected", c.verify.size()}, {"verify_of", checks}};
   }
 
   // converge --plan: the policy and lockfile must be the plan's, and a fresh plan made now, by

@@ -209,6 +209,7 @@ nlohmann::ordered_json header_json(const RunReport& report) {
   j["roux_version"] = report.roux_version;
   j["mode"] = report.mode;
   j["policy"] = report.policy;
+  if (!report.policy_group.empty()) j["policy_group"] = report.policy_group;
   j["policy_file"] = report.policy_file;
   j["root"] = report.root;
   j["hostname"] = report.hostname;
@@ -301,6 +302,7 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
   j["run_id"] = report.run_id;
   j["mode"] = report.mode;
   j["policy"] = report.policy;
+  if (!report.policy_group.empty()) j["policy_group"] = report.policy_group;
   j["start_time"] = report.start_time;
   j["duration_ms"] = report.duration_ms;
   j["exit_code"] = report.exit_code;
@@ -348,6 +350,7 @@ std::string shown_value(const std::string& v, size_t max) { return v.empty() ? "
 std::string format_header(const RunReport& report, bool color) {
   std::string out = paint(color, "1", std::string("roux ") + (report.mode == "apply" ? "converge" : report.mode)) +
                     ": policy " + esc(report.policy.empty() ? "(none)" : report.policy);
+  if (!report.policy_group.empty()) out += ", group " + esc(report.policy_group);
   out += ", lock " + (report.lock_digest.empty() ? std::string("(none: versions resolved now)")
                                                  : "sha256:" + report.lock_digest.substr(0, 12));
   out += "\n";

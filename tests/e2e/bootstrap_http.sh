@@ -151,6 +151,13 @@ expect_rc 2 "bootstrap the staging group"
 [ "$(json_get "$OUT" 'j["policy"]["revision"]')" = 2 ] || fail "staging revision: $OUT"
 [ "$(cat "$root2/srv/site/index.html")" = "<h1>staging</h1>" ] || fail "staging content"
 grep -q "^policy_group: staging$" "$root2/etc/roux/client.yaml" || fail "policy_group in the config"
+# The plan of a host in a group names the group in its header and its JSON report.
+sed "s|/etc/roux/trusted/team.pub|$root2/etc/roux/trusted/team.pub|" "$root2/etc/roux/client.yaml" >"$work/host2.yaml"
+run_roux plan --root "$root2" --config "$work/host2.yaml"
+expect_rc 0 "plan of the staging host"
+grep -q "^roux plan: policy web, group staging, lock sha256:" <<<"$OUT" || fail "plan header names the group: $OUT"
+run_roux plan --root "$root2" --config "$work/host2.yaml" --format json
+[ "$(json_get "$OUT" 'j["policy_group"]')" = staging ] || fail "policy_group in the JSON report: $OUT"
 run_roux bootstrap --source "$URL" --policy web --group production --trust "$work/team.pub" --root "$(e2e_tmpdir)"
 expect_rc 1 "an unknown group"
 grep -q "policy web has no group production (groups: default, staging)" <<<"$ERR" || fail "unknown group: $ERR"

@@ -41,7 +41,7 @@ run_roux plan "${common[@]}" --tags web --format json --report "$work/plan.json"
 expect_rc 2 "plan --tags web"
 [ "$(json_get "$work/plan.json" '[x["id"] for x in r["resources"]]')" = '["directory[/etc/nginx]", "file[/etc/nginx/nginx.conf]"]' ] ||
   fail "plan --tags web planned: $(json_get "$work/plan.json" '[x["id"] for x in r["resources"]]')"
-[ "$(json_get "$work/plan.json" 'r["selection"]')" = '{"only": [], "tags": ["web"], "selected": 2, "of": 4}' ] ||
+[ "$(json_get "$work/plan.json" 'r["selection"]')" = '{"only": [], "tags": ["web"], "selected": 2, "of": 4, "verify_selected": 0, "verify_of": 0}' ] ||
   fail "plan selection: $(json_get "$work/plan.json" 'r["selection"]')"
 
 # converge --only the config file: it and its folder; the reload is outside: not delivered, said.
@@ -56,7 +56,7 @@ grep -qxF "notification not delivered: outside selection: file[/etc/nginx/nginx.
 python3 - "$root/var/lib/roux/last_run.json" <<'PY' || fail "last_run.json does not record the partial run"
 import json, sys
 r = json.load(open(sys.argv[1]))
-assert r["selection"] == {"only": ["file[/etc/nginx/nginx.conf]"], "tags": [], "selected": 2, "of": 4}, r["selection"]
+assert r["selection"] == {"only": ["file[/etc/nginx/nginx.conf]"], "tags": [], "selected": 2, "of": 4, "verify_selected": 0, "verify_of": 0}, r["selection"]
 conf = [x for x in r["resources"] if x["id"] == "file[/etc/nginx/nginx.conf]"][0]
 assert conf["undelivered_notifications"] == ["exec[reload-nginx]"], conf
 assert [x["id"] for x in r["resources"]] == ["directory[/etc/nginx]", "file[/etc/nginx/nginx.conf]"]
@@ -81,4 +81,37 @@ expect_rc 2 "converge --tags base (everything: the recipe's tag)"
 run_roux converge "${common[@]}"
 expect_rc 0 "second full converge"
 [ "$(cat "$root/reloads")" = reloaded ] || fail "the kept notification was delivered twice"
+# Verify checks follow the selection: a recipe's checks run when one of its resources is
+# selected; the failing check of the other recipe is neither run nor counted.
+vwork=$(e2e_tmpdir)
+vroot=$vwork/root
+mkdir -p "$vroot/srv"
+write_cookbook "$vwork" web <<'EOF2'
+resources:
+  - file: /srv/web.conf
+    content: "listen 80\n"
+verify:
+  - file_contains: /srv/web.conf
+    contains: "listen 80"
+EOF2
+write_cookbook "$vwork" db <<'EOF2'
+resources:
+  - file: /srv/db.conf
+    content: "port 5432\n"
+verify:
+  - file_contains: /srv/db.conf
+    contains: "port 9999"
+EOF2
+printf 'name: e2e\nsources:\n  - cookbooks\nrun_list:\n  - web\n  - db\n' >"$vwork/policy.yaml"
+run_roux converge --policy "$vwork" --root "$vroot" --only 'file[/srv/web.conf]' --format json --report "$vwork/web.json"
+expect_rc 2 "converge --only a web resource: the db check (failing) is not run"
+python3 - "$vwork/web.json" <<'PY' || fail "verify checks of a targeted run"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert [v["target"] for v in r["verify"]] == ["/srv/web.conf"], r["verify"]
+assert r["verify"][0]["status"] == "passed", r["verify"]
+assert r["selection"]["verify_selected"] == 1 and r["selection"]["verify_of"] == 2, r["selection"]
+PY
+run_roux converge --policy "$vwork" --root "$vroot"
+expect_rc 6 "a full run converges db.conf and runs the db check, which fails (2 + 4)"
 echo "targeted_runs: ok"
