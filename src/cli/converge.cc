@@ -30,6 +30,8 @@
 #include "engine/verify.h"
 #include "facts/facts.h"
 #include "cli/rehearse.h"
+#include "cli/streamer.h"
+#include "cli/targeting.h"
 #include "host/planned_host.h"
 #include "report/handlers/handlers.h"
 #include "report/progress.h"
@@ -116,136 +118,6 @@ std::string saved_plan_mismatch(const SavedPlan& p, const ConvergeOptions& o, co
     return "it is " + std::to_string(now - p.created_unix) + "s old (made " + p.created + "), older than --plan-max-age " +
            std::to_string(o.plan_max_age) + "s; make a new plan";
   return "";
-}
-
-constexpr const char* kPendingNotificationsFile = "pending_notifications.json";
-
-/// The notifications a targeted run kept (STATE/pending_notifications.json); none when the file
-/// is missing or unreadable (a warning: a torn file must not stop the run).
-std::vector<engine::PendingNotification> load_pending_notifications(const host::Host& host, const std::string& state_dir) {
-  std::vector<engine::PendingNotification> out;
-  const std::string path = state_dir + "/" + kPendingNotificationsFile;
-  auto info = host.lstat(path);
-  if (!info.is_ok() || !info->exists()) return out;
-  auto text = host.read_file(path, 16 << 20);
-  auto j = text.is_ok() ? nlohmann::json::parse(*text, nullptr, false) : nlohmann::json();
-  if (!j.is_array()) {
-    log::warn(path + ": not a list of notifications; ignored");
-    return out;
-  }
-  for (const auto& e : j)
-    if (e.is_object() && !json_string(e, "target").empty() && !json_string(e, "source").empty())
-      out.push_back({json_string(e, "target"), json_string(e, "action"), json_string(e, "source")});
-  return out;
-}
-
-/// Records the notifications to keep, only when they differ from what was kept (a no-op run
-/// writes nothing).
-Status save_pending_notifications(host::Host& host, const std::string& state_dir,
-                                  const std::vector<engine::PendingNotification>& before,
-                                  const std::vector<engine::PendingNotification>& next) {
-  if (next == before) return Status::ok();
-  nlohmann::json j = nlohmann::json::array();
-  for (const auto& p : next) j.push_back({{"target", p.target}, {"action", p.action}, {"source", p.source}});
-  return host.write_file(state_dir + "/" + kPendingNotificationsFile, json_dump(j) + "\n", 0600, std::nullopt,
-                         std::nullopt);
-}
-
-/// Lines added to the text report for a targeted run and a saved plan (after the report itself).
-std::string targeting_text(const report::RunReport& rep) {
-  std::string out;
-  if (!rep.selection.is_null()) {
-    std::string what;
-    for (const auto& id : rep.selection["only"]) what += " --only " + id.get<std::string>();
-    if (!rep.selection["tags"].empty()) {
-      std::vector<std::string> tags;
-      for (const auto& t : rep.selection["tags"]) tags.push_back(t.get<std::string>());
-      what += " --tags " + join(tags, ",");
-    }
-    out += "partial run: " + std::to_string(rep.selection["selected"].get<size_t>()) + " of " +
-           std::to_string(rep.selection["of"].get<size_t>()) + " resources selected (" + what.substr(1) + ")\n";
-  }
-  for (const auto& r : rep.resources)
-    for (const auto& t : r.undelivered_notifications)
-      out += "notification not delivered: outside selection: " + r.id + " -> " + t + "\n";
-  if (!rep.saved_plan.is_null()) {
-    std::string file = rep.saved_plan["file"].get<std::string>(), digest = rep.saved_plan["digest"].get<std::string>();
-    if (rep.mode == "plan")
-      out += "plan saved to " + file + " (digest " + digest.substr(0, 12) + "); apply exactly it with: roux converge --plan " +
-             file + "\n";
-    else
-      out += "applied the saved plan " + file + " (digest " + digest.substr(0, 12) + ")\n";
-  }
-  return escape_controls(out);
-}
-
-/// `roux explain ID`: why a resource is in the plan, like ninja's `-d explain`: its outcome and
-/// each property that differs, where it was declared and with which tags, and every edge that
-/// orders or refreshes it. Plain text for people (control characters escaped).
-std::string explain_text(const compiler::Compiled& compiled, const engine::Node& n) {
-  const engine::Graph& graph = compiled.graph;
-  const engine::Resource& r = *n.resource;
-  const engine::Meta& m = r.meta();
-  std::string out = r.id() + ": ";
-  switch (n.status) {
-    case engine::NodeStatus::kWouldChange: out += "would change\n"; break;
-    case engine::NodeStatus::kUnchanged: out += "unchanged: no property differs from the host\n"; break;
-    case engine::NodeStatus::kFailed: out += "would fail: " + n.error + "\n"; break;
-    case engine::NodeStatus::kSkipped: out += "skipped: " + n.skip_reason + "\n"; break;
-    default: out += std::string(engine::status_name(n.status)) + "\n"; break;
-  }
-  out += "  declared at " + n.where.to_string();
-  if (!m.cookbook.empty()) out += " (recipe " + m.cookbook + "::" + m.recipe + ")";
-  out += "\n";
-  if (!m.composite.empty()) out += "  generated by " + m.composite + "\n";
-  if (!m.tags.empty()) out += "  tags: " + join(m.tags, ", ") + "\n";
-  // Which precedence level gave each attribute its recipe text reads (the last to set it).
-  if (!m.attributes.empty()) {
-    out += "  attributes read by its recipe text:\n";
-    for (const auto& name : m.attributes) {
-      auto it = compiled.attribute_origin.find(name);
-      std::string from = it != compiled.attribute_origin.end() ? it->second : "not set";
-      if (it == compiled.attribute_origin.end()) {
-        auto below = compiled.attribute_origin.lower_bound(name + ".");
-        if (below != compiled.attribute_origin.end() && below->first.rfind(name + ".", 0) == 0)
-          from = "an object (see the levels of its keys)";
-      }
-      out += "    " + name + ": " + from + "\n";
-    }
-  }
-  if (!n.changes.empty()) {
-    out += "  differs:\n";
-    for (const auto& c : n.changes)
-      out += "    " + c.property + ": " + (c.before.empty() ? std::string("(none)") : one_line(c.before, 120)) + " -> " +
-             (c.after.empty() ? std::string("(none)") : one_line(c.after, 120)) + (c.predicted ? " (predicted)" : "") + "\n";
-  }
-  std::vector<std::string> implicit = r.implicit_deps();
-  if (!n.deps.empty()) {
-    out += "  ordered after:\n";
-    for (const engine::Node* d : n.deps) {
-      bool is_implicit = std::find(implicit.begin(), implicit.end(), d->resource->id()) != implicit.end();
-      out += "    " + d->resource->id() + (is_implicit ? " (implicit)" : " (requires/before)") + "\n";
-    }
-  }
-  std::string before, notified_by;
-  for (const auto& other : graph.nodes()) {
-    if (std::find(other->deps.begin(), other->deps.end(), &n) != other->deps.end())
-      before += "    " + other->resource->id() + "\n";
-    for (const auto& note : other->notifies)
-      if (note.target == &n)
-        notified_by += "    " + other->resource->id() + " (" + (note.action.empty() ? "default action" : note.action) +
-                       (note.immediately ? ", immediately" : ", delayed") + ")\n";
-  }
-  if (!before.empty()) out += "  ordered before:\n" + before;
-  if (!n.notifies.empty()) {
-    out += "  notifies when it changes:\n";
-    for (const auto& note : n.notifies)
-      out += "    " + note.target->resource->id() + " (" + (note.action.empty() ? "default action" : note.action) +
-             (note.immediately ? ", immediately" : ", delayed") + ")\n";
-  }
-  if (!notified_by.empty()) out += "  refreshed when these change:\n" + notified_by;
-  if (!n.notified_by.empty()) out += "  notified in this plan by: " + join(n.notified_by, ", ") + "\n";
-  return escape_controls(redact::redact(out));
 }
 
 /// A per-host delay in [0, splay): hosts spread out, and one host waits the same every day.
@@ -415,83 +287,6 @@ std::string lock_digest(const std::string& path) {
   auto text = sources::read_local_file(path);
   return text.is_ok() ? sha256_hex(*text) : "";
 }
-
-/// Prints each resource's block as it settles (text output): in the walk's order, which is
-/// stable (topological, declaration order breaking ties), and, on a terminal, the resource in
-/// progress on a status line (report/progress.h). A node refreshed later by a delayed
-/// notification prints again at the end with what the refresh added.
-class Streamer {
- public:
-  Streamer(bool color, const report::PreviousRun* previous, const std::set<std::string>* retired, size_t nodes,
-           report::Progress* progress)
-      : color_(color), previous_(previous), retired_(retired), printed_(nodes, 0), shown_(nodes, false), progress_(progress) {}
-
-  /// --quiet: only failed resources.
-  bool quiet = false;
-  /// -v: commands' output is printed (else only apt's progress is read, for the status line).
-  bool verbose = false;
-
-  /// -v: a command's output as it comes, a whole line at a time ("  exec[x] | line"), redacted
-  /// and with control bytes escaped like every text from the host.
-  void output(const engine::Node& n, std::string_view piece) {
-    partial_ += piece;
-    size_t nl;
-    while ((nl = partial_.find('\n')) != std::string::npos) {
-      output_line(n, partial_.substr(0, nl));
-      partial_.erase(0, nl + 1);
-    }
-  }
-
-  void done(const engine::Node& n) {
-    if (!partial_.empty()) output_line(n, partial_), partial_.clear();
-    print(n, 0);
-    printed_[n.index] = n.changes.size();
-    shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
-  }
-
-  /// After the walk: what delayed notifications added, in declaration order.
-  void finish(const engine::Graph& graph) {
-    for (const auto& n : graph.nodes()) {
-      bool news = n->changes.size() > printed_[n->index] ||
-                  (!shown_[n->index] && n->status != engine::NodeStatus::kUnchanged &&
-                   n->status != engine::NodeStatus::kPending);
-      if (news) print(*n, printed_[n->index]);
-    }
-  }
-
- private:
-  void print(const engine::Node& n, size_t skip_changes) {
-    report::ResourceReport r = report::resource_report(n);
-    // A file that held a secret in an earlier run shows no old content, as in the report.
-    engine::hide_retired_secrets(n, r.changes, *retired_);
-    if (previous_) r.cause = report::cause_for(*previous_, r);
-    if (quiet && r.status != "failed") return;
-    r.changes.erase(r.changes.begin(), r.changes.begin() + static_cast<long>(std::min(skip_changes, r.changes.size())));
-    std::string text = redact::redact(report::format_resource(r, color_));
-    if (progress_) progress_->print(text);
-    else std::cout << text << std::flush;
-  }
-
-  void output_line(const engine::Node& n, const std::string& line) {
-    // apt's progress (APT::Status-Fd): a percentage on the status line, never printed.
-    if (auto pct = report::package_progress_percent(line)) {
-      if (progress_) progress_->set_detail("apt " + std::to_string(*pct) + "%");
-      return;
-    }
-    if (!verbose) return;
-    std::string text = redact::redact("  " + n.resource->id() + " | " + escape_controls(redact::redact(line)) + "\n");
-    if (progress_) progress_->print(text);
-    else std::cout << text << std::flush;
-  }
-
-  std::string partial_;
-  bool color_;
-  const report::PreviousRun* previous_;
-  const std::set<std::string>* retired_;
-  std::vector<size_t> printed_;
-  std::vector<bool> shown_;
-  report::Progress* progress_;
-};
 
 int converge(ConvergeOptions o, report::RunReport* out);
 

@@ -1,0 +1,96 @@
+// The converge driver's text output as the walk goes: each resource's block as it settles.
+#pragma once
+#include <cstdio>
+#include <iostream>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/redact.h"
+#include "base/strings.h"
+#include "engine/graph.h"
+#include "engine/retired_secrets.h"
+#include "report/progress.h"
+#include "report/run_report.h"
+
+namespace roux::cli {
+
+/// Prints each resource's block as it settles (text output): in the walk's order, which is
+/// stable (topological, declaration order breaking ties), and, on a terminal, the resource in
+/// progress on a status line (report/progress.h). A node refreshed later by a delayed
+/// notification prints again at the end with what the refresh added.
+class Streamer {
+ public:
+  Streamer(bool color, const report::PreviousRun* previous, const std::set<std::string>* retired, size_t nodes,
+           report::Progress* progress)
+      : color_(color), previous_(previous), retired_(retired), printed_(nodes, 0), shown_(nodes, false), progress_(progress) {}
+
+  /// --quiet: only failed resources.
+  bool quiet = false;
+  /// -v: commands' output is printed (else only apt's progress is read, for the status line).
+  bool verbose = false;
+
+  /// -v: a command's output as it comes, a whole line at a time ("  exec[x] | line"), redacted
+  /// and with control bytes escaped like every text from the host.
+  void output(const engine::Node& n, std::string_view piece) {
+    partial_ += piece;
+    size_t nl;
+    while ((nl = partial_.find('\n')) != std::string::npos) {
+      output_line(n, partial_.substr(0, nl));
+      partial_.erase(0, nl + 1);
+    }
+  }
+
+  void done(const engine::Node& n) {
+    if (!partial_.empty()) output_line(n, partial_), partial_.clear();
+    print(n, 0);
+    printed_[n.index] = n.changes.size();
+    shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
+  }
+
+  /// After the walk: what delayed notifications added, in declaration order.
+  void finish(const engine::Graph& graph) {
+    for (const auto& n : graph.nodes()) {
+      bool news = n->changes.size() > printed_[n->index] ||
+                  (!shown_[n->index] && n->status != engine::NodeStatus::kUnchanged &&
+                   n->status != engine::NodeStatus::kPending);
+      if (news) print(*n, printed_[n->index]);
+    }
+  }
+
+ private:
+  void print(const engine::Node& n, size_t skip_changes) {
+    report::ResourceReport r = report::resource_report(n);
+    // A file that held a secret in an earlier run shows no old content, as in the report.
+    engine::hide_retired_secrets(n, r.changes, *retired_);
+    if (previous_) r.cause = report::cause_for(*previous_, r);
+    if (quiet && r.status != "failed") return;
+    r.changes.erase(r.changes.begin(), r.changes.begin() + static_cast<long>(std::min(skip_changes, r.changes.size())));
+    std::string text = redact::redact(report::format_resource(r, color_));
+    if (progress_) progress_->print(text);
+    else std::cout << text << std::flush;
+  }
+
+  void output_line(const engine::Node& n, const std::string& line) {
+    // apt's progress (APT::Status-Fd): a percentage on the status line, never printed.
+    if (auto pct = report::package_progress_percent(line)) {
+      if (progress_) progress_->set_detail("apt " + std::to_string(*pct) + "%");
+      return;
+    }
+    if (!verbose) return;
+    std::string text = redact::redact("  " + n.resource->id() + " | " + escape_controls(redact::redact(line)) + "\n");
+    if (progress_) progress_->print(text);
+    else std::cout << text << std::flush;
+  }
+
+  std::string partial_;
+  bool color_;
+  const report::PreviousRun* previous_;
+  const std::set<std::string>* retired_;
+  std::vector<size_t> printed_;
+  std::vector<bool> shown_;
+  report::Progress* progress_;
+};
+
+}  // namespace roux::cli
