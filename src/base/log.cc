@@ -1,11 +1,14 @@
 #include "base/log.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -74,5 +77,28 @@ void info(std::string_view msg) { emit(Level::kInfo, 6, "", msg); }
 void warn(std::string_view msg) { emit(Level::kWarn, 4, "warning: ", msg); }
 void error(std::string_view msg) { emit(Level::kError, 3, "error: ", msg); }
 void notice(std::string_view msg) { write_line(5, "", msg); }
+
+bool journal_send(std::string_view message, const std::vector<std::pair<std::string, std::string>>& fields) {
+  const char* path = std::getenv("ROUX_JOURNAL_SOCKET");  // tests only: a receiver of their own
+  if (!path || !*path) path = "/run/systemd/journal/socket";
+  // One value per line, no control byte (escape_controls turns a newline into "\n"), so the
+  // simple "NAME=value\n" form of the protocol holds for every field.
+  auto value = [](std::string_view v) { return escape_controls(redact::redact(v)); };
+  std::string dgram = "MESSAGE=roux: " + value(message) + "\nPRIORITY=5\nSYSLOG_IDENTIFIER=roux\n";
+  for (const auto& [name, v] : fields) {
+    bool ok = !name.empty() && name[0] != '_' && name.size() <= 64;
+    for (char c : name) ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+    if (ok) dgram += name + "=" + value(v) + "\n";
+  }
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (std::strlen(path) >= sizeof addr.sun_path) return false;
+  std::strcpy(addr.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  ssize_t n = sendto(fd, dgram.data(), dgram.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  close(fd);
+  return n == static_cast<ssize_t>(dgram.size());
+}
 
 }  // namespace roux::log

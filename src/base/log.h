@@ -2,6 +2,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace roux::log {
 
@@ -32,5 +34,12 @@ void error(std::string_view msg);
 /// A line written whatever the level (the run's closing record under journald), at priority
 /// notice ("<5>").
 void notice(std::string_view msg);
+
+/// Under systemd (to_journal()): sends one entry through journald's native protocol (a datagram
+/// to /run/systemd/journal/socket) with MESSAGE, PRIORITY=5 (notice), SYSLOG_IDENTIFIER=roux and
+/// `fields` (NAME=value; names of A-Z, 0-9 and _, not starting with _), so `journalctl
+/// ROUX_RUN_ID=...` finds it. Values are redacted and kept on one line. Returns false (nothing
+/// sent) when the socket is not there or refuses: the caller then writes notice(message).
+bool journal_send(std::string_view message, const std::vector<std::pair<std::string, std::string>>& fields);
 
 }  // namespace roux::log

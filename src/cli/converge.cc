@@ -682,8 +682,16 @@ int converge_logged(const ConvergeOptions& o) {
   if (log::to_journal()) {
     std::string policy = !rep.policy.empty() ? rep.policy : !o.policy.empty() ? o.policy : "-";
     std::string mode = o.verify_only ? "verify" : o.dry_run ? "plan" : "apply";
-    log::notice("run finished: run_id=" + rep.run_id + " policy=" + policy + " mode=" + mode +
-                " exit_code=" + std::to_string(rc));
+    std::string line = "run finished: run_id=" + rep.run_id + " policy=" + policy + " mode=" + mode +
+                       " exit_code=" + std::to_string(rc);
+    // The same record as journal fields (journalctl ROUX_RUN_ID=...); the plain line when the
+    // journal's socket is not reachable.
+    if (!log::journal_send(line, {{"ROUX_RUN_ID", rep.run_id}, {"ROUX_POLICY", policy},
+                                  {"ROUX_POLICY_GROUP", rep.policy_group}, {"ROUX_MODE", mode},
+                                  {"ROUX_EXIT_CODE", std::to_string(rc)},
+                                  {"ROUX_CHANGED", std::to_string(rep.totals.changed + rep.totals.would_change)},
+                                  {"ROUX_FAILED", std::to_string(rep.totals.failed)}}))
+      log::notice(line);
   }
   return rc;
 }

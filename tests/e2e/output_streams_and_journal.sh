@@ -4,7 +4,9 @@
 # ("  exec[x] | line"), never a sensitive one's; on a terminal a status line names the resource
 # in progress with its elapsed time ("  ... exec[slow] 0.5s"), and never when piped. Under
 # systemd (JOURNAL_STREAM names stderr) every stderr line carries its syslog priority ("<6>")
-# and the run ends with "<5>roux: run finished: run_id=... policy=... mode=... exit_code=N".
+# and the run ends with "<5>roux: run finished: run_id=... policy=... mode=... exit_code=N", or,
+# when journald's socket is there, with one native journal entry carrying ROUX_RUN_ID, ROUX_POLICY,
+# ROUX_MODE, ROUX_EXIT_CODE, ROUX_CHANGED, ROUX_FAILED as fields.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -50,11 +52,41 @@ fi
 # Under journald.
 : >"$work/journal.txt"
 stream=$(stat -c '%d:%i' "$work/journal.txt")
-JOURNAL_STREAM=$stream "$ROUX" plan -v --splay 1 --policy "$work" --root "$root" --config /dev/null >/dev/null 2>>"$work/journal.txt" && rc=0 || rc=$?
+# No journal socket: the closing record is the plain "<5>" line on stderr.
+JOURNAL_STREAM=$stream ROUX_JOURNAL_SOCKET=$work/no-such-socket "$ROUX" plan -v --splay 1 --policy "$work" --root "$root" --config /dev/null >/dev/null 2>>"$work/journal.txt" && rc=0 || rc=$?
 [ "$rc" = 2 ] || fail "plan under journald: exit $rc"
 grep -qx '<6>roux: splay: sleeping 0s (this host'"'"'s delay in 0..0s)' "$work/journal.txt" || fail "info priority: $(cat "$work/journal.txt")"
 grep -qxE '<5>roux: run finished: run_id=[0-9TZ.]+-[0-9]+ policy=e2e mode=plan exit_code=2' "$work/journal.txt" ||
   fail "closing line: $(cat "$work/journal.txt")"
+# With journald's socket (here a receiver of the test's own, speaking the native protocol's
+# datagrams): the closing record is one entry with the run's identity as fields, not a line.
+: >"$work/journal2.txt"
+stream2=$(stat -c '%d:%i' "$work/journal2.txt")
+python3 - "$work/jsock" "$work/entry.txt" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+open(sys.argv[1] + ".ready", "w").close()
+s.settimeout(30)
+data = s.recv(65536)
+open(sys.argv[2], "wb").write(data)
+PY
+recv=$!
+for _ in $(seq 100); do [ -e "$work/jsock.ready" ] && break; sleep 0.1; done
+JOURNAL_STREAM=$stream2 ROUX_JOURNAL_SOCKET=$work/jsock "$ROUX" plan --policy "$work" --root "$root" --config /dev/null >/dev/null 2>>"$work/journal2.txt" && rc=0 || rc=$?
+[ "$rc" = 2 ] || fail "plan under journald with its socket: exit $rc"
+wait $recv || fail "the journal receiver got nothing"
+python3 - "$work/entry.txt" <<'PY' || fail "journal entry fields: $(cat "$work/entry.txt")"
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+f = dict(l.split("=", 1) for l in lines)
+assert re.fullmatch(r"roux: run finished: run_id=[0-9TZ.]+-[0-9]+ policy=e2e mode=plan exit_code=2", f["MESSAGE"]), f
+assert f["PRIORITY"] == "5" and f["SYSLOG_IDENTIFIER"] == "roux", f
+assert f["ROUX_RUN_ID"] and f["MESSAGE"].split("run_id=")[1].split()[0] == f["ROUX_RUN_ID"], f
+assert (f["ROUX_POLICY"], f["ROUX_MODE"], f["ROUX_EXIT_CODE"], f["ROUX_FAILED"]) == ("e2e", "plan", "2", "0"), f
+assert int(f["ROUX_CHANGED"]) >= 1, f
+PY
+grep -q 'run finished' "$work/journal2.txt" && fail "the closing record was written twice (entry and line)"
 # A JOURNAL_STREAM that is not this stderr (inherited, then redirected) is ignored.
 JOURNAL_STREAM=1:1 "$ROUX" plan -v --splay 1 --policy "$work" --root "$root" --config /dev/null >/dev/null 2>"$work/err.txt" || true
 [ "$(cat "$work/err.txt")" = "roux: splay: sleeping 0s (this host's delay in 0..0s)" ] || fail "not the journal: $(cat "$work/err.txt")"
