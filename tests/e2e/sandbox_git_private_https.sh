@@ -6,7 +6,7 @@
 # the password is never in the URL, the lockfile, a report or any output. Each failure names what
 # to fix: no credentials, a missing credentials file, a file others can read, a refused password.
 # A password inside the URL (still accepted) is stripped from every channel: stdout (text and
-# JSON), stderr, --report, the state folder (last_run.json, history, reports), the lockfile, the
+# JSON), stderr (also as journald lines), --report, the state folder (last_run.json, history, reports), the lockfile, the
 # cache (the bare clone), the json_file and prometheus handlers' files.
 # Then over TLS with a self-signed CA: refused without `ca_bundle:`, accepted with it.
 set -euo pipefail
@@ -150,12 +150,22 @@ mkdir -p "$work/r9"
   fail "a wrong password in the URL was accepted"
 grep -q "the server refused the credentials in the source URL" "$work/out/wrong.err" ||
   fail "wrong password in the URL: unclear error: $(cat "$work/out/wrong.err")"
+# A warning as logged under systemd (stderr is the journal: "<PRIORITY>roux: ..." lines): the
+# host's own state (no --root), a clone cached by a good run, then a wrong password in the URL.
+policy "$work/p12" "git+http://deploy:$PASS@127.0.0.1:$HTTP_PORT/remote.git"
+"$ROUX" lock --policy "$work/p12" >/dev/null 2>"$work/out/p12.err" || fail "lock into /var/lib/roux: $(cat "$work/out/p12.err")"
+policy "$work/p12" "git+http://deploy:Wr0ng-Url-Pass-55@127.0.0.1:$HTTP_PORT/remote.git"
+: >"$work/out/journal.err"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$work/out/journal.err") \
+  "$ROUX" fetch --policy "$work/p12" >/dev/null 2>>"$work/out/journal.err" || fail "fetch from the cached clone: $(cat "$work/out/journal.err")"
+grep -q '^<4>roux: .*the server refused the credentials in the source URL.*using the clone cached' "$work/out/journal.err" ||
+  fail "no journald-style warning: $(cat "$work/out/journal.err")"
 leaks=0
 while IFS= read -r -d '' f; do
   for s in "$PASS" "Wr0ng-Url-Pass-55" "deploy:"; do
     if grep -qaF -- "$s" "$f"; then echo "LEAK: $s in $f: $(grep -aF -- "$s" "$f" | head -2)" >&2; leaks=1; fi
   done
-done < <(find "$work/out" "$work/r8" "$work/r9" "$work/p8" "$work/p9" -type f ! -name policy.yaml -print0)
+done < <(find "$work/out" "$work/r8" "$work/r9" "$work/p8" "$work/p9" "$work/p12" /var/lib/roux -type f ! -name policy.yaml -print0)
 [ $leaks = 0 ] || fail "the URL's password leaked"
 [ -f "$work/p8/policy.lock.json" ] || fail "no lockfile was written"
 # (handler paths are inside --root, so their files were among those grepped)

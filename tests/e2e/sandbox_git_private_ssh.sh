@@ -6,7 +6,8 @@
 # lock and converge; a passphrase-protected key with `ssh_passphrase_file`; and each refusal
 # names the file to fix: a key the server does not know, a host missing from known_hosts (with
 # the offered key's SHA256 fingerprint, as ssh-keygen -lf prints it), a host whose key changed,
-# a missing key file. No agent is running (SSH_AUTH_SOCK unset).
+# a missing key file. No agent is running (SSH_AUTH_SOCK unset). Last, git:// from a real
+# `git daemon` on 127.0.0.1.
 set -euo pipefail
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 source /roux/src/tests/e2e/lib.sh
@@ -138,4 +139,14 @@ printf 'git:\n  known_hosts: /etc/roux/known_hosts\n' >/tmp/agent.yaml
 try 8 "$SSH_URL" /tmp/agent.yaml
 expect_rc 1 "lock with no key and no agent"
 [[ "$ERR" == *"no ssh key for user git: set git: {ssh_key: FILE} in the client config"* ]] || fail "no key, no agent: unclear error: $ERR"
+
+# 9. git:// (the git daemon protocol, no login), read-only public mirrors.
+git daemon --reuseaddr --export-all --base-path=/home/git/w --listen=127.0.0.1 --port=9418 \
+  --user=git --group=git --detach --pid-file=/run/roux-test-git-daemon.pid /home/git/w
+for _ in $(seq 100); do (exec 3<>/dev/tcp/127.0.0.1/9418) 2>/dev/null && break; sleep 0.05; done
+try 9 "git://127.0.0.1/remote.git" /tmp/ok.yaml
+expect_rc 0 "lock over git://"
+run_roux converge --policy /tmp/p9 --root /tmp/r9 --config /tmp/ok.yaml --format json
+expect_rc 2 "converge over git://"
+[ "$(cat /tmp/r9/etc/roux-e2e/base.txt)" = "base 1.1.0" ] || fail "the cookbook over git:// was not converged"
 echo "ok"
