@@ -255,9 +255,18 @@ bool GitTransferGuard::past_deadline() {
   return true;
 }
 
-int GitTransferGuard::credentials_cb(git_credential** out, const char* /*url*/, const char* username_from_url,
+int GitTransferGuard::credentials_cb(git_credential** out, const char* url, const char* username_from_url,
                                      unsigned int allowed, void* payload) {
-  return static_cast<GitTransferGuard*>(payload)->credentials(out, username_from_url, allowed);
+  auto* self = static_cast<GitTransferGuard*>(payload);
+  // The URL asking: after a redirect it is another server, which gets that server's login (if
+  // any), never the one of the host the source names.
+  if (url)
+    if (auto e = parse_git_endpoint(url); e && (e->host != self->endpoint_.host || e->port != self->endpoint_.port)) {
+      self->endpoint_ = *e;
+      self->userpass_step_ = 0;
+      self->userpass_origin_.clear();
+    }
+  return self->credentials(out, username_from_url, allowed);
 }
 
 int GitTransferGuard::certificate_cb(git_cert* cert, int valid, const char* host, void* payload) {
