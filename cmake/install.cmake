@@ -54,5 +54,5 @@ install(FILES ${ROUX_DOC_DIR}/roux.bash-completion DESTINATION ${CMAKE_INSTALL_D
 option(ROUX_LIBS_PROBE "build roux_libs_probe (for the .deb's dependencies)" OFF)
 if(ROUX_LIBS_PROBE)
   add_executable(roux_libs_probe packaging/libs_probe.cc)
-  target_link_libraries(roux_libs_probe PRIVATE roux_libs CURL::libcurl PkgConfig::LIBGIT2 LibArchive::LibArchive)
+  target_link_libraries(roux_libs_probe PRIVATE roux_libs CURL::libcurl PkgConfig::LIBGIT2 LibArchive::LibArchive ssh2)
 endif()

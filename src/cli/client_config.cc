@@ -93,6 +93,32 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
                                        h.value.where);
         *field = n;
       }
+    } else if (e.key == "git") {
+      // Private git sources (docs/sources-and-lockfile.md "Private sources"): absolute paths, as
+      // cron and systemd start roux in /.
+      if (v.kind != engine::Value::Kind::kMap)
+        return Status::invalid_input("client config: git: expected a map such as {netrc: /etc/roux/git.netrc}", v.where);
+      for (const auto& g : v.map) {
+        std::string* field = g.key == "netrc"                 ? &cfg.git.netrc
+                             : g.key == "credential_helper"   ? &cfg.git.credential_helper
+                             : g.key == "ssh_key"             ? &cfg.git.ssh_key
+                             : g.key == "ssh_passphrase_file" ? &cfg.git.ssh_passphrase_file
+                             : g.key == "known_hosts"         ? &cfg.git.known_hosts
+                                                              : nullptr;
+        if (!field)
+          return Status::invalid_input("client config: git: unknown key \"" + g.key +
+                                           "\" (known: netrc, credential_helper, ssh_key, ssh_passphrase_file, known_hosts)",
+                                       g.key_where);
+        if (g.value.kind != engine::Value::Kind::kScalar || g.value.scalar.empty())
+          return Status::invalid_input("client config: git: " + g.key + ": expected " +
+                                           (g.key == "credential_helper" ? "a command" : "a file path"),
+                                       g.value.where);
+        if (g.key != "credential_helper" && g.value.scalar[0] != '/')
+          return Status::invalid_input("client config: git: " + g.key + ": expected an absolute path, not \"" +
+                                           one_line(g.value.scalar, 60) + "\"",
+                                       g.value.where);
+        *field = g.value.scalar;
+      }
     } else if (e.key == "apt_update") {
       if (v.kind != engine::Value::Kind::kMap)
         return Status::invalid_input("client config: apt_update: expected a map such as {max_age: 1d}", v.where);
@@ -112,7 +138,7 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, apt_update, log_level)",
+                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, git, apt_update, log_level)",
                                    e.key_where);
     }
   }

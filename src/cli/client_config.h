@@ -9,6 +9,7 @@
 #include "engine/value.h"
 #include "report/handlers/handlers.h"
 #include "sources/http.h"
+#include "sources/source.h"
 
 namespace roux::cli {
 
@@ -24,6 +25,7 @@ struct ClientConfig {
   std::string secret_key;             // X25519 private key (PEM) that opens ENC[roux,...] secrets
   std::vector<report::HandlerConfig> handlers;  // report handlers (history always runs)
   sources::TransferLimits http;       // http: {timeout, connect_timeout, low_speed_limit, low_speed_time}
+  sources::GitOptions git;            // git: {netrc, credential_helper, ssh_key, ssh_passphrase_file, known_hosts}
   std::optional<int64_t> apt_update_max_age_s;  // apt_update: {max_age: 1d}: refresh apt's lists when older
   std::string log_level;              // debug | info | warn | error ("" = warn; -v/-q/--log-level win)
 };

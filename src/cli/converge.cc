@@ -444,6 +444,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   copts.confine_root = o.root == "/" ? "" : o.root;
   copts.trusted_dir = trusted_dir_for(o.root, real_state);
   copts.transfer = config->http;
+  copts.git = config->git;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   phase_done("compile");
   if (!compiled.ok()) {

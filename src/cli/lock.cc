@@ -90,6 +90,7 @@ int run(LockOptions o, LockCommand cmd) {
   copts.confine_root = o.common.root == "/" ? "" : o.common.root;
   copts.trusted_dir = trusted_dir_for(o.common.root, real_state);
   copts.transfer = config->http;
+  copts.git = config->git;
   std::string lock_path = compiler::lockfile_path(o.common.policy);
   // Never under a running converge: it reads the lockfile and the cache this command rewrites.
   StateLock held;

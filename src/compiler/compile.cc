@@ -299,7 +299,7 @@ class Compiler {
     parse_cache_ = ParseCache(opts.parse_cache_dir, opts.parse_cache_writable);
     sctx_ = sources::SourceContext{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(),
                                    opts.trusted_keys, opts.ca_bundle, opts.confine_root, opts.trusted_dir,
-                                   opts.transfer};
+                                   opts.transfer, opts.git};
     std::vector<std::string> urls = opts.extra_sources;
     urls.insert(urls.end(), policy->sources.begin(), policy->sources.end());
     if (urls.empty()) {

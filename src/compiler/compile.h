@@ -31,6 +31,7 @@ struct CompileOptions {
   std::string confine_root;                   // --root: cache_dir is inside it, untrusted (sources/source.h)
   std::string trusted_dir;                    // roux's trusted records, never inside --root ("" = none)
   sources::TransferLimits transfer;           // download deadlines (client.yaml http:)
+  sources::GitOptions git;                    // git credentials, ssh key, known_hosts (client.yaml git:)
 };
 
 /// A cookbook chosen for this run and where its files are.

@@ -16,7 +16,9 @@ namespace roux::libs {
   X(git_tree_entry_free) X(git_blob_lookup) X(git_blob_rawcontent) X(git_blob_rawsize) X(git_blob_free)   \
   X(git_tag_list) X(git_strarray_dispose) X(git_revparse_single) X(git_object_peel) X(git_object_id)      \
   X(git_object_free) X(git_reference_free) X(git_patch_from_buffers) X(git_patch_num_hunks)                \
-  X(git_patch_get_hunk) X(git_patch_get_line_in_hunk) X(git_patch_free)
+  X(git_patch_get_hunk) X(git_patch_get_line_in_hunk) X(git_patch_free)                                  \
+  X(git_credential_userpass_plaintext_new) X(git_credential_ssh_key_new) X(git_credential_username_new)   \
+  X(git_libgit2_opts)
 
 struct Git2 {
   ROUX_GIT2_FUNCTIONS(ROUX_LIBS_MEMBER)

@@ -1,8 +1,12 @@
+#include <dlfcn.h>
 #include <doctest/doctest.h>
+
+#include <string>
 
 #include "libs/archive_api.h"
 #include "libs/curl_api.h"
 #include "libs/git2_api.h"
+#include "libs/ssh2_api.h"
 
 namespace roux::libs {
 
@@ -21,6 +25,16 @@ TEST_CASE("libs: the libraries opened at run time are the ones linked at build t
   REQUIRE(a.is_ok());
   CHECK(reinterpret_cast<void*>((*a)->archive_read_new) == reinterpret_cast<void*>(&::archive_read_new));
   CHECK(&must(curl()) == *c);
+}
+
+TEST_CASE("libs: libssh2 (known_hosts checks) opens, and is the one libgit2 uses") {
+  auto s = ssh2();
+  REQUIRE(s.is_ok());
+  CHECK(reinterpret_cast<void*>((*s)->libssh2_knownhost_checkp) != nullptr);
+  // libgit2 already mapped libssh2.so.1: opening it again gives the same library, not a copy.
+  Dl_info info{};
+  REQUIRE(dladdr(reinterpret_cast<void*>((*s)->libssh2_knownhost_init), &info) != 0);
+  CHECK(std::string(info.dli_fname).find("libssh2.so.1") != std::string::npos);
 }
 
 TEST_CASE("libs: a missing library is an error naming the Debian package") {

@@ -67,12 +67,12 @@ Result<std::unique_ptr<Source>> open_dir_source(const std::string& path) {
 Result<std::unique_ptr<Source>> open_source(const std::string& url, const SourceContext& ctx) {
   std::string path = url;
   if (starts_with(url, "dir:")) path = url.substr(4);
-  else if (starts_with(url, "git+")) return open_git_source(url, ctx);  // git_source.cc
+  else if (is_git_source_url(url)) return open_git_source(url, ctx);  // git_source.cc
   else if (starts_with(url, "http://") || starts_with(url, "https://") || starts_with(url, "file://"))
     return open_supermarket_source(url, ctx);  // supermarket_source.cc
   else if (url.find("://") != std::string::npos)
     return Status::unsupported("source " + redact::strip_url_credentials(url) +
-                               ": unsupported scheme (supported: dir:PATH, a folder path, git+file://, git+https://, git+ssh://, http://, https://, file://)");
+                               ": unsupported scheme (supported: dir:PATH, a folder path, git+file://, git+https://, git+ssh://, git://, USER@HOST:PATH, http://, https://, file://)");
   if (!path.empty() && path[0] != '/') path = ctx.base_dir + "/" + path;
   return open_dir_source(path);
 }

@@ -17,6 +17,7 @@
 #include "base/strings.h"
 #include "libs/git2_api.h"
 #include "sources/cache.h"
+#include "sources/git_auth.h"
 #include "sources/local_file.h"
 #include "sources/metadata.h"
 
@@ -60,9 +61,11 @@ struct GitUrl {
 };
 
 Result<GitUrl> parse_git_url(const std::string& url) {
-  if (!starts_with(url, "git+")) return Status::invalid_input("git source " + redact::strip_url_credentials(url) + ": expected git+file://, git+https:// or git+ssh://");
+  const std::string kSupported = "git+file://, git+https://, git+ssh://, git://, or USER@HOST:PATH";
+  if (!is_git_source_url(url))
+    return Status::invalid_input("git source " + redact::strip_url_credentials(url) + ": expected " + kSupported);
   GitUrl g;
-  std::string rest = url.substr(4);
+  std::string rest = starts_with(url, "git+") ? url.substr(4) : url;
   if (auto hash = rest.find('#'); hash != std::string::npos) {
     g.folder = rest.substr(hash + 1);
     rest.resize(hash);
@@ -75,8 +78,9 @@ Result<GitUrl> parse_git_url(const std::string& url) {
   if (g.folder.find("..") != std::string::npos)
     return Status::invalid_input("git source " + redact::strip_url_credentials(url) + ": the folder must not contain \"..\"");
   if (!starts_with(rest, "file://") && !starts_with(rest, "https://") && !starts_with(rest, "ssh://") &&
-      !starts_with(rest, "http://"))
-    return Status::unsupported("git source " + redact::strip_url_credentials(url) + ": unsupported scheme (supported: git+file://, git+https://, git+ssh://)");
+      !starts_with(rest, "http://") && !starts_with(rest, "git://") && !is_scp_like(rest))
+    return Status::unsupported("git source " + redact::strip_url_credentials(url) + ": unsupported scheme (supported: " +
+                               kSupported + ")");
   g.remote = rest;
   return g;
 }
@@ -112,17 +116,11 @@ bool parse_tag(const std::string& tag, std::string* name, Version* version) {
   return try_version(tag);
 }
 
-int credentials_cb(git_credential** out, const char* /*url*/, const char* username_from_url, unsigned int allowed,
-                   void* /*payload*/) {
-  // ssh: the running user's agent (cron runs as root with its own keys or agent).
-  if (allowed & GIT_CREDENTIAL_SSH_KEY) return git_lib().git_credential_ssh_key_from_agent(out, username_from_url ? username_from_url : "git");
-  return GIT_PASSTHROUGH;
-}
-
 class GitSource final : public Source {
  public:
-  GitSource(std::string url, GitUrl g, Cache cache, bool untrusted)
-      : url_(std::move(url)), git_(std::move(g)), cache_(std::move(cache)), untrusted_(untrusted) {
+  GitSource(std::string url, GitUrl g, Cache cache, bool untrusted, const SourceContext& ctx)
+      : url_(std::move(url)), git_(std::move(g)), cache_(std::move(cache)), untrusted_(untrusted),
+        options_(ctx.git), ca_bundle_(ctx.ca_bundle), timeout_s_(ctx.transfer.timeout_s) {
     clone_name_ = sha256_hex(redact::strip_url_credentials(git_.remote)).substr(0, 24) + ".git";
     clone_dir_ = cache_.root() + "/git/" + clone_name_;
   }
@@ -256,13 +254,18 @@ class GitSource final : public Source {
     git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
     fo.prune = GIT_FETCH_PRUNE;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspec below names them
-    fo.callbacks.credentials = credentials_cb;
+    // Credentials (netrc, credential helper, ssh key), host key and TLS checks, the deadline.
+    GitTransferGuard guard(options_, git_.remote, url_, ca_bundle_, timeout_s_);
+    guard.install(&fo.callbacks);
+    if (!ca_bundle_.empty())  // process-wide in libgit2; every source of a run has the same one
+      if (int rc = git_lib().git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca_bundle_.c_str(), nullptr); rc != 0)
+        return Status::invalid_input(url_ + ": ca_bundle " + ca_bundle_ + ": " + last_git_error(rc));
     char spec[] = "+refs/tags/*:refs/tags/*";
     char* specs[] = {spec};
     git_strarray refspecs = {specs, 1};
     int rc = git_lib().git_remote_fetch(remote.p, &refspecs, &fo, nullptr);
     if (rc != 0) {
-      std::string why = last_git_error(rc);
+      std::string why = guard.failure(last_git_error(rc));
       if (!tmp.empty()) fs::remove_all(tmp, ec);
       if (!existed) return Status::io_msg(url_ + ": cannot fetch (" + why + ") and no clone is cached");
       // Tags decide which versions exist; a clone inside a --root tree could hold any tags. After
@@ -405,6 +408,9 @@ class GitSource final : public Source {
   GitUrl git_;
   Cache cache_;
   bool untrusted_ = false;  // the cache is inside a --root tree
+  GitOptions options_;
+  std::string ca_bundle_;
+  long timeout_s_ = 0;
   bool sanitized_ = false;
   std::string clone_name_, clone_dir_;
   Repo repo_;
@@ -416,6 +422,21 @@ class GitSource final : public Source {
 };
 
 }  // namespace
+
+bool is_scp_like(std::string_view url) {
+  // git's rule: USER@HOST:PATH, a colon before any slash and no "://" (a folder path never has
+  // "@" before its first ":" unless written so; use dir:PATH for such a folder).
+  if (url.find("://") != std::string_view::npos) return false;
+  size_t at = url.find('@'), colon = url.find(':');
+  if (at == std::string_view::npos || colon == std::string_view::npos || at == 0 || colon < at + 2) return false;
+  if (url.substr(0, colon).find('/') != std::string_view::npos) return false;
+  if (url.substr(0, at).find_first_of(" \t:") != std::string_view::npos) return false;
+  return colon + 1 < url.size();
+}
+
+bool is_git_source_url(std::string_view url) {
+  return starts_with(url, "git+") || starts_with(url, "git://") || is_scp_like(url);
+}
 
 Result<std::unique_ptr<Source>> open_git_source(const std::string& url, const SourceContext& ctx) {
   ROUX_TRY(libs::git2().status());
@@ -429,7 +450,7 @@ Result<std::unique_ptr<Source>> open_git_source(const std::string& url, const So
   // The source's url() (the cookbooks' source: lockfile, reports, messages) never holds the
   // credentials of https://user:password@host/; libgit2 gets them through git_.remote.
   return std::unique_ptr<Source>(new GitSource(redact::strip_url_credentials(url), std::move(g),
-                                               Cache(cache_root, ctx.confine_root), ctx.cache_untrusted()));
+                                               Cache(cache_root, ctx.confine_root), ctx.cache_untrusted(), ctx));
 }
 
 const GitFetchStats* git_fetch_stats(const Source& source) {

@@ -34,6 +34,16 @@ class Source {
   virtual Result<std::string> fetch(const CookbookRef& ref) = 0;
 };
 
+/// How git sources log in and whom they trust (client.yaml `git:`, docs/sources-and-lockfile.md
+/// "Private sources"). Paths are on the machine running roux; "" = not set.
+struct GitOptions {
+  std::string netrc;                    // https: credentials file in netrc format (then ~/.netrc)
+  std::string credential_helper;        // https: a git credential helper command, asked last
+  std::string ssh_key;                  // ssh: private key file ("" = the ssh agent)
+  std::string ssh_passphrase_file;      // ssh: the key's passphrase, if it has one
+  std::string known_hosts;              // ssh: host keys file ("" = ~/.ssh/known_hosts)
+};
+
 /// Settings every source may need. Paths are on the machine running roux.
 /// Trust (docs/security.md): `cache_dir` may be inside a --root tree (`confine_root`), which is
 /// someone else's image: nothing read from it decides anything until verified now (a cache entry
@@ -48,6 +58,7 @@ struct SourceContext {
   std::string confine_root;  // the --root tree cache_dir is inside ("" = none: the host's own state)
   std::string trusted_dir;   // roux's own trusted records (supermarket serials); "" = none
   TransferLimits transfer;   // download deadlines
+  GitOptions git;            // git sources' credentials and known hosts
   bool cache_untrusted() const { return !confine_root.empty() && confine_root != "/"; }
 };
 
