@@ -65,12 +65,9 @@ class RemoteFileResource : public engine::Resource {
       req.etag = kept.etag;
       req.last_modified = kept.last_modified;
     }
-    ROUX_ASSIGN_OR_RETURN(sources::FetchResponse resp, sources::fetch_url(req));
+    ROUX_ASSIGN_OR_RETURN(sources::FetchResponse resp, fetch_verified(req, sha256));
     if (resp.status == 304) return ownership.converge(ctx, path, live);
     const std::string got = sha256_hex(resp.body);
-    if (!sha256.empty() && got != sha256)
-      return Status::conflict(url + ": downloaded content has sha256 " + got + ", expected " + sha256 +
-                              " (nothing was written)");
     Validators now{url, got, one_line_or_empty(resp.etag), one_line_or_empty(resp.last_modified)};
     if (got == have_sha) return ownership.converge(ctx, path, live);
     if (live.type == host::FileType::kFile) {
@@ -146,6 +143,16 @@ class RemoteFileResource : public engine::Resource {
 };
 
 }  // namespace
+
+Result<sources::FetchResponse> fetch_verified(const sources::FetchRequest& req, const std::string& sha256) {
+  ROUX_ASSIGN_OR_RETURN(sources::FetchResponse resp, sources::fetch_url(req));
+  if (resp.status == 304 || sha256.empty()) return resp;
+  const std::string got = sha256_hex(resp.body);
+  if (got != sha256)
+    return Status::conflict(req.url + ": downloaded content has sha256 " + got + ", expected " + sha256 +
+                            " (nothing was written)");
+  return resp;
+}
 
 std::optional<std::string> parse_sha256_checksum(std::string_view text, std::string* why) {
   if (text == "none") return std::string();

@@ -19,7 +19,9 @@ namespace roux::libs {
   X(archive_entry_pathname) X(archive_entry_perm) X(archive_entry_size) X(archive_entry_symlink)          \
   X(archive_entry_set_filetype) X(archive_entry_set_gid) X(archive_entry_set_gname)                       \
   X(archive_entry_set_mtime) X(archive_entry_set_pathname) X(archive_entry_set_perm)                      \
-  X(archive_entry_set_size) X(archive_entry_set_symlink) X(archive_entry_set_uid) X(archive_entry_set_uname)
+  X(archive_entry_set_size) X(archive_entry_set_symlink) X(archive_entry_set_uid) X(archive_entry_set_uname)    \
+  X(archive_read_support_filter_xz) X(archive_read_support_filter_zstd) X(archive_read_support_filter_bzip2)  \
+  X(archive_read_support_format_zip) X(archive_entry_size_is_set)
 
 struct Archive {
   ROUX_ARCHIVE_FUNCTIONS(ROUX_LIBS_MEMBER)

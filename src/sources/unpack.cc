@@ -34,6 +34,14 @@ bool normalise(std::string_view raw, std::string* out, std::string* why) {
   return true;
 }
 
+// `rel` without its first `n` components ("" when it has no more).
+std::string strip(const std::string& rel, int n) {
+  if (n <= 0 || rel.empty()) return rel;
+  auto parts = split(rel, '/');
+  if (parts.size() <= size_t(n)) return "";
+  return join(std::vector<std::string>(parts.begin() + n, parts.end()), "/");
+}
+
 // Whether a symlink at `link_path` (relative to the root) with `target` stays inside the root.
 // ".." is allowed only as leading components (they climb real folders: no entry is ever written
 // through a symlink); after a name, ".." could climb out of a symlinked folder, so it is refused.
@@ -55,90 +63,113 @@ bool link_stays_inside(const std::string& link_path, std::string_view target) {
   return true;
 }
 
-class Unpacker {
+// Checks every entry against the ones before it; writes nothing.
+class Walker {
  public:
-  Unpacker(const libs::Archive& lib, std::string tmp, std::string what, const UnpackLimits& limits)
-      : lib_(lib), tmp_(std::move(tmp)), what_(std::move(what)), limits_(limits) {}
+  Walker(const libs::Archive& lib, const WalkOptions& opts) : lib_(lib), opts_(opts) {}
 
-  Status run(std::string_view data) {
+  Status run(std::string_view data, const std::function<Status(const ArchiveEntry&)>& visit) {
     std::unique_ptr<archive, decltype(lib_.archive_read_free)> a(lib_.archive_read_new(), lib_.archive_read_free);
     lib_.archive_read_support_filter_gzip(a.get());
     lib_.archive_read_support_filter_none(a.get());
     lib_.archive_read_support_format_tar(a.get());
+    if (opts_.any_format) {
+      lib_.archive_read_support_filter_xz(a.get());
+      lib_.archive_read_support_filter_zstd(a.get());
+      lib_.archive_read_support_filter_bzip2(a.get());
+      lib_.archive_read_support_format_zip(a.get());
+    }
+    const char* kind = opts_.any_format ? "not a readable archive (tar, tar.gz, tar.xz, tar.zst, tar.bz2, zip): "
+                                        : "not a readable tar archive: ";
     if (lib_.archive_read_open_memory(a.get(), data.data(), data.size()) != ARCHIVE_OK)
-      return refuse("", "not a readable tar archive: " + libs::archive_error(lib_, a.get()));
+      return refuse("", kind + libs::archive_error(lib_, a.get()));
     size_t entries = 0;
     for (;;) {
       archive_entry* e = nullptr;
       int rc = lib_.archive_read_next_header(a.get(), &e);
       if (rc == ARCHIVE_EOF) break;
-      if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN)
+      if (rc != ARCHIVE_OK && rc != ARCHIVE_WARN) {
+        if (entries == 0) return refuse("", kind + libs::archive_error(lib_, a.get()));
         return refuse("", "corrupt or truncated archive: " + libs::archive_error(lib_, a.get()));
-      if (++entries > limits_.max_entries)
-        return refuse("", "more than " + std::to_string(limits_.max_entries) + " entries (limit)");
+      }
+      if (++entries > opts_.limits.max_entries)
+        return refuse("", "more than " + std::to_string(opts_.limits.max_entries) + " entries (limit)");
       const char* raw_name = lib_.archive_entry_pathname(e);
-      std::string raw = raw_name ? raw_name : "", rel, why;
-      if (!normalise(raw, &rel, &why)) return refuse(raw, why);
-      ROUX_TRY(check_parents(raw, rel));
-      ROUX_TRY(entry(a.get(), e, raw, rel));
+      ArchiveEntry out;
+      out.name = raw_name ? raw_name : "";
+      std::string rel, why;
+      if (!normalise(out.name, &rel, &why)) return refuse(out.name, why);
+      out.path = strip(rel, opts_.strip_components);
+      ROUX_TRY(entry(a.get(), e, out));
+      if (!out.path.empty()) ROUX_TRY(visit(out));
     }
     return Status::ok();
   }
 
  private:
   Status refuse(const std::string& entry, const std::string& why) const {
-    return Status::untrusted(what_ + ": unsafe archive refused: " + (entry.empty() ? "" : "entry \"" + entry + "\": ") +
+    return Status::untrusted(opts_.what + ": unsafe archive refused: " + (entry.empty() ? "" : "entry \"" + entry + "\": ") +
                              why + "; nothing was unpacked");
   }
 
-  // No parent of `rel` may be a symlink the archive made (writing through it would escape).
-  Status check_parents(const std::string& raw, const std::string& rel) const {
+  bool taken(const std::string& rel) const { return dirs_.count(rel) || files_.count(rel) || links_.count(rel); }
+
+  // No parent of `rel` may be a symlink or a file the archive made (writing through a link
+  // would escape); the parents become folders.
+  Status check_parents(const std::string& raw, const std::string& rel) {
+    auto parts = split(rel, '/');
     std::string prefix;
-    for (const auto& p : split(rel, '/')) {
-      if (!prefix.empty() && links_.count(prefix)) return refuse(raw, "would be written through symlink \"" + prefix + "\"");
-      prefix += (prefix.empty() ? "" : "/") + p;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      prefix += (prefix.empty() ? "" : "/") + parts[i];
+      if (links_.count(prefix)) return refuse(raw, "would be written through symlink \"" + prefix + "\"");
+      if (files_.count(prefix)) return refuse(rel, "a parent of it is not a folder");
+      dirs_.insert(prefix);
     }
     return Status::ok();
   }
 
-  Status entry(archive* a, archive_entry* e, const std::string& raw, const std::string& rel) {
+  Status entry(archive* a, archive_entry* e, ArchiveEntry& out) {
+    const std::string& raw = out.name;
+    const std::string& rel = out.path;
     mode_t type = lib_.archive_entry_filetype(e);
-    mode_t perm = lib_.archive_entry_perm(e) & 0777;
-    std::string path = tmp_ + "/" + rel;
+    out.perm = lib_.archive_entry_perm(e) & 0777;
     const char* hard = lib_.archive_entry_hardlink(e);
     if (hard) {
       std::string target, why;
       if (!normalise(hard, &target, &why)) return refuse(raw, "hard link target: " + why);
-      if (!files_.count(target)) return refuse(raw, "hard link to \"" + std::string(hard) + "\", not an earlier file of the archive");
-      ROUX_TRY(make_parents(rel));
-      std::error_code ec;
-      fs::copy_file(tmp_ + "/" + target, path, ec);
-      if (ec) return refuse(raw, "cannot create: " + ec.message());
+      target = strip(target, opts_.strip_components);
+      if (target.empty() || !files_.count(target))
+        return refuse(raw, "hard link to \"" + std::string(hard) + "\", not an earlier file of the archive");
+      if (rel.empty()) return Status::ok();
+      ROUX_TRY(check_parents(raw, rel));
+      if (taken(rel)) return refuse(raw, "duplicate entry");
       files_.insert(rel);
+      out.kind = ArchiveEntry::Kind::kHardlink;
+      out.target = target;
       return Status::ok();
     }
-    if (rel.empty()) return Status::ok();  // "./"
     switch (type) {
-      case AE_IFDIR: {
-        ROUX_TRY(make_parents(rel));
-        if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Status::io("mkdir " + path, errno);
-        struct stat st;
-        if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return refuse(raw, "duplicate entry");
-        dir_modes_.emplace_back(path, perm | 0700);
+      case AE_IFDIR:
+        if (rel.empty()) return Status::ok();  // "./"
+        ROUX_TRY(check_parents(raw, rel));
+        if (files_.count(rel) || links_.count(rel)) return refuse(raw, "duplicate entry");
+        dirs_.insert(rel);
+        out.kind = ArchiveEntry::Kind::kDir;
         return Status::ok();
-      }
       case AE_IFLNK: {
         const char* t = lib_.archive_entry_symlink(e);
-        std::string target = t ? t : "";
-        if (!link_stays_inside(rel, target)) return refuse(raw, "symlink to \"" + target + "\" points outside the cookbook");
-        ROUX_TRY(make_parents(rel));
-        if (::symlink(target.c_str(), path.c_str()) != 0)
-          return errno == EEXIST ? refuse(raw, "duplicate entry") : Status::io("symlink " + path, errno);
+        out.target = t ? t : "";
+        if (rel.empty()) return Status::ok();
+        if (!link_stays_inside(rel, out.target))
+          return refuse(raw, "symlink to \"" + out.target + "\" points outside " + opts_.inside);
+        ROUX_TRY(check_parents(raw, rel));
+        if (taken(rel)) return refuse(raw, "duplicate entry");
         links_.insert(rel);
+        out.kind = ArchiveEntry::Kind::kSymlink;
         return Status::ok();
       }
       case AE_IFREG:
-        return regular(a, e, raw, rel, path, perm);
+        return regular(a, e, out);
       case AE_IFCHR:
       case AE_IFBLK:
         return refuse(raw, "device files are not allowed");
@@ -151,63 +182,85 @@ class Unpacker {
     }
   }
 
-  Status regular(archive* a, archive_entry* e, const std::string& raw, const std::string& rel, const std::string& path,
-                 mode_t perm) {
+  Status regular(archive* a, archive_entry* e, ArchiveEntry& out) {
+    const std::string& raw = out.name;
+    const std::string& rel = out.path;
+    const uint64_t max = opts_.limits.max_bytes;
     int64_t declared = lib_.archive_entry_size(e);
-    if (declared < 0 || uint64_t(declared) > limits_.max_bytes - std::min(bytes_, limits_.max_bytes))
-      return refuse(raw, "unpacked size would exceed the limit of " + std::to_string(limits_.max_bytes) + " bytes");
-    ROUX_TRY(make_parents(rel));
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return errno == EEXIST ? refuse(raw, "duplicate entry") : Status::io("create " + path, errno);
+    // A zip entry may not declare its size (streamed): then only what is read counts.
+    bool sized = lib_.archive_entry_size_is_set(e) != 0;
+    if (sized && (declared < 0 || uint64_t(declared) > max - std::min(bytes_, max)))
+      return refuse(raw, "unpacked size would exceed the limit of " + std::to_string(max) + " bytes");
+    if (!rel.empty()) {
+      ROUX_TRY(check_parents(raw, rel));
+      if (taken(rel)) return refuse(raw, "duplicate entry");
+    }
     char buf[65536];
     uint64_t written = 0;
     for (;;) {
       la_ssize_t n = lib_.archive_read_data(a, buf, sizeof buf);
       if (n == 0) break;
-      if (n < 0) {
-        ::close(fd);
-        return refuse(raw, "corrupt or truncated archive: " + libs::archive_error(lib_, a));
-      }
+      if (n < 0) return refuse(raw, "corrupt or truncated archive: " + libs::archive_error(lib_, a));
       bytes_ += uint64_t(n);
       written += uint64_t(n);
-      if (bytes_ > limits_.max_bytes) {
-        ::close(fd);
-        return refuse(raw, "unpacked size exceeds the limit of " + std::to_string(limits_.max_bytes) + " bytes");
-      }
-      for (la_ssize_t off = 0; off < n;) {
-        ssize_t w = ::write(fd, buf + off, size_t(n - off));
-        if (w < 0) {
-          int err = errno;
-          ::close(fd);
-          return Status::io("write " + path, err);
-        }
-        off += w;
-      }
+      if (bytes_ > max) return refuse(raw, "unpacked size exceeds the limit of " + std::to_string(max) + " bytes");
+      if (!rel.empty()) out.content.append(buf, size_t(n));
     }
-    if (written != uint64_t(declared)) {
-      ::close(fd);
+    if (sized && written != uint64_t(declared))
       return refuse(raw, "corrupt or truncated archive: " + std::to_string(written) + " of " +
                              std::to_string(declared) + " bytes");
-    }
-    if (::fchmod(fd, perm) != 0 || ::close(fd) != 0) return Status::io("close " + path, errno);
+    if (rel.empty()) return Status::ok();
     files_.insert(rel);
+    out.kind = ArchiveEntry::Kind::kFile;
     return Status::ok();
   }
 
-  Status make_parents(const std::string& rel) {
-    auto parts = split(rel, '/');
-    std::string p = tmp_;
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      p += "/" + parts[i];
-      if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) return Status::io("mkdir " + p, errno);
-      struct stat st;
-      if (::lstat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
-        return refuse(rel, "a parent of it is not a folder");
-    }
-    return Status::ok();
-  }
+  const libs::Archive& lib_;
+  const WalkOptions& opts_;
+  uint64_t bytes_ = 0;
+  std::set<std::string> dirs_, links_, files_;
+};
 
+// Writes the entries walk_archive accepted below `tmp` (a fresh folder of this process).
+class FolderWriter {
  public:
+  explicit FolderWriter(std::string tmp) : tmp_(std::move(tmp)) {}
+
+  Status write(const ArchiveEntry& e) {
+    std::string path = tmp_ + "/" + e.path;
+    ROUX_TRY(make_parents(e.path));
+    switch (e.kind) {
+      case ArchiveEntry::Kind::kDir:
+        if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return Status::io("mkdir " + path, errno);
+        dir_modes_.emplace_back(path, e.perm | 0700);
+        return Status::ok();
+      case ArchiveEntry::Kind::kSymlink:
+        if (::symlink(e.target.c_str(), path.c_str()) != 0) return Status::io("symlink " + path, errno);
+        return Status::ok();
+      case ArchiveEntry::Kind::kHardlink: {
+        std::error_code ec;
+        fs::copy_file(tmp_ + "/" + e.target, path, ec);
+        if (ec) return Status::io("copy " + e.target + " to " + path, ec.value());
+        return Status::ok();
+      }
+      case ArchiveEntry::Kind::kFile:
+        break;
+    }
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return Status::io("create " + path, errno);
+    for (size_t off = 0; off < e.content.size();) {
+      ssize_t w = ::write(fd, e.content.data() + off, e.content.size() - off);
+      if (w < 0) {
+        int err = errno;
+        ::close(fd);
+        return Status::io("write " + path, err);
+      }
+      off += size_t(w);
+    }
+    if (::fchmod(fd, e.perm) != 0 || ::close(fd) != 0) return Status::io("close " + path, errno);
+    return Status::ok();
+  }
+
   // Directory modes last, deepest first, so a read-only folder does not block its own content.
   Status finish() {
     for (auto it = dir_modes_.rbegin(); it != dir_modes_.rend(); ++it)
@@ -216,19 +269,36 @@ class Unpacker {
   }
 
  private:
-  const libs::Archive& lib_;
-  std::string tmp_, what_;
-  UnpackLimits limits_;
-  uint64_t bytes_ = 0;
-  std::set<std::string> links_, files_;
+  Status make_parents(const std::string& rel) {
+    auto parts = split(rel, '/');
+    std::string p = tmp_;
+    for (size_t i = 0; i + 1 < parts.size(); ++i) {
+      p += "/" + parts[i];
+      if (::mkdir(p.c_str(), 0755) != 0 && errno != EEXIST) return Status::io("mkdir " + p, errno);
+    }
+    return Status::ok();
+  }
+
+  std::string tmp_;
   std::vector<std::pair<std::string, mode_t>> dir_modes_;
 };
 
 }  // namespace
 
+Status walk_archive(std::string_view data, const WalkOptions& options,
+                    const std::function<Status(const ArchiveEntry&)>& visit) {
+  ROUX_ASSIGN_OR_RETURN(const libs::Archive* lib, libs::archive());
+  Walker w(*lib, options);
+  return w.run(data, visit);
+}
+
 Status unpack_archive(std::string_view data, const std::string& dest, const std::string& what,
                       const UnpackLimits& limits) {
-  ROUX_ASSIGN_OR_RETURN(const libs::Archive* lib, libs::archive());
+  WalkOptions opts;
+  opts.limits = limits;
+  opts.what = what;
+  // Checked whole before a byte is written.
+  ROUX_TRY(walk_archive(data, opts, [](const ArchiveEntry&) { return Status::ok(); }));
   std::error_code ec;
   if (fs::exists(fs::symlink_status(dest, ec))) return Status::conflict(dest + " already exists");
   fs::path parent = fs::path(dest).parent_path();
@@ -236,9 +306,9 @@ Status unpack_archive(std::string_view data, const std::string& dest, const std:
   if (ec) return Status::io("mkdir " + parent.string(), ec.value());
   std::string tmp = dest + ".unpack-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}());
   if (::mkdir(tmp.c_str(), 0700) != 0) return Status::io("mkdir " + tmp, errno);
-  Unpacker u(*lib, tmp, what, limits);
-  Status s = u.run(data);
-  if (s.is_ok()) s = u.finish();
+  FolderWriter writer(tmp);
+  Status s = walk_archive(data, opts, [&](const ArchiveEntry& e) { return writer.write(e); });
+  if (s.is_ok()) s = writer.finish();
   if (s.is_ok() && ::chmod(tmp.c_str(), 0755) != 0) s = Status::io("chmod " + tmp, errno);
   if (s.is_ok() && ::rename(tmp.c_str(), dest.c_str()) != 0) {
     // Another run may have unpacked the same content first; that copy is as good as ours.

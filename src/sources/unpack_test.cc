@@ -135,6 +135,66 @@ TEST_CASE("unpack: entry and size limits, and a truncated archive") {
   CHECK(d.count() == 0);
 }
 
+std::string make_zip_xz(const std::vector<Entry>& entries, bool zip) {
+  std::string out;
+  archive* a = archive_write_new();
+  if (zip) archive_write_set_format_zip(a);
+  else {
+    archive_write_set_format_pax_restricted(a);
+    archive_write_add_filter_xz(a);
+  }
+  archive_write_open(a, &out, nullptr, append, nullptr);
+  for (const auto& e : entries) {
+    archive_entry* ae = archive_entry_new();
+    archive_entry_set_pathname(ae, e.path.c_str());
+    archive_entry_set_filetype(ae, e.type);
+    archive_entry_set_perm(ae, 0640);
+    if (e.type == AE_IFLNK) archive_entry_set_symlink(ae, e.data.c_str());
+    else if (e.type == AE_IFREG) archive_entry_set_size(ae, int64_t(e.data.size()));
+    archive_write_header(a, ae);
+    if (e.type == AE_IFREG) archive_write_data(a, e.data.data(), e.data.size());
+    archive_entry_free(ae);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return out;
+}
+
+TEST_CASE("walk_archive: zip and tar.xz with any_format, strip_components, and its link rule after stripping") {
+  std::vector<Entry> entries = {{"app-1.0/", AE_IFDIR, ""}, {"app-1.0/bin/run", AE_IFREG, "#!/bin/sh\n"},
+                                {"app-1.0/current", AE_IFLNK, "bin/run"}, {"top.txt", AE_IFREG, "skipped"}};
+  for (bool zip : {true, false}) {
+    CAPTURE(zip);
+    std::string data = make_zip_xz(entries, zip);
+    WalkOptions o;
+    o.what = "t";
+    std::vector<std::string> seen;
+    auto collect = [&](const ArchiveEntry& e) {
+      seen.push_back(e.path + "=" + (e.kind == ArchiveEntry::Kind::kFile ? e.content : e.target));
+      return Status::ok();
+    };
+    // Cookbooks stay tar/gzip only.
+    CHECK(walk_archive(data, o, collect).code() == Code::kUntrusted);
+    o.any_format = true;
+    o.strip_components = 1;
+    REQUIRE(walk_archive(data, o, collect).is_ok());
+    CHECK(seen == std::vector<std::string>{"bin/run=#!/bin/sh\n", "current=bin/run"});
+  }
+  // A link that was inside before stripping may point out after it.
+  WalkOptions o;
+  o.what = "t";
+  o.inside = "the destination";
+  o.strip_components = 1;
+  Status s = walk_archive(make_tar({{"a/l", AE_IFLNK, "../b"}, {"b", AE_IFREG, "x"}}), o,
+                          [](const ArchiveEntry&) { return Status::ok(); });
+  CHECK(s.message() == "t: unsafe archive refused: entry \"a/l\": symlink to \"../b\" points outside the destination; "
+                       "nothing was unpacked");
+  // A file through a file of the archive is refused too.
+  o.strip_components = 0;
+  s = walk_archive(make_tar({{"f", AE_IFREG, "x"}, {"f/g", AE_IFREG, "y"}}), o, [](const ArchiveEntry&) { return Status::ok(); });
+  CHECK(s.message().find("a parent of it is not a folder") != std::string::npos);
+}
+
 TEST_CASE("pack_cookbook: same content gives the same bytes, and round-trips through unpack") {
   Dir d;
   fs::create_directories(d.path + "/cb/recipes");

@@ -58,7 +58,7 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # managed paths in the starting state (junk), user/group resources whose names files use, with
 # cron.d entries run as those users (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
-            "owners", "notify", "guards", "junk", "accounts"]
+            "owners", "notify", "guards", "junk", "accounts", "archive"]
 
 
 def q(s):
@@ -479,6 +479,71 @@ class Gen:
             # Keep paths below links after their link unless an explicit requires holds them.
             self.declared = self.fix_alias_order(self.declared)
         self.drift_plan = self.plan_drift() if self.start == "drifted" else []
+        # Added later (archive): drawn from their own generator after every other draw, so the
+        # rest of an older seed's policy and starting state stay what they were.
+        if "archive" not in self.without:
+            self.make_archives(random.Random(f"archive:{self.seed}"))
+
+    def make_archives(self, rnd):
+        """0-2 archive resources unpacking a cookbook tarball into a new folder of a managed
+        folder; sometimes the folder already holds some of its entries (same or different content,
+        a link where a folder goes), with overwrite true or false."""
+        import gzip
+        import io
+        import tarfile
+        managed = [d for d, m in self.dirs if m and d in self.by_path]
+        if not managed:
+            return
+        for _ in range(rnd.choice([0, 0, 1, 1, 2])):
+            folder = rnd.choice(managed)
+            dest = self.new_path(folder, "unpacked")
+            strip = rnd.random() < 0.4
+            pre = "pkg-1/" if strip else ""
+            names = rnd.sample(["a.txt", "conf/app.ini", "bin/run", "share/doc/README", "b.txt"], rnd.randint(1, 4))
+            contents = {n: f"{n} of {dest}\n" * rnd.randint(1, 3) for n in names}
+            buf = io.BytesIO()
+            with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz, tarfile.open(fileobj=gz, mode="w") as t:
+                for n in names:
+                    if rnd.random() < 0.3 and "/" in n:  # the folder listed first, with its own mode
+                        i = tarfile.TarInfo(pre + n.split("/")[0])
+                        i.type, i.mode = tarfile.DIRTYPE, rnd.choice([0o755, 0o750, 0o700])
+                        t.addfile(i)
+                    i = tarfile.TarInfo(pre + n)
+                    data = contents[n].encode()
+                    i.size, i.mode = len(data), rnd.choice([0o644, 0o600, 0o755, 0o640])
+                    t.addfile(i, io.BytesIO(data))
+                if rnd.random() < 0.5:
+                    i = tarfile.TarInfo(pre + "current")
+                    i.type, i.linkname = tarfile.SYMTYPE, names[0]
+                    t.addfile(i)
+            rel = f"files/{dest.strip('/').replace('/', '_')}.tar.gz"
+            self.files[rel] = buf.getvalue()
+            r = self.add(Res("archive", dest), dest)
+            r.set("source", q(rel[len("files/"):]))
+            if strip:
+                r.set("strip_components", "1")
+            overwrite = rnd.random() < 0.5
+            if overwrite or rnd.random() < 0.5:
+                r.set("overwrite", "true" if overwrite else "false")
+            if rnd.random() < 0.3:
+                m = rnd.choice(["0755", "0750", "0700"])
+                r.set("mode", q(m))  # the folder's (the oracle below checks an entry)
+            if rnd.random() < 0.3 and "owners" not in self.without:
+                name, uid, _ = rnd.choice(USERS)
+                r.set("owner", str(uid) if rnd.random() < 0.3 else q(name))
+            first = names[0]
+            r.expect.update({"type": "file", "path": f"{dest}/{first}", "content": contents[first]})
+            if rnd.random() < 0.4 and "junk" not in self.without:  # the folder already holds something
+                self.junk.append(("dir", dest, None))
+                n = rnd.choice(names)
+                what = rnd.choice(["same", "other", "link"])
+                if what == "same":
+                    self.junk.append(("file", f"{dest}/{n}", contents[n]))
+                elif what == "other":
+                    self.junk.append(("file", f"{dest}/{n}", "edited by hand\n"))
+                else:
+                    self.junk.append(("link", f"{dest}/{n.split('/')[0]}" if "/" in n else f"{dest}/{n}", "/etc"))
+            self.declared.append(r)
 
     def fix_alias_order(self, decl):
         ids = [r.id for r in decl]

@@ -1,0 +1,64 @@
+// archive: the compile-time errors at file:line:col.
+#include <doctest/doctest.h>
+
+#include "base/sha256.h"
+#include "compiler/yaml_value.h"
+#include "resources/builtin.h"
+
+namespace roux::resources {
+namespace {
+
+std::string errors_of(const std::string& name, const std::string& yaml) {
+  std::vector<Status> errors;
+  engine::Value map;
+  REQUIRE(compiler::parse_yaml(yaml, "r.yaml", &map, &errors));
+  engine::Props props(map, "archive[" + name + "]", &errors);
+  struct Build : engine::BuildContext {
+    Result<std::string> cookbook_file(const std::string& rel) const override {
+      if (rel == "app.tar.gz") return std::string("tarball bytes");
+      return Status::not_found("cookbook c has no file files/" + rel);
+    }
+    Result<engine::Rendered> render_template(const std::string&, const engine::Value*) const override {
+      return Status::not_found("none");
+    }
+  } build;
+  archive_type().make(name, props, build);
+  props.finish("archive");
+  std::string out;
+  for (const auto& s : errors) out += s.to_string() + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("archive: compile errors at the property") {
+  const std::string sum = "sha256:" + std::string(64, '0');
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\n") == "");
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\ncreates: /opt/a/bin\nstrip_components: 1\noverwrite: true\n"
+                            "owner: '0'\ngroup: '0'\nmode: '0750'\nmax_entries: 10\nmax_bytes: 100\n") == "");
+  CHECK(errors_of("/opt/a", "source: https://x.example/a.tgz\nchecksum: " + sum + "\nmax_download: 1000\n") == "");
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\nchecksum: sha256:" + sha256_hex("tarball bytes") + "\n") == "");
+  CHECK(errors_of("/opt/a", "mode: '0755'\n") ==
+        "r.yaml:1:1: archive[/opt/a]: source: is required: a file of the cookbook's files/ folder, or an https://, "
+        "http:// or file:// URL\n");
+  CHECK(errors_of("/opt/a", "source: https://x.example/a.tgz\n") ==
+        "r.yaml:1:1: archive[/opt/a]: checksum: is required with a URL: sha256:HEX (the archive's SHA-256)\n");
+  CHECK(errors_of("/opt/a", "source: https://x.example/a.tgz\nchecksum: none\n") ==
+        "r.yaml:2:11: archive[/opt/a]: checksum: expected sha256:HEX (none is not accepted for an archive)\n");
+  CHECK(errors_of("/opt/a", "source: nothere.tgz\n") ==
+        "r.yaml:1:9: archive[/opt/a]: source: cookbook c has no file files/nothere.tgz\n");
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\nchecksum: " + sum + "\n") ==
+        "r.yaml:2:11: archive[/opt/a]: checksum: files/app.tar.gz has sha256 " + sha256_hex("tarball bytes") +
+            ", not " + std::string(64, '0') + "\n");
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\nstrip_components: -1\n").find("r.yaml:2:19: archive[/opt/a]: strip_components:") == 0);
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\noverwrite: maybe\n").find("r.yaml:2:12: archive[/opt/a]: overwrite:") == 0);
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\ncreates: rel\n").find("r.yaml:2:10: archive[/opt/a]: creates:") == 0);
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\nmax_entries: 0\n").find("r.yaml:2:14: archive[/opt/a]: max_entries:") == 0);
+  CHECK(errors_of("/opt/a", "source: app.tar.gz\nfrobnicate: 1\n").find("unknown property") != std::string::npos);
+  CHECK(errors_of("/", "source: app.tar.gz\n") == "r.yaml:1:1: archive[/]: the destination must not be /\n");
+  CHECK(errors_of("rel", "source: app.tar.gz\n").find("r.yaml:1:1: archive[rel]: path must be absolute") == 0);
+  CHECK(errors_of("/opt/a", "source: 'https://x/a b'\nchecksum: " + sum + "\n") ==
+        "r.yaml:1:9: archive[/opt/a]: source: must not contain spaces or control characters\n");
+}
+
+}  // namespace roux::resources
