@@ -372,22 +372,23 @@ engine::ResourceType systemd_unit_type() {
             else if (state && r->parsed.is_template)
               props.error(r->control.enabled ? "enabled" : "running",
                           "a template unit has no state of its own; manage an instance (name@x) with service");
+            bool have = given == 1;
             if (content) r->content = *content;
             if (source) {
               auto data = build.cookbook_file(*source);
-              if (!data.is_ok()) props.error("source", data.status().message());
+              if (!data.is_ok()) props.error("source", data.status().message()), have = false;
               else r->content = std::move(*data);
             }
             if (tmpl) {
               auto rendered = build.render_template(*tmpl, vars);
-              if (!rendered.is_ok()) props.error("template", rendered.status().message());
+              if (!rendered.is_ok()) props.error("template", rendered.status().message()), have = false;
               else {
                 r->content = std::move(rendered->text);
                 if (rendered->sensitive) r->meta().sensitive = true;
               }
             }
             if (props.saw_sensitive()) r->meta().sensitive = true;
-            if (given == 1) {
+            if (have) {
               std::string err = r->content.size() > kMaxUnitBytes ? "is larger than 1 MiB" : systemd_unit_syntax_error(r->content);
               if (!err.empty()) props.error(key, err);
               else if (r->control.enabled && !r->parsed.dropin && !systemd_unit_has_install(r->content))
