@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "engine/resource.h"
 #include "host/host.h"
 
 namespace roux::resources {
@@ -43,6 +44,30 @@ Result<ServiceProvider*> service_provider_for(const host::Host& host, const std:
 /// Runs an init-system tool (systemctl, service, update-rc.d) through the host, bounded to 5 min;
 /// its output is appended to `*output`; a failure quotes the command and the tool's own text.
 Status run_service_tool(host::Host& host, SubprocessOptions o, std::string* output);
+
+/// A service's run state driven through a provider: what service[NAME] does, shared with
+/// systemd_unit (one code path). `id` names the resource in errors ("service[nginx]").
+class ServiceControl {
+ public:
+  std::string id, service_name;
+  std::optional<bool> running, enabled;
+  /// Brings the service to `enabled` and `running` (unset: left alone), one change each.
+  Status converge(engine::ConvergeContext& ctx, ServiceProvider* prov);
+  /// A notification: "restart" (also "") or "reload"; a service that must stay stopped is left.
+  Status refresh(engine::ConvergeContext& ctx, ServiceProvider* prov, std::string_view action);
+  /// The state as the init system and, where it records them, the host (this run's actions) say.
+  Result<ServiceState> observe(engine::ConvergeContext& ctx, ServiceProvider* prov);
+
+ private:
+  Status not_found(ServiceProvider* prov) const;
+  bool has_service_files(const host::Host& h) const;
+  Status act_and_record(host::Host& h, ServiceProvider* prov, std::string_view action, std::string* out);
+  Status act(engine::ConvergeContext& ctx, ServiceProvider* prov, const std::string& property, const std::string& before,
+             const std::string& after, const std::string& action);
+};
+
+/// systemd's unit for a service name: "nginx" -> "nginx.service"; a name with a suffix is kept.
+std::string systemd_unit_of(const std::string& service);
 
 // Parsers, exposed for unit tests.
 /// `systemctl show -p Id,LoadState,ActiveState,UnitFileState u1 u2...` -> states by unit in order.

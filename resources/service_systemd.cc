@@ -14,9 +14,7 @@
 namespace roux::resources {
 namespace {
 
-std::string unit_of(const std::string& service) {
-  return service.find('.') == std::string::npos ? service + ".service" : service;
-}
+std::string unit_of(const std::string& service) { return systemd_unit_of(service); }
 
 
 // As `systemctl is-enabled` answers (exit 0): "static" units have no [Install] section, they are
@@ -162,6 +160,10 @@ class SystemdRootProvider : public ServiceProvider {
 };
 
 }  // namespace
+
+std::string systemd_unit_of(const std::string& service) {
+  return service.find('.') == std::string::npos ? service + ".service" : service;
+}
 
 ServiceProvider* systemd_service_provider() {
   static SystemdProvider p;
