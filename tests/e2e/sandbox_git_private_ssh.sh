@@ -7,8 +7,7 @@
 # names the file to fix: a key the server does not know, a host missing from known_hosts (with
 # the offered key's SHA256 fingerprint, as ssh-keygen -lf prints it), a host whose key changed,
 # a missing key file. Hashed known_hosts names work. No agent is running (SSH_AUTH_SOCK unset).
-# Last, git:// from a real
-# `git daemon` on 127.0.0.1.
+# Last, git:// from a real `git daemon` on 127.0.0.1.
 set -euo pipefail
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 source /roux/src/tests/e2e/lib.sh
