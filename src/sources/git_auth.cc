@@ -214,14 +214,10 @@ std::string home_dir() {
   return "";
 }
 
-GitTransferGuard::GitTransferGuard(const GitOptions& options, const std::string& remote, std::string display,
-                                   std::string ca_bundle, long timeout_s)
-    : options_(options), display_(std::move(display)), ca_bundle_(std::move(ca_bundle)), timeout_s_(timeout_s),
-      watchdog_(timeout_s) {
-  if (auto e = parse_git_endpoint(remote)) {
-    endpoint_ = *e;
-    parsed_ = true;
-  }
+GitTransferGuard::GitTransferGuard(const GitOptions& options, const std::string& remote, std::string ca_bundle,
+                                   long timeout_s)
+    : options_(options), ca_bundle_(std::move(ca_bundle)), timeout_s_(timeout_s), watchdog_(timeout_s) {
+  if (auto e = parse_git_endpoint(remote)) endpoint_ = *e;
   url_password_ = !redact::url_password(remote).empty();
   deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s_ > 0 ? timeout_s_ : 0);
 }
@@ -422,7 +418,6 @@ int GitTransferGuard::check_host_key(const git_cert_hostkey* key, const std::str
                   "; one line per host: HOST KEYTYPE BASE64KEY)");
   switch (check) {
     case LIBSSH2_KNOWNHOST_CHECK_MATCH:
-      host_key_checked_ = true;
       return 0;
     case LIBSSH2_KNOWNHOST_CHECK_MISMATCH:
       return refuse("the ssh host key of " + name + " does not match its entry in the known_hosts file " + where +

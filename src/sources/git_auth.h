@@ -67,13 +67,11 @@ class SocketWatchdog {
 };
 
 /// The libgit2 callbacks of one fetch, and the reason it failed when a callback stopped it.
-/// Not thread-safe; lives as long as the fetch. `display` names the source in messages (no
-/// credentials); `ca_bundle` is named when a TLS certificate is refused; `timeout_s` bounds the
-/// whole transfer (0 = no bound).
+/// Not thread-safe; lives as long as the fetch. `ca_bundle` is named when a TLS certificate is
+/// refused; `timeout_s` bounds the whole transfer (0 = no bound).
 class GitTransferGuard {
  public:
-  GitTransferGuard(const GitOptions& options, const std::string& remote, std::string display, std::string ca_bundle,
-                   long timeout_s);
+  GitTransferGuard(const GitOptions& options, const std::string& remote, std::string ca_bundle, long timeout_s);
   GitTransferGuard(const GitTransferGuard&) = delete;
   GitTransferGuard& operator=(const GitTransferGuard&) = delete;
 
@@ -100,8 +98,6 @@ class GitTransferGuard {
 
   GitOptions options_;
   GitEndpoint endpoint_;
-  bool parsed_ = false;
-  std::string display_;
   std::string ca_bundle_;
   long timeout_s_ = 0;
   std::chrono::steady_clock::time_point deadline_;
@@ -110,7 +106,6 @@ class GitTransferGuard {
   std::string userpass_origin_;   // where the last login offered came from ("" = none offered yet)
   bool url_password_ = false;     // the URL carries its own password (libgit2 offers it first)
   int ssh_attempts_ = 0;
-  bool host_key_checked_ = false;
   SocketWatchdog watchdog_;  // last: started once everything else is set
 };
 

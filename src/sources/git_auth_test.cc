@@ -1,6 +1,11 @@
 #include "sources/git_auth.h"
 
 #include <doctest/doctest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 
 #include "sources/git_source.h"
 
@@ -81,6 +86,59 @@ TEST_CASE("git_auth: which URLs are git sources") {
 TEST_CASE("git_auth: OpenSSH's fingerprint format") {
   unsigned char zero[32] = {};
   CHECK(ssh_fingerprint(zero) == "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+}
+
+}  // namespace roux::sources
+
+namespace roux::sources {
+
+TEST_CASE("git_auth: the socket watchdog ends a read that would wait forever, and only the new sockets") {
+  int old_pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, old_pair) == 0);
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 1) == 0);
+  REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    SocketWatchdog watchdog(1);
+    int client = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(::connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    char buf[16];
+    // The server never writes: without the watchdog this read blocks forever.
+    ssize_t n = ::recv(client, buf, sizeof buf, 0);
+    CHECK(n == 0);
+    CHECK(watchdog.fired());
+    ::close(client);
+  }
+  auto took = std::chrono::steady_clock::now() - t0;
+  CHECK(took >= std::chrono::milliseconds(900));
+  CHECK(took < std::chrono::seconds(10));
+  // Sockets older than the watchdog still work.
+  CHECK(::send(old_pair[0], "x", 1, 0) == 1);
+  char c = 0;
+  CHECK(::recv(old_pair[1], &c, 1, 0) == 1);
+  ::close(old_pair[0]);
+  ::close(old_pair[1]);
+  ::close(listener);
+}
+
+TEST_CASE("git_auth: a watchdog destroyed in time shuts nothing") {
+  int pair[2];
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    SocketWatchdog watchdog(30);
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
+    CHECK_FALSE(watchdog.fired());
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));  // the thread ends at once
+  CHECK(::send(pair[0], "x", 1, 0) == 1);
+  ::close(pair[0]);
+  ::close(pair[1]);
 }
 
 }  // namespace roux::sources

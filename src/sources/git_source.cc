@@ -255,7 +255,7 @@ class GitSource final : public Source {
     fo.prune = GIT_FETCH_PRUNE;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspec below names them
     // Credentials (netrc, credential helper, ssh key), host key and TLS checks, the deadline.
-    GitTransferGuard guard(options_, git_.remote, url_, ca_bundle_, timeout_s_);
+    GitTransferGuard guard(options_, git_.remote, ca_bundle_, timeout_s_);
     guard.install(&fo.callbacks);
     if (!ca_bundle_.empty())  // process-wide in libgit2; every source of a run has the same one
       if (int rc = git_lib().git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca_bundle_.c_str(), nullptr); rc != 0)

@@ -6,8 +6,8 @@
 # lock and converge; a passphrase-protected key with `ssh_passphrase_file`; and each refusal
 # names the file to fix: a key the server does not know, a host missing from known_hosts (with
 # the offered key's SHA256 fingerprint, as ssh-keygen -lf prints it), a host whose key changed,
-# a missing key file. No agent is running (SSH_AUTH_SOCK unset). Last, git:// from a real
-# `git daemon` on 127.0.0.1.
+# a missing key file. Hashed known_hosts names work. No agent is running (SSH_AUTH_SOCK unset).
+# Last, git:// from a real `git daemon` on 127.0.0.1.
 set -euo pipefail
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 source /roux/src/tests/e2e/lib.sh
@@ -86,6 +86,15 @@ python3 - /tmp/p1/policy.lock.json "$SSH_URL" <<'PY' || fail "the lockfile does 
 import json, sys
 assert {c["source"] for c in json.load(open(sys.argv[1]))["cookbooks"]} == {sys.argv[2]}
 PY
+
+# 1b. known_hosts with hashed host names (ssh-keygen -H, HashKnownHosts yes).
+cp /etc/roux/known_hosts /etc/roux/known_hosts.hashed
+ssh-keygen -q -H -f /etc/roux/known_hosts.hashed >/dev/null 2>&1
+grep -q '^|1|' /etc/roux/known_hosts.hashed && ! grep -q 127.0.0.1 /etc/roux/known_hosts.hashed ||
+  fail "ssh-keygen -H did not hash the names: $(cat /etc/roux/known_hosts.hashed)"
+config /tmp/hashed.yaml /etc/roux/deploy_key /etc/roux/known_hosts.hashed
+try 10 "$SSH_URL" /tmp/hashed.yaml
+expect_rc 0 "lock with hashed known_hosts"
 
 # 2. scp-style git@HOST:PATH (port 22, path relative to the git user's home).
 try 2 "$SCP_URL" /tmp/ok.yaml
