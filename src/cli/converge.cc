@@ -514,6 +514,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   rep.mode = o.dry_run ? "plan" : "apply";
   rep.start_time = report::now_iso8601();
   rep.root = o.root;
+  rep.policy_group = o.policy_group;
   // Each pass's time goes in the report: a slow run says where its time went.
   auto phase_done = [&](const char* name) {
     auto now = Clock::now();
@@ -598,6 +599,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     req.trusted_keys.insert(req.trusted_keys.end(), o.trust.begin(), o.trust.end());
     req.ca_bundle = config->ca_bundle;
     req.transfer = config->http;
+    rep.policy_group = config->policy_group.empty() ? sources::kDefaultPolicyGroup : config->policy_group;
     auto fetched = fetch_host_policy(req);
     if (!fetched.is_ok()) return fail_early(fetched.status());
     o.policy = fetched->dir + "/policy.yaml";

@@ -209,6 +209,7 @@ nlohmann::ordered_json header_json(const RunReport& report) {
   j["roux_version"] = report.roux_version;
   j["mode"] = report.mode;
   j["policy"] = report.policy;
+  if (!report.policy_group.empty()) j["policy_group"] = report.policy_group;
   j["policy_file"] = report.policy_file;
   j["root"] = report.root;
   j["hostname"] = report.hostname;
@@ -301,6 +302,8 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
   j["run_id"] = report.run_id;
   j["mode"] = report.mode;
   j["policy"] = report.policy;
+  if (!report.policy_group.empty()) j["policy_group"] = report.policy_group;
+  if (!report.lock_digest.empty()) j["lock_digest"] = report.lock_digest;
   j["start_time"] = report.start_time;
   j["duration_ms"] = report.duration_ms;
   j["exit_code"] = report.exit_code;

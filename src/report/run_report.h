@@ -59,6 +59,8 @@ struct RunReport {
   std::string roux_version;
   std::string mode;               // "apply" | "plan"
   std::string policy, policy_file, root, hostname;
+  /// A published policy (client.yaml policy_name): the group the host is in ("" = a policy file).
+  std::string policy_group;
   std::string start_time, end_time;  // ISO 8601 UTC
   double duration_ms = 0;
   /// Where the time went, in run order: facts, lock, compile, converge, verify (milliseconds).
