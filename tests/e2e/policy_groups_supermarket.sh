@@ -178,7 +178,7 @@ grep -q "^group production of policy web already runs lock sha256:${stag_lock:0:
 run_roux converge --root "$prod" --config "$prod_cfg" --format json
 expect_rc 2 "production converges to the promoted lock"
 [ "$(json_get "$OUT" 'j["policy_group"] + " " + j["lock_digest"]')" = "production $stag_lock" ] || fail "promoted report: $OUT"
-[ "$(json_get "$OUT" '" ".join(c["name"] + "@" + c["version"] for c in j["cookbooks"])')" = "site@1.1.0 base@1.0.0" ] ||
+[ "$(json_get "$OUT" '" ".join(sorted(c["name"] + "@" + c["version"] for c in j["cookbooks"]))')" = "base@1.0.0 site@1.1.0" ] ||
   fail "production cookbooks after promotion: $OUT"
 [ "$(cat "$prod/srv/site/index.html")" = "<h1>staging</h1>" ] || fail "production content after promotion"
 [ "$(cat "$prod/etc/site.version")" = "1.1.0" ] || fail "production's new file after promotion"
