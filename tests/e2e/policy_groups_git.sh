@@ -15,7 +15,7 @@ command -v git >/dev/null || skip "git is needed to create and inspect the polic
 
 work=$(e2e_tmpdir)
 groups_market "$work"
-git init -q --bare "$work/policies.git"
+git init -q --bare --initial-branch=main "$work/policies.git"
 REPO="git+file://$work/policies.git"
 run_roux supermarket publish-policy "$work/policy-prod" --to "$REPO" --key "$work/team.key" --group production
 expect_rc 0 "publish the production lock into git"
@@ -80,7 +80,7 @@ diff "$work/diff.want" <(printf '%s\n' "$OUT") || fail "git policy diff text"
 # Tampered copies of the repository: each refused by promote and by a host; nothing committed.
 tamper() {  # tamper NAME SHELL: a clone of the repository with SHELL run in it, committed and pushed to WORK/NAME.git
   git clone -q --bare "$work/policies.git" "$work/$1.git"
-  git clone -q "$work/$1.git" "$work/$1"
+  git clone -q -b main "$work/$1.git" "$work/$1"
   (cd "$work/$1" && eval "$2" && git -c user.name=m -c user.email=m@x commit -qam tamper && git push -q origin HEAD:main)
 }
 tamper edited-pointer 'sed -i "s/$stag_lock/$prod_lock/" policies/web/groups/staging.json'
