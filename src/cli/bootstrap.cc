@@ -27,6 +27,7 @@
 #include "sources/cache.h"
 #include "sources/local_file.h"
 #include "sources/metadata.h"
+#include "sources/policy_groups.h"
 #include "sources/trust.h"
 
 namespace roux::cli {
@@ -285,13 +286,14 @@ int bootstrap(BootstrapOptions o) {
   s.group = o.group;
   const std::string retry = "then run the same `roux bootstrap` again: it is safe to repeat";
 
-  // 1. The arguments. A published policy lives in a supermarket; git is not supported yet.
+  // 1. The arguments. A published policy lives in a supermarket or a git policy repository.
   while (o.source.size() > 8 && o.source.back() == '/') o.source.pop_back();
-  if (!starts_with(o.source, "http://") && !starts_with(o.source, "https://") && !starts_with(o.source, "file://"))
+  if (!starts_with(o.source, "http://") && !starts_with(o.source, "https://") && !starts_with(o.source, "file://") &&
+      !sources::is_git_policy_source(o.source))
     return could_not_run(s, o, t0,
                          Status::invalid_input("--source " + redact::strip_url_credentials(o.source) +
                                                ": a published policy is fetched from a supermarket (http://, https:// "
-                                               "or file://); policies in git repositories are not supported yet"),
+                                               "or file://) or a git policy repository (git+...)"),
                          {"publish the policy with `roux supermarket publish-policy` and pass that supermarket's URL"});
   if (!sources::is_valid_cookbook_name(o.policy))
     return could_not_run(s, o, t0, Status::invalid_input("--policy \"" + o.policy + "\" is not a valid policy name"), {});
@@ -419,6 +421,7 @@ int bootstrap(BootstrapOptions o) {
   co.no_color = true;
   co.caller_holds_lock = true;
   co.silent = true;
+  co.policy_group = o.group.empty() ? sources::kDefaultPolicyGroup : o.group;
   while (another_pass(s.passes, o.passes)) {
     report::RunReport rep;
     auto pt = Clock::now();
@@ -470,13 +473,17 @@ int bootstrap(BootstrapOptions o) {
 std::string first_supermarket(const std::vector<std::string>& list) {
   for (const auto& u : list)
     if (starts_with(u, "http://") || starts_with(u, "https://") || starts_with(u, "file://")) return u;
+  // No supermarket: a git policy repository (docs/supermarket.md "Policy groups and promotion").
+  for (const auto& u : list)
+    if (sources::is_git_policy_source(u)) return u;
   return "";
 }
 
 Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& r) {
   if (r.url.empty())
     return Status::invalid_input("policy_name " + r.name +
-                                 ": a published policy needs a supermarket (http://, https://, file://) in sources:");
+                                 ": a published policy needs a supermarket (http://, https://, file://) or a git "
+                                 "policy repository (git+...) in sources:");
   if (!sources::is_valid_cookbook_name(r.name))
     return Status::invalid_input("policy_name \"" + r.name + "\" is not a valid policy name");
   const std::string in_root = r.root == "/" ? "" : r.root;
@@ -488,9 +495,17 @@ Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& r) {
   ctx.trusted_dir = trusted_dir_for(r.root, in_root + r.state_dir);
   ctx.transfer = r.transfer;
   redact::add_secret(redact::url_password(r.url));
-  ROUX_ASSIGN_OR_RETURN(sources::SupermarketOptions opts, sources::supermarket_options(r.url, ctx));
   sources::Cache cache(ctx.cache_dir, ctx.confine_root);
   ROUX_ASSIGN_OR_RETURN(std::string cache_dir, cache.subdir("policies/" + r.name, true));
+  if (sources::is_git_policy_source(r.url)) {
+    // A git policy repository: the group's signed pointer and its lock, from a clone in the cache.
+    std::vector<std::string> keys = r.trusted_keys;
+    ROUX_ASSIGN_OR_RETURN(sources::TrustStore trust, sources::TrustStore::load(keys));
+    ROUX_ASSIGN_OR_RETURN(std::string clones, cache.subdir("git", true));
+    return sources::fetch_git_policy(r.url, r.name, r.group.empty() ? sources::kDefaultPolicyGroup : r.group, trust,
+                                     clones, cache_dir + "/policy");
+  }
+  ROUX_ASSIGN_OR_RETURN(sources::SupermarketOptions opts, sources::supermarket_options(r.url, ctx));
   // Installed inside the cache too: plan writes nothing of roux's own but the source cache.
   return sources::fetch_published_policy(r.url, r.name, r.group, opts, cache_dir, cache_dir + "/policy");
 }

@@ -221,6 +221,7 @@ int run(int argc, char** argv) {
   add_supermarket_commands(app, &exit_code);
   add_doc_commands(app, &exit_code);
   add_bootstrap_command(app, &exit_code);
+  add_policy_group_commands(app, &exit_code);
   std::set_terminate(on_terminate);
   std::vector<std::string> args(argv + 1, argv + argc);
   // `roux` alone: the command list (and "could not run": nothing was asked).

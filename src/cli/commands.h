@@ -51,6 +51,7 @@ struct ConvergeOptions {
   // Set by roux bootstrap, which runs converge pass after pass in its own process:
   bool caller_holds_lock = false;     // the run lock is already held (by this process)
   bool silent = false;                // print no report at all (the caller prints its own summary)
+  std::string policy_group;           // the published policy's group, for the report (bootstrap)
 };
 
 /// One converge (or plan, or verify) run as `roux converge` does it; fills `*out` (when given)
@@ -70,6 +71,8 @@ struct HostPolicyRequest {
 Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& request);
 
 /// The first supermarket URL (http://, https://, file://) of a list of sources, or "".
+/// (fetch_host_policy is also given a git policy repository, git+..., when a list has no
+/// supermarket: see policy_source.)
 std::string first_supermarket(const std::vector<std::string>& sources);
 
 /// Where roux keeps what it must trust across runs (supermarket serials) for a run on `root`: the
@@ -94,6 +97,8 @@ void add_history_commands(CLI::App& app, int* exit_code);
 void add_lock_commands(CLI::App& app, int* exit_code);
 /// `roux bootstrap` (bootstrap.cc).
 void add_bootstrap_command(CLI::App& app, int* exit_code);
+/// `roux promote`, `roux policy status|diff` (promote.cc): policy groups.
+void add_policy_group_commands(CLI::App& app, int* exit_code);
 /// `roux keygen` and `roux supermarket publish|mirror|search|show|sign` (supermarket.cc).
 void add_supermarket_commands(CLI::App& app, int* exit_code);
 /// `roux doc man|bash-completion` (hidden; docgen.cc): man pages and completion generated from

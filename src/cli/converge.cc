@@ -309,6 +309,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   rep.mode = o.dry_run ? "plan" : "apply";
   rep.start_time = report::now_iso8601();
   rep.root = o.root;
+  rep.policy_group = o.policy_group;
   // Each pass's time goes in the report: a slow run says where its time went.
   auto phase_done = [&](const char* name) {
     auto now = Clock::now();
@@ -331,8 +332,6 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (!log::level_from_command_line() && !config->log_level.empty())
     if (auto l = log::parse_level(config->log_level)) log::set_level(*l);
   o.quiet = log::quiet();
-  // The group is the host's when its policy comes from client.yaml, not from --policy.
-  if (o.policy.empty()) rep.policy_group = config->policy_group;
   if (o.policy.empty()) o.policy = config->policy;
   if (o.sources.empty()) o.sources = config->sources;
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
@@ -395,6 +394,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     req.trusted_keys.insert(req.trusted_keys.end(), o.trust.begin(), o.trust.end());
     req.ca_bundle = config->ca_bundle;
     req.transfer = config->http;
+    rep.policy_group = config->policy_group.empty() ? sources::kDefaultPolicyGroup : config->policy_group;
     auto fetched = fetch_host_policy(req);
     if (!fetched.is_ok()) return fail_early(fetched.status());
     o.policy = fetched->dir + "/policy.yaml";

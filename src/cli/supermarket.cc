@@ -14,6 +14,7 @@
 #include "facts/facts.h"
 #include "resources/builtin.h"
 #include "sources/local_file.h"
+#include "sources/policy_groups.h"
 #include "sources/supermarket.h"
 #include "sources/trust.h"
 
@@ -120,6 +121,31 @@ int publish_policy(const SupermarketCli& o) {
   if (!key.is_ok()) return fail(key.status());
   const std::string name = o.name.empty() ? *policy_name : o.name;
   const std::string group = o.group.empty() ? sources::kDefaultPolicyGroup : o.group;
+  if (sources::is_git_policy_source(o.to)) {
+    // A git policy repository: the lock (by content digest) and the group's signed pointer, one commit.
+    auto repo = sources::local_policy_repo(o.to);
+    if (!repo.is_ok()) return fail(repo.status());
+    sources::PolicyFiles files;
+    auto yaml = sources::read_local_file(policy_file, size_t(8) << 20);
+    if (!yaml.is_ok()) return fail(yaml.status());
+    auto lock_text = sources::read_local_file(lock_file, size_t(8) << 20);
+    if (!lock_text.is_ok()) return fail(lock_text.status());
+    files.policy_yaml = *yaml;
+    files.lock_json = *lock_text;
+    auto g = sources::publish_policy_to_git(*repo, name, group, files, *key);
+    if (!g.is_ok()) return fail(g.status());
+    if (!g->moved) {
+      std::cout << "group " << group << " of policy " << name << " already runs lock sha256:" << g->group.lock_sha256
+                << "; nothing to do\n";
+      return kExitClean;
+    }
+    std::cout << "published policy " << name << " to git repository " << *repo << " (" << lock->cookbooks.size()
+              << " locked cookbook" << (lock->cookbooks.size() == 1 ? "" : "s") << ")\n  lock sha256:"
+              << g->group.lock_sha256 << "\n  content_sha256 " << g->group.content_sha256 << "\n  signed by key "
+              << key->id() << ", commit " << g->commit << "\ngroup " << group
+              << " -> this lock (hosts of that group get it on their next run)\n";
+    return kExitClean;
+  }
   auto r = sources::publish_policy(policy_file, lock_file, name, pins, o.to, *key, group, o.expires_days);
   if (!r.is_ok()) return fail(r.status());
   const auto& rev = r->revision;
@@ -248,7 +274,7 @@ void add_supermarket_commands(CLI::App& app, int* exit_code) {
       "sign and add a policy (policy.yaml + its lockfile) to a supermarket folder, as a new revision; point a group at it");
   pp->add_option("policy", o->policy, "policy file, or a folder holding policy.yaml (its lockfile must be beside it and match)")
       ->required();
-  pp->add_option("--to", o->to, "supermarket folder")->required();
+  pp->add_option("--to", o->to, "supermarket folder, or a git policy repository (git+file:///PATH)")->required();
   pp->add_option("--key", o->key, "private key (from roux keygen)")->required();
   pp->add_option("--name", o->name, "publish under this name (default: the policy's name:)");
   pp->add_option("--group", o->group,

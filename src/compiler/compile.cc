@@ -57,6 +57,26 @@ bool serialize_value(const Value& v, std::string* out) {
   return false;
 }
 
+/// A property value as one line of display text (roux policy diff); "(sensitive)" for a secret.
+std::string display_value(const Value& v) {
+  if (v.sensitive) return "(sensitive)";
+  switch (v.kind) {
+    case Value::Kind::kNull: return "null";
+    case Value::Kind::kScalar: return v.scalar;
+    case Value::Kind::kList: {
+      std::string out = "[";
+      for (const auto& e : v.list) out += (out.size() > 1 ? ", " : "") + display_value(e);
+      return out + "]";
+    }
+    case Value::Kind::kMap: {
+      std::string out = "{";
+      for (const auto& e : v.map) out += (out.size() > 1 ? ", " : "") + e.key + ": " + display_value(e.value);
+      return out + "}";
+    }
+  }
+  return "";
+}
+
 /// The digest of a resource's desired state as compiled (engine::Meta::desired_digest): its type,
 /// name and properties after interpolation, plus the cookbook's identity when a property names a
 /// file of the cookbook (a template's source), whose content the properties do not show. ""
@@ -321,6 +341,7 @@ class Compiler {
     CompileResult result;
     auto compiled = std::make_unique<Compiled>();
     compiled->policy_file = opts.policy_file;
+    if (opts.keep_properties) kept_properties_ = &compiled->properties;
     // Passes 1-2: the policy file, then its sources.
     Policy policy;
     bool loaded = load(opts, &policy, &result.errors);
@@ -939,6 +960,10 @@ class Compiler {
       for (auto& tag : parse_tags(*t, id, errors))
         if (std::find(m.tags.begin(), m.tags.end(), tag) == m.tags.end()) m.tags.push_back(tag);
     m.desired_digest = desired_digest(head.key, name, props_map, cb.ref);
+    if (kept_properties_) {
+      auto& kept = (*kept_properties_)[id];
+      for (const auto& p : props_map.map) kept.emplace_back(p.key, display_value(p.value));
+    }
     std::vector<PendingRef> refs;
     read_refs(meta_map, id, &refs, errors);
     if (!r || errors->size() != errors_before) return;
@@ -1091,6 +1116,7 @@ class Compiler {
   }
 
   const engine::Registry& registry_;
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>>* kept_properties_ = nullptr;  // roux policy diff
   const facts::Facts& facts_;
   std::string policy_file_;
   ParseCache parse_cache_{"", false};

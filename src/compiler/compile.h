@@ -32,6 +32,7 @@ struct CompileOptions {
   std::string trusted_dir;                    // roux's trusted records, never inside --root ("" = none)
   sources::TransferLimits transfer;           // download deadlines (client.yaml http:)
   sources::GitOptions git;                    // git credentials, ssh key, known_hosts (client.yaml git:)
+  bool keep_properties = false;               // fill Compiled::properties (roux policy diff)
 };
 
 /// A cookbook chosen for this run and where its files are.
@@ -54,6 +55,9 @@ struct Compiled {
   std::map<std::string, std::string> attribute_origin;
   engine::Graph graph;
   std::vector<engine::VerifyCheck> verify;    // recipes' verify: checks, in run-list order
+  /// With CompileOptions::keep_properties: each resource's properties as compiled, by id, as
+  /// display text ("(sensitive)" for a value that holds a secret), in declaration order.
+  std::map<std::string, std::vector<std::pair<std::string, std::string>>> properties;
 };
 
 /// Every error of the compile phase (file:line:col each), or a compiled policy.

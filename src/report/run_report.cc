@@ -303,6 +303,7 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
   j["mode"] = report.mode;
   j["policy"] = report.policy;
   if (!report.policy_group.empty()) j["policy_group"] = report.policy_group;
+  if (!report.lock_digest.empty()) j["lock_digest"] = report.lock_digest;
   j["start_time"] = report.start_time;
   j["duration_ms"] = report.duration_ms;
   j["exit_code"] = report.exit_code;

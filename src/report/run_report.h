@@ -59,7 +59,7 @@ struct RunReport {
   std::string roux_version;
   std::string mode;               // "apply" | "plan"
   std::string policy, policy_file, root, hostname;
-  /// The policy group of client.yaml ("" when it names none).
+  /// A published policy (client.yaml policy_name): the group the host is in ("" = a policy file).
   std::string policy_group;
   std::string start_time, end_time;  // ISO 8601 UTC
   double duration_ms = 0;

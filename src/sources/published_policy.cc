@@ -19,49 +19,22 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kPolicyFiles[] = {"policy.lock.json", "policy.yaml"};  // installed in this order
-
 std::string names_of(const std::map<std::string, int64_t>& m) {
   std::string out;
   for (const auto& [k, v] : m) out += (out.empty() ? "" : ", ") + k;
   return out.empty() ? "none" : out;
 }
 
-/// Unpacks a verified policy tarball (unpack_archive: no traversal, no links out, no bombs),
-/// checks its content digest when `want_digest` is set, and that it holds exactly the two policy
-/// files as regular files; then writes them into `dest_dir`, each atomically.
-Status install(const std::string& tar, const std::string& want_digest, const std::string& work_parent,
-               const std::string& dest_dir, const std::string& what) {
-  const std::string work = work_parent + "/.unpack-" + std::to_string(::getpid());
+/// Writes the two files into `dest_dir`, each atomically, after checking the lockfile is the
+/// exact lock the group points at (`want_lock`, "" = the index records none).
+Status install(const PolicyFiles& files, const std::string& want_lock, const std::string& dest_dir,
+               const std::string& what) {
+  ROUX_TRY(check_group_lock(files, want_lock, what));
   std::error_code ec;
-  fs::remove_all(work, ec);
-  struct Cleanup {
-    std::string p;
-    ~Cleanup() {
-      std::error_code e;
-      fs::remove_all(p, e);
-    }
-  } cleanup{work};
-  ROUX_TRY(unpack_archive(tar, work, what));
-  ROUX_ASSIGN_OR_RETURN(std::string digest, content_digest(work));
-  if (!want_digest.empty() && digest != want_digest)
-    return Status::untrusted(what + ": content check failed: the unpacked policy's sha256 is " + digest +
-                             " but the index says " + want_digest);
-  size_t n = 0;
-  for (const auto& e : fs::directory_iterator(work, ec)) {
-    const std::string f = e.path().filename().string();
-    if ((f != "policy.yaml" && f != "policy.lock.json") || !e.is_regular_file(ec) || e.is_symlink(ec))
-      return Status::untrusted(what + ": a published policy holds exactly policy.yaml and policy.lock.json; it has " + f);
-    ++n;
-  }
-  if (ec) return Status::io("read " + work, ec.value());
-  if (n != 2) return Status::untrusted(what + ": a published policy holds exactly policy.yaml and policy.lock.json");
   fs::create_directories(dest_dir, ec);
   if (ec) return Status::io("create " + dest_dir, ec.value());
-  for (const char* f : kPolicyFiles) {
-    ROUX_ASSIGN_OR_RETURN(std::string data, read_local_file(work + "/" + f, size_t(8) << 20));
-    ROUX_TRY(write_local_file_atomic(dest_dir + "/" + f, data, 0644));
-  }
+  ROUX_TRY(write_local_file_atomic(dest_dir + "/policy.lock.json", files.lock_json, 0644));
+  ROUX_TRY(write_local_file_atomic(dest_dir + "/policy.yaml", files.policy_yaml, 0644));
   return Status::ok();
 }
 
@@ -97,13 +70,61 @@ Result<FetchedPolicy> from_cache(const std::string& name, const std::string& gro
   out.sha256 = rev.sha256;
   out.from_cache = true;
   out.dir = dest_dir;
-  ROUX_TRY(install(*tar, rev.content_sha256, cache_dir, dest_dir, what));
+  ROUX_ASSIGN_OR_RETURN(PolicyFiles files, unpack_policy_tarball(*tar, rev.content_sha256, cache_dir, what));
+  ROUX_TRY(install(files, group_lock_of(p->second, group), dest_dir, what));
+  out.lock_sha256 = sha256_hex(files.lock_json);
   log::warn(why.message() + "; using policy " + name + " revision " + std::to_string(rev.revision) + " (group " + group +
             ") cached by an earlier fetch (signatures checked again)");
   return out;
 }
 
 }  // namespace
+
+std::string group_lock_of(const PublishedPolicy& policy, const std::string& group) {
+  if (auto l = policy.group_locks.find(group); l != policy.group_locks.end()) return l->second.lock_sha256;
+  auto g = policy.groups.find(group);
+  return g == policy.groups.end() ? "" : policy.revisions.at(g->second).lock_sha256;
+}
+
+Status check_group_lock(const PolicyFiles& files, const std::string& want_lock, const std::string& what) {
+  if (!want_lock.empty() && sha256_hex(files.lock_json) != want_lock)
+    return Status::untrusted(what + ": lock check failed: its policy.lock.json has sha256 " + sha256_hex(files.lock_json) +
+                             " but the group points at lock " + want_lock);
+  return Status::ok();
+}
+
+Result<PolicyFiles> unpack_policy_tarball(const std::string& tar, const std::string& want_digest,
+                                          const std::string& work_parent, const std::string& what) {
+  const std::string work = work_parent + "/.unpack-" + std::to_string(::getpid());
+  std::error_code ec;
+  fs::remove_all(work, ec);
+  struct Cleanup {
+    std::string p;
+    ~Cleanup() {
+      std::error_code e;
+      fs::remove_all(p, e);
+    }
+  } cleanup{work};
+  ROUX_TRY(unpack_archive(tar, work, what));
+  ROUX_ASSIGN_OR_RETURN(std::string digest, content_digest(work));
+  if (!want_digest.empty() && digest != want_digest)
+    return Status::untrusted(what + ": content check failed: the unpacked policy's sha256 is " + digest +
+                             " but the index says " + want_digest);
+  size_t n = 0;
+  for (const auto& e : fs::directory_iterator(work, ec)) {
+    const std::string f = e.path().filename().string();
+    if ((f != "policy.yaml" && f != "policy.lock.json") || !e.is_regular_file(ec) || e.is_symlink(ec))
+      return Status::untrusted(what + ": a published policy holds exactly policy.yaml and policy.lock.json; it has " + f);
+    ++n;
+  }
+  if (ec) return Status::io("read " + work, ec.value());
+  if (n != 2) return Status::untrusted(what + ": a published policy holds exactly policy.yaml and policy.lock.json");
+  PolicyFiles out;
+  out.content_sha256 = digest;
+  ROUX_ASSIGN_OR_RETURN(out.policy_yaml, read_local_file(work + "/policy.yaml", size_t(8) << 20));
+  ROUX_ASSIGN_OR_RETURN(out.lock_json, read_local_file(work + "/policy.lock.json", size_t(8) << 20));
+  return out;
+}
 
 Result<FetchedPolicy> fetch_published_policy(const std::string& base_url, const std::string& name,
                                              const std::string& group_in, const SupermarketOptions& opts,
@@ -149,7 +170,8 @@ Result<FetchedPolicy> fetch_published_policy(const std::string& base_url, const 
     }
     tar = std::move(*got);
   }
-  ROUX_TRY(install(tar.bytes, rev.content_sha256, cache_dir, dest_dir, what));
+  ROUX_ASSIGN_OR_RETURN(PolicyFiles files, unpack_policy_tarball(tar.bytes, rev.content_sha256, cache_dir, what));
+  ROUX_TRY(install(files, group_lock_of(p->second, group), dest_dir, what));
   // Kept for offline runs: the tarball and its signature, and the signed index that names it.
   Status s = write_local_file_atomic(cache_dir + "/policy.tar.gz.sig", tar.signature, 0644);
   if (s.is_ok()) s = write_local_file_atomic(cache_dir + "/policy.tar.gz", tar.bytes, 0644);
@@ -160,6 +182,7 @@ Result<FetchedPolicy> fetch_published_policy(const std::string& base_url, const 
   out.revision = rev.revision;
   out.group = group;
   out.sha256 = rev.sha256;
+  out.lock_sha256 = sha256_hex(files.lock_json);
   out.dir = dest_dir;
   return out;
 }

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,6 +44,18 @@ struct PolicyRevision {
   std::string content_sha256;  // content_digest of the unpacked folder
   std::string key_id;          // informational; the .sig is authoritative
   std::string published;       // UTC time of publishing (informational)
+  std::string lock_sha256;     // sha256 of its policy.lock.json bytes: the lock ("" = published before
+                               // roux recorded it)
+};
+
+/// The exact lock a group runs, and who pointed it there ("group_locks" of a published policy,
+/// docs/supermarket.md "Policy groups and promotion"). Signed with the rest of the index.
+struct GroupLock {
+  int64_t revision = 0;        // the revision holding that lock (= groups[GROUP])
+  std::string lock_sha256;     // sha256 of the revision's policy.lock.json bytes
+  std::string since;           // UTC time the group was pointed at it
+  std::string key_id;          // the key that signed the index that moved it
+  std::string via;             // "publish-policy" or "promote from GROUP"
 };
 
 /// A published policy: its revisions and its groups (group name -> revision). The group
@@ -50,6 +63,8 @@ struct PolicyRevision {
 struct PublishedPolicy {
   std::map<int64_t, PolicyRevision> revisions;
   std::map<std::string, int64_t> groups;
+  /// Per group: its exact lock, when and by whom (absent for groups pointed by an older roux).
+  std::map<std::string, GroupLock> group_locks;
 };
 
 inline constexpr const char* kDefaultPolicyGroup = "default";
@@ -158,6 +173,14 @@ Result<PublishResult> publish_cookbook(const std::string& dir, const std::string
 /// index.
 Result<SupermarketIndex> refresh_index(const std::string& to, const SigningKey& key, int expiry_days);
 
+/// Under the publish lock of the supermarket folder `to`: checks its index's signature against
+/// `trust` (kUntrusted "index signature check failed: ..."), parses it and calls `edit`; when that
+/// returns true, the edited index is re-signed with `key` (serial + 1, a new expiry) and written
+/// (signature, then index, each atomically). `edit` fails to leave everything as it was.
+/// kNotFound when there is no index.
+Status edit_index(const std::string& to, const SigningKey& key, int expiry_days, const TrustStore& trust,
+                  const std::function<Result<bool>(SupermarketIndex& index)>& edit);
+
 /// What mirror_supermarket did.
 struct MirrorResult {
   int copied = 0, kept = 0;  // versions downloaded, versions already present
@@ -197,11 +220,32 @@ Result<PolicyPublishResult> publish_policy(const std::string& policy_file, const
                                            const SigningKey& key, const std::string& group,
                                            int expiry_days = kDefaultIndexExpiryDays);
 
+/// The two files of one published policy revision, read and checked.
+struct PolicyFiles {
+  std::string policy_yaml, lock_json;
+  std::string content_sha256;  // content_digest of the two (the revision's content_sha256)
+};
+
+/// Unpacks a policy tarball (its signature and sha256 already checked) safely (unpack_archive)
+/// in a work folder under `work_parent` (removed after), checks its content digest equals
+/// `want_digest` (when not "") and that it holds exactly policy.yaml and policy.lock.json as
+/// regular files (kUntrusted, saying which check failed). `what` names it in messages.
+Result<PolicyFiles> unpack_policy_tarball(const std::string& tar, const std::string& want_digest,
+                                          const std::string& work_parent, const std::string& what);
+
+/// The exact lock `group` of `policy` must run: its group_locks record, else its revision's
+/// lock_sha256, else "" (published by a roux that recorded neither).
+std::string group_lock_of(const PublishedPolicy& policy, const std::string& group);
+/// kUntrusted "WHAT: lock check failed: ..." when `want_lock` is set and the lockfile's sha256
+/// differs from it.
+Status check_group_lock(const PolicyFiles& files, const std::string& want_lock, const std::string& what);
+
 /// A published policy fetched, verified and installed.
 struct FetchedPolicy {
   int64_t revision = 0;
   std::string group;
   std::string sha256;
+  std::string lock_sha256;  // sha256 of the installed policy.lock.json (the group's exact lock)
   std::string dir;          // where policy.yaml and policy.lock.json were installed
   bool from_cache = false;  // the supermarket was unreachable: the cached signed copy was used
 };

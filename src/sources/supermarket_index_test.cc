@@ -118,3 +118,42 @@ TEST_CASE("supermarket index: _policies round trip; groups must name a revision"
 
 }  // namespace
 }  // namespace roux::sources
+
+namespace roux::sources {
+namespace {
+
+TEST_CASE("supermarket index: group_locks round trip; each names its group's revision and lock") {
+  const std::string sha(64, 'c'), content(64, 'd'), lock(64, 'e'), other(64, 'f');
+  std::string rev = R"({"download_url": "policies/web-1.tar.gz", "sha256": ")" + sha + R"(", "content_sha256": ")" +
+                    content + R"(", "lock_sha256": ")" + lock + R"("})";
+  auto policy = [&](const std::string& locks) {
+    return R"({"_policies": {"web": {"revisions": {"1": )" + rev + R"(}, "groups": {"prod": 1}, "group_locks": )" + locks +
+           "}}}";
+  };
+  auto idx = parse_index(policy(R"({"prod": {"revision": 1, "lock_sha256": ")" + lock +
+                                R"(", "since": "2026-11-30T09:00:00Z", "key_id": "k", "via": "promote from staging"}})"),
+                         "u");
+  REQUIRE(idx.is_ok());
+  const GroupLock& gl = idx->policies.at("web").group_locks.at("prod");
+  CHECK(gl.lock_sha256 == lock);
+  CHECK(gl.via == "promote from staging");
+  CHECK(idx->policies.at("web").revisions.at(1).lock_sha256 == lock);
+  CHECK(group_lock_of(idx->policies.at("web"), "prod") == lock);
+  std::string canon = index_to_json(*idx);
+  auto again = parse_index(canon, "u");
+  REQUIRE(again.is_ok());
+  CHECK(index_to_json(*again) == canon);
+
+  auto bad = [&](const std::string& locks) { return parse_index(policy(locks), "u").status().message(); };
+  CHECK(bad(R"({"staging": {"revision": 1, "lock_sha256": ")" + lock + R"("}})")
+            .find("u: _policies: web: group_locks: staging: not a group of the policy") != std::string::npos);
+  CHECK(bad(R"({"prod": {"revision": 2, "lock_sha256": ")" + lock + R"("}})")
+            .find("group_locks: prod: \"revision\" must be the group's revision 1") != std::string::npos);
+  CHECK(bad(R"({"prod": {"revision": 1, "lock_sha256": ")" + other + R"("}})")
+            .find("group_locks: prod: lock_sha256 differs from revision 1's lock_sha256") != std::string::npos);
+  CHECK(bad(R"({"prod": {"revision": 1, "lock_sha256": "xyz"}})").find("must be 64 lower-case hex digits") !=
+        std::string::npos);
+}
+
+}  // namespace
+}  // namespace roux::sources

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -145,6 +146,24 @@ Result<SupermarketIndex> refresh_index(const std::string& to, const SigningKey& 
   return index;
 }
 
+Status edit_index(const std::string& to, const SigningKey& key, int expiry_days, const TrustStore& trust,
+                  const std::function<Result<bool>(SupermarketIndex& index)>& edit) {
+  const std::string path = to + "/" + kIndexFile;
+  if (std::error_code ec; !fs::exists(path, ec)) return Status::not_found(to + ": no supermarket index (" + kIndexFile + ")");
+  FileLock lock;
+  ROUX_TRY(lock.acquire(to + "/.publish.lock"));
+  ROUX_ASSIGN_OR_RETURN(std::string bytes, read_local_file(path));
+  // Re-signing vouches for the whole index: it must be one a trusted key signed, checked before
+  // a byte of it is parsed.
+  ROUX_ASSIGN_OR_RETURN(std::string sig, read_local_file(path + ".sig", 1 << 16));
+  if (auto v = trust.verify(bytes, sig, path); !v.is_ok())
+    return Status::untrusted("index signature check failed: " + v.status().message());
+  ROUX_ASSIGN_OR_RETURN(SupermarketIndex index, parse_index(bytes, path));
+  ROUX_ASSIGN_OR_RETURN(bool changed, edit(index));
+  if (!changed) return Status::ok();
+  return sign_and_write_index(index, to, key, expiry_days);
+}
+
 Result<PublishResult> publish_cookbook(const std::string& dir, const std::string& to, const SigningKey& key,
                                        int expiry_days) {
   ROUX_ASSIGN_OR_RETURN(Metadata md, read_metadata(dir));
@@ -206,9 +225,11 @@ Result<PolicyPublishResult> publish_policy(const std::string& policy_file, const
   fs::remove_all(work.path, ec);
   fs::create_directories(work.path + "/p", ec);
   if (ec) return Status::io("create " + work.path, ec.value());
+  std::string lock_sha256;
   for (const auto& [from, f] : {std::pair{policy_file, "policy.yaml"}, std::pair{lock_file, "policy.lock.json"}}) {
     ROUX_ASSIGN_OR_RETURN(std::string data, read_local_file(from, size_t(8) << 20));
     ROUX_TRY(write_local_file_atomic(work.path + "/p/" + f, data, 0644));
+    if (std::string_view(f) == "policy.lock.json") lock_sha256 = sha256_hex(data);
   }
   ROUX_ASSIGN_OR_RETURN(std::string tar, pack_cookbook(work.path + "/p"));
   ROUX_TRY(unpack_archive(tar, work.path + "/c", "the packed policy tarball"));
@@ -243,6 +264,7 @@ Result<PolicyPublishResult> publish_policy(const std::string& policy_file, const
     r.content_sha256 = content;
     r.key_id = key.id();
     r.published = format_utc(static_cast<int64_t>(::time(nullptr)));
+    r.lock_sha256 = lock_sha256;
     ROUX_ASSIGN_OR_RETURN(std::string sig, key.sign(tar));
     ROUX_TRY(write_local_file_atomic(to + "/" + r.download_url, tar, 0644));
     ROUX_TRY(write_local_file_atomic(to + "/" + r.download_url + ".sig", sig, 0644));
@@ -253,6 +275,8 @@ Result<PolicyPublishResult> publish_policy(const std::string& policy_file, const
   result.group_moved = g == pol.groups.end() || g->second != result.revision.revision;
   if (!result.new_revision && !result.group_moved) return result;
   pol.groups[group] = result.revision.revision;
+  pol.group_locks[group] = {result.revision.revision, lock_sha256, format_utc(static_cast<int64_t>(::time(nullptr))),
+                            key.id(), "publish-policy"};
   ROUX_TRY(sign_and_write_index(index, to, key, expiry_days));
   return result;
 }

@@ -101,8 +101,9 @@ Status parse_policies(const nlohmann::json& j, const std::string& at, Supermarke
       ROUX_TRY(text(r, "content_sha256", true, rwhere, &rev.content_sha256));
       ROUX_TRY(text(r, "key_id", false, rwhere, &rev.key_id));
       ROUX_TRY(text(r, "published", false, rwhere, &rev.published));
-      if (!is_hex64(rev.sha256) || !is_hex64(rev.content_sha256))
-        return Status::invalid_input(rwhere + "sha256 and content_sha256 must be 64 lower-case hex digits");
+      ROUX_TRY(text(r, "lock_sha256", false, rwhere, &rev.lock_sha256));
+      if (!is_hex64(rev.sha256) || !is_hex64(rev.content_sha256) || (!rev.lock_sha256.empty() && !is_hex64(rev.lock_sha256)))
+        return Status::invalid_input(rwhere + "sha256, content_sha256 and lock_sha256 must be 64 lower-case hex digits");
       out.revisions[rev.revision] = std::move(rev);
     }
     auto groups = p.find("groups");
@@ -112,6 +113,32 @@ Status parse_policies(const nlohmann::json& j, const std::string& at, Supermarke
       if (!n.is_number_integer() || !out.revisions.count(n.get<int64_t>()))
         return Status::invalid_input(where + "group " + g + " must name one of the revisions");
       out.groups[g] = n.get<int64_t>();
+    }
+    // "group_locks" (optional): {GROUP: {revision, lock_sha256, since?, key_id?, via?}}, each the
+    // same revision as groups[GROUP] and, when the revision records its lock, the same lock.
+    if (auto locks = p.find("group_locks"); locks != p.end() && !locks->is_null()) {
+      if (!locks->is_object()) return Status::invalid_input(where + "\"group_locks\" must be an object");
+      for (const auto& [g, l] : locks->items()) {
+        const std::string lwhere = where + "group_locks: " + g + ": ";
+        auto grp = out.groups.find(g);
+        if (grp == out.groups.end()) return Status::invalid_input(lwhere + "not a group of the policy");
+        if (!l.is_object()) return Status::invalid_input(lwhere + "expected an object");
+        GroupLock gl;
+        auto rn = l.find("revision");
+        if (rn == l.end() || !rn->is_number_integer() || rn->get<int64_t>() != grp->second)
+          return Status::invalid_input(lwhere + "\"revision\" must be the group's revision " + std::to_string(grp->second));
+        gl.revision = grp->second;
+        ROUX_TRY(text(l, "lock_sha256", true, lwhere, &gl.lock_sha256));
+        ROUX_TRY(text(l, "since", false, lwhere, &gl.since));
+        ROUX_TRY(text(l, "key_id", false, lwhere, &gl.key_id));
+        ROUX_TRY(text(l, "via", false, lwhere, &gl.via));
+        if (!is_hex64(gl.lock_sha256)) return Status::invalid_input(lwhere + "lock_sha256 must be 64 lower-case hex digits");
+        const PolicyRevision& rev = out.revisions.at(gl.revision);
+        if (!rev.lock_sha256.empty() && rev.lock_sha256 != gl.lock_sha256)
+          return Status::invalid_input(lwhere + "lock_sha256 differs from revision " + std::to_string(gl.revision) +
+                                       "'s lock_sha256");
+        out.group_locks[g] = std::move(gl);
+      }
     }
     index->policies[name] = std::move(out);
   }
@@ -215,9 +242,21 @@ std::string index_to_json(const SupermarketIndex& index) {
         nlohmann::json o = {{"download_url", r.download_url}, {"sha256", r.sha256}, {"content_sha256", r.content_sha256}};
         if (!r.key_id.empty()) o["key_id"] = r.key_id;
         if (!r.published.empty()) o["published"] = r.published;
+        if (!r.lock_sha256.empty()) o["lock_sha256"] = r.lock_sha256;
         revs[std::to_string(n)] = o;
       }
       pj[name] = {{"revisions", revs}, {"groups", p.groups}};
+      if (!p.group_locks.empty()) {
+        nlohmann::json locks = nlohmann::json::object();
+        for (const auto& [g, l] : p.group_locks) {
+          nlohmann::json o = {{"revision", l.revision}, {"lock_sha256", l.lock_sha256}};
+          if (!l.since.empty()) o["since"] = l.since;
+          if (!l.key_id.empty()) o["key_id"] = l.key_id;
+          if (!l.via.empty()) o["via"] = l.via;
+          locks[g] = o;
+        }
+        pj[name]["group_locks"] = locks;
+      }
     }
     j["_policies"] = pj;
   }
