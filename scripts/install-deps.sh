@@ -12,9 +12,13 @@ TEST_DEPS=(python3 python3-jsonschema python3-yaml git dpkg-dev util-linux procp
 # lintian, groff (man page checks), ccache (the tests build the package twice: a second version
 # of the same tree). (systemd-analyze, for the units, comes with systemd-container.)
 PACKAGE_DEPS=(debhelper lintian groff-base dpkg-dev ccache)
+# The scale bench (bench/fleet.sh): one nginx on 127.0.0.1 that the bench starts itself, with its
+# own config (Debian's package also enables its own service on port 80: stop it if unwanted).
+BENCH_DEPS=(nginx)
 want=("${BUILD_DEPS[@]}")
 [ "${1:-}" = "--with-tests" ] && want+=("${TEST_DEPS[@]}" "${PACKAGE_DEPS[@]}")
 [ "${1:-}" = "--with-package" ] && want+=("${PACKAGE_DEPS[@]}")
+[ "${1:-}" = "--with-bench" ] && want+=("${BENCH_DEPS[@]}")
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

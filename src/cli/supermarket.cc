@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/redact.h"
 #include "base/strings.h"
 #include "cli/client_config.h"
 #include "cli/commands.h"
@@ -34,6 +35,10 @@ struct SupermarketCli {
   std::string config = "/etc/roux/client.yaml";
   int expires_days = sources::kDefaultIndexExpiryDays;  // publish, refresh
 };
+
+// `supermarket mirror`: the upstream could not be read or failed verification, and the mirror
+// kept serving its last good copy (docs/supermarket.md "mirror").
+constexpr int kExitMirrorStale = 3;
 
 int fail(const Status& s) {
   std::cerr << "roux: error: " << escape_controls(s.to_string()) << "\n";
@@ -184,8 +189,21 @@ int mirror(const SupermarketCli& o) {
   }
   auto r = sources::mirror_supermarket(o.from, o.to, *opts, key ? &*key : nullptr);
   if (!r.is_ok()) return fail(r.status());
-  std::cout << "mirrored " << o.from << " into " << o.to << ": " << r->copied << " version"
-            << (r->copied == 1 ? "" : "s") << " copied, " << r->kept << " already present\n";
+  const std::string from = redact::strip_url_credentials(o.from);
+  if (r->stale) {
+    // Not a failure of the mirror: it serves what it served before, complete and verified.
+    std::cerr << "roux: warning: " << escape_controls(r->why) << "\nroux: warning: the mirror " << o.to
+              << " keeps its last good copy (index serial " << r->serial << ", unchanged); " << r->copied
+              << " new version" << (r->copied == 1 ? "" : "s") << " copied before the stop\n";
+    return kExitMirrorStale;
+  }
+  std::cout << "mirrored " << from << " into " << o.to << ": " << r->copied << " version"
+            << (r->copied == 1 ? "" : "s") << " copied, " << r->kept << " already present";
+  if (r->not_modified) std::cout << "; upstream index not modified (304)";
+  if (r->resumed)
+    std::cout << "; " << r->resumed << " interrupted download" << (r->resumed == 1 ? "" : "s") << " resumed ("
+              << r->resumed_bytes << " bytes not downloaded again)";
+  std::cout << "\n";
   return kExitClean;
 }
 
@@ -300,6 +318,10 @@ void add_supermarket_commands(CLI::App& app, int* exit_code) {
   mir->add_option("--to", o->to, "mirror folder")->required();
   mir->add_option("--key", o->key, "re-sign the mirror's index with this key (needed only when rewriting URLs)");
   trust_opts(mir);
+  mir->footer(
+      "Exit codes: 0 the mirror holds the upstream's current index; 3 the upstream could not be read or\n"
+      "failed verification: a warning says why, and the mirror keeps serving its last good copy, unchanged;\n"
+      "1 could not run (no earlier copy to keep, bad options, a local write error).");
   mir->callback([o, exit_code] { *exit_code = mirror(*o); });
 
   auto* se = sm->add_subcommand("search", "list the cookbooks whose name or description contains TERM");

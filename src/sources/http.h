@@ -44,6 +44,23 @@ struct FetchResponse {
 /// failures are kIo naming the URL and the cause. Thread-safe (one curl handle per call).
 Result<FetchResponse> fetch_url(const FetchRequest& request);
 
+/// What fetch_url_resumable fetched: the whole file, and how it came.
+struct ResumedFetch {
+  std::string body;         // the complete file (what was kept from before + what arrived now)
+  size_t resumed_from = 0;  // bytes already in the part file that the server did not send again
+  size_t transferred = 0;   // body bytes received by this call (all attempts)
+};
+
+/// fetch_url for a big file that survives interruptions: the answer's bytes are appended to
+/// `part_file` as they arrive, so a transfer that is cut (connection lost, a transfer limit, the
+/// process killed) leaves what arrived there. A later call (or a retry of this one) with N bytes
+/// in `part_file` asks only for the rest (`Range: bytes=N-`): a 206 answer is appended, a 200 (the
+/// server ignores ranges) replaces the file from its start, a 416 (nothing past N: the file
+/// shrank) starts again from byte 0. Nothing here says the bytes are right: the caller verifies the
+/// whole body (sha256, signature) and removes `part_file` after, kept or refused. `request.etag`
+/// and `last_modified` are ignored; `max_bytes` bounds the whole file. file:// reads the file.
+Result<ResumedFetch> fetch_url_resumable(const FetchRequest& request, const std::string& part_file);
+
 /// `base` joined with `ref` when `ref` is relative ("NAME-1.0.0.tar.gz"); `ref` itself when it
 /// already has a scheme.
 std::string resolve_url(const std::string& base, const std::string& ref);

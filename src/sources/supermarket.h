@@ -108,6 +108,7 @@ struct SupermarketOptions {
                                 // cached copy's sha256, HTTP validators); outside any --root tree;
                                 // "" = none (no rollback protection across runs)
   int64_t now = 0;              // the clock for expiry checks (0 = the system clock; tests set it)
+  bool offline_fallback = true; // unreachable: use the cached copy (with a warning) instead of failing
 };
 
 /// The options a supermarket source at `url` uses in the context `ctx` (trusted keys, CA bundle,
@@ -138,14 +139,20 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
 struct VerifiedTarball {
   std::string bytes, signature;
 };
+/// With `part_file`, the download resumes what an interrupted one left there (fetch_url_resumable)
+/// and keeps what arrives until it is verified; a resumed download that fails verification is
+/// thrown away and fetched once more from its first byte. `resumed_from` (optional) gets the
+/// number of bytes that were not downloaded again.
 Result<VerifiedTarball> download_tarball(const std::string& base_url, const IndexEntry& entry,
-                                         const SupermarketOptions& opts);
+                                         const SupermarketOptions& opts, const std::string& part_file = "",
+                                         size_t* resumed_from = nullptr);
 /// The same checks for any signed file of the supermarket: `download_url` (relative to `base_url`
 /// or absolute), its signature at `signature_url` ("" = download_url + ".sig"), its sha256.
 /// `what` names it in messages.
 Result<VerifiedTarball> download_signed(const std::string& base_url, const std::string& download_url,
                                         const std::string& signature_url, const std::string& sha256,
-                                        const std::string& what, const SupermarketOptions& opts);
+                                        const std::string& what, const SupermarketOptions& opts,
+                                        const std::string& part_file = "", size_t* resumed_from = nullptr);
 
 
 /// Packs the cookbook folder `dir` into a reproducible .tar.gz: entries sorted by path, mtime 0,
@@ -183,14 +190,33 @@ Status edit_index(const std::string& to, const SigningKey& key, int expiry_days,
 
 /// What mirror_supermarket did.
 struct MirrorResult {
-  int copied = 0, kept = 0;  // versions downloaded, versions already present
+  int copied = 0, kept = 0;    // versions downloaded, versions already present
+  bool not_modified = false;   // the upstream index answered 304 to the conditional request
+  int resumed = 0;             // downloads that continued an interrupted one
+  size_t resumed_bytes = 0;    // bytes those did not download again
+  /// The upstream could not be read, or what it served failed verification (signature, sha256,
+  /// rollback, expiry, garbage): the mirror's index was left as it was, so the mirror still
+  /// serves its last good copy, complete and verified. `why` says what happened.
+  bool stale = false;
+  std::string why;
+  int64_t serial = 0;          // the serial of the index the mirror serves now
 };
+
+/// The mirror's own bookkeeping folder inside the mirror folder (not needed by clients): the
+/// upstream's validators and trusted record, the verified copy of the upstream index (for 304s),
+/// and partial downloads (for resuming).
+inline constexpr const char* kMirrorStateDir = ".mirror";
 
 /// Copies the supermarket at `from` into the folder `to`: only versions not already there (same
 /// sha256), each verified (signature and sha256) before it is written; then the upstream index and
 /// its signature replace the local ones atomically. Upstream download URLs must be the standard
 /// relative "NAME-VERSION.tar.gz", unless `resign` is given: then the index is rewritten with
-/// relative URLs and signed with it.
+/// relative URLs and signed with it. The index request is conditional (the validators of the
+/// last fetch, kept in TO/.mirror/): an unchanged upstream costs one request answered 304. A
+/// tarball download cut short is kept in TO/.mirror/partial/ and resumed (Range) by the next
+/// attempt. When `to` already holds an index and the upstream cannot be read or fails
+/// verification, the result is `stale` (not an error): nothing the mirror serves changed.
+/// Errors: no earlier copy to keep, a local write failure, bad options.
 Result<MirrorResult> mirror_supermarket(const std::string& from, const std::string& to, const SupermarketOptions& opts,
                                         const SigningKey* resign);
 

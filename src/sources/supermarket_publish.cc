@@ -281,14 +281,37 @@ Result<PolicyPublishResult> publish_policy(const std::string& policy_file, const
   return result;
 }
 
-Result<MirrorResult> mirror_supermarket(const std::string& from, const std::string& to, const SupermarketOptions& opts,
-                                        const SigningKey* resign) {
-  ROUX_ASSIGN_OR_RETURN(FetchedIndex up, fetch_index(from, opts));
+Result<MirrorResult> mirror_supermarket(const std::string& from, const std::string& to,
+                                        const SupermarketOptions& upstream_opts, const SigningKey* resign) {
   std::error_code ec;
-  fs::create_directories(to, ec);
-  if (ec) return Status::io("create " + to, ec.value());
+  const std::string state = to + "/" + kMirrorStateDir;
+  fs::create_directories(state + "/partial", ec);
+  if (ec) return Status::io("create " + state + "/partial", ec.value());
   FileLock lock;
   ROUX_TRY(lock.acquire(to + "/.publish.lock"));
+  // The upstream's validators, its trusted record (highest serial) and the verified copy of its
+  // index live in the mirror's state folder: a second run asks "changed since?" and gets a 304.
+  SupermarketOptions opts = upstream_opts;
+  if (opts.index_cache_dir.empty()) opts.index_cache_dir = state;
+  if (opts.record_file.empty()) opts.record_file = state + "/upstream.json";
+  opts.offline_fallback = false;  // unreachable is said, not papered over with the cached copy
+
+  MirrorResult result;
+  auto current = read_local_file(to + "/" + kIndexFile);
+  if (current.is_ok())
+    if (auto mine = parse_index(*current, to + "/" + kIndexFile); mine.is_ok()) result.serial = mine->serial;
+  // Whatever the upstream did wrong, a mirror that has an index keeps serving it: the index is
+  // swapped in last, so what it serves is still complete and verified.
+  auto stale = [&](const Status& why) -> Result<MirrorResult> {
+    if (!current.is_ok()) return why;  // nothing to keep serving
+    result.stale = true;
+    result.why = why.message();
+    return result;
+  };
+  auto fetched = fetch_index(from, opts);
+  if (!fetched.is_ok()) return stale(fetched.status());
+  FetchedIndex& up = *fetched;
+  result.not_modified = up.not_modified;
   bool standard = true;
   for (const auto& [name, versions] : up.index.cookbooks)
     for (const auto& [vtext, e] : versions)
@@ -298,21 +321,35 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
   if (!standard && !resign)
     return Status::invalid_input(from + ": the index uses non-standard download URLs; pass --key so the mirror can "
                                         "rewrite and re-sign its index");
-  MirrorResult result;
+  // Downloads go through a part file of the state folder, so a cut one resumes where it stopped.
+  auto download = [&](const std::string& rel, auto&& get) -> Result<VerifiedTarball> {
+    std::string flat = rel;
+    std::replace(flat.begin(), flat.end(), '/', '_');
+    size_t resumed = 0;
+    auto t = get(state + "/partial/" + flat + ".part", &resumed);
+    if (t.is_ok() && resumed > 0) {
+      ++result.resumed;
+      result.resumed_bytes += resumed;
+    }
+    return t;
+  };
   SupermarketIndex out = up.index;
   for (auto& [name, versions] : out.cookbooks) {
     for (auto& [vtext, e] : versions) {
-      std::string file = to + "/" + tarball_name(name, e.version);
+      const std::string rel = tarball_name(name, e.version), file = to + "/" + rel;
       auto have = read_local_file(file);
       if (have.is_ok() && sha256_hex(*have) == e.sha256 && fs::exists(file + ".sig", ec)) {
         ++result.kept;
       } else {
-        ROUX_ASSIGN_OR_RETURN(VerifiedTarball t, download_tarball(from, e, opts));
-        ROUX_TRY(write_local_file_atomic(file + ".sig", t.signature, 0644));
-        ROUX_TRY(write_local_file_atomic(file, t.bytes, 0644));
+        auto t = download(rel, [&](const std::string& part, size_t* resumed) {
+          return download_tarball(from, e, opts, part, resumed);
+        });
+        if (!t.is_ok()) return stale(t.status());
+        ROUX_TRY(write_local_file_atomic(file + ".sig", t->signature, 0644));
+        ROUX_TRY(write_local_file_atomic(file, t->bytes, 0644));
         ++result.copied;
       }
-      e.download_url = tarball_name(name, e.version);
+      e.download_url = rel;
       e.signature_url.clear();
     }
   }
@@ -321,19 +358,22 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
     for (const auto& [n, r] : pol.revisions) {
       if (r.download_url.find("://") != std::string::npos || r.download_url.find("..") != std::string::npos ||
           !starts_with(r.download_url, "policies/"))
-        return Status::invalid_input(from + ": policy " + name + " revision " + std::to_string(n) +
-                                     ": download URL " + r.download_url + " is not a relative policies/ path");
+        return stale(Status::invalid_input(from + ": policy " + name + " revision " + std::to_string(n) +
+                                           ": download URL " + r.download_url + " is not a relative policies/ path"));
       std::string file = to + "/" + r.download_url;
       auto have = read_local_file(file);
       if (have.is_ok() && sha256_hex(*have) == r.sha256 && fs::exists(file + ".sig", ec)) {
         ++result.kept;
         continue;
       }
-      ROUX_ASSIGN_OR_RETURN(VerifiedTarball t, download_signed(from, r.download_url, "", r.sha256,
-                                                               "policy " + name + " revision " + std::to_string(n), opts));
+      auto t = download(r.download_url, [&](const std::string& part, size_t* resumed) {
+        return download_signed(from, r.download_url, "", r.sha256, "policy " + name + " revision " + std::to_string(n),
+                               opts, part, resumed);
+      });
+      if (!t.is_ok()) return stale(t.status());
       fs::create_directories(to + "/policies", ec);
-      ROUX_TRY(write_local_file_atomic(file + ".sig", t.signature, 0644));
-      ROUX_TRY(write_local_file_atomic(file, t.bytes, 0644));
+      ROUX_TRY(write_local_file_atomic(file + ".sig", t->signature, 0644));
+      ROUX_TRY(write_local_file_atomic(file, t->bytes, 0644));
       ++result.copied;
     }
   }
@@ -343,18 +383,15 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
     bytes = index_to_json(out);
     ROUX_ASSIGN_OR_RETURN(sig, resign->sign(bytes));
   }
-  auto current = read_local_file(to + "/" + kIndexFile);
   if (current.is_ok() && *current == bytes) return result;
   // Never move the mirror back: its clients would refuse the older index anyway.
-  if (current.is_ok()) {
-    auto mine = parse_index(*current, to + "/" + kIndexFile);
-    if (mine.is_ok() && mine->serial > up.index.serial)
-      return Status::untrusted(from + ": index rollback refused: upstream serves serial " +
-                               std::to_string(up.index.serial) + ", older than the mirror's serial " +
-                               std::to_string(mine->serial));
-  }
+  if (current.is_ok() && result.serial > up.index.serial)
+    return stale(Status::untrusted(from + ": index rollback refused: upstream serves serial " +
+                                   std::to_string(up.index.serial) + ", older than the mirror's serial " +
+                                   std::to_string(result.serial)));
   ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile + ".sig", sig, 0644));
   ROUX_TRY(write_local_file_atomic(to + "/" + kIndexFile, bytes, 0644));
+  result.serial = up.index.serial;
   return result;
 }
 

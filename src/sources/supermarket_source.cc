@@ -338,7 +338,7 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
   if (!resp.is_ok()) {
     if (resp.status().code() == Code::kNotFound)
       return Status::not_found(shown_base + ": no supermarket index (" + resp.status().message() + ")");
-    if (!have_copy) return resp.status();
+    if (!have_copy || !opts.offline_fallback) return resp.status();
     // Unreachable, but a verified copy from an earlier run is here: use it, loudly.
     log::warn(shown_base + ": unreachable (" + resp.status().message() + "); using the index cached by an earlier run");
     resp = FetchResponse{304, "", "", ""};
@@ -414,22 +414,31 @@ Result<FetchedIndex> fetch_index(const std::string& base_url, const SupermarketO
 }
 
 Result<VerifiedTarball> download_tarball(const std::string& base_url, const IndexEntry& entry,
-                                         const SupermarketOptions& opts) {
+                                         const SupermarketOptions& opts, const std::string& part_file,
+                                         size_t* resumed_from) {
   const std::string url = resolve_url(base_url, entry.download_url);
   return download_signed(base_url, entry.download_url, entry.signature_url, entry.sha256,
                          entry.name + " " + entry.version.to_string() + " (" + redact::strip_url_credentials(url) + ")",
-                         opts);
+                         opts, part_file, resumed_from);
 }
 
 Result<VerifiedTarball> download_signed(const std::string& base_url, const std::string& download_url,
                                         const std::string& signature_url, const std::string& sha256,
-                                        const std::string& what, const SupermarketOptions& opts) {
+                                        const std::string& what, const SupermarketOptions& opts,
+                                        const std::string& part_file, size_t* resumed_from) {
   const std::string url = resolve_url(base_url, download_url);
   const std::string sig_url = signature_url.empty() ? url + ".sig" : resolve_url(base_url, signature_url);
   FetchRequest req{url};
   req.ca_bundle = opts.ca_bundle;
   req.limits = opts.transfer;
-  auto tar = fetch_url(req);
+  auto download = [&]() -> Result<ResumedFetch> {
+    if (!part_file.empty()) return fetch_url_resumable(req, part_file);
+    ROUX_ASSIGN_OR_RETURN(FetchResponse r, fetch_url(req));
+    ResumedFetch f;
+    f.body = std::move(r.body);
+    return f;
+  };
+  auto tar = download();
   if (!tar.is_ok()) {
     if (tar.status().code() == Code::kNotFound)
       return Status::not_found(what + ": download failed: the index points to a missing file");
@@ -445,11 +454,26 @@ Result<VerifiedTarball> download_signed(const std::string& base_url, const std::
       return Status::untrusted(what + ": signature check failed: the tarball is unsigned (" + redact::strip_url_credentials(sig_url) + " not found)");
     return sig.status().with_context(what + ": signature download failed");
   }
-  ROUX_TRY(opts.trust.verify(tar->body, sig->body, what).status());
-  std::string got = sha256_hex(tar->body);
-  if (got != sha256)
-    return Status::untrusted(what + ": sha256 check failed: the tarball's sha256 is " + got + " but the index says " +
-                             sha256);
+  auto verify = [&](const std::string& bytes) -> Status {
+    ROUX_TRY(opts.trust.verify(bytes, sig->body, what).status());
+    std::string got = sha256_hex(bytes);
+    if (got != sha256)
+      return Status::untrusted(what + ": sha256 check failed: the tarball's sha256 is " + got + " but the index says " +
+                               sha256);
+    return Status::ok();
+  };
+  Status ok = verify(tar->body);
+  if (!ok.is_ok() && tar->resumed_from > 0) {
+    // The kept start was not this file's: throw it away and download the whole file once more.
+    log::warn(what + ": the resumed download failed verification (" + ok.message() + "); downloading it again");
+    ::unlink(part_file.c_str());
+    tar = download();
+    if (!tar.is_ok()) return tar.status().with_context(what + ": download failed");
+    ok = verify(tar->body);
+  }
+  if (!part_file.empty()) ::unlink(part_file.c_str());  // verified or refused: never resumed again
+  ROUX_TRY(ok);
+  if (resumed_from) *resumed_from = tar->resumed_from;
   return VerifiedTarball{std::move(tar->body), std::move(sig->body)};
 }
 

@@ -85,9 +85,20 @@ run_roux supermarket mirror --from "file://$work/market2" --to "$work/mirror" --
 expect_rc 0 "mirror the serial-2 supermarket"
 cp "$work/old2/universe" "$work/old2/universe.sig" "$work/market2/"
 run_roux supermarket mirror --from "file://$work/market2" --to "$work/mirror" --trust "$work/team.pub"
-expect_rc 1 "mirror from an upstream serving an older index"
-[[ "$ERR" == *"index rollback refused: upstream serves serial 1, older than the mirror's serial 2"* ]] ||
+# Refused (the mirror's record of this upstream saw serial 2); the mirror keeps its copy: exit 3.
+expect_rc 3 "mirror from an upstream serving an older index"
+[[ "$ERR" == *"index rollback refused: the signed index has serial 1, older than serial 2 verified from this URL before"* ]] ||
   fail "the mirror did not refuse the older upstream index: $ERR"
+[[ "$ERR" == *"keeps its last good copy (index serial 2, unchanged)"* ]] || fail "last good copy not said: $ERR"
+python3 -c 'import json,sys; u=json.load(open(sys.argv[1])); assert u["_index"]["serial"] == 2' "$work/mirror/universe" ||
+  fail "the mirror's index moved back"
+# The same older index from another upstream URL (no record of it): the mirror's own serial refuses it.
+mkdir -p "$work/market3"
+cp "$work/market2/"* "$work/market3/"
+run_roux supermarket mirror --from "file://$work/market3" --to "$work/mirror" --trust "$work/team.pub"
+expect_rc 3 "mirror from another upstream serving an older index"
+[[ "$ERR" == *"index rollback refused: upstream serves serial 1, older than the mirror's serial 2"* ]] ||
+  fail "the mirror did not refuse the older index of another upstream: $ERR"
 python3 -c 'import json,sys; u=json.load(open(sys.argv[1])); assert u["_index"]["serial"] == 2' "$work/mirror/universe" ||
   fail "the mirror's index moved back"
 echo "ok"
