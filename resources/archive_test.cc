@@ -55,7 +55,7 @@ TEST_CASE("archive: compile errors at the property") {
   CHECK(errors_of("/opt/a", "source: app.tar.gz\ncreates: rel\n").find("r.yaml:2:10: archive[/opt/a]: creates:") == 0);
   CHECK(errors_of("/opt/a", "source: app.tar.gz\nmax_entries: 0\n").find("r.yaml:2:14: archive[/opt/a]: max_entries:") == 0);
   CHECK(errors_of("/opt/a", "source: app.tar.gz\nfrobnicate: 1\n").find("unknown property") != std::string::npos);
-  CHECK(errors_of("/", "source: app.tar.gz\n") == "r.yaml:1:1: archive[/]: the destination must not be /\n");
+  CHECK(errors_of("/", "source: app.tar.gz\n").find("r.yaml:1:1: archive[/]: the destination must not be /\n") == 0);
   CHECK(errors_of("rel", "source: app.tar.gz\n").find("r.yaml:1:1: archive[rel]: path must be absolute") == 0);
   CHECK(errors_of("/opt/a", "source: 'https://x/a b'\nchecksum: " + sum + "\n") ==
         "r.yaml:1:9: archive[/opt/a]: source: must not contain spaces or control characters\n");
