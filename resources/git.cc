@@ -137,7 +137,7 @@ class GitResource : public engine::Resource {
   std::string clone_dir() const {
     const char* xdg = std::getenv("XDG_CACHE_HOME");
     const char* home = std::getenv("HOME");
-    std::string base = xdg && *xdg ? xdg : std::string(home && *home ? home : "/var/cache") + "/.cache";
+    std::string base = xdg && *xdg ? xdg : home && *home ? std::string(home) + "/.cache" : "/var/cache";
     return base + "/roux/git/" + sha256_hex(shown_url).substr(0, 24) + ".git";
   }
 

@@ -1,29 +1,13 @@
 // git: the compile-time errors at file:line:col.
 #include <doctest/doctest.h>
 
-#include "compiler/yaml_value.h"
 #include "resources/builtin.h"
+#include "resources/compile_errors_test_util.h"
 
 namespace roux::resources {
 namespace {
 
-std::string errors_of(const std::string& name, const std::string& yaml) {
-  std::vector<Status> errors;
-  engine::Value map;
-  REQUIRE(compiler::parse_yaml(yaml, "r.yaml", &map, &errors));
-  engine::Props props(map, "git[" + name + "]", &errors);
-  struct NoBuild : engine::BuildContext {
-    Result<std::string> cookbook_file(const std::string&) const override { return Status::not_found("none"); }
-    Result<engine::Rendered> render_template(const std::string&, const engine::Value*) const override {
-      return Status::not_found("none");
-    }
-  } build;
-  git_type().make(name, props, build);
-  props.finish("git");
-  std::string out;
-  for (const auto& s : errors) out += s.to_string() + "\n";
-  return out;
-}
+std::string errors_of(const std::string& name, const std::string& yaml) { return compile_errors(git_type(), name, yaml); }
 
 }  // namespace
 
