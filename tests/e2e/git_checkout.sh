@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # git into a --root tree from a repository the test makes (served from disk): plan writes nothing
 # in the tree and lists what converge does (same changes); the second converge changes nothing;
-# a new commit on the branch reports old -> new commit, removes the file it dropped; a file
+# a new commit on the branch reports old -> new commit, removes the file it dropped, and notifies
+# (an exec refresh runs once per checkout or update, never for an unchanged one); a file
 # edited by hand refuses the update (nothing written) until force: true; a tag and a commit id
 # check out; a password in the URL never reaches output or report; bad input is a compile error
 # at file:line:col.
@@ -10,7 +11,7 @@ source "$(dirname "$0")/lib.sh"
 
 work=$(e2e_tmpdir)
 root="$work/root"
-mkdir -p "$root/srv"
+mkdir -p "$root/srv" "$root/var/log"
 export HOME="$work/home" GIT_CONFIG_NOSYSTEM=1
 g() { git -C "$work/src" -c user.name=t -c user.email=t@example.invalid "$@" >/dev/null; }
 mkdir -p "$work/src/bin"
@@ -35,9 +36,15 @@ resources:
     repository: $work/repo.git
     revision: $1
     force: $2
+    notify: exec[deployed]
 $owner
+  - exec: deployed
+    command: echo deployed >> "\$ROUX_ROOT/var/log/deploys"
+    refresh_only: true
 EOF
 }
+gitchanges() { json_changes "$1" | grep '^git\[' || true; }
+deploys() { [ -f "$root/var/log/deploys" ] && wc -l <"$root/var/log/deploys" || echo 0; }
 policy main false
 
 before=$(tree_checksum "$root")
@@ -49,7 +56,8 @@ run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 2 "converge"
 printf '%s\n' "$OUT" >"$work/c1.json"
 diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
-[ "$(json_changes "$work/c1.json" | grep -v '	owner	')" = "git[/srv/app]	ensure	absent	directory
+[ "$(deploys)" = 1 ] || fail "the checkout did not notify exec[deployed] once"
+[ "$(gitchanges "$work/c1.json" | grep -v '	owner	')" = "git[/srv/app]	ensure	absent	directory
 git[/srv/app]	mode		0755
 git[/srv/app]	revision	not recorded	${c1:0:7} (main)" ] || fail "changes: $(json_changes "$work/c1.json")"
 [ "$(cat "$root/srv/app/a.txt")" = one ] || fail "a.txt"
@@ -62,6 +70,7 @@ fi
 run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 0 "second converge"
 [ -z "$(json_changes <(printf '%s\n' "$OUT"))" ] || fail "second converge changed something"
+[ "$(deploys)" = 1 ] || fail "an unchanged checkout notified"
 
 # A new commit: old -> new, the dropped file removed.
 printf 'two\n' >"$work/src/a.txt"
@@ -78,7 +87,8 @@ run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 2 "converge of the update"
 printf '%s\n' "$OUT" >"$work/c2.json"
 diff <(json_changes "$work/plan2.json") <(json_changes "$work/c2.json") || fail "update: plan and converge differ"
-[ "$(json_changes "$work/c2.json")" = "git[/srv/app]	revision	${c1:0:7} (main)	${c2:0:7} (main)" ] ||
+[ "$(deploys)" = 2 ] || fail "the update did not notify"
+[ "$(gitchanges "$work/c2.json")" = "git[/srv/app]	revision	${c1:0:7} (main)	${c2:0:7} (main)" ] ||
   fail "update changes: $(json_changes "$work/c2.json")"
 [ "$(cat "$root/srv/app/a.txt")" = two ] && [ "$(cat "$root/srv/app/c.txt")" = new ] || fail "update content"
 [ ! -e "$root/srv/app/b.txt" ] || fail "dropped file kept"
@@ -102,14 +112,14 @@ run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 2 "converge with force"
 printf '%s\n' "$OUT" >"$work/c4.json"
 diff <(json_changes "$work/plan4.json") <(json_changes "$work/c4.json") || fail "force: plan and converge differ"
-[ "$(json_changes "$work/c4.json")" = "git[/srv/app]	revision	${c2:0:7} (main)	${c1:0:7} (v1)" ] || fail "v1 changes: $(json_changes "$work/c4.json")"
+[ "$(gitchanges "$work/c4.json")" = "git[/srv/app]	revision	${c2:0:7} (main)	${c1:0:7} (v1)" ] || fail "v1 changes: $(json_changes "$work/c4.json")"
 [ "$(cat "$root/srv/app/a.txt")" = one ] && [ -e "$root/srv/app/b.txt" ] && [ ! -e "$root/srv/app/c.txt" ] || fail "v1 content"
 
 # A commit id.
 policy "$c2" false
 run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 2 "commit id"
-[ "$(json_changes <(printf '%s\n' "$OUT"))" = "git[/srv/app]	revision	${c1:0:7} (v1)	${c2:0:7} ($c2)" ] || fail "commit id: $OUT"
+[ "$(gitchanges <(printf '%s\n' "$OUT"))" = "git[/srv/app]	revision	${c1:0:7} (v1)	${c2:0:7} ($c2)" ] || fail "commit id: $OUT"
 
 # A password in the URL never shows.
 write_policy "$work" app <<'EOF'
