@@ -141,7 +141,7 @@ class GitResource : public engine::Resource {
     return base + "/roux/git/" + sha256_hex(shown_url).substr(0, 24) + ".git";
   }
 
-  // Fetches every branch and tag (and HEAD) into the private bare clone.
+  // Fetches every branch and tag (and HEAD, for revision HEAD) into the private bare clone.
   Status update_clone() const {
     std::error_code ec;
     std::string dir = clone_dir();
@@ -160,7 +160,8 @@ class GitResource : public engine::Resource {
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
     char heads[] = "+refs/heads/*:refs/heads/*", tags[] = "+refs/tags/*:refs/tags/*", head[] = "+HEAD:refs/roux/HEAD";
     char* specs[] = {heads, tags, head};
-    git_strarray refspecs = {specs, 3};
+    // HEAD only when asked for: a remote whose HEAD names no branch would fail the fetch.
+    git_strarray refspecs = {specs, size_t(revision == "HEAD" ? 3 : 2)};
     if (int rc = lib().git_remote_fetch(remote.p, &refspecs, &fo, nullptr); rc != 0) return git_error("fetch", rc);
     return Status::ok();
   }

@@ -121,6 +121,17 @@ run_roux converge --policy "$work" --root "$root" --format json
 expect_rc 2 "commit id"
 [ "$(gitchanges <(printf '%s\n' "$OUT"))" = "git[/srv/app]	revision	${c1:0:7} (v1)	${c2:0:7} ($c2)" ] || fail "commit id: $OUT"
 
+# No revision: the remote's HEAD (main here), by a file:// URL.
+write_policy "$work" app <<EOF
+resources:
+  - git: /srv/head
+    repository: file://$work/repo.git
+EOF
+run_roux converge --policy "$work" --root "$root" --format json
+expect_rc 2 "default revision"
+[ "$(gitchanges <(printf '%s\n' "$OUT") | grep '	revision	')" = "git[/srv/head]	revision	not recorded	${c2:0:7} (HEAD)" ] ||
+  fail "default revision: $(json_changes <(printf '%s\n' "$OUT"))"
+
 # A password in the URL never shows.
 write_policy "$work" app <<'EOF'
 resources:
