@@ -28,4 +28,17 @@ struct Git2 {
 /// git_libgit2_init()ed once, thread-safely.
 Result<const Git2*> git2();
 
+/// RAII for a libgit2 object: `Free` is the Git2 member that frees a T (git_repository_free).
+/// Only for code that has loaded libgit2 (git2() succeeded).
+template <class T, auto Free>
+struct Git2Owned {
+  T* p = nullptr;
+  Git2Owned() = default;
+  Git2Owned(const Git2Owned&) = delete;
+  Git2Owned& operator=(const Git2Owned&) = delete;
+  ~Git2Owned() {
+    if (p) (must(git2()).*Free)(p);
+  }
+};
+
 }  // namespace roux::libs

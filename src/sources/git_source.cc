@@ -35,16 +35,8 @@ std::string last_git_error(int rc) {
 }
 
 /// RAII for libgit2 objects.
-template <class T, auto Free>  // Free: the libs::Git2 member that frees a T
-struct Owned {
-  T* p = nullptr;
-  Owned() = default;
-  Owned(const Owned&) = delete;
-  Owned& operator=(const Owned&) = delete;
-  ~Owned() {
-    if (p) (git_lib().*Free)(p);
-  }
-};
+template <class T, auto Free>
+using Owned = libs::Git2Owned<T, Free>;
 using Repo = Owned<git_repository, &libs::Git2::git_repository_free>;
 using Remote = Owned<git_remote, &libs::Git2::git_remote_free>;
 using Object = Owned<git_object, &libs::Git2::git_object_free>;

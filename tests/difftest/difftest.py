@@ -58,7 +58,7 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # managed paths in the starting state (junk), user/group resources whose names files use, with
 # cron.d entries run as those users (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
-            "owners", "notify", "guards", "junk", "accounts", "archive"]
+            "owners", "notify", "guards", "junk", "accounts", "archive", "git"]
 
 
 def q(s):
@@ -117,6 +117,7 @@ class Gen:
         self.junk = []  # starting-state entries: (kind, path, arg)
         self.counter = 0
         self.accounts_users, self.accounts_groups = [], []
+        self.git_repos = []  # (name, [ {path: (content, executable)} per commit ])
         self.start = self.rnd.choices(["blank", "converged", "drifted"], [3, 2, 5])[0]
 
     # ----- helpers
@@ -483,6 +484,67 @@ class Gen:
         # rest of an older seed's policy and starting state stay what they were.
         if "archive" not in self.without:
             self.make_archives(random.Random(f"archive:{self.seed}"))
+        if "git" not in self.without and shutil.which("git"):
+            self.make_gits(random.Random(f"git:{self.seed}"))
+
+    def make_gits(self, rnd):
+        """0-1 git resource checking out a repository made beside the policy (one or two commits,
+        a branch and a tag) into a new folder of a managed folder; sometimes the folder already
+        holds a file the commit has (same or other content), with force true or false."""
+        managed = [d for d, m in self.dirs if m and d in self.by_path]
+        if not managed or rnd.random() < 0.5:
+            return
+        dest = self.new_path(rnd.choice(managed), "checkout")
+        names = rnd.sample(["README", "app.py", "bin/start", "conf/app.ini", "lib/x/y.txt"], rnd.randint(1, 4))
+        commits = []
+        for c in range(rnd.randint(1, 2)):
+            files = {n: (f"{n} v{c} of {dest}\n", rnd.random() < 0.3) for n in names}
+            if c and rnd.random() < 0.5 and len(names) > 1:
+                files.pop(names[-1])  # the second commit drops a file
+            commits.append(files)
+        revision = rnd.choice(["main", "v1"] if len(commits) > 1 else ["main"])
+        want = commits[-1] if revision == "main" else commits[0]
+        self.git_repos.append((f"repo-{len(self.git_repos)}", commits))
+        r = self.add(Res("git", dest), dest)
+        r.set("repository", q(f"@POLICY@/{self.git_repos[-1][0]}"))
+        r.set("revision", revision)
+        if rnd.random() < 0.5:
+            r.set("force", rnd.choice(["true", "false"]))
+        if rnd.random() < 0.3 and "owners" not in self.without:
+            name, uid, _ = rnd.choice(USERS)
+            r.set("user", str(uid) if rnd.random() < 0.3 else q(name))
+        first = names[0]
+        r.expect.update({"type": "file", "path": f"{dest}/{first}", "content": want[first][0]})
+        if rnd.random() < 0.4 and "junk" not in self.without:
+            self.junk.append(("dir", dest, None))
+            n = rnd.choice(list(want))
+            self.junk.append(("file", f"{dest}/{n}", want[n][0] if rnd.random() < 0.5 else "edited by hand\n"))
+        self.declared.append(r)
+
+    def write_git_repos(self, pol):
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.invalid", GIT_COMMITTER_NAME="t",
+                   GIT_COMMITTER_EMAIL="t@example.invalid", GIT_AUTHOR_DATE="2026-01-01T00:00:00Z",
+                   GIT_COMMITTER_DATE="2026-01-01T00:00:00Z", GIT_CONFIG_NOSYSTEM="1", HOME=pol)
+        for name, commits in self.git_repos:
+            d = os.path.join(pol, name)
+            if os.path.isdir(d):
+                continue
+            subprocess.run(["git", "init", "-q", "-b", "main", d], check=True, env=env)
+            for i, files in enumerate(commits):
+                for p in list(os.listdir(d)):
+                    if p != ".git":
+                        full = os.path.join(d, p)
+                        shutil.rmtree(full) if os.path.isdir(full) else os.remove(full)
+                for rel, (text, executable) in files.items():
+                    full = os.path.join(d, rel)
+                    os.makedirs(os.path.dirname(full), exist_ok=True)
+                    with open(full, "w") as f:
+                        f.write(text)
+                    os.chmod(full, 0o755 if executable else 0o644)
+                subprocess.run(["git", "-C", d, "add", "-A"], check=True, env=env)
+                subprocess.run(["git", "-C", d, "commit", "-qm", f"c{i}"], check=True, env=env)
+                if i == 0:
+                    subprocess.run(["git", "-C", d, "tag", "v1"], check=True, env=env)
 
     def make_archives(self, rnd):
         """0-2 archive resources unpacking a cookbook tarball into a new folder of a managed
@@ -650,7 +712,9 @@ class Gen:
         with open(os.path.join(cb, "metadata.yaml"), "w") as f:
             f.write("name: fam\nversion: 1.0.0\n")
         with open(os.path.join(cb, "recipes", "default.yaml"), "w") as f:
-            f.write(f"# difftest seed {self.seed}, start state: {self.start}\n" + self.recipe_yaml())
+            f.write(f"# difftest seed {self.seed}, start state: {self.start}\n" +
+                    self.recipe_yaml().replace("@POLICY@", os.path.abspath(pol)))
+        self.write_git_repos(os.path.abspath(pol))
         for rel, text in self.files.items():
             p = os.path.join(cb, rel)
             os.makedirs(os.path.dirname(p), exist_ok=True)
