@@ -7,7 +7,8 @@ BUILD_DEPS=(cmake ninja-build g++ pkg-config
   doctest-dev libcurl4-openssl-dev libkainjow-mustache-dev)
 # Tests: schema checks (python3-jsonschema, python3-yaml), git fixtures, .deb fixtures and the
 # sandbox (dpkg-dev, debootstrap, util-linux for unshare), loopback HTTP servers (python3).
-TEST_DEPS=(python3 python3-jsonschema python3-yaml git dpkg-dev util-linux procps strace time debootstrap iproute2 openssl systemd-container)
+TEST_DEPS=(python3 python3-jsonschema python3-yaml git dpkg-dev util-linux procps strace time debootstrap iproute2 openssl systemd-container
+  nginx)  # nginx: the bench_fleet_smoke scenario runs bench/fleet.sh against it
 # The .deb (scripts/package.sh; tests/e2e/package_deb.sh and the sandbox install tests): debhelper,
 # lintian, groff (man page checks), ccache (the tests build the package twice: a second version
 # of the same tree). (systemd-analyze, for the units, comes with systemd-container.)
