@@ -21,6 +21,8 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(archive_type());
   registry.add(systemd_unit_type());
   registry.add(git_type());
+  registry.add(hostname_type());
+  registry.add(timezone_type());
   registry.add_composite(monitoring_agent_type());
 }
 

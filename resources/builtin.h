@@ -26,6 +26,8 @@ engine::ResourceType sysctl_type();
 engine::ResourceType archive_type();
 engine::ResourceType systemd_unit_type();
 engine::ResourceType git_type();
+engine::ResourceType hostname_type();
+engine::ResourceType timezone_type();
 /// Composite: expands into package + config files + service (resources/monitoring_agent.cc).
 engine::CompositeType monitoring_agent_type();
 
