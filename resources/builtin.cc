@@ -18,6 +18,9 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(ini_type());
   registry.add(remote_file_type());
   registry.add(sysctl_type());
+  registry.add(ssh_authorized_key_type());
+  registry.add(mount_type());
+  registry.add(kernel_module_type());
   registry.add_composite(monitoring_agent_type());
 }
 

@@ -23,6 +23,9 @@ engine::ResourceType line_type();
 engine::ResourceType ini_type();
 engine::ResourceType remote_file_type();
 engine::ResourceType sysctl_type();
+engine::ResourceType ssh_authorized_key_type();
+engine::ResourceType mount_type();
+engine::ResourceType kernel_module_type();
 /// Composite: expands into package + config files + service (resources/monitoring_agent.cc).
 engine::CompositeType monitoring_agent_type();
 
