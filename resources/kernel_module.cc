@@ -16,6 +16,7 @@
 #include "base/strings.h"
 #include "libs/diff.h"
 #include "resources/builtin.h"
+#include "resources/host_command.h"
 
 namespace roux::resources {
 namespace {
@@ -139,16 +140,7 @@ class KernelModuleResource : public engine::Resource {
   }
 
   Status modprobe(engine::ConvergeContext& ctx, host::Host& h, std::vector<std::string> argv, const host::Host::Model& model) {
-    SubprocessOptions o;
-    o.argv = std::move(argv);
-    o.timeout = std::chrono::minutes(2);
-    o.env["LC_ALL"] = "C";
-    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, h.run(o, model));
-    if (!r.output.empty()) ctx.add_output(r.output);
-    if (r.exit_code != 0)
-      return Status::command_failed(join(o.argv, " ") + " failed (exit " + std::to_string(r.exit_code) +
-                                    "): " + one_line(trim(r.output), 400));
-    return Status::ok();
+    return run_host_command(ctx, h, std::move(argv), model, std::chrono::minutes(2));
   }
 
   bool options_changed_ = false;

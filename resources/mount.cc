@@ -19,6 +19,7 @@
 #include "base/strings.h"
 #include "libs/diff.h"
 #include "resources/builtin.h"
+#include "resources/host_command.h"
 #include "resources/text_edit.h"
 
 namespace roux::resources {
@@ -111,6 +112,11 @@ std::string edit_fstab(std::string_view content, const std::string& mount_point,
   }
   if (entry && !placed) append_text_line(out, format_fstab_line(*entry));
   return join_text_lines(out);
+}
+
+Status write_fstab(host::Host& h, std::string_view content, const host::FileInfo& old) {
+  if (!old.exists()) return h.write_file("/etc/fstab", content, 0644, 0, 0);
+  return h.write_file("/etc/fstab", content, old.mode, old.uid, old.gid);
 }
 
 std::vector<MountInfo> parse_mountinfo(std::string_view text) {
@@ -287,10 +293,7 @@ class MountResource : public engine::Resource {
     return ctx.change({.property = "fstab", .before = before, .after = after, .diff = unified_diff(have, next, kFstab),
                        .is_public = true},
                       [&](host::Host& h) {
-                        // A new fstab is root's 0644; an existing one keeps its mode and owner.
-                        return h.write_file(kFstab, next, fi.exists() ? fi.mode : 0644,
-                                            fi.exists() ? std::optional<uid_t>(fi.uid) : std::optional<uid_t>(0),
-                                            fi.exists() ? std::optional<gid_t>(fi.gid) : std::optional<gid_t>(0));
+                        return write_fstab(h, next, fi);
                       });
   }
 
@@ -300,16 +303,7 @@ class MountResource : public engine::Resource {
   }
 
   Status run_tool(engine::ConvergeContext& ctx, host::Host& h, std::vector<std::string> argv, const host::Host::Model& model) {
-    SubprocessOptions o;
-    o.argv = std::move(argv);
-    o.timeout = std::chrono::minutes(5);
-    o.env["LC_ALL"] = "C";
-    ROUX_ASSIGN_OR_RETURN(SubprocessResult r, h.run(o, model));
-    if (!r.output.empty()) ctx.add_output(r.output);
-    if (r.exit_code != 0)
-      return Status::command_failed(join(o.argv, " ") + " failed (exit " + std::to_string(r.exit_code) +
-                                    "): " + one_line(trim(r.output), 400));
-    return Status::ok();
+    return run_host_command(ctx, h, std::move(argv), model, std::chrono::minutes(5));
   }
 
   Status mount(engine::ConvergeContext& ctx, host::Host& h) {

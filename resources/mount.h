@@ -5,6 +5,9 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.h"
+#include "host/host.h"
+
 namespace roux::resources {
 
 /// One fstab entry (fstab(5)); fields unescaped ("\040" -> " ").
@@ -33,6 +36,10 @@ std::string format_fstab_line(const FstabEntry& e);
 /// for `mount_point`. Other lines are kept byte for byte. `*old` gets the entry that was there.
 std::string edit_fstab(std::string_view content, const std::string& mount_point, const FstabEntry* entry,
                        std::optional<FstabEntry>* old);
+
+/// Writes /etc/fstab atomically: a new one 0644 root:root, an existing one (`old`, its lstat)
+/// keeping its mode and owner.
+Status write_fstab(host::Host& h, std::string_view content, const host::FileInfo& old);
 
 /// The mounts of a mountinfo text, in order (later mounts over the same point hide earlier ones).
 std::vector<MountInfo> parse_mountinfo(std::string_view text);

@@ -2,28 +2,14 @@
 
 #include <doctest/doctest.h>
 
-#include "compiler/yaml_value.h"
 #include "resources/builtin.h"
+#include "tests/unit/type_errors.h"
 
 namespace roux::resources {
 
 namespace {
 std::string errors_of(const std::string& name, const std::string& yaml) {
-  std::vector<Status> errors;
-  engine::Value map;
-  REQUIRE(compiler::parse_yaml(yaml, "r.yaml", &map, &errors));
-  engine::Props props(map, "mount[" + name + "]", &errors);
-  struct NoBuild : engine::BuildContext {
-    Result<std::string> cookbook_file(const std::string&) const override { return Status::not_found("none"); }
-    Result<engine::Rendered> render_template(const std::string&, const engine::Value*) const override {
-      return Status::not_found("none");
-    }
-  } build;
-  mount_type().make(name, props, build);
-  props.finish("mount");
-  std::string out;
-  for (const auto& s : errors) out += s.to_string() + "\n";
-  return out;
+  return testing::type_errors(mount_type(), name, yaml);
 }
 }  // namespace
 

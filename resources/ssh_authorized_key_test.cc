@@ -2,8 +2,8 @@
 
 #include <doctest/doctest.h>
 
-#include "compiler/yaml_value.h"
 #include "resources/builtin.h"
+#include "tests/unit/type_errors.h"
 
 namespace roux::resources {
 
@@ -14,21 +14,7 @@ const char* kEcdsa =
     "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHJnkRA5RZ6dGsh5alvqJ/ZRVifFIhd0hwjPup5MguEuElu9o1/W7hW2WdTUTzCwGvydUocxbe9WftSCRya+P4g=";
 
 std::string errors_of(const std::string& name, const std::string& yaml) {
-  std::vector<Status> errors;
-  engine::Value map;
-  REQUIRE(compiler::parse_yaml(yaml, "r.yaml", &map, &errors));
-  engine::Props props(map, "ssh_authorized_key[" + name + "]", &errors);
-  struct NoBuild : engine::BuildContext {
-    Result<std::string> cookbook_file(const std::string&) const override { return Status::not_found("none"); }
-    Result<engine::Rendered> render_template(const std::string&, const engine::Value*) const override {
-      return Status::not_found("none");
-    }
-  } build;
-  ssh_authorized_key_type().make(name, props, build);
-  props.finish("ssh_authorized_key");
-  std::string out;
-  for (const auto& s : errors) out += s.to_string() + "\n";
-  return out;
+  return testing::type_errors(ssh_authorized_key_type(), name, yaml);
 }
 }  // namespace
 
