@@ -21,6 +21,7 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(ssh_authorized_key_type());
   registry.add(mount_type());
   registry.add(kernel_module_type());
+  registry.add(swap_file_type());
   registry.add_composite(monitoring_agent_type());
 }
 

@@ -59,7 +59,7 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # cron.d entries run as those users (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
             "owners", "notify", "guards", "junk", "accounts", "hostres"]
-# hostres: ssh_authorized_key, mount and kernel_module resources (drawn after the rest; see make_hostres).
+# hostres: ssh_authorized_key, mount, kernel_module and swap_file resources (drawn after the rest; see make_hostres).
 SSH_KEYS = [("ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIPRwkXUt0hMwy2oIphr5rwCYrcbP0xFJmDsivE3zdLpN"),
             ("ecdsa-sha2-nistp256", "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHJnkRA5RZ6dGsh5alvqJ/ZRVifFIhd0"
              "hwjPup5MguEuElu9o1/W7hW2WdTUTzCwGvydUocxbe9WftSCRya+P4g=")]
@@ -488,8 +488,8 @@ class Gen:
             self.make_hostres()
 
     def make_hostres(self):
-        """ssh_authorized_key, mount and kernel_module (under --root: authorized_keys, fstab and the
-        modprobe files). Drawn from a Random of their own, after everything else and declared last,
+        """ssh_authorized_key, mount, kernel_module and swap_file (under --root: authorized_keys, fstab
+        and the modprobe files). Drawn from a Random of their own, after everything else and declared last,
         so the rest of a seed's policy and tree are those of the generator before these types."""
         rnd = random.Random(f"hostres-{self.seed}")
         if rnd.random() < 0.5:
@@ -545,6 +545,16 @@ class Gen:
                     self.junk.append(("file", f"/etc/modules-load.d/{name}.conf", f"{name}\n"))
                 self.add(r)
                 self.declared.append(r)
+        if rnd.random() < 0.3:
+            r = Res("swap_file", "/var/swapfile")
+            if rnd.random() < 0.3:
+                r.set("ensure", q("absent"))
+            else:
+                r.set("size", q(rnd.choice(["64M", "1G", "40K"])))
+            if rnd.random() < 0.4 and not any(j[1] == "/etc/fstab" for j in self.junk):
+                self.junk.append(("file", "/etc/fstab", "/var/swapfile  none  swap  sw  0  0\n"))
+            self.add(r)
+            self.declared.append(r)
 
     def fix_alias_order(self, decl):
         ids = [r.id for r in decl]
