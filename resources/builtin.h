@@ -28,6 +28,10 @@ engine::ResourceType systemd_unit_type();
 engine::ResourceType git_type();
 engine::ResourceType hostname_type();
 engine::ResourceType timezone_type();
+engine::ResourceType ssh_authorized_key_type();
+engine::ResourceType mount_type();
+engine::ResourceType kernel_module_type();
+engine::ResourceType swap_file_type();
 /// Composite: expands into package + config files + service (resources/monitoring_agent.cc).
 engine::CompositeType monitoring_agent_type();
 

@@ -13,6 +13,7 @@ Facts gather() {
   gather_network(f);
   gather_system(f);
   gather_filesystems(f);
+  gather_reboot(f);  // after gather_os: it compares with the running kernel's release
   return f;
 }
 
@@ -55,6 +56,8 @@ nlohmann::ordered_json to_json(const Facts& f) {
   j["uptime_seconds"] = f.uptime_seconds;
   auto round2 = [](double d) { return std::round(d * 100) / 100; };
   j["load"] = {{"1m", round2(f.load[0])}, {"5m", round2(f.load[1])}, {"15m", round2(f.load[2])}};
+  j["reboot_required"] = f.reboot_required;
+  j["reboot_required_reason"] = f.reboot_required_reason;
   return j;
 }
 

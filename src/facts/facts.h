@@ -58,6 +58,8 @@ struct Facts {
   std::vector<Filesystem> filesystems;  // in mount order
   uint64_t uptime_seconds = 0;
   double load[3] = {0, 0, 0};
+  bool reboot_required = false;       // see gather_reboot
+  std::string reboot_required_reason; // why, "" when not required
 };
 
 // One gatherer per group; each fills its part of `f` and never fails.
@@ -67,6 +69,14 @@ void gather_hardware(Facts& f);
 void gather_system(Facts& f);
 /// Filesystems with free space; gives up (listing the rest without space) after `budget_ms`.
 void gather_filesystems(Facts& f, int budget_ms = 200);
+
+/// Whether a reboot is due: /var/run/reboot-required exists, or a kernel installed under /boot
+/// (vmlinuz-RELEASE) or /lib/modules (RELEASE/modules.dep) is newer than the running one.
+void gather_reboot(Facts& f);
+/// Pure parts, for tests: kernel releases compared with digit runs as numbers ("6.1.0-18" >
+/// "6.1.0-9"); -1, 0, 1. The reason a reboot is due, "" when none.
+int compare_kernel_releases(const std::string& a, const std::string& b);
+std::string reboot_reason(bool flag_file, const std::string& running, const std::vector<std::string>& installed);
 
 /// Gathers facts about the running machine. Never fails: unknown values stay empty.
 Facts gather();

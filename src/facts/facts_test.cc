@@ -74,4 +74,19 @@ TEST_CASE("facts: lookup walks dotted paths, keys with dots and slashes included
   CHECK_FALSE(lookup(j, "cpus.x", &v));
 }
 
+TEST_CASE("facts: reboot_required from the flag file or a newer installed kernel") {
+  CHECK(compare_kernel_releases("6.1.0-18-amd64", "6.1.0-9-amd64") > 0);
+  CHECK(compare_kernel_releases("6.1.0-9-amd64", "6.1.0-18-amd64") < 0);
+  CHECK(compare_kernel_releases("6.1.0-18-amd64", "6.1.0-18-amd64") == 0);
+  CHECK(compare_kernel_releases("6.10.0", "6.9.12") > 0);
+  CHECK(compare_kernel_releases("6.1.0-018", "6.1.0-18") == 0);
+  CHECK(compare_kernel_releases("6.1.0", "6.1.0-1") < 0);
+  CHECK(reboot_reason(true, "6.1.0-18-amd64", {}) == "/var/run/reboot-required exists");
+  CHECK(reboot_reason(false, "6.1.0-18-amd64", {"6.1.0-13-amd64", "6.1.0-18-amd64"}) == "");
+  CHECK(reboot_reason(false, "6.1.0-13-amd64", {"6.1.0-18-amd64", "6.1.0-13-amd64", "6.1.0-9-amd64"}) ==
+        "the running kernel 6.1.0-13-amd64 is older than the newest installed, 6.1.0-18-amd64");
+  CHECK(reboot_reason(false, "6.18.44-custom", {}) == "");
+  CHECK(reboot_reason(false, "", {"6.1.0-18-amd64"}) == "");
+}
+
 }  // namespace roux::facts

@@ -58,7 +58,12 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # managed paths in the starting state (junk), user/group resources whose names files use, with
 # cron.d entries run as those users (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
-            "owners", "notify", "guards", "junk", "accounts", "archive", "git"]
+            "owners", "notify", "guards", "junk", "accounts", "archive", "git", "hostres"]
+# hostres: ssh_authorized_key, mount, kernel_module and swap_file resources (drawn after the rest; see make_hostres).
+SSH_KEYS = [("ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIPRwkXUt0hMwy2oIphr5rwCYrcbP0xFJmDsivE3zdLpN"),
+            ("ecdsa-sha2-nistp256", "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHJnkRA5RZ6dGsh5alvqJ/ZRVifFIhd0"
+             "hwjPup5MguEuElu9o1/W7hW2WdTUTzCwGvydUocxbe9WftSCRya+P4g=")]
+SSH_OPTIONS = ["no-pty", 'from="10.0.0.0/8"', 'command="/bin/true"']
 
 
 def q(s):
@@ -486,6 +491,77 @@ class Gen:
             self.make_archives(random.Random(f"archive:{self.seed}"))
         if "git" not in self.without and shutil.which("git"):
             self.make_gits(random.Random(f"git:{self.seed}"))
+        if "hostres" not in self.without:
+            self.make_hostres()
+
+    def make_hostres(self):
+        """ssh_authorized_key, mount, kernel_module and swap_file (under --root: authorized_keys, fstab
+        and the modprobe files). Drawn from a Random of their own, after everything else and declared last,
+        so the rest of a seed's policy and tree are those of the generator before these types."""
+        rnd = random.Random(f"hostres-{self.seed}")
+        if rnd.random() < 0.5:
+            # "app" has home /nonexistent in the skeleton's passwd: sometimes it exists.
+            if rnd.random() < 0.8:
+                self.junk.append(("dir", "/nonexistent", None))
+            if rnd.random() < 0.4:
+                self.junk.append(("file", "/nonexistent/.ssh/authorized_keys",
+                                  f"# by hand\nno-pty ssh-ed25519 {SSH_KEYS[0][1]} old\nnot a key line\n"))
+            for i, (typ, key) in enumerate(rnd.sample(SSH_KEYS, rnd.randint(1, len(SSH_KEYS)))):
+                r = Res("ssh_authorized_key", f"key{i}")
+                r.set("user", q("app"))
+                r.set("type", q(typ))
+                r.set("key", q(key))
+                if rnd.random() < 0.4:
+                    r.set("options", "[" + ", ".join(q(o) for o in rnd.sample(SSH_OPTIONS, rnd.randint(1, 2))) + "]")
+                if rnd.random() < 0.2:
+                    r.set("ensure", q("absent"))
+                self.add(r)
+                self.declared.append(r)
+        if rnd.random() < 0.5:
+            foreign = "# /etc/fstab\nproc /proc proc defaults 0 0\n"
+            for i in range(rnd.randint(1, 2)):
+                mp = f"/mnt/d{i}"
+                if rnd.random() < 0.4:
+                    foreign += f"/dev/old{i} {mp} ext4 ro 0 0\n"
+                r = Res("mount", mp)
+                ens = rnd.choice(["mounted", "unmounted", "enabled", "absent"])
+                if ens != "mounted" or rnd.random() < 0.5:
+                    r.set("ensure", q(ens))
+                if ens != "absent":
+                    r.set("device", q(rnd.choice(["tmpfs", "UUID=1234-ABCD", "/dev/sdb1"])))
+                    r.set("fstype", q(rnd.choice(["tmpfs", "ext4", "xfs"])))
+                    if rnd.random() < 0.6:
+                        r.set("options", q(rnd.choice(["defaults", "noatime,nofail", "size=8m,mode=0755"])))
+                    if rnd.random() < 0.3:
+                        r.set("pass", str(rnd.randint(0, 2)))
+                self.add(r)
+                self.declared.append(r)
+            if rnd.random() < 0.7:
+                self.junk.append(("file", "/etc/fstab", foreign))
+        if rnd.random() < 0.5:
+            for name in rnd.sample(["br_netfilter", "bonding", "dummy", "nf-conntrack"], rnd.randint(1, 2)):
+                r = Res("kernel_module", name)
+                ens = rnd.choice(["loaded", "loaded", "unloaded", "blacklisted"])
+                if ens != "loaded" or rnd.random() < 0.3:
+                    r.set("ensure", q(ens))
+                if ens == "loaded" and rnd.random() < 0.4:
+                    r.set("options", "{" + q("opt") + ": " + q(str(rnd.randint(1, 9))) + "}")
+                if ens == "loaded" and rnd.random() < 0.3:
+                    r.set("boot", "false")
+                if rnd.random() < 0.3:
+                    self.junk.append(("file", f"/etc/modules-load.d/{name}.conf", f"{name}\n"))
+                self.add(r)
+                self.declared.append(r)
+        if rnd.random() < 0.3:
+            r = Res("swap_file", "/var/swapfile")
+            if rnd.random() < 0.3:
+                r.set("ensure", q("absent"))
+            else:
+                r.set("size", q(rnd.choice(["64M", "1G", "40K"])))
+            if rnd.random() < 0.4 and not any(j[1] == "/etc/fstab" for j in self.junk):
+                self.junk.append(("file", "/etc/fstab", "/var/swapfile  none  swap  sw  0  0\n"))
+            self.add(r)
+            self.declared.append(r)
 
     def make_gits(self, rnd):
         """0-1 git resource checking out a repository made beside the policy (one or two commits,

@@ -16,9 +16,10 @@ python3 - "$work/facts.json" <<'PY' || fail "facts JSON lacks a group"
 import json, sys
 f = json.load(open(sys.argv[1]))
 for k in ["hostname", "os", "kernel", "cpus", "memory", "interfaces", "init_system", "package_manager",
-          "virtualization", "filesystems", "uptime_seconds", "load"]:
+          "virtualization", "filesystems", "uptime_seconds", "load", "reboot_required", "reboot_required_reason"]:
     assert k in f, k
 assert f["init_system"] in ("systemd", "sysv")
+assert isinstance(f["reboot_required"], bool) and (f["reboot_required"] == (f["reboot_required_reason"] != ""))
 assert any(i["loopback"] for i in f["interfaces"].values()), "no loopback interface"
 assert "/" in f["filesystems"] and f["filesystems"]["/"]["size_mb"] > 0
 assert not any(fs["type"] in ("proc", "sysfs", "cgroup2") for fs in f["filesystems"].values())
