@@ -19,6 +19,14 @@ class DirectoryResource : public engine::Resource {
     return out;
   }
 
+  /// Writes its path (and the tree below, when removed recursively) and every ancestor, since
+  /// missing parents are created: it runs beside nothing under its top folder.
+  std::optional<Keys> concurrency_keys() const override {
+    Keys k{{path_}, {}};
+    for (std::string p = host::parent_path(path_); p != "/"; p = host::parent_path(p)) k.writes.push_back(p);
+    return k;
+  }
+
   Status converge(engine::ConvergeContext& ctx) override {
     ROUX_ASSIGN_OR_RETURN(host::FileInfo live, ctx.host().lstat(path_));
     if (absent) return converge_absent(ctx, live);

@@ -51,6 +51,16 @@ class ExecResource : public engine::Resource {
 
   std::map<std::string, std::string> guard_environment() const override { return environment; }
 
+  /// Runs alone (it may touch anything) unless the recipe says `parallel: true`: it then reads
+  /// only `creates` and `cwd` as far as the scheduler knows.
+  std::optional<Keys> concurrency_keys() const override {
+    if (!parallel) return std::nullopt;
+    Keys k;
+    if (creates) k.reads.push_back(*creates);
+    if (cwd) k.reads.push_back(*cwd);
+    return k;
+  }
+
   Status refresh(engine::ConvergeContext& ctx, std::string_view) override {
     return run(ctx, " (notified by " + join(ctx.notified_by(), ", ") + ")");
   }
@@ -61,6 +71,7 @@ class ExecResource : public engine::Resource {
   int timeout_s = 0;
   std::vector<int> returns{0};
   bool refresh_only = false;
+  bool parallel = false;  // parallel: true (see concurrency_keys)
 
  private:
   Status run(engine::ConvergeContext& ctx, const std::string& why) {
@@ -135,6 +146,7 @@ engine::ResourceType exec_type() {
                 props.error("environment", "invalid variable name \"" + one_line(k) + "\"");
             r->timeout_s = static_cast<int>(props.integer("timeout", 0, 86400).value_or(0));
             r->refresh_only = props.boolean("refresh_only").value_or(false);
+            r->parallel = props.boolean("parallel").value_or(false);
             if (const engine::Value* v = props.raw("returns")) {
               r->returns.clear();
               auto add = [&](const engine::Value& item) {

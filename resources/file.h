@@ -18,6 +18,8 @@ class FileResource : public engine::Resource {
   std::string_view type() const override { return type_; }
   std::vector<std::string> implicit_deps() const override;
   Status converge(engine::ConvergeContext& ctx) override;
+  /// Writes its path (a temp file beside it, renamed over it), reads its parent folder.
+  std::optional<Keys> concurrency_keys() const override { return Keys{{path_}, {host::parent_path(path_)}}; }
 
   bool absent = false;
   std::optional<std::string> content;  // nullopt: content not managed

@@ -23,6 +23,13 @@ class LinkResource : public engine::Resource {
     return out;
   }
 
+  /// Writes its path, reads its folder and its target.
+  std::optional<Keys> concurrency_keys() const override {
+    Keys k{{path_}, {host::parent_path(path_)}};
+    if (!to_.empty() && to_[0] == '/') k.reads.push_back(to_);
+    return k;
+  }
+
   Status converge(engine::ConvergeContext& ctx) override {
     ROUX_ASSIGN_OR_RETURN(host::FileInfo live, ctx.host().lstat(path_));
     if (absent) {

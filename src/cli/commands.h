@@ -27,6 +27,7 @@ struct ConvergeOptions {
   std::vector<std::string> sources;   // --source, searched before the policy's own
   std::vector<std::string> trust;     // --trust KEY.pub, added to the config's trusted_keys
   bool dry_run = false;
+  int jobs = 0;                       // --jobs N: resources converged at once; 0 = engine::default_jobs()
   std::string root = "/";
   std::string format = "text";
   std::string report_file;

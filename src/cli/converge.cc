@@ -565,6 +565,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   ropts.tidy_temps = after_killed_run;
   ropts.fingerprint_key = plan_key;
   ropts.pending = pending;
+  ropts.jobs = o.jobs > 0 ? o.jobs : engine::default_jobs();
   // converge --plan admits only the saved plan's changes, each once: a change that appeared
   // between the check above and its turn is refused (that resource fails), never made.
   std::map<std::string, std::multiset<std::pair<std::string, std::string>>> admitted;
@@ -706,6 +707,10 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   auto* conv = app.add_subcommand("converge", "converge the host to its policy (apply)");
   add_common_options(conv, opts);
   conv->add_flag("--dry-run,-n", opts->dry_run, "plan only: change nothing");
+  conv->add_option("--jobs", opts->jobs,
+                   "converge up to N independent resources at once (default: the number of cores, at least 4); "
+                   "files, folders, links, templates and `parallel: true` execs run beside each other, the rest alone")
+      ->check(CLI::Range(1, 256));
   add_targeting_options(conv, opts);
   conv->add_option("--plan", opts->plan_in,
                    "apply exactly this saved plan (from `roux plan --out`); refused, changing nothing, when the "
@@ -723,6 +728,8 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   add_targeting_options(plan, plan_opts);
   plan->add_option("--out", plan_opts->plan_out,
                    "also save the plan to FILE, signed with this host's plan key, for `roux converge --plan FILE`");
+  plan->add_option("--jobs", plan_opts->jobs, "accepted for symmetry with converge; a plan always walks one resource at a time")
+      ->check(CLI::Range(1, 256));
   plan->add_option("--explain", plan_opts->explain, "tell why resource ID is in the plan (see `roux explain`)");
   plan->callback([plan_opts, exit_code] {
     plan_opts->dry_run = true;

@@ -4,6 +4,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -152,6 +153,15 @@ class Resource {
   /// converges each member on its own.
   virtual std::vector<Status> converge_batch(const std::vector<Resource*>& members,
                                              const std::vector<ConvergeContext*>& ctxs);
+
+  /// The paths this resource writes and reads, for the runner's worker pool (--jobs): two
+  /// resources run at the same time only when neither writes a path at or above one the other
+  /// writes or reads. Only types that can state their keys precisely override it; nullopt (the
+  /// default: accounts, packages, services, commands...) = the resource runs alone.
+  struct Keys {
+    std::vector<std::string> writes, reads;
+  };
+  virtual std::optional<Keys> concurrency_keys() const { return std::nullopt; }
 
  protected:
   explicit Resource(std::string name) : name_(std::move(name)) {}

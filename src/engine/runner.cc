@@ -2,8 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <system_error>
+#include <optional>
 #include <unordered_map>
 #include <thread>
 
@@ -64,18 +69,11 @@ class Walker {
     visited_.assign(graph_.size(), false);
     // Outside a targeted run's selection: never visited (a batch never picks it up either).
     for (Node* n : order) visited_[n->index] = !n->selected;
-    for (size_t i = 0; i < order.size(); ++i) {
-      Node* n = order[i];
-      if (visited_[n->index]) continue;
-      if (n->resource->batch_key().empty()) {
-        visited_[n->index] = true;
-        if (opts_.on_node_start) opts_.on_node_start(*n, 1);
-        visit(*n);
-        if (opts_.on_node_done) opts_.on_node_done(*n);
-      } else {
-        for (Node* m : visit_batch(order, i))
-          if (opts_.on_node_done) opts_.on_node_done(*m);
-      }
+    if (opts_.jobs > 1 && opts_.mode == Mode::kApply) {
+      walk_parallel(order);
+    } else {
+      for (size_t i = 0; i < order.size(); ++i)
+        if (!visited_[order[i]->index]) visit_alone(order, i);
     }
     // Notifications a targeted run kept for this one: delivered with the delayed ones.
     for (const auto& p : opts_.pending) {
@@ -105,8 +103,197 @@ class Walker {
   }
 
  private:
-  /// Failed dependencies and guards. False when the node is settled (skipped or failed).
-  bool precheck(Node& n, Clock::time_point t0) {
+  /// order[i] (a node, or a batch it leads) on the calling thread, its callbacks around it.
+  /// Returns the nodes settled.
+  std::vector<Node*> visit_alone(const std::vector<Node*>& order, size_t i) {
+    Node* n = order[i];
+    if (!n->resource->batch_key().empty()) {
+      std::vector<Node*> members = visit_batch(order, i);
+      for (Node* m : members)
+        if (opts_.on_node_done) opts_.on_node_done(*m);
+      return members;
+    }
+    visited_[n->index] = true;
+    if (opts_.on_node_start) opts_.on_node_start(*n, 1);
+    visit(*n);
+    if (opts_.on_node_done) opts_.on_node_done(*n);
+    return {n};
+  }
+
+  /// True when `w` is `k` or a folder above it.
+  static bool covers(const std::string& w, const std::string& k) {
+    if (k.size() < w.size() || k.compare(0, w.size(), w) != 0) return false;
+    return k.size() == w.size() || w == "/" || k[w.size()] == '/';
+  }
+  /// Two resources' keys collide: one writes a path at or above one the other writes or reads.
+  static bool collide(const Resource::Keys& a, const Resource::Keys& b) {
+    auto one_way = [](const Resource::Keys& x, const Resource::Keys& y) {
+      for (const auto& w : x.writes) {
+        for (const auto& k : y.writes)
+          if (covers(w, k)) return true;
+        for (const auto& k : y.reads)
+          if (covers(w, k)) return true;
+      }
+      return false;
+    };
+    return one_way(a, b) || one_way(b, a);
+  }
+
+  /// Pass 1 with a pool of opts_.jobs workers. This thread decides everything; a worker only
+  /// runs one node's guards and converge (run_node) and hands back its outcome. Callbacks are
+  /// released in topological order, so they come as in the serial walk.
+  void walk_parallel(const std::vector<Node*>& order) {
+    const size_t count = order.size();
+    const size_t jobs = static_cast<size_t>(opts_.jobs);
+    // Nodes that run alone, as in the serial walk: no keys, batches, immediate notifiers (their
+    // refresh runs at once on this thread, before anything later starts).
+    std::vector<std::optional<Resource::Keys>> keys(count);
+    std::vector<bool> alone(count), settled(graph_.size(), false), released(count, false);
+    for (size_t i = 0; i < count; ++i) {
+      const Node& n = *order[i];
+      keys[i] = n.resource->concurrency_keys();
+      bool immediate = std::any_of(n.notifies.begin(), n.notifies.end(), [](const Notify& x) { return x.immediately; });
+      alone[i] = !keys[i] || !n.resource->batch_key().empty() || immediate;
+      if (visited_[n.index]) settled[n.index] = true, released[i] = true;  // not selected
+    }
+    std::vector<size_t> pos(graph_.size());
+    for (size_t i = 0; i < count; ++i) pos[order[i]->index] = i;
+    std::vector<std::string> buffered(count);  // output of a node run by a worker, by position
+    struct Done {
+      size_t pos;
+      Outcome outcome;
+    };
+    std::mutex mu;
+    std::condition_variable work_cv, done_cv;
+    std::deque<size_t> todo;
+    std::vector<Done> done;
+    bool stop = false;
+    std::vector<std::thread> workers;
+    auto worker = [&] {
+        for (;;) {
+          size_t pos;
+          {
+            std::unique_lock lock(mu);
+            work_cv.wait(lock, [&] { return stop || !todo.empty(); });
+            if (todo.empty()) return;
+            pos = todo.front();
+            todo.pop_front();
+          }
+          Outcome o = run_node(*order[pos], &buffered[pos]);
+          std::lock_guard lock(mu);
+          done.push_back({pos, std::move(o)});
+          done_cv.notify_one();
+        }
+    };
+    for (size_t w = 0; w < std::min(jobs, count); ++w) {
+      try {
+        workers.emplace_back(worker);
+      } catch (const std::system_error&) {
+        break;  // no more threads (a process limit): fewer workers, none = the serial walk
+      }
+    }
+    const size_t slots = std::max<size_t>(1, workers.size());
+    // Lookahead past the first unfinished node: bounds the scan (and the memory of keys compared).
+    const size_t window = std::max<size_t>(64, 8 * jobs);
+    size_t first = 0, in_flight = 0;  // first: the first position not yet settled and released
+    auto release = [&](size_t i) {
+      if (released[i]) return;
+      const Node& n = *order[i];
+      if (opts_.on_node_start) opts_.on_node_start(n, 1);
+      if (opts_.on_output && !buffered[i].empty()) opts_.on_output(n, buffered[i]);
+      if (opts_.on_node_done) opts_.on_node_done(n);
+      released[i] = true;
+    };
+    for (;;) {
+      while (first < count && settled[order[first]->index]) release(first++);
+      if (first == count) break;
+      bool progressed = false;
+      for (size_t i = first; i < std::min(count, first + window) && in_flight < slots; ++i) {
+        Node& n = *order[i];
+        if (visited_[n.index]) continue;
+        if (alone[i]) {
+          // Everything before it has finished and nothing after it has started.
+          if (i == first && in_flight == 0) {
+            // Its callbacks (a batch's: for every member) come now, as in the serial walk.
+            for (Node* m : visit_alone(order, i)) settled[m->index] = true, released[pos[m->index]] = true;
+            progressed = true;
+          }
+          break;
+        }
+        bool ready = std::all_of(n.deps.begin(), n.deps.end(), [&](const Node* d) { return settled[d->index]; });
+        for (size_t j = first; ready && j < i; ++j)
+          if (!settled[order[j]->index] && (!keys[j] || collide(*keys[j], *keys[i]))) ready = false;
+        if (!ready || workers.empty()) continue;
+        visited_[n.index] = true;
+        // An immediate notification refreshed it before its turn and that failed: it stays failed.
+        if (n.status == NodeStatus::kFailed || !precheck_deps(n, Clock::now())) {
+          settled[n.index] = true;
+          progressed = true;
+          continue;
+        }
+        {
+          std::lock_guard lock(mu);
+          todo.push_back(i);
+        }
+        work_cv.notify_one();
+        ++in_flight;
+      }
+      if (progressed) continue;
+      if (in_flight == 0) {
+        // No worker, or (never seen: the first unfinished node is always ready) nothing ready:
+        // the rest as the serial walk.
+        for (size_t i = first; i < count; ++i) {
+          if (!visited_[order[i]->index]) {
+            for (Node* m : visit_alone(order, i)) released[pos[m->index]] = true;
+          }
+          release(i);
+        }
+        break;
+      }
+      std::vector<Done> finished;
+      {
+        std::unique_lock lock(mu);
+        done_cv.wait(lock, [&] { return !done.empty(); });
+        finished.swap(done);
+      }
+      for (Done& d : finished) {
+        Node& n = *order[d.pos];
+        apply(n, d.outcome);
+        settled[n.index] = true;
+        --in_flight;
+      }
+    }
+    {
+      std::lock_guard lock(mu);
+      stop = true;
+    }
+    work_cv.notify_all();
+    for (auto& w : workers) w.join();
+    // Delayed notifications name their sources in the serial walk's order.
+    for (auto& [target, actions] : delayed_)
+      for (auto& [action, sources] : actions)
+        std::stable_sort(sources.begin(), sources.end(), [&](const std::string& a, const std::string& b) {
+          const Node* na = graph_.find(a);
+          const Node* nb = graph_.find(b);
+          return na && nb && pos[na->index] < pos[nb->index];
+        });
+  }
+
+  /// What a worker found: the node is settled by apply() on the walking thread.
+  struct Outcome {
+    enum Kind { kSkipped, kFailed, kConverged } kind = kConverged;
+    Status status;       // kConverged
+    std::string error;   // kFailed
+  };
+
+  void apply(Node& n, const Outcome& o) {
+    if (o.kind == Outcome::kFailed) fail(n, o.error);
+    else if (o.kind == Outcome::kConverged) finish(n, o.status);
+  }
+
+  /// Failed dependencies and a preflight error (the walking thread's part of precheck). False
+  /// when the node is settled (skipped or failed).
+  bool precheck_deps(Node& n, Clock::time_point t0) {
     // A failed dependency means this node's preconditions may not hold: skip it, naming the cause.
     for (Node* d : n.deps) {
       if (const std::string* cause = failure_cause(*d)) {
@@ -123,21 +310,63 @@ class Walker {
       n.duration_ms = ms_since(t0);
       return false;
     }
+    return true;
+  }
+
+  /// Guards, then converge with retries: touches only `n` and the host, so a worker may run it.
+  /// `buffer`: where the command output goes (a worker's), or nullptr = streamed as it comes.
+  /// The node's guards: the outcome when one stops it (skipped, or failed: a guard that cannot
+  /// run), nullopt when they all pass. Touches only `n` and the host.
+  std::optional<Outcome> guard_outcome(Node& n, Clock::time_point t0) {
     const uint64_t assumed = host_.predictions();
     auto guard = check_guards(n, host_);
     n.guard_predicted = host_.predictions() != assumed;
     if (!guard.is_ok()) {
-      fail(n, guard.status().message());
       n.duration_ms = ms_since(t0);
-      return false;
+      return Outcome{Outcome::kFailed, Status::ok(), guard.status().message()};
     }
-    if (!guard->empty()) {
-      n.status = NodeStatus::kSkipped;
-      n.skip_reason = *guard + (n.guard_predicted ? " (predicted: the guard ran before the plan's earlier changes exist)" : "");
-      n.duration_ms = ms_since(t0);
-      return false;
+    if (guard->empty()) return std::nullopt;
+    n.status = NodeStatus::kSkipped;
+    n.skip_reason = *guard + (n.guard_predicted ? " (predicted: the guard ran before the plan's earlier changes exist)" : "");
+    n.duration_ms = ms_since(t0);
+    return Outcome{Outcome::kSkipped, Status::ok(), ""};
+  }
+
+  Outcome run_node(Node& n, std::string* buffer) {
+    auto t0 = Clock::now();
+    if (auto stopped = guard_outcome(n, t0)) return *stopped;
+    // Retries re-observe from scratch: a partial first attempt is seen as it now is.
+    Status st;
+    std::vector<Change> changes;
+    std::string output;
+    int max_attempts = 1 + std::max(0, n.resource->meta().retries);
+    for (int attempt = 1; attempt <= max_attempts; ++attempt) {
+      ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
+      prepare(ctx, n);
+      stream_output(n, ctx, buffer);
+      n.attempts = attempt;
+      st = n.resource->converge(ctx);
+      auto c = ctx.take_changes();
+      changes.insert(changes.end(), c.begin(), c.end());
+      output += ctx.output();
+      if (st.is_ok() || opts_.mode == Mode::kPlan) break;
+      if (attempt < max_attempts)
+        std::this_thread::sleep_for(std::chrono::milliseconds(n.resource->meta().retry_delay_ms));
     }
-    return true;
+    // Append: an immediate notification may have refreshed this node before its own turn.
+    n.changes.insert(n.changes.end(), changes.begin(), changes.end());
+    n.output += output;
+    n.duration_ms += ms_since(t0);
+    return {Outcome::kConverged, st, ""};
+  }
+
+  /// Failed dependencies and guards, on the walking thread (a batch's members). False when the
+  /// node is settled (skipped or failed).
+  bool precheck(Node& n, Clock::time_point t0) {
+    if (!precheck_deps(n, t0)) return false;
+    auto stopped = guard_outcome(n, t0);
+    if (stopped) apply(n, *stopped);
+    return !stopped;
   }
 
   /// Converges order[first] with every later unvisited node of the same batch key whose
@@ -186,34 +415,11 @@ class Walker {
   }
 
   void visit(Node& n) {
-    auto t0 = Clock::now();
     // An immediate notification refreshed it before its turn and that failed: it stays failed
     // (counted), and is not converged onto what the failure left.
     if (n.status == NodeStatus::kFailed) return;
-    if (!precheck(n, t0)) return;
-    // Retries re-observe from scratch: a partial first attempt is seen as it now is.
-    Status st;
-    std::vector<Change> changes;
-    std::string output;
-    int max_attempts = 1 + std::max(0, n.resource->meta().retries);
-    for (int attempt = 1; attempt <= max_attempts; ++attempt) {
-      ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
-      prepare(ctx, n);
-      stream_output(n, ctx);
-      n.attempts = attempt;
-      st = n.resource->converge(ctx);
-      auto c = ctx.take_changes();
-      changes.insert(changes.end(), c.begin(), c.end());
-      output += ctx.output();
-      if (st.is_ok() || opts_.mode == Mode::kPlan) break;
-      if (attempt < max_attempts)
-        std::this_thread::sleep_for(std::chrono::milliseconds(n.resource->meta().retry_delay_ms));
-    }
-    // Append: an immediate notification may have refreshed this node before its own turn.
-    n.changes.insert(n.changes.end(), changes.begin(), changes.end());
-    n.output += output;
-    n.duration_ms += ms_since(t0);
-    finish(n, st);
+    if (!precheck_deps(n, Clock::now())) return;
+    apply(n, run_node(n, nullptr));
   }
 
   /// Settles a converged node from its outcome; notifies when it changed.
@@ -234,7 +440,11 @@ class Walker {
   void prepare(ConvergeContext& ctx, const Node& n) {
     ctx.set_tidy_temps(opts_.tidy_temps);
     ctx.set_fingerprint_key(&opts_.fingerprint_key);
-    if (opts_.permit) ctx.set_gate([this, &n](const Change& c) { return opts_.permit(n, c); });
+    if (opts_.permit)
+      ctx.set_gate([this, &n](const Change& c) {
+        std::lock_guard lock(permit_mu_);  // workers share the saved plan's admitted changes
+        return opts_.permit(n, c);
+      });
   }
 
   void notify_targets(Node& n) {
@@ -295,9 +505,10 @@ class Walker {
   }
 
   /// A command's output shown as it comes (RunOptions::on_output), never a sensitive resource's.
-  void stream_output(const Node& n, ConvergeContext& ctx) {
+  void stream_output(const Node& n, ConvergeContext& ctx, std::string* buffer = nullptr) {
     if (!opts_.on_output || is_sensitive(n)) return;
-    ctx.set_output_stream([this, &n](std::string_view s) { opts_.on_output(n, s); });
+    if (buffer) ctx.set_output_stream([buffer](std::string_view s) { buffer->append(s); });
+    else ctx.set_output_stream([this, &n](std::string_view s) { opts_.on_output(n, s); });
   }
 
   void fail(Node& n, std::string error) {
@@ -317,7 +528,8 @@ class Walker {
   Graph& graph_;
   host::Host& host_;
   const RunOptions& opts_;
-  std::vector<bool> visited_;  // by node index: settled in pass 1
+  std::vector<bool> visited_;  // by node index: settled in pass 1 (parallel: started)
+  std::mutex permit_mu_;
   std::unordered_map<size_t, std::string> root_cause_;
   std::map<size_t, std::map<std::string, std::vector<std::string>>> delayed_;
 };
@@ -338,6 +550,8 @@ std::vector<PendingNotification> pending_after(const Graph& graph, const std::ve
   }
   return out;
 }
+
+int default_jobs() { return std::max(4, static_cast<int>(std::thread::hardware_concurrency())); }
 
 void converge_graph(Graph& graph, host::Host& host, const RunOptions& options) {
   if (options.mode == Mode::kPlan) {

@@ -34,8 +34,23 @@ struct RunOptions {
   /// Called when a node (or a batch of `batch` nodes, led by it) starts; may be empty.
   std::function<void(const Node&, size_t batch)> on_node_start;
   /// Output of a command a resource runs, as it comes (never for a sensitive resource); may be empty.
+  /// A resource run by a worker (jobs > 1) has its output delivered whole, just before its
+  /// on_node_done.
   std::function<void(const Node&, std::string_view)> on_output;
+  /// Apply only: how many resources may converge at once (converge --jobs). 1 = the serial walk.
+  /// With more, the walk stays on the calling thread and decides everything (readiness, failed
+  /// dependencies, notifications, the order of the callbacks); workers only run one resource's
+  /// guards and converge. A resource runs on a worker when its dependencies have finished and no
+  /// earlier unfinished resource shares a key (Resource::concurrency_keys); a resource without
+  /// keys, a batch, or one with an immediate notification runs alone, as in the serial walk.
+  /// The callbacks come in the serial walk's order and the outcome is the serial walk's (except
+  /// durations). A plan always walks serially (its planned host sees writes in the serial order).
+  int jobs = 1;
 };
+
+/// The default of converge --jobs: the number of cores, at least 4 (workers mostly wait on
+/// commands and on the disk, not on a CPU).
+int default_jobs();
 
 /// Walks `graph` in stable topological order and converges every node; then fires delayed
 /// notifications once per target. Fills each node's outcome. Never stops early: a failed node

@@ -27,7 +27,15 @@ trace, root, out = sys.argv[1], os.path.realpath(sys.argv[2]), sys.argv[3]
 rep = json.load(open(out))
 assert rep["exit_code"] == 2 and rep["totals"]["failed"] == 0, rep["totals"]
 syncs, order = collections.Counter(), []
+pending = {}  # pid -> a call strace split because another thread ran meanwhile (converge --jobs)
 for line in open(trace):
+    pid, _, line = line.rstrip("\n").partition(" ")
+    if line.endswith("<unfinished ...>"):
+        pending[pid] = line[: -len("<unfinished ...>")].rstrip()
+        continue
+    resumed = re.match(r"<\.\.\. \w+ resumed>(.*)", line)
+    if resumed:
+        line = pending.pop(pid, "") + re.sub(r"^\)\s+=", ") =", resumed.group(1))
     m = re.search(r"\b(fsync|fdatasync|syncfs)\(\d+<([^>]*)>\) = 0", line)
     if m:
         syncs[m.group(2)] += 1
