@@ -15,6 +15,7 @@ Status parse_handler_configs(const engine::Value& list, std::vector<report::Hand
       return Status::invalid_input("client config: handlers: expected a map such as {type: history}", item.where);
     std::vector<Status> errors;
     engine::Props p(item, "handlers", &errors);
+    p.set_schema(engine::embedded_object_schema("client.schema.json", "/$defs/handler"));
     report::HandlerConfig h;
     h.where = item.where;
     h.type = p.one_of("type", report::handler_types()).value_or("");

@@ -938,9 +938,11 @@ class Compiler {
       (kMetaKeys.count(item.map[i].key) ? meta_map : props_map).map.push_back(std::move(item.map[i]));
     size_t errors_before = errors->size();
     engine::Props props(props_map, id, errors);
+    props.set_schema(engine::resource_schema(head.key));
     std::unique_ptr<engine::Resource> r = type->make(name, props, build);
     props.finish(head.key);
     engine::Props meta(meta_map, id, errors);
+    meta.set_schema(&engine::meta_schema());
     engine::Meta m;
     m.only_if = meta.string_list("only_if").value_or(std::vector<std::string>{});
     m.not_if = meta.string_list("not_if").value_or(std::vector<std::string>{});
@@ -966,6 +968,8 @@ class Compiler {
     }
     std::vector<PendingRef> refs;
     read_refs(meta_map, id, &refs, errors);
+    for (const char* k : {"requires", "before", "notify", "subscribe"}) meta.mark_used(k);
+    meta.finish(head.key);  // a meta key meta.schema.json does not declare is refused too
     if (!r || errors->size() != errors_before) return;
     bool sensitive_by_type = r->meta().sensitive;
     r->meta() = m;
@@ -1022,6 +1026,7 @@ class Compiler {
     }
     size_t errors_before = errors->size();
     engine::Props props(props_map, id, errors);
+    props.set_schema(engine::resource_schema(head.key));
     std::vector<Value> children = comp.expand(head.value.scalar, props, build, errors);
     props.finish(head.key);
     if (errors->size() != errors_before) return;
@@ -1130,6 +1135,8 @@ class Compiler {
 };
 
 }  // namespace
+
+const std::set<std::string>& meta_property_names() { return kMetaKeys; }
 
 void deep_merge(nlohmann::json& base, const nlohmann::json& over) {
   if (!base.is_object() || !over.is_object()) {

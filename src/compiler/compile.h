@@ -2,6 +2,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -120,5 +121,9 @@ CompileResult compile_cookbook_recipe(const std::string& cookbook_dir, const std
 
 /// Deep-merges `over` into `base`: objects merge key by key, anything else replaces.
 void deep_merge(nlohmann::json& base, const nlohmann::json& over);
+
+/// The meta-properties the compiler reads itself on every resource (requires, notify, only_if,
+/// tags, ...); schemas/resources/meta.schema.json declares exactly these (a test checks it).
+const std::set<std::string>& meta_property_names();
 
 }  // namespace roux::compiler

@@ -31,6 +31,12 @@ bool Props::has(std::string_view key) const { return map_.find(key) != nullptr; 
 
 void Props::mark_used(std::string_view key) { used_.emplace_back(key); }
 
+void Props::note(std::string_view key, PropRead::As as, int64_t min, int64_t max,
+                 const std::vector<std::string>* allowed) {
+  if (!reads_) return;
+  reads_->push_back({std::string(key), as, min, max, allowed ? *allowed : std::vector<std::string>{}});
+}
+
 const Value* Props::get(std::string_view key, bool allow_nul) {
   const Value* v = map_.find(key);
   if (v) {
@@ -83,6 +89,7 @@ void Props::error(std::string_view msg) {
 }
 
 std::optional<std::string> Props::string(std::string_view key) {
+  note(key, PropRead::As::kString);
   const Value* v = get(key);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   if (v->kind != Value::Kind::kScalar) {
@@ -93,6 +100,7 @@ std::optional<std::string> Props::string(std::string_view key) {
 }
 
 std::optional<std::string> Props::text(std::string_view key) {
+  note(key, PropRead::As::kText);
   const Value* v = get(key, true);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   if (v->kind != Value::Kind::kScalar) {
@@ -111,6 +119,7 @@ std::string Props::required_string(std::string_view key) {
 }
 
 std::optional<bool> Props::boolean(std::string_view key) {
+  note(key, PropRead::As::kBoolean);
   const Value* v = get(key);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   if (v->kind == Value::Kind::kScalar && !v->quoted) {
@@ -122,6 +131,7 @@ std::optional<bool> Props::boolean(std::string_view key) {
 }
 
 std::optional<int64_t> Props::integer(std::string_view key, int64_t min, int64_t max) {
+  note(key, PropRead::As::kInteger, min, max);
   const Value* v = get(key);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   // Digits with an optional '-', nothing else (strtoll alone would take " 5" and "+5"); a value
@@ -145,6 +155,7 @@ std::optional<int64_t> Props::integer(std::string_view key, int64_t min, int64_t
 }
 
 std::optional<uint32_t> Props::mode(std::string_view key) {
+  note(key, PropRead::As::kMode);
   const Value* v = get(key);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   const std::string& s = v->scalar;
@@ -163,6 +174,7 @@ std::optional<uint32_t> Props::mode(std::string_view key) {
 }
 
 std::optional<std::string> Props::one_of(std::string_view key, const std::vector<std::string>& allowed) {
+  note(key, PropRead::As::kOneOf, 0, 0, &allowed);
   auto s = string(key);
   if (!s) return std::nullopt;
   if (std::find(allowed.begin(), allowed.end(), *s) == allowed.end()) {
@@ -173,6 +185,7 @@ std::optional<std::string> Props::one_of(std::string_view key, const std::vector
 }
 
 std::optional<std::vector<std::string>> Props::string_list(std::string_view key) {
+  note(key, PropRead::As::kStringList);
   const Value* v = get(key);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   if (v->kind == Value::Kind::kScalar) return std::vector<std::string>{v->scalar};
@@ -194,6 +207,7 @@ std::optional<std::vector<std::string>> Props::string_list(std::string_view key)
 }
 
 std::optional<std::map<std::string, std::string>> Props::string_map(std::string_view key) {
+  note(key, PropRead::As::kStringMap);
   const Value* v = get(key);
   if (!v || v->kind == Value::Kind::kNull) return std::nullopt;
   if (v->kind != Value::Kind::kMap) {
@@ -214,13 +228,20 @@ std::optional<std::map<std::string, std::string>> Props::string_map(std::string_
   return out;
 }
 
-const Value* Props::raw(std::string_view key) { return get(key); }
+const Value* Props::raw(std::string_view key) {
+  note(key, PropRead::As::kRaw);
+  return get(key);
+}
 
-const Value* Props::data(std::string_view key) { return get(key, true); }
+const Value* Props::data(std::string_view key) {
+  note(key, PropRead::As::kRaw);
+  return get(key, true);
+}
 
 void Props::finish(std::string_view type) {
   for (const auto& e : map_.map) {
-    if (std::find(used_.begin(), used_.end(), e.key) != used_.end()) continue;
+    bool declared = !schema_ || schema_->has(e.key);
+    if (declared && std::find(used_.begin(), used_.end(), e.key) != used_.end()) continue;
     errors_->push_back(Status::invalid_input(
         owner_ + ": unknown property \"" + e.key + "\" for " + std::string(type), e.key_where));
   }

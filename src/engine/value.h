@@ -7,6 +7,7 @@
 
 #include "base/source_location.h"
 #include "base/status.h"
+#include "engine/schema.h"
 
 namespace roux::engine {
 
@@ -75,19 +76,30 @@ class Props {
   void error(std::string_view key, std::string_view msg);
   /// Records an error at the resource itself.
   void error(std::string_view msg);
-  /// Reports every key nobody read as "unknown property".
+  /// Reports every key nobody read as "unknown property", and, once set_schema() gave the type's
+  /// schema, every key the schema does not declare even when the factory read it: the schema
+  /// (schemas/resources/TYPE.schema.json, embedded) is the gate, so editors and CI that validate
+  /// with it never accept what the binary refuses, nor refuse what it accepts.
   void finish(std::string_view type);
+  void set_schema(const TypeSchema* schema) { schema_ = schema; }
+  /// Records every typed read from now on (even of an absent key) into `sink`, for the tests that
+  /// compare what factories read with the schemas (TypeSchema::check).
+  void record_reads(std::vector<PropRead>* sink) { reads_ = sink; }
 
  private:
   /// The value of `key` (marked used); unless `allow_nul`, a NUL byte in it is an error, and
   /// the value then reads as absent (nullptr).
   const Value* get(std::string_view key, bool allow_nul = false);
   bool check_no_nul(std::string_view key, const Value& v);
+  void note(std::string_view key, PropRead::As as, int64_t min = 0, int64_t max = 0,
+            const std::vector<std::string>* allowed = nullptr);
   const Value& map_;
   std::string owner_;
   std::vector<Status>* errors_;
   std::vector<std::string> used_;
   bool saw_sensitive_ = false;
+  const TypeSchema* schema_ = nullptr;
+  std::vector<PropRead>* reads_ = nullptr;
 };
 
 }  // namespace roux::engine
