@@ -303,12 +303,14 @@ engine::ResourceType git_type() {
               if (auto why = check_account_ref(*r->ownership.owner, "uid")) props.error("user", *why);
             if (r->ownership.group)
               if (auto why = check_account_ref(*r->ownership.group, "gid")) props.error("group", *why);
-            if (props.has("depth")) {
-              props.integer("depth", 0, INT32_MAX);
+            // Refused whatever their value (the schema says so too: depth is never valid,
+            // submodules only "none"); read raw so the message is this one, not a type error.
+            if (props.raw("depth")) {
               props.error("depth", "is not supported: libgit2 1.5 cannot fetch a shallow history (the whole history "
                                    "is fetched into roux's cache; the folder gets only the commit's files)");
             }
-            if (auto sm = props.one_of("submodules", {"none", "init", "recursive"}); sm && *sm != "none")
+            if (const engine::Value* sm = props.raw("submodules");
+                sm && !(sm->kind == engine::Value::Kind::kScalar && sm->scalar == "none"))
               props.error("submodules", "only none is supported: a submodule is left as an empty folder");
             return r;
           }};
