@@ -196,8 +196,9 @@ std::string TypeSchema::check(const PropRead& read) const {
         std::set<std::string> bt;
         store.types_of(f, b, &bt);
         if (!bt.count("integer")) continue;
+        const auto* node = b;  // clang before 16 cannot capture a structured binding
         auto bound = [&](const char* k) -> std::string {
-          return b->contains(k) && (*b)[k].is_number_integer() ? std::to_string((*b)[k].get<int64_t>()) : "none";
+          return node->contains(k) && (*node)[k].is_number_integer() ? std::to_string((*node)[k].get<int64_t>()) : "none";
         };
         if (bound("minimum") == std::to_string(read.min) && bound("maximum") == std::to_string(read.max)) return "";
         seen += (seen.empty() ? "" : ", ") + ("[" + bound("minimum") + ", " + bound("maximum") + "]");

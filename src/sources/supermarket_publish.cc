@@ -341,8 +341,10 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
       if (have.is_ok() && sha256_hex(*have) == e.sha256 && fs::exists(file + ".sig", ec)) {
         ++result.kept;
       } else {
+        // (A structured binding is named through a reference: clang before 16 cannot capture one.)
+        const auto& entry = e;
         auto t = download(rel, [&](const std::string& part, size_t* resumed) {
-          return download_tarball(from, e, opts, part, resumed);
+          return download_tarball(from, entry, opts, part, resumed);
         });
         if (!t.is_ok()) return stale(t.status());
         ROUX_TRY(write_local_file_atomic(file + ".sig", t->signature, 0644));
@@ -366,9 +368,10 @@ Result<MirrorResult> mirror_supermarket(const std::string& from, const std::stri
         ++result.kept;
         continue;
       }
-      auto t = download(r.download_url, [&](const std::string& part, size_t* resumed) {
-        return download_signed(from, r.download_url, "", r.sha256, "policy " + name + " revision " + std::to_string(n),
-                               opts, part, resumed);
+      const std::string url = r.download_url, sha = r.sha256;
+      const std::string what = "policy " + name + " revision " + std::to_string(n);
+      auto t = download(url, [&](const std::string& part, size_t* resumed) {
+        return download_signed(from, url, "", sha, what, opts, part, resumed);
       });
       if (!t.is_ok()) return stale(t.status());
       fs::create_directories(to + "/policies", ec);
