@@ -160,7 +160,7 @@ std::optional<NetrcEntry> netrc_lookup(std::string_view text, std::string_view h
 std::optional<GitEndpoint> parse_git_endpoint(std::string_view r) {
   GitEndpoint e;
   size_t sep = r.find("://");
-  std::string_view authority, rest;
+  std::string_view authority;
   if (sep == std::string_view::npos) {
     // scp-style USER@HOST:PATH (git's rule: a colon before any slash).
     size_t colon = r.find(':');
