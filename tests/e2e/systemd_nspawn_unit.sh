@@ -54,7 +54,7 @@ systemd_unit[app.service] restart:  -> notified by systemd_unit[app.service.d/10
 systemd_unit[app.service] running: false -> true
 W
 diff /tmp/want1 <(sed 's/sha256:.*/sha256:/' /tmp/plan1.changes) || fail "plan does not list the unit, the drop-in, one reload and the state"
-[ "$snap" = "$(snapshot)" ] || fail "plan changed the host"
+after=$(snapshot); [ "$snap" = "$after" ] || { diff <(echo "$snap") <(echo "$after") >&2; fail "plan changed the host"; }
 [ "$(systemctl show -p LoadState --value app.service)" = not-found ] || fail "plan made app.service known to systemd"
 
 strace -f -qq -s 200 -e trace=execve -e signal=none -o /tmp/c1.trace \
