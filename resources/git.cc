@@ -15,9 +15,11 @@
 #include "base/strings.h"
 #include "libs/git2_api.h"
 #include "resources/builtin.h"
+#include "resources/git.h"
 #include "resources/ownership.h"
 #include "resources/shadow_tool.h"
 #include "resources/tree_layout.h"
+#include "sources/git_source.h"
 
 namespace roux::resources {
 namespace {
@@ -27,10 +29,13 @@ using sources::ArchiveEntry;
 
 const libs::Git2& lib() { return libs::must(libs::git2()); }
 
+// Set before the walk (set_git_transfer_settings); read by the resource, which runs alone (it
+// states no concurrency keys), as the deadline's watchdog requires (sources/git_auth.h).
+sources::GitTransferSettings g_transfer;
+
 template <class T, auto Free>
 using Owned = libs::Git2Owned<T, Free>;
 using Repo = Owned<git_repository, &libs::Git2::git_repository_free>;
-using Remote = Owned<git_remote, &libs::Git2::git_remote_free>;
 using Object = Owned<git_object, &libs::Git2::git_object_free>;
 using Tree = Owned<git_tree, &libs::Git2::git_tree_free>;
 using Blob = Owned<git_blob, &libs::Git2::git_blob_free>;
@@ -153,16 +158,12 @@ class GitResource : public engine::Resource {
     } else if (int rc = lib().git_repository_open_bare(&repo.p, dir.c_str()); rc != 0) {
       return git_error("open " + dir, rc);
     }
-    Remote remote;
-    if (int rc = lib().git_remote_create_anonymous(&remote.p, repo.p, url.c_str()); rc != 0) return git_error("remote", rc);
-    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-    fo.prune = GIT_FETCH_PRUNE;
-    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
-    char heads[] = "+refs/heads/*:refs/heads/*", tags[] = "+refs/tags/*:refs/tags/*", head[] = "+HEAD:refs/roux/HEAD";
-    char* specs[] = {heads, tags, head};
+    std::vector<std::string> specs = {"+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"};
     // HEAD only when asked for: a remote whose HEAD names no branch would fail the fetch.
-    git_strarray refspecs = {specs, size_t(revision == "HEAD" ? 3 : 2)};
-    if (int rc = lib().git_remote_fetch(remote.p, &refspecs, &fo, nullptr); rc != 0) return git_error("fetch", rc);
+    if (revision == "HEAD") specs.push_back("+HEAD:refs/roux/HEAD");
+    // Credentials, host key and TLS checks, the deadline: as git sources (client.yaml git:).
+    if (Status s = sources::guarded_fetch(repo.p, url, specs, g_transfer); !s.is_ok())
+      return s.with_context(shown_url + ": fetch");
     return Status::ok();
   }
 
@@ -262,7 +263,12 @@ class GitResource : public engine::Resource {
 
 };
 
+constexpr std::string_view kUrlRule =
+    "expected an absolute path, a file:///, https://, http://, ssh:// or git:// URL, or USER@HOST:PATH (ssh)";
+
 }  // namespace
+
+void set_git_transfer_settings(sources::GitTransferSettings settings) { g_transfer = std::move(settings); }
 
 engine::ResourceType git_type() {
   return {"git", "the files of one commit (branch, tag or commit) of a git repository in a folder",
@@ -276,18 +282,17 @@ engine::ResourceType git_type() {
             if (auto repo = props.string("repository")) {
               std::string u = *repo;
               if (!u.empty() && u[0] == '/') u = "file://" + u;
-              if (!starts_with(u, "file:///") && !starts_with(u, "https://") && !starts_with(u, "http://"))
-                props.error("repository", "expected an absolute path, or a file:///, https:// or http:// URL");
+              if (!starts_with(u, "file:///") && !starts_with(u, "https://") && !starts_with(u, "http://") &&
+                  !starts_with(u, "ssh://") && !starts_with(u, "git://") && !sources::is_scp_like(u))
+                props.error("repository", kUrlRule);
               else if (has_control_char(u) || u.find(' ') != std::string::npos)
                 props.error("repository", "must not contain spaces or control characters");
               r->url = u;
               r->shown_url = redact::strip_url_credentials(u);
               // The password of https://user:password@host/ is masked wherever it could surface.
-              if (auto at = u.find('@'), colon = u.find(':', u.find("://") + 3); at != std::string::npos &&
-                                                                                 colon != std::string::npos && colon < at)
-                redact::add_secret(u.substr(colon + 1, at - colon - 1));
+              if (std::string pw = redact::url_password(u); !pw.empty()) redact::add_secret(pw);
             } else {
-              props.error("repository", "is required: an absolute path, or a file:///, https:// or http:// URL");
+              props.error("repository", std::string("is required: ") + kUrlRule.substr(9));
             }
             if (auto rev = props.string("revision")) {
               if (rev->empty() || has_control_char(*rev) || rev->find("..") != std::string::npos || (*rev)[0] == '-')

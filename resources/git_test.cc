@@ -16,9 +16,16 @@ TEST_CASE("git: compile errors at the property") {
   CHECK(errors_of("/srv/app", "repository: https://git.example/app.git\nrevision: v1.2\nuser: app\ngroup: app\n"
                               "force: true\nsubmodules: none\nmode: '0750'\n") == "");
   CHECK(errors_of("/srv/app", "revision: main\n") ==
-        "r.yaml:1:1: git[/srv/app]: repository: is required: an absolute path, or a file:///, https:// or http:// URL\n");
-  CHECK(errors_of("/srv/app", "repository: ssh://git@x/app.git\n") ==
-        "r.yaml:1:13: git[/srv/app]: repository: expected an absolute path, or a file:///, https:// or http:// URL\n");
+        "r.yaml:1:1: git[/srv/app]: repository: is required: an absolute path, a file:///, https://, http://, ssh:// "
+        "or git:// URL, or USER@HOST:PATH (ssh)\n");
+  // ssh, git:// and scp-style URLs, as git sources (the client config's git: settings apply).
+  CHECK(errors_of("/srv/app", "repository: ssh://git@x:2222/app.git\n") == "");
+  CHECK(errors_of("/srv/app", "repository: git://x/app.git\n") == "");
+  CHECK(errors_of("/srv/app", "repository: git@x:ops/app.git\n") == "");
+  CHECK(errors_of("/srv/app", "repository: ftp://x/app.git\n") ==
+        "r.yaml:1:13: git[/srv/app]: repository: expected an absolute path, a file:///, https://, http://, ssh:// or "
+        "git:// URL, or USER@HOST:PATH (ssh)\n");
+  CHECK(errors_of("/srv/app", "repository: ext::sh -c touch% /tmp/x\n").find("r.yaml:1:13: git[/srv/app]: repository:") == 0);
   CHECK(errors_of("/srv/app", "repository: /r\ndepth: 1\n") ==
         "r.yaml:2:8: git[/srv/app]: depth: is not supported: libgit2 1.5 cannot fetch a shallow history (the whole "
         "history is fetched into roux's cache; the folder gets only the commit's files)\n");
