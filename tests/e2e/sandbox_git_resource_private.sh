@@ -3,7 +3,8 @@
 # client config's git settings, the same ones (and the same code, sources/git_auth.h) as git
 # sources. A real `git http-backend` behind basic auth (tests/e2e/git/http_backend.py), then over
 # TLS with a private CA (`ca_bundle:`); a real sshd with a key file and known_hosts (ssh:// with a
-# port, and scp-style USER@HOST:PATH). Each run: plan == converge, the second converge changes
+# port, and scp-style USER@HOST:PATH). A submodule with a relative URL comes over the same
+# transport with the same login (submodules: init). Each run: plan == converge, the second converge changes
 # nothing. Refusals name the file to fix (no login found, a refused login, an unknown CA, a key
 # the server does not know, a host missing from known_hosts). The password (netrc or inside the
 # URL) never appears on stdout, stderr, the JSON report, the state folder, the tree or roux's
@@ -25,6 +26,18 @@ work=/home/git/w
 mkdir -p "$work" /etc/roux /tmp/out
 git_fixture "$work"
 git_release "$work" base 1.0.0
+# A submodule with a relative URL (../lib.git): fetched over the same transport, with the same login.
+git init -q -b main "$work/lib"
+echo lib >"$work/lib/lib.txt"
+git -C "$work/lib" add -A
+git -C "$work/lib" commit -qm lib
+git clone -q --bare "$work/lib" "$work/lib.git"
+git -C "$work/src" config -f .gitmodules submodule.lib.path vendor/lib
+git -C "$work/src" config -f .gitmodules submodule.lib.url ../lib.git
+git -C "$work/src" update-index --add --cacheinfo "160000,$(git -C "$work/lib" rev-parse HEAD),vendor/lib"
+git -C "$work/src" add .gitmodules
+git -C "$work/src" commit -qm "lib as a submodule"
+git -C "$work/src" push -q origin HEAD:refs/heads/main
 commit=$(git -C "$work/remote.git" rev-parse main)
 chown -R git:git /home/git
 # (the http backend runs as root over the git user's repository)
@@ -51,6 +64,7 @@ resources:
   - git: /srv/app
     repository: $url
     revision: main
+    submodules: init
 EOF
   run_roux plan --policy "$dir" --root "/tmp/r$n" --config "$cfg" --format json --report "/tmp/out/plan$n.json"
   printf '%s\n%s\n' "$OUT" "$ERR" >"/tmp/out/plan$n.txt"
@@ -65,6 +79,7 @@ deployed() {
   local n=$1
   expect_rc 2 "deploy $n"
   [ "$(cat "/tmp/r$n/srv/app/base/recipes/default.yaml" | head -1)" = "resources:" ] || fail "deploy $n: no files"
+  [ "$(cat "/tmp/r$n/srv/app/vendor/lib/lib.txt")" = lib ] || fail "deploy $n: the submodule was not laid out"
   [ "$(json_changes "/tmp/out/c$n.json" | grep '	revision	')" = "git[/srv/app]	revision	not recorded	${commit:0:7} (main)" ] ||
     fail "deploy $n: changes: $(json_changes "/tmp/out/c$n.json")"
   run_roux converge --policy "/tmp/pol$n" --root "/tmp/r$n" --config "$2" --format json
