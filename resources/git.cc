@@ -325,11 +325,17 @@ class GitResource : public engine::Resource {
     Blob b;
     if (int rc = lib().git_blob_lookup(&b.p, repo, lib().git_tree_entry_id(te.p)); rc != 0) return git_error(".gitmodules", rc);
     std::string text(static_cast<const char*>(lib().git_blob_rawcontent(b.p)), size_t(lib().git_blob_rawsize(b.p)));
-    // An include would read a file of this host: git ignores them in .gitmodules, roux refuses them.
-    std::string lower = text;
-    for (char& ch : lower) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower.find("include") != std::string::npos && lower.find("[include") != std::string::npos)
-      return Status::untrusted(shown_url + ": .gitmodules" + where + " has an include section; nothing was checked out");
+    // An include ([include], [includeIf ...]) would make libgit2 read a file of this host: git
+    // ignores them in .gitmodules, roux refuses them.
+    for (const auto& line : split_lines(text)) {
+      size_t i = line.find_first_not_of(" \t");
+      if (i == std::string::npos || line[i] != '[') continue;
+      i = line.find_first_not_of(" \t", i + 1);
+      std::string section = i == std::string::npos ? "" : line.substr(i, 7);
+      for (char& ch : section) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+      if (section == "include")
+        return Status::untrusted(shown_url + ": .gitmodules" + where + " has an include section; nothing was checked out");
+    }
     std::string tmp = fs::path(clone_dir(shown_url)).parent_path().string() + "/.gitmodules.XXXXXX";
     int fd = ::mkstemp(tmp.data());
     if (fd < 0) return Status::io("mkstemp " + tmp, errno);

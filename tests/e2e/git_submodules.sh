@@ -129,7 +129,7 @@ hostile() {  # hostile NAME WANT: super-like repo NAME, its .gitmodules edited b
   [[ "$err" == *"$2"* ]] || fail "$1: unclear error (want: $2): $err"
   [ ! -e "$root/srv/$1" ] || fail "$1: something was written"
 }
-for h in up abs through; do
+for h in up abs through inc; do
   repo "$h"
   echo x >"$work/$h/a.txt"
 done
@@ -147,6 +147,10 @@ link through vendor/mid "$mid1" mid ../mid.git
 git -C "$work/through" config -f .gitmodules submodule.evil.path conf/evil
 commit through one >/dev/null
 hostile through 'the path "conf/evil", through the link conf'
+link inc vendor/mid "$mid1" mid ../mid.git
+git -C "$work/inc" config -f .gitmodules include.path /etc/roux-secret.conf
+commit inc one >/dev/null
+hostile inc '.gitmodules has an include section; nothing was checked out'
 
 # 5. Bad input at compile time.
 write_policy "$work/p" app <<'EOF'
