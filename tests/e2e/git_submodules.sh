@@ -6,7 +6,8 @@
 # changes), the report's revision change lists the submodule commits, a second converge changes
 # nothing. A leaf commit bump (recorded in mid, then in super) is a change naming old -> new.
 # Hostile .gitmodules are refused before anything is written: a path "../x", an absolute path, a
-# path through a link of the tree, a local URL from a remote superproject.
+# path through a link of the tree, an include section (it would read a file of this host). (A local
+# URL from a remote superproject: tests/e2e/sandbox_git_resource_private.sh.)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 command -v git >/dev/null || skip "git CLI not installed (needed to build the fixture repositories)"

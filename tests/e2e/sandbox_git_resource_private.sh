@@ -4,7 +4,8 @@
 # sources. A real `git http-backend` behind basic auth (tests/e2e/git/http_backend.py), then over
 # TLS with a private CA (`ca_bundle:`); a real sshd with a key file and known_hosts (ssh:// with a
 # port, and scp-style USER@HOST:PATH). A submodule with a relative URL comes over the same
-# transport with the same login (submodules: init). Each run: plan == converge, the second converge changes
+# transport with the same login (submodules: init); a file:// submodule of a remote repository is
+# refused. Each run: plan == converge, the second converge changes
 # nothing. Refusals name the file to fix (no login found, a refused login, an unknown CA, a key
 # the server does not know, a host missing from known_hosts). The password (netrc or inside the
 # URL) never appears on stdout, stderr, the JSON report, the state folder, the tree or roux's
@@ -39,6 +40,14 @@ git -C "$work/src" add .gitmodules
 git -C "$work/src" commit -qm "lib as a submodule"
 git -C "$work/src" push -q origin HEAD:refs/heads/main
 commit=$(git -C "$work/remote.git" rev-parse main)
+# A remote repository whose submodule is a repository of this host (file://): refused.
+git init -q -b main "$work/evil"
+git -C "$work/evil" config -f .gitmodules submodule.x.path x
+git -C "$work/evil" config -f .gitmodules submodule.x.url "file://$work/lib.git"
+git -C "$work/evil" update-index --add --cacheinfo "160000,$(git -C "$work/lib" rev-parse HEAD),x"
+git -C "$work/evil" add .gitmodules
+git -C "$work/evil" commit -qm evil
+git clone -q --bare "$work/evil" "$work/evil.git"
 chown -R git:git /home/git
 # (the http backend runs as root over the git user's repository)
 git config --global --add safe.directory '*'
@@ -109,6 +118,10 @@ refused 2 'the server refused the login "deploy" of /etc/roux/git.netrc (machine
 printf 'machine 127.0.0.1 login deploy password %s\n' "$PASS" >/etc/roux/git.netrc
 deploy 3 "$HTTP" /etc/roux/netrc.yaml
 deployed 3 /etc/roux/netrc.yaml
+
+# 3b. A local submodule URL in a remote repository is refused.
+deploy 31 "http://127.0.0.1:$PORT/evil.git" /etc/roux/netrc.yaml
+refused 31 ".gitmodules: submodule \"x\": url file://$work/lib.git: a local repository, from a remote superproject; nothing was checked out"
 
 # 4. A credential helper (client.yaml git: {credential_helper}).
 printf '#!/bin/sh\n[ "$1" = get ] || exit 0\ncat >/dev/null\necho username=deploy\necho password=%s\n' "$PASS" \
