@@ -189,6 +189,17 @@ class ArchiveResource : public engine::Resource {
     std::vector<std::string> removed, conflicts;
     for (const auto& [rel, k] : kinds) {
       std::string path = dest + "/" + rel;
+      // Never through a link: a folder of the archive replaced by a link since is not followed
+      // (not even with overwrite: true).
+      std::string via;
+      for (size_t p = rel.find('/'); via.empty() && p != std::string::npos; p = rel.find('/', p + 1)) {
+        ROUX_ASSIGN_OR_RETURN(host::FileInfo up, host.lstat(dest + "/" + rel.substr(0, p)));
+        if (up.exists() && up.type != host::FileType::kDirectory) via = rel.substr(0, p);
+      }
+      if (!via.empty()) {
+        if (k != 'd') conflicts.push_back(path + " (through " + dest + "/" + via + ", not a folder; left alone)");
+        continue;
+      }
       ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat(path));
       if (!fi.exists() || k == 'd') continue;
       if (k == 'l' ? fi.type != host::FileType::kSymlink : fi.type != host::FileType::kFile) {

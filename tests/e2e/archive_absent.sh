@@ -3,7 +3,8 @@
 # recorded: a folder the archive made goes entirely; unpacked into an existing folder, only the
 # archive's entries go (a foreign file and the folder stay). Plan writes nothing and lists what
 # converge does (same changes); the second converge changes nothing; no source is needed. A file
-# edited since the unpack refuses the removal (nothing removed) until overwrite: true. A record
+# edited since the unpack refuses the removal (nothing removed) until overwrite: true; nothing is
+# removed through a folder replaced by a link. A record
 # of an older roux (no entry list) is removed through the recipe's archive when it is the one
 # recorded, and refused with a clear message without a source.
 set -euo pipefail
@@ -93,6 +94,18 @@ policy absent true
 both 2
 [ "$(cd "$root/opt/shared" && find . | sort | tr '\n' ' ')" = ". ./keep.txt " ] || fail "overwrite: $(find "$root/opt/shared")"
 idempotent
+
+# 2b. A folder of the archive replaced by a link since: nothing is removed through it, even
+# with overwrite: true (the file it leads to is identical to the archive's).
+policy present false
+both 2
+mv "$root/opt/shared/etc" "$root/opt/etc.real"
+ln -s ../etc.real "$root/opt/shared/etc"
+policy absent true
+both 2
+[ -f "$root/opt/etc.real/app.conf" ] && [ -f "$root/opt/etc.real/copy.conf" ] || fail "removed through a link"
+[ -L "$root/opt/shared/etc" ] && [ ! -e "$root/opt/shared/bin" ] || fail "through a link: $(find "$root/opt/shared")"
+rm -rf "$root/opt/shared/etc" "$root/opt/etc.real"
 
 # 3. A record without an entry list (an older roux): through the recipe's archive; else refused.
 policy present false
