@@ -191,11 +191,7 @@ class ArchiveResource : public engine::Resource {
       std::string path = dest + "/" + rel;
       // Never through a link: a folder of the archive replaced by a link since is not followed
       // (not even with overwrite: true).
-      std::string via;
-      for (size_t p = rel.find('/'); via.empty() && p != std::string::npos; p = rel.find('/', p + 1)) {
-        ROUX_ASSIGN_OR_RETURN(host::FileInfo up, host.lstat(dest + "/" + rel.substr(0, p)));
-        if (up.exists() && up.type != host::FileType::kDirectory) via = rel.substr(0, p);
-      }
+      ROUX_ASSIGN_OR_RETURN(std::string via, non_folder_above(host, dest, rel));
       if (!via.empty()) {
         if (k != 'd') conflicts.push_back(path + " (through " + dest + "/" + via + ", not a folder; left alone)");
         continue;

@@ -161,6 +161,12 @@ class GitResource : public engine::Resource {
     if (live.exists()) {
       for (const auto& [path, sha] : rec.files) {
         if (layout.file_digests().count(path)) continue;
+        // Never removed through a folder since replaced by a link (not even with force: true).
+        ROUX_ASSIGN_OR_RETURN(std::string via, non_folder_above(host, dest, path));
+        if (!via.empty()) {
+          conflicts.push_back(layout.path_of(path) + " (through " + layout.path_of(via) + ", not a folder)");
+          continue;
+        }
         ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat(layout.path_of(path)));
         if (!fi.exists()) continue;
         std::string have;

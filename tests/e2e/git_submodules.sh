@@ -121,6 +121,23 @@ grep -qx "submodule vendor/mid/deps/leaf: ${leaf1:0:7} -> $leaf2 (file://$work/l
   fail "bump: $(json_changes "$C")"
 idempotent
 
+# 3b. Back to none: the submodules' files are dropped, but never through a folder since replaced
+# by a link (not even with force: true); the link's target keeps its identical file.
+mv "$root/srv/app/vendor/mid/deps" "$root/srv/deps.real"
+ln -s ../../../deps.real "$root/srv/app/vendor/mid/deps"
+write_policy "$work/p" app <<EOF
+resources:
+  - git: /srv/app
+    repository: $work/super.git
+    revision: main
+    force: true
+EOF
+run_both 2
+[ "$(cat "$root/srv/deps.real/leaf/leaf.txt")" = "leaf 2" ] || fail "a dropped file was removed through a link"
+[ ! -e "$root/srv/app/vendor/mid/mid.txt" ] || fail "none: the submodule's files were kept"
+idempotent
+rm -rf "$root/srv/deps.real" "$root/srv/app/vendor/mid/deps"
+
 # 4. Hostile .gitmodules: refused, nothing written (each in its own repository and folder).
 hostile() {  # hostile NAME WANT: super-like repo NAME, its .gitmodules edited by the caller first
   policy recursive "/srv/$1" "$work/$1.git"
