@@ -25,6 +25,11 @@ std::string errors_of(const std::string& name, const std::string& yaml) {
 TEST_CASE("archive: compile errors at the property") {
   const std::string sum = "sha256:" + std::string(64, '0');
   CHECK(errors_of("/opt/a", "source: app.tar.gz\n") == "");
+  // ensure: absent needs no source (the record lists what was laid out).
+  CHECK(errors_of("/opt/a", "ensure: absent\n") == "");
+  CHECK(errors_of("/opt/a", "ensure: absent\nsource: app.tar.gz\n") == "");
+  CHECK(errors_of("/opt/a", "ensure: gone\nsource: app.tar.gz\n").find("r.yaml:1:9: archive[/opt/a]: ensure:") == 0);
+  CHECK(errors_of("/opt/a", "ensure: present\n").find("r.yaml:1:1: archive[/opt/a]: source: is required") == 0);
   CHECK(errors_of("/opt/a", "source: app.tar.gz\ncreates: /opt/a/bin\nstrip_components: 1\noverwrite: true\n"
                             "owner: '0'\ngroup: '0'\nmode: '0750'\nmax_entries: 10\nmax_bytes: 100\n") == "");
   CHECK(errors_of("/opt/a", "source: https://x.example/a.tgz\nchecksum: " + sum + "\nmax_download: 1000\n") == "");

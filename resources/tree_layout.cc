@@ -195,4 +195,12 @@ Status check_dest_parent(const host::Host& host, const std::string& dest) {
   return Status::not_found("parent folder " + parent + " does not exist (declare it with a directory resource)");
 }
 
+Result<std::string> non_folder_above(const host::Host& host, const std::string& dest, const std::string& rel) {
+  for (size_t p = rel.find('/'); p != std::string::npos; p = rel.find('/', p + 1)) {
+    ROUX_ASSIGN_OR_RETURN(host::FileInfo up, host.lstat(dest + "/" + rel.substr(0, p)));
+    if (up.exists() && up.type != host::FileType::kDirectory) return rel.substr(0, p);
+  }
+  return std::string();
+}
+
 }  // namespace roux::resources

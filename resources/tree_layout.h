@@ -69,6 +69,10 @@ class TreeLayout {
   std::vector<std::pair<std::string, uint32_t>> dir_modes_;
 };
 
+/// The first folder of `rel` (relative to `dest`, "a" of "a/b/c") that is on the host but not a
+/// folder (a link, a file): removing `rel` would go through it. "" when none.
+Result<std::string> non_folder_above(const host::Host& host, const std::string& dest, const std::string& rel);
+
 /// OK when the folder above `dest` exists (or is a link); else why not, naming it.
 Status check_dest_parent(const host::Host& host, const std::string& dest);
 

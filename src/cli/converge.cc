@@ -37,6 +37,7 @@
 #include "report/progress.h"
 #include "report/run_report.h"
 #include "resources/builtin.h"
+#include "resources/git.h"
 #include "sources/cache.h"
 #include "resources/package_provider.h"
 #include "sources/local_file.h"
@@ -429,6 +430,8 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     plan_key = *key;
   }
   resources::set_package_refresh_policy({config->apt_update_max_age_s});
+  resources::set_git_transfer_settings(
+      {config->git, o.ca_bundle.empty() ? config->ca_bundle : o.ca_bundle, config->http.timeout_s});
 
   // Compile: every error of the phase, each at file:line:col, then stop before any change.
   engine::Registry registry;

@@ -12,6 +12,7 @@
 #include "base/version.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
+#include "engine/schema.h"
 
 namespace roux::cli {
 namespace {
@@ -284,6 +285,30 @@ complete -o filenames -F _roux roux
   return b.str();
 }
 
+// The schemas embedded at build time (engine::embedded_schemas(), the ones the compiler gates
+// properties with), each written as DIR/PATH, byte for byte.
+int write_schemas(const std::string& dir) {
+  namespace fs = std::filesystem;
+  size_t n = 0;
+  for (const auto& s : engine::embedded_schemas()) {
+    fs::path rel(s.path);
+    if (rel.is_absolute() || std::string(s.path).find("..") != std::string::npos) continue;  // never: our own files
+    fs::path out = fs::path(dir) / rel;
+    std::error_code ec;
+    fs::create_directories(out.parent_path(), ec);
+    std::ofstream f(out, std::ios::binary | std::ios::trunc);
+    f.write(s.text.data(), std::streamsize(s.text.size()));
+    if (ec || !f.flush()) {
+      std::cerr << "roux: error: cannot write " << out.string() << (ec ? ": " + ec.message() : std::string()) << "\n";
+      return kExitNoRun;
+    }
+    ++n;
+  }
+  std::cout << "wrote " << n << " schemas to " << dir << " (recipes: " << (fs::path(dir) / "recipe.schema.json").string()
+            << ")\n";
+  return kExitClean;
+}
+
 }  // namespace
 
 void add_doc_commands(CLI::App& app, int* exit_code) {
@@ -295,6 +320,11 @@ void add_doc_commands(CLI::App& app, int* exit_code) {
   man->add_option("--out-dir", *out_dir, "folder for the pages (default: the current folder)");
   CLI::App* root = &app;
   man->callback([root, out_dir, exit_code] { *exit_code = write_man_pages(root, *out_dir); });
+  auto* schema_dir = new std::string("roux-schemas");
+  auto* schemas = doc->add_subcommand("schemas", "write the JSON Schemas of recipes, resources, policies, client.yaml, "
+                                                 "reports and history lines into DIR (for yaml-language-server and CI)");
+  schemas->add_option("--out", *schema_dir, "folder for the schemas (default: roux-schemas)");
+  schemas->callback([schema_dir, exit_code] { *exit_code = write_schemas(*schema_dir); });
   auto* out_file = new std::string();
   auto* completion = doc->add_subcommand("bash-completion", "print the bash completion script (or write it to --out FILE)");
   completion->add_option("--out", *out_file, "write the script to FILE instead of standard output");

@@ -18,7 +18,7 @@ namespace roux::libs {
   X(git_object_free) X(git_reference_free) X(git_patch_from_buffers) X(git_patch_num_hunks)                \
   X(git_patch_get_hunk) X(git_patch_get_line_in_hunk) X(git_patch_free)                                  \
   X(git_credential_userpass_plaintext_new) X(git_credential_ssh_key_new) X(git_credential_username_new)   \
-  X(git_libgit2_opts)
+  X(git_libgit2_opts) X(git_config_open_ondisk) X(git_config_foreach_match) X(git_config_free)
 
 struct Git2 {
   ROUX_GIT2_FUNCTIONS(ROUX_LIBS_MEMBER)

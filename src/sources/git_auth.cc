@@ -433,4 +433,34 @@ int GitTransferGuard::check_host_key(const git_cert_hostkey* key, const std::str
   }
 }
 
+Status guarded_fetch(git_repository* repo, const std::string& remote, const std::vector<std::string>& refspecs,
+                     const GitTransferSettings& settings, git_indexer_progress* stats) {
+  auto last_error = [&](int rc) {
+    const ::git_error* e = git_lib().git_error_last();
+    std::string msg = e && e->message ? e->message : "libgit2 error " + std::to_string(rc);
+    // A libgit2 message may quote the URL: never with its credentials.
+    std::string shown = redact::strip_url_credentials(remote);
+    for (size_t p; shown != remote && (p = msg.find(remote)) != std::string::npos;) msg.replace(p, remote.size(), shown);
+    return msg;
+  };
+  libs::Git2Owned<git_remote, &libs::Git2::git_remote_free> r;
+  if (int rc = git_lib().git_remote_create_anonymous(&r.p, repo, remote.c_str()); rc != 0)
+    return Status::invalid_input(last_error(rc));
+  git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
+  fo.prune = GIT_FETCH_PRUNE;
+  fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspecs name them
+  GitTransferGuard guard(settings.options, remote, settings.ca_bundle, settings.timeout_s);
+  guard.install(&fo.callbacks);
+  if (!settings.ca_bundle.empty())  // process-wide in libgit2; every fetch of a run has the same one
+    if (int rc = git_lib().git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, settings.ca_bundle.c_str(), nullptr); rc != 0)
+      return Status::invalid_input("ca_bundle " + settings.ca_bundle + ": " + last_error(rc));
+  std::vector<std::string> copies = refspecs;
+  std::vector<char*> specs;
+  for (auto& c : copies) specs.push_back(c.data());
+  git_strarray list = {specs.data(), specs.size()};
+  if (int rc = git_lib().git_remote_fetch(r.p, &list, &fo, nullptr); rc != 0) return Status::io_msg(guard.failure(last_error(rc)));
+  if (stats) *stats = *git_lib().git_remote_stats(r.p);
+  return Status::ok();
+}
+
 }  // namespace roux::sources

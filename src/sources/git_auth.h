@@ -12,6 +12,7 @@
 #include <thread>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "libs/git2_api.h"
@@ -108,5 +109,22 @@ class GitTransferGuard {
   int ssh_attempts_ = 0;
   SocketWatchdog watchdog_;  // last: started once everything else is set
 };
+
+/// What a git transfer may use, from the client config: `git:` (credentials, ssh key, known
+/// hosts), `ca_bundle` and `http: {timeout}` (0 = no bound). Git sources and the `git` resource
+/// both fetch with these.
+struct GitTransferSettings {
+  GitOptions options;
+  std::string ca_bundle;
+  long timeout_s = 0;
+};
+
+/// Fetches `refspecs` (forced, pruned, no automatic tags) from `remote` into `repo` through an
+/// anonymous remote, with a GitTransferGuard (credentials, host key and TLS checks, deadline).
+/// `*stats` (may be null) gets what was transferred. Errors: kInvalidInput when the remote or the
+/// ca_bundle cannot be used (nothing was tried); kIo with the guard's reason when the fetch failed.
+/// No message holds the credentials of `remote`.
+Status guarded_fetch(git_repository* repo, const std::string& remote, const std::vector<std::string>& refspecs,
+                     const GitTransferSettings& settings, git_indexer_progress* stats = nullptr);
 
 }  // namespace roux::sources

@@ -38,7 +38,6 @@ std::string last_git_error(int rc) {
 template <class T, auto Free>
 using Owned = libs::Git2Owned<T, Free>;
 using Repo = Owned<git_repository, &libs::Git2::git_repository_free>;
-using Remote = Owned<git_remote, &libs::Git2::git_remote_free>;
 using Object = Owned<git_object, &libs::Git2::git_object_free>;
 using Commit = Owned<git_commit, &libs::Git2::git_commit_free>;
 using Tree = Owned<git_tree, &libs::Git2::git_tree_free>;
@@ -112,7 +111,7 @@ class GitSource final : public Source {
  public:
   GitSource(std::string url, GitUrl g, Cache cache, bool untrusted, const SourceContext& ctx)
       : url_(std::move(url)), git_(std::move(g)), cache_(std::move(cache)), untrusted_(untrusted),
-        options_(ctx.git), ca_bundle_(ctx.ca_bundle), timeout_s_(ctx.transfer.timeout_s) {
+        transfer_{ctx.git, ctx.ca_bundle, ctx.transfer.timeout_s} {
     clone_name_ = sha256_hex(redact::strip_url_credentials(git_.remote)).substr(0, 24) + ".git";
     clone_dir_ = cache_.root() + "/git/" + clone_name_;
   }
@@ -240,24 +239,12 @@ class GitSource final : public Source {
     Repo repo;
     if (int rc = git_lib().git_repository_open_bare(&repo.p, dir.c_str()); rc != 0)
       return Status::io_msg("git clone " + dir + ": " + last_git_error(rc));
-    Remote remote;
-    if (int rc = git_lib().git_remote_create_anonymous(&remote.p, repo.p, git_.remote.c_str()); rc != 0)
-      return Status::invalid_input(url_ + ": " + last_git_error(rc));
-    git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
-    fo.prune = GIT_FETCH_PRUNE;
-    fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;  // the refspec below names them
     // Credentials (netrc, credential helper, ssh key), host key and TLS checks, the deadline.
-    GitTransferGuard guard(options_, git_.remote, ca_bundle_, timeout_s_);
-    guard.install(&fo.callbacks);
-    if (!ca_bundle_.empty())  // process-wide in libgit2; every source of a run has the same one
-      if (int rc = git_lib().git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, ca_bundle_.c_str(), nullptr); rc != 0)
-        return Status::invalid_input(url_ + ": ca_bundle " + ca_bundle_ + ": " + last_git_error(rc));
-    char spec[] = "+refs/tags/*:refs/tags/*";
-    char* specs[] = {spec};
-    git_strarray refspecs = {specs, 1};
-    int rc = git_lib().git_remote_fetch(remote.p, &refspecs, &fo, nullptr);
-    if (rc != 0) {
-      std::string why = guard.failure(last_git_error(rc));
+    git_indexer_progress st{};
+    Status fetched = guarded_fetch(repo.p, git_.remote, {"+refs/tags/*:refs/tags/*"}, transfer_, &st);
+    if (fetched.code() == Code::kInvalidInput) return fetched.with_context(url_);
+    if (!fetched.is_ok()) {
+      const std::string& why = fetched.message();
       if (!tmp.empty()) fs::remove_all(tmp, ec);
       if (!existed) return Status::io_msg(url_ + ": cannot fetch (" + why + ") and no clone is cached");
       // Tags decide which versions exist; a clone inside a --root tree could hold any tags. After
@@ -270,8 +257,7 @@ class GitSource final : public Source {
       stats_ = {};
       return Status::ok();
     }
-    const git_indexer_progress* st = git_lib().git_remote_stats(remote.p);
-    stats_ = {true, st->received_objects, st->received_bytes};
+    stats_ = {true, st.received_objects, st.received_bytes};
     if (!existed) {
       git_lib().git_repository_free(repo.p);
       repo.p = nullptr;
@@ -400,9 +386,7 @@ class GitSource final : public Source {
   GitUrl git_;
   Cache cache_;
   bool untrusted_ = false;  // the cache is inside a --root tree
-  GitOptions options_;
-  std::string ca_bundle_;
-  long timeout_s_ = 0;
+  GitTransferSettings transfer_;
   bool sanitized_ = false;
   std::string clone_name_, clone_dir_;
   Repo repo_;

@@ -152,12 +152,8 @@ resources:
   - git: /srv/x
     repository: /srv/repo.git
     depth: 1
-  - git: /srv/y
-    repository: /srv/repo.git
-    submodules: recursive
 EOF
 run_roux plan --policy "$work" --root "$root"
 expect_rc 1 "bad input"
 grep -q "recipes/default.yaml:4:12: git\[/srv/x\]: depth: is not supported: libgit2 1.5 cannot fetch a shallow history" <<<"$ERR" || fail "depth: $ERR"
-grep -q "recipes/default.yaml:7:17: git\[/srv/y\]: submodules: only none is supported" <<<"$ERR" || fail "submodules: $ERR"
 echo "PASS: git: checkout, plan == converge, idempotent, update old -> new, local edits refused then forced, tag, commit id, redacted URL, bad input"
