@@ -503,7 +503,8 @@ Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& r) {
     ROUX_ASSIGN_OR_RETURN(sources::TrustStore trust, sources::TrustStore::load(keys));
     ROUX_ASSIGN_OR_RETURN(std::string clones, cache.subdir("git", true));
     return sources::fetch_git_policy(r.url, r.name, r.group.empty() ? sources::kDefaultPolicyGroup : r.group, trust,
-                                     clones, cache_dir + "/policy", ctx.trusted_dir);
+                                     clones, cache_dir + "/policy", ctx.trusted_dir,
+                                     {r.git, r.ca_bundle, r.transfer.timeout_s});
   }
   ROUX_ASSIGN_OR_RETURN(sources::SupermarketOptions opts, sources::supermarket_options(r.url, ctx));
   // Installed inside the cache too: plan writes nothing of roux's own but the source cache.

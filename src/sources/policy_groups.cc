@@ -19,6 +19,7 @@
 #include "base/strings.h"
 #include "libs/git2_write_api.h"
 #include "sources/cache.h"
+#include "sources/git_auth.h"
 #include "sources/local_file.h"
 
 namespace roux::sources {
@@ -447,7 +448,8 @@ Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, co
   return out;
 }
 
-Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent) {
+Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent,
+                                        const PolicyRepoAccess& access) {
   ROUX_TRY(libs::git2().status());
   ROUX_TRY(libs::git2_write().status());
   const std::string remote = url.substr(4);  // "git+"
@@ -467,12 +469,18 @@ Result<std::string> update_policy_clone(const std::string& url, const std::strin
       return Status::invalid_input(shown + ": " + git_error(r2));
     git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    // Credentials (netrc, credential helper, ssh key), host key and TLS checks, the deadline.
+    GitTransferGuard guard(access.git, remote, access.ca_bundle, access.timeout_s);
+    guard.install(&fo.callbacks);
+    if (!access.ca_bundle.empty())  // process-wide in libgit2, as for git cookbook sources
+      if (int r3 = git_lib().git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, access.ca_bundle.c_str(), nullptr); r3 != 0)
+        return Status::invalid_input(shown + ": ca_bundle " + access.ca_bundle + ": " + git_error(r3));
     char spec[] = "+refs/heads/main:refs/heads/main";
     char* specs[] = {spec};
     git_strarray refspecs = {specs, 1};
     rc = git_lib().git_remote_fetch(rem.p, &refspecs, &fo, nullptr);
     if (rc != 0) {
-      std::string why = git_error(rc);
+      std::string why = guard.failure(git_error(rc));
       if (!existed) {
         fs::remove_all(dir, ec);
         return Status::io_msg(shown + ": cannot fetch the policy repository (" + why + ") and no clone is cached");
@@ -486,8 +494,9 @@ Result<std::string> update_policy_clone(const std::string& url, const std::strin
 
 Result<FetchedPolicy> fetch_git_policy(const std::string& url, const std::string& name, const std::string& group,
                                        const TrustStore& trust, const std::string& clone_parent,
-                                       const std::string& dest_dir, const std::string& record_dir) {
-  ROUX_ASSIGN_OR_RETURN(std::string clone, update_policy_clone(url, clone_parent));
+                                       const std::string& dest_dir, const std::string& record_dir,
+                                       const PolicyRepoAccess& access) {
+  ROUX_ASSIGN_OR_RETURN(std::string clone, update_policy_clone(url, clone_parent, access));
   const std::string shown = redact::strip_url_credentials(url);
   ROUX_ASSIGN_OR_RETURN(GroupView g0, read_git_group(clone, name, group, trust, shown));
   const GroupView* g = &g0;

@@ -101,11 +101,21 @@ Result<GroupView> read_git_group(const std::string& repo_dir, const std::string&
 /// The group names of policy `name` at branch main of `repo_dir` (sorted; none: kNotFound).
 Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, const std::string& name);
 
+/// How roux reaches a remote git policy repository: the client config's `git:` settings
+/// (credentials from a netrc file or a helper, an ssh key file, known_hosts), its `ca_bundle`, and
+/// a deadline on the transfer (its `http:` timeout), as for git cookbook sources (git_auth.h).
+struct PolicyRepoAccess {
+  GitOptions git;
+  std::string ca_bundle;
+  long timeout_s = 0;  // 0 = no bound
+};
+
 /// Clones (bare, branch main only) the git policy repository `url` ("git+...") into
 /// `clone_parent`, or fetches into the clone made earlier; returns the clone's folder. When the
 /// remote cannot be reached and a clone exists, it is used with a warning (every pointer and lock
 /// read from it is still verified).
-Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent);
+Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent,
+                                        const PolicyRepoAccess& access = {});
 
 /// A host's published policy from a git policy repository: update_policy_clone, then
 /// read_git_group, then policy.yaml and policy.lock.json written into `dest_dir` (atomically).
@@ -113,6 +123,7 @@ Result<std::string> update_policy_clone(const std::string& url, const std::strin
 /// the group's serial is checked against, and recorded in, RECORD_DIR/git-policy/ID.json.
 Result<FetchedPolicy> fetch_git_policy(const std::string& url, const std::string& name, const std::string& group,
                                        const TrustStore& trust, const std::string& clone_parent,
-                                       const std::string& dest_dir, const std::string& record_dir = "");
+                                       const std::string& dest_dir, const std::string& record_dir = "",
+                                       const PolicyRepoAccess& access = {});
 
 }  // namespace roux::sources
