@@ -6,7 +6,8 @@
 # host converges to its group's lock. The password is in no output channel (stdout text and JSON,
 # stderr, the report file, the state folder, the cache), and `roux policy status` reads the
 # repository with the same settings; `roux validate --config` opens a private git cookbook source
-# with them too.
+# with them too, and `roux bootstrap --config` bootstraps a host from the private repository and
+# writes those git: settings into the client.yaml it makes.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/supermarket/helpers.sh"
 source "$(dirname "$0")/supermarket/bootstrap_lib.sh"
@@ -88,7 +89,25 @@ expect_rc 0 "validate with client.yaml git: netrc"
 grep -q "^ok: $work/vpolicy/policy.yaml" <<<"$OUT" || fail "validate: $OUT"
 out_all+="$OUT$ERR"
 
+# 5. roux bootstrap --config: the host is made from the private repository; its client.yaml keeps
+# the git: settings (the file's path, never the password).
+b=$(e2e_tmpdir)
+run_roux bootstrap --source "$URL" --policy web --group production --trust "$work/team.pub" --root "$b"
+expect_rc 1 "bootstrap from a private policy repository without credentials"
+[[ "$ERR" == *"the server asks for a login and none was found"* ]] || fail "bootstrap without credentials: $ERR"
+out_all+="$OUT$ERR"
+run_roux bootstrap --source "$URL" --policy web --group production --trust "$work/team.pub" --root "$b" \
+  --config "$work/client.yaml" --force
+expect_rc 2 "bootstrap from a private policy repository with --config"
+[ "$(cat "$b/etc/site.version")" = 1.1.0 ] || fail "bootstrap did not apply the group's lock"
+grep -qx "  netrc: \"$work/netrc\"" "$b/etc/roux/client.yaml" || fail "client.yaml lacks git: netrc: $(cat "$b/etc/roux/client.yaml")"
+out_all+="$OUT$ERR"
+run_roux bootstrap --source "$URL" --policy web --group production --trust "$work/team.pub" --root "$b" \
+  --config "$work/client.yaml"
+expect_rc 0 "bootstrap again: the same client.yaml is kept, nothing to change"
+out_all+="$OUT$ERR"
+
 # The password is in no output channel, report, state or cache file.
 [[ "$out_all" != *"$PASS"* ]] || fail "the password was printed"
-! grep -rqF "$PASS" "$work/report.json" "$host" || fail "the password is in a file: $(grep -rlF "$PASS" "$work/report.json" "$host")"
+! grep -rqF "$PASS" "$work/report.json" "$host" "$b" || fail "the password is in a file: $(grep -rlF "$PASS" "$work/report.json" "$host" "$b")"
 echo "PASS: a private git policy repository fetched with client.yaml git: credentials, never shown"
