@@ -36,6 +36,15 @@ namespace fs = std::filesystem;
 
 // ---- the pure parts (bootstrap.h) ----
 
+/// client.yaml `git:` keys and their values, in the order they are written.
+static std::vector<std::pair<std::string, std::string>> git_settings(const sources::GitOptions& g) {
+  return {{"netrc", g.netrc},
+          {"credential_helper", g.credential_helper},
+          {"ssh_key", g.ssh_key},
+          {"ssh_passphrase_file", g.ssh_passphrase_file},
+          {"known_hosts", g.known_hosts}};
+}
+
 std::string render_bootstrap_config(const BootstrapConfig& c) {
   std::string out =
       "# Written by `roux bootstrap`. roux converge runs the published policy below: fetched from\n"
@@ -45,6 +54,11 @@ std::string render_bootstrap_config(const BootstrapConfig& c) {
   if (!c.policy_group.empty()) out += "policy_group: " + c.policy_group + "\n";
   out += "trusted_keys:\n";
   for (const auto& k : c.trusted_keys) out += "  - " + k + "\n";
+  // Quoted as JSON strings (valid YAML): a helper command may hold any character.
+  std::string git;
+  for (const auto& [key, value] : git_settings(c.git))
+    if (!value.empty()) git += "  " + key + ": " + nlohmann::json(value).dump() + "\n";
+  if (!git.empty()) out += "git:\n" + git;
   return out;
 }
 
@@ -56,7 +70,7 @@ Result<ConfigAction> decide_config(const std::optional<std::string>& existing, c
   auto have = parse_client_config(*existing, path);
   if (have.is_ok() && have->policy.empty() && have->policy_name.empty() && have->sources.empty() &&
       have->trusted_keys.empty() && have->state_dir.empty() && have->ca_bundle.empty() && have->secret_key.empty() &&
-      have->handlers.empty())
+      have->handlers.empty() && git_settings(have->git) == git_settings({}))
     return ConfigAction::kWrite;  // only comments (the package's example): nothing to lose
   if (!have.is_ok()) {
     diffs.push_back("it does not parse (" + have.status().to_string() + ")");
@@ -81,6 +95,8 @@ Result<ConfigAction> decide_config(const std::optional<std::string>& existing, c
     if (have->policy_group != want.policy_group)
       diffs.push_back("policy_group: it has \"" + have->policy_group + "\", bootstrap would write \"" + want.policy_group +
                       "\"");
+    if (git_settings(have->git) != git_settings(want.git))
+      diffs.push_back("git: its settings differ from those of bootstrap --config");
     if (!same_set(have->trusted_keys, want.trusted_keys))
       diffs.push_back("trusted_keys: it has " + list(have->trusted_keys) + ", bootstrap would write " +
                       list(want.trusted_keys));
@@ -129,6 +145,7 @@ struct BootstrapOptions {
   bool force = false, fetch_only = false;
   int passes = 3;
   int lock_wait = 0;
+  std::string config;  // --config: a client config whose git: settings are used and written
 };
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -315,7 +332,12 @@ int bootstrap(BootstrapOptions o) {
 
   // 2. What bootstrap writes, and whether what is there may be kept or replaced: decided in
   // full before anything is written, so a refusal changes nothing.
-  BootstrapConfig want{o.source, o.policy, o.group, {}};
+  BootstrapConfig want{o.source, o.policy, o.group, {}, {}};
+  if (!o.config.empty()) {  // private git sources: the credentials files the host will use
+    auto cfg = load_client_config(o.config);
+    if (!cfg.is_ok()) return could_not_run(s, o, t0, cfg.status().with_context("--config"), {});
+    want.git = cfg->git;
+  }
   std::vector<std::pair<std::string, std::string>> keys;  // (path in root, content)
   for (const auto& k : o.trust) {
     std::string base = fs::path(k).filename().string();
@@ -380,6 +402,7 @@ int bootstrap(BootstrapOptions o) {
   // 5. The policy: its signed revision for the group, verified, installed under the state folder.
   HostPolicyRequest req{o.source, o.policy, o.group, o.root, *state_dir};
   req.trusted_keys = key_files;
+  req.git = want.git;
   auto fetched = fetch_host_policy(req);
   if (!fetched.is_ok())
     return could_not_run(s, o, t0, fetched.status(),
@@ -393,6 +416,7 @@ int bootstrap(BootstrapOptions o) {
   // 6. Its cookbooks, exactly as the lockfile pins them, verified into the cache.
   compiler::CompileOptions copts{policy_file, {}, "", in_root + *state_dir + "/cache"};
   copts.trusted_keys = key_files;
+  copts.git = want.git;
   copts.confine_root = o.root == "/" ? "" : o.root;
   copts.trusted_dir = trusted_dir_for(o.root, in_root + *state_dir);
   compiler::LockResult books = compiler::fetch_locked_policy(copts);
@@ -503,7 +527,8 @@ Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& r) {
     ROUX_ASSIGN_OR_RETURN(sources::TrustStore trust, sources::TrustStore::load(keys));
     ROUX_ASSIGN_OR_RETURN(std::string clones, cache.subdir("git", true));
     return sources::fetch_git_policy(r.url, r.name, r.group.empty() ? sources::kDefaultPolicyGroup : r.group, trust,
-                                     clones, cache_dir + "/policy");
+                                     clones, cache_dir + "/policy", ctx.trusted_dir,
+                                     {r.git, r.ca_bundle, r.transfer.timeout_s});
   }
   ROUX_ASSIGN_OR_RETURN(sources::SupermarketOptions opts, sources::supermarket_options(r.url, ctx));
   // Installed inside the cache too: plan writes nothing of roux's own but the source cache.
@@ -530,6 +555,9 @@ void add_bootstrap_command(CLI::App& app, int* exit_code) {
   b->add_flag("--fetch-only", o->fetch_only,
               "write the config and key, fetch and verify the policy and cookbooks into the cache, converge nothing "
               "(bakes an image that bootstraps without the network)");
+  b->add_option("--config", o->config,
+                "a client config whose git: settings (credentials file, ssh key, known_hosts) reach private git "
+                "sources; written into the client.yaml bootstrap makes");
   b->add_option("--lock-wait", o->lock_wait, "wait up to SECONDS for another run's lock (default 0)");
   b->add_option("--format", o->format, "output format of the summary (json: passes, verify, next_steps, exit_code)")
       ->check(CLI::IsMember({"text", "json"}));

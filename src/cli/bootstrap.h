@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "sources/source.h"
 
 namespace roux::cli {
 
@@ -15,6 +16,7 @@ struct BootstrapConfig {
   std::string source;                     // the supermarket URL
   std::string policy_name, policy_group;  // group "" = the default group
   std::vector<std::string> trusted_keys;  // e.g. /etc/roux/trusted/team.pub
+  sources::GitOptions git;                // git: settings (bootstrap --config), written when set
 };
 
 /// The client.yaml text for `c`: deterministic (no date), so a second bootstrap with the same

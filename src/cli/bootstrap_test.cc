@@ -62,6 +62,27 @@ TEST_CASE("bootstrap config: none is written, the same is kept, a different one 
   CHECK(garbage.status().message().find("it does not parse") != std::string::npos);
 }
 
+TEST_CASE("bootstrap config: bootstrap --config's git: settings are written, parse back, and count as a difference") {
+  BootstrapConfig c = web();
+  c.git.netrc = "/etc/roux/git.netrc";
+  c.git.credential_helper = "/usr/local/bin/helper --store \"a b\": x";
+  const std::string text = render_bootstrap_config(c);
+  CHECK(text.find("git:\n  netrc: \"/etc/roux/git.netrc\"\n") != std::string::npos);
+  CHECK(text.find("ssh_key") == std::string::npos);  // only what is set
+  auto parsed = parse_client_config(text, "client.yaml");
+  REQUIRE(parsed.is_ok());
+  CHECK(parsed->git.netrc == "/etc/roux/git.netrc");
+  CHECK(parsed->git.credential_helper == c.git.credential_helper);
+  CHECK(render_bootstrap_config(web()).find("git:") == std::string::npos);
+  const std::string path = "/etc/roux/client.yaml";
+  CHECK(*decide_config(text, path, c, false) == ConfigAction::kKeep);
+  auto refused = decide_config(render_bootstrap_config(web()), path, c, false);
+  REQUIRE(!refused.is_ok());
+  CHECK(refused.status().message().find("git: its settings differ from those of bootstrap --config") != std::string::npos);
+  // A config holding only git: settings is someone's: not silently replaced.
+  CHECK(!decide_config("git:\n  netrc: /etc/roux/git.netrc\n", path, web(), false).is_ok());
+}
+
 PassOutcome pass(int rc, std::vector<std::string> changed = {}) { return {rc, std::move(changed), {}, 1.0}; }
 
 TEST_CASE("bootstrap passes: converge until a pass changes nothing, at most N") {

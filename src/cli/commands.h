@@ -68,6 +68,7 @@ struct HostPolicyRequest {
   std::vector<std::string> trusted_keys;
   std::string ca_bundle;
   sources::TransferLimits transfer;
+  sources::GitOptions git;  // a git policy repository's credentials (client.yaml git:)
 };
 Result<sources::FetchedPolicy> fetch_host_policy(const HostPolicyRequest& request);
 

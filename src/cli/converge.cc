@@ -395,6 +395,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     req.trusted_keys.insert(req.trusted_keys.end(), o.trust.begin(), o.trust.end());
     req.ca_bundle = config->ca_bundle;
     req.transfer = config->http;
+    req.git = config->git;
     rep.policy_group = config->policy_group.empty() ? sources::kDefaultPolicyGroup : config->policy_group;
     auto fetched = fetch_host_policy(req);
     if (!fetched.is_ok()) return fail_early(fetched.status());

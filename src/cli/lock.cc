@@ -75,6 +75,7 @@ int run(LockOptions o, LockCommand cmd) {
     req.trusted_keys.insert(req.trusted_keys.end(), o.common.trust.begin(), o.common.trust.end());
     req.ca_bundle = config->ca_bundle;
     req.transfer = config->http;
+    req.git = config->git;
     auto fetched = fetch_host_policy(req);
     if (!fetched.is_ok()) return print_errors({fetched.status()}, what);
     std::cout << "policy " << config->policy_name << " revision " << fetched->revision << " (group "

@@ -206,7 +206,8 @@ Result<SourceGroups> read_groups(const PolicyCli& o, const ClientConfig& cfg, co
   SourceGroups out;
   out.shown = redact::strip_url_credentials(url);
   if (sources::is_git_policy_source(url)) {
-    ROUX_ASSIGN_OR_RETURN(std::string clone, sources::update_policy_clone(url, scratch));
+    ROUX_ASSIGN_OR_RETURN(std::string clone,
+                          sources::update_policy_clone(url, scratch, {cfg.git, cfg.ca_bundle, cfg.http.timeout_s}));
     if (only.empty()) {
       ROUX_ASSIGN_OR_RETURN(out.names, sources::git_group_names(clone, o.policy));
     } else {

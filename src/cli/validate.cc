@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "base/strings.h"
+#include "cli/client_config.h"
 #include "cli/commands.h"
 #include "cli/exit_code.h"
 #include "compiler/compile.h"
@@ -17,7 +18,17 @@ namespace {
 namespace fs = std::filesystem;
 
 int validate(const std::vector<std::string>& paths, const std::vector<std::string>& sources,
-             const std::vector<std::string>& trust) {
+             const std::vector<std::string>& trust, const std::string& config_file) {
+  // --config: how sources are reached (git: credentials, ca_bundle, http: deadlines), as converge.
+  ClientConfig config;
+  if (!config_file.empty()) {
+    auto c = load_client_config(config_file);
+    if (!c.is_ok()) {
+      std::cerr << "roux: " << escape_controls(c.status().to_string()) << "\n";
+      return kExitNoRun;
+    }
+    config = std::move(*c);
+  }
   engine::Registry registry;
   resources::register_builtin_resources(registry);
   facts::Facts facts = facts::gather();
@@ -52,6 +63,10 @@ int validate(const std::vector<std::string>& paths, const std::vector<std::strin
     }
     compiler::CompileOptions opts{policy, sources, "", ""};
     opts.trusted_keys = trust;  // signed sources (as converge --trust)
+    opts.trusted_keys.insert(opts.trusted_keys.end(), config.trusted_keys.begin(), config.trusted_keys.end());
+    opts.ca_bundle = config.ca_bundle;
+    opts.transfer = config.http;
+    opts.git = config.git;
     report(path, compiler::compile_policy(opts, registry, facts), policy);
   }
   if (error_count) {
@@ -67,11 +82,14 @@ void add_validate_command(CLI::App& app, int* exit_code) {
   auto* paths = new std::vector<std::string>();
   auto* sources = new std::vector<std::string>();
   auto* trust = new std::vector<std::string>();
+  auto* config = new std::string();
   auto* cmd = app.add_subcommand("validate", "check policies and cookbooks (schema and semantics); touches nothing");
   cmd->add_option("paths", *paths, "policy files, folders with policy.yaml, or cookbook folders")->required();
   cmd->add_option("--source,-s", *sources, "extra cookbook source for policies");
   cmd->add_option("--trust", *trust, "trust this Ed25519 public key (.pub) for signed sources (repeatable; as converge --trust)");
-  cmd->callback([paths, sources, trust, exit_code] { *exit_code = validate(*paths, *sources, *trust); });
+  cmd->add_option("--config", *config,
+                  "client config whose git: credentials, ca_bundle, http: limits and trusted_keys the sources use");
+  cmd->callback([paths, sources, trust, config, exit_code] { *exit_code = validate(*paths, *sources, *trust, *config); });
 }
 
 }  // namespace roux::cli

@@ -21,11 +21,8 @@
 #include "compiler/secrets.h"
 #include "compiler/verify_checks.h"
 #include "compiler/yaml_value.h"
-#include "sources/cache.h"
 #include "sources/local_file.h"
-#include "sources/git_source.h"
 #include "sources/metadata.h"
-#include "sources/resolver.h"
 
 namespace roux::compiler {
 namespace {
@@ -317,23 +314,16 @@ class Compiler {
     if (!errors->empty()) return false;
     policy_file_ = opts.policy_file;
     parse_cache_ = ParseCache(opts.parse_cache_dir, opts.parse_cache_writable);
-    sctx_ = sources::SourceContext{opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(),
-                                   opts.trusted_keys, opts.ca_bundle, opts.confine_root, opts.trusted_dir,
-                                   opts.transfer, opts.git};
+    sources_ = std::make_unique<sources::SourceSet>(sources::SourceContext{
+        opts.cache_dir, fs::absolute(opts.policy_file).parent_path().string(), opts.trusted_keys, opts.ca_bundle,
+        opts.confine_root, opts.trusted_dir, opts.transfer, opts.git});
     std::vector<std::string> urls = opts.extra_sources;
     urls.insert(urls.end(), policy->sources.begin(), policy->sources.end());
     if (urls.empty()) {
       errors->push_back(Status::invalid_input("policy: no sources (add sources: or pass --source)", root.where));
       return false;
     }
-    for (const auto& url : urls) {
-      // A password in a source URL is a secret: sources keep it out of url() (so the lockfile,
-      // reports and messages), and the redactor masks it anywhere else (a library's error text).
-      redact::add_secret(redact::url_password(url));
-      auto src = sources::open_source(url, sctx_);
-      if (!src.is_ok()) errors->push_back(src.status());
-      else sources_.push_back(std::move(*src));
-    }
+    for (auto& e : sources_->open(urls)) errors->push_back(std::move(e));
     return errors->empty();
   }
 
@@ -355,11 +345,11 @@ class Compiler {
     if (auto lock = read_lockfile(lock_path); lock.is_ok()) {
       compiled->lockfile = lock_path;
       if (check_lockfile_matches(policy, *lock, lock_path, &result.errors))
-        fetch_locked(*lock, &compiled->cookbooks, &result.errors);
+        take(sources_->fetch_locked(lock->cookbooks), policy, &compiled->cookbooks, &result.errors);
     } else if (lock.status().code() != Code::kNotFound) {
       result.errors.push_back(lock.status());
     } else {
-      resolve(policy, {}, &compiled->cookbooks, &result.errors);
+      take(resolve(policy, {}), policy, &compiled->cookbooks, &result.errors);
     }
     if (!result.errors.empty()) return result;
 
@@ -437,7 +427,7 @@ class Compiler {
     auto compiled = std::make_unique<Compiled>();
     auto md = sources::read_metadata(dir);
     if (!md.is_ok()) return fail(std::move(result), md.status());
-    ResolvedCookbook cb{{md->name, md->version, md->depends, "dir:" + dir, "", ""}, dir};
+    ResolvedCookbook cb{{md->name, md->version, md->depends, "dir:" + dir, "", ""}, dir, "dir:" + dir, ""};
     compiled->cookbooks.push_back(cb);
     compiled->policy_name = md->name;
     nlohmann::json attrs = nlohmann::json::object();
@@ -491,57 +481,24 @@ class Compiler {
     return policy.run_list.empty() ? SourceLocation{} : policy.run_list.front().second;
   }
 
-  sources::Source* source_for(const std::string& url, std::vector<Status>* errors) {
-    for (auto& s : sources_)
-      if (s->url() == redact::strip_url_credentials(url)) return s.get();
-    auto src = sources::open_source(url, sctx_);
-    if (!src.is_ok()) {
-      errors->push_back(src.status());
-      return nullptr;
-    }
-    sources_.push_back(std::move(*src));
-    return sources_.back().get();
+  /// Without a lockfile: the policy's run list and constraints (plus `pins`) resolved by sources/.
+  sources::CookbookSet resolve(const Policy& policy, const std::vector<sources::Requirement>& pins,
+                               bool digests = false) {
+    std::vector<std::string> roots;
+    for (const auto& [item, where] : policy.run_list) roots.push_back(item.substr(0, item.find("::")));
+    std::vector<sources::Requirement> reqs;
+    for (const auto& [name, c] : policy.constraints) reqs.push_back({name, c.first, "policy"});
+    reqs.insert(reqs.end(), pins.begin(), pins.end());
+    return sources_->resolve(roots, reqs, digests);
   }
 
-  /// Resolves in memory with the resolver (backtracking) and fetches every chosen cookbook.
-  void resolve(const Policy& policy, const std::vector<sources::Requirement>& pins,
-               std::vector<ResolvedCookbook>* out, std::vector<Status>* errors) {
-    sources::ResolveRequest req;
-    for (auto& s : sources_) {
-      auto u = s->universe();
-      if (!u.is_ok()) {
-        errors->push_back(u.status());
-        continue;
-      }
-      req.universe.insert(req.universe.end(), u->begin(), u->end());
-    }
-    if (!errors->empty()) return;
-    for (const auto& [item, where] : policy.run_list) req.roots.push_back(item.substr(0, item.find("::")));
-    for (const auto& [name, c] : policy.constraints) req.requirements.push_back({name, c.first, "policy"});
-    req.requirements.insert(req.requirements.end(), pins.begin(), pins.end());
-    sources::ResolveResult r = sources::resolve_versions(req);
-    if (!r.ok()) {
-      Status s = r.status;
-      if (s.code() == Code::kNotFound) {
-        std::vector<std::string> urls;
-        for (auto& src : sources_) urls.push_back(src->url());
-        s = Status::not_found(s.message() + " (searched " + join(urls, ", ") + ")");
-      } else {
-        s = Status::conflict(s.message());
-      }
-      errors->push_back(s.at(where_of(policy, r.failed_cookbook)));
-      return;
-    }
-    for (const auto& ref : r.chosen) {
-      sources::Source* src = source_for(ref.source, errors);
-      if (!src) continue;
-      auto path = src->fetch(ref);
-      if (!path.is_ok()) {
-        errors->push_back(path.status());
-        continue;
-      }
-      out->push_back({ref, *path});
-    }
+  /// Reads a resolved set: its cookbooks into `out`, its errors into `errors` (the resolver's at
+  /// the failed cookbook's constraint or run-list entry).
+  static void take(sources::CookbookSet set, const Policy& policy, std::vector<ResolvedCookbook>* out,
+                   std::vector<Status>* errors) {
+    if (set.unresolvable) set.errors.back() = set.errors.back().at(where_of(policy, set.failed_cookbook));
+    for (auto& e : set.errors) errors->push_back(std::move(e));
+    for (auto& c : set.cookbooks) out->push_back(std::move(c));
   }
 
   bool check_lockfile_matches(const Policy& policy, const Lockfile& lock, const std::string& lock_path,
@@ -552,115 +509,6 @@ class Compiler {
         " (its run list or cookbook constraints changed since the lockfile was written); run `roux lock` "
         "(keeps every pin, resolves what is new) or `roux update NAME`, then converge"));
     return false;
-  }
-
-  /// Every cookbook the lockfile pins: from the cache when there, else from its source; each
-  /// verified against the lockfile's digest before it is used. Each source the lockfile names is
-  /// refreshed once (git: one fetch); an unreachable one is a warning while the cache suffices.
-  /// A pinned cookbook from any configured source other than `skip` that offers the same name
-  /// and version with the same content digest (a mirror, another git remote): the lock pins
-  /// content, not places. Returns its folder, or "" with what each source said in `tried`.
-  std::string fetch_elsewhere(const std::vector<sources::Source*>& search, const sources::Source* skip,
-                              const LockedCookbook& c, std::vector<std::string>* tried) {
-    for (sources::Source* src : search) {
-      if (src == skip) continue;
-      auto u = src->universe();
-      if (!u.is_ok()) {
-        tried->push_back(src->url() + ": " + u.status().to_string());
-        continue;
-      }
-      auto it = std::find_if(u->begin(), u->end(), [&](const sources::CookbookRef& r) {
-        return r.name == c.name && r.version == c.version;
-      });
-      if (it == u->end()) {
-        tried->push_back(src->url() + ": no " + c.name + " " + c.version.to_string());
-        continue;
-      }
-      auto fetched = src->fetch(*it);
-      if (!fetched.is_ok()) {
-        tried->push_back(src->url() + ": " + fetched.status().to_string());
-        continue;
-      }
-      auto digest = sources::content_digest(*fetched);
-      if (!digest.is_ok() || *digest != c.sha256) {
-        tried->push_back(src->url() + ": its " + c.name + " " + c.version.to_string() + " has other content (sha256 " +
-                         (digest.is_ok() ? *digest : digest.status().to_string()) + ")");
-        continue;
-      }
-      log::info("cookbook " + c.name + " " + c.version.to_string() + " from " + src->url() +
-                " (the lockfile names " + c.source + "; same content)");
-      return *fetched;
-    }
-    return "";
-  }
-
-  void fetch_locked(const Lockfile& lock, std::vector<ResolvedCookbook>* out, std::vector<Status>* errors) {
-    sources::Cache cache(sctx_.cache_dir, sctx_.confine_root);
-    // The search list: the sources configured now (policy, --source, client config), before the
-    // lockfile's own URLs are opened.
-    std::vector<sources::Source*> search;
-    for (auto& s : sources_) search.push_back(s.get());
-    std::map<std::string, sources::Source*> by_url;
-    std::map<std::string, std::string> unreachable;
-    for (const auto& c : lock.cookbooks) {
-      if (by_url.count(c.source)) continue;
-      std::vector<Status> open_errors;
-      sources::Source* src = source_for(c.source, &open_errors);
-      by_url[c.source] = src;
-      bool untrusted = false;
-      if (!src) {
-        unreachable[c.source] = open_errors.front().to_string();
-      } else if (auto u = src->universe(); !u.is_ok()) {
-        unreachable[c.source] = u.status().to_string();
-        untrusted = u.status().code() == Code::kUntrusted;
-      }
-      // A source that answers with something that fails verification is not "unreachable": say
-      // so, loudly, so nobody debugs the network while someone tampers with the mirror.
-      if (untrusted)
-        log::warn("source " + c.source + " FAILED VERIFICATION (" + unreachable[c.source] +
-                  "); nothing from it is used; cookbooks come from the cache, each checked against the lockfile");
-      else if (unreachable.count(c.source))
-        log::warn("source " + c.source + " is unreachable (" + unreachable[c.source] + "); using the cache");
-    }
-    for (const auto& c : lock.cookbooks) {
-      sources::CookbookRef ref{c.name, c.version, c.depends, c.source, c.sha256, c.commit};
-      std::string id = "cookbook " + c.name + " " + c.version.to_string();
-      std::string path;
-      if (auto p = cache.path_for(c.sha256); p.is_ok()) {
-        path = *p;
-      } else {
-        sources::Source* src = by_url[c.source];
-        std::string why;
-        if (src) {
-          auto fetched = src->fetch(ref);
-          if (fetched.is_ok()) path = *fetched;
-          else why = unreachable.count(c.source) ? unreachable[c.source] : fetched.status().to_string();
-        } else {
-          why = "cannot be opened: " + unreachable[c.source];
-        }
-        if (path.empty()) {
-          std::vector<std::string> tried;
-          path = fetch_elsewhere(search, src, c, &tried);
-          if (path.empty()) {
-            std::string more = tried.empty() ? "" : "; other sources: " + join(tried, "; ");
-            errors->push_back(Status::not_found(id + " (sha256 " + c.sha256 + ") is not in the cache " + cache.root() +
-                                                " and its source " + c.source + " cannot provide it: " + why + more));
-            continue;
-          }
-        }
-      }
-      auto digest = sources::content_digest(path);
-      if (!digest.is_ok()) {
-        errors->push_back(digest.status().with_context(id));
-        continue;
-      }
-      if (*digest != c.sha256) {
-        errors->push_back(Status::untrusted(id + " in " + path + ": content sha256 " + *digest +
-                                            " does not match the lockfile's " + c.sha256 + "; refusing it"));
-        continue;
-      }
-      out->push_back({ref, path});
-    }
   }
 
  public:
@@ -681,7 +529,7 @@ class Compiler {
             pins.push_back({c.name, "= " + c.version.to_string(), "lockfile"});
     }
     std::vector<ResolvedCookbook> chosen;
-    resolve(policy, pins, &chosen, &result.errors);
+    take(resolve(policy, pins, true), policy, &chosen, &result.errors);
     if (!result.errors.empty()) {
       if (!pins.empty())
         result.errors.push_back(Status::conflict("the lockfile's pins were kept (" + std::to_string(pins.size()) +
@@ -690,16 +538,10 @@ class Compiler {
     }
     result.lock.policy_name = policy.name;
     result.lock.policy_digest = policy_digest(policy);
-    for (const auto& cb : chosen) {
-      auto digest = sources::content_digest(cb.path);
-      if (!digest.is_ok()) {
-        result.errors.push_back(digest.status());
-        continue;
-      }
+    for (const auto& cb : chosen)
       result.lock.cookbooks.push_back(
-          {cb.ref.name, cb.ref.version, cb.ref.source, *digest, cb.ref.revision, cb.ref.depends});
-    }
-    note_stats(&result.notes);
+          {cb.ref.name, cb.ref.version, cb.ref.source, cb.sha256, cb.ref.revision, cb.ref.depends});
+    result.notes = sources_->fetch_notes();
     return result;
   }
 
@@ -738,23 +580,15 @@ class Compiler {
     }
     if (!check_lockfile_matches(policy, *lock, lock_path, &result.errors)) return result;
     std::vector<ResolvedCookbook> got;
-    fetch_locked(*lock, &got, &result.errors);
+    take(sources_->fetch_locked(lock->cookbooks), policy, &got, &result.errors);
     result.lock = *lock;
-    note_stats(&result.notes);
+    result.notes = sources_->fetch_notes();
     for (const auto& cb : got)
       result.notes.push_back(cb.ref.name + " " + cb.ref.version.to_string() + ": " + cb.path);
     return result;
   }
 
  private:
-  void note_stats(std::vector<std::string>* notes) const {
-    for (const auto& s : sources_)
-      if (const sources::GitFetchStats* st = sources::git_fetch_stats(*s))
-        notes->push_back(s->url() + ": " + (st->fetched ? "fetched " + std::to_string(st->received_objects) +
-                                                              " objects (" + std::to_string(st->received_bytes) + " bytes)"
-                                                        : std::string("not fetched (unreachable; cached clone used)")));
-  }
-
   void load_cookbook_attributes(const std::string& dir, nlohmann::json& attrs, std::vector<Status>* errors) {
     std::string file = dir + "/attributes.yaml";
     if (std::error_code ec; !fs::exists(fs::symlink_status(file, ec))) return;  // never the throwing overloads
@@ -1125,8 +959,7 @@ class Compiler {
   const facts::Facts& facts_;
   std::string policy_file_;
   ParseCache parse_cache_{"", false};
-  sources::SourceContext sctx_;
-  std::vector<std::unique_ptr<sources::Source>> sources_;
+  std::unique_ptr<sources::SourceSet> sources_;  // the policy's sources (load)
   std::vector<PendingRef> pending_;
   std::vector<std::string> recipe_tags_;  // the recipe being compiled: its tags: (every resource carries them)
   SecretDecrypter secrets_;                                     // validate: no key, secrets stay sealed

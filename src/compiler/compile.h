@@ -14,6 +14,7 @@
 #include "compiler/lockfile.h"
 #include "facts/facts.h"
 #include "sources/http.h"
+#include "sources/cookbook_set.h"
 #include "sources/source.h"
 
 namespace roux::compiler {
@@ -36,11 +37,8 @@ struct CompileOptions {
   bool keep_properties = false;               // fill Compiled::properties (roux policy diff)
 };
 
-/// A cookbook chosen for this run and where its files are.
-struct ResolvedCookbook {
-  sources::CookbookRef ref;
-  std::string path;
-};
+/// A cookbook chosen for this run, where its files are and where they came from (sources/).
+using ResolvedCookbook = sources::ResolvedCookbook;
 
 /// The output of compilation: the resource graph and what it was made from.
 struct Compiled {

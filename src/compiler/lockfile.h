@@ -8,19 +8,13 @@
 
 #include "base/semver.h"
 #include "base/status.h"
+#include "sources/cookbook_set.h"
 #include "sources/source.h"
 
 namespace roux::compiler {
 
-/// One cookbook pinned by a lockfile.
-struct LockedCookbook {
-  std::string name;
-  Version version;
-  std::string source;  // the source URL it came from
-  std::string sha256;  // sources::content_digest of its folder
-  std::string commit;  // git sources: the commit the tag pointed to ("" otherwise)
-  std::map<std::string, std::string> depends;
-};
+/// One cookbook pinned by a lockfile: name, version, content digest, and the source it came from.
+using LockedCookbook = sources::PinnedCookbook;
 
 /// policy.lock.json beside the policy (schemas/lockfile.schema.json). Plain data.
 /// `policy_digest` is the SHA-256 of the policy's resolution inputs (run-list cookbooks, cookbook

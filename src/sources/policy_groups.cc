@@ -19,6 +19,7 @@
 #include "base/strings.h"
 #include "libs/git2_write_api.h"
 #include "sources/cache.h"
+#include "sources/git_auth.h"
 #include "sources/local_file.h"
 
 namespace roux::sources {
@@ -169,6 +170,7 @@ std::string pointer_json(const std::string& name, const GroupView& g) {
   nlohmann::ordered_json j;
   j["policy"] = name;
   j["group"] = g.group;
+  j["serial"] = g.serial;
   j["content_sha256"] = g.content_sha256;
   j["lock_sha256"] = g.lock_sha256;
   j["since"] = g.since;
@@ -178,8 +180,15 @@ std::string pointer_json(const std::string& name, const GroupView& g) {
 }
 
 /// Writes group `g` (its lock, when new, and its signed pointer) in one commit.
-Result<std::string> commit_group(RepoAtMain& r, const std::string& name, const GroupView& g, const SigningKey& key,
+/// The pointer's serial is the one it replaces + 1 (1 for a new group or one written before serials).
+Result<std::string> commit_group(RepoAtMain& r, const std::string& name, GroupView& g, const SigningKey& key,
                                  const std::string& message) {
+  g.serial = 1;
+  if (auto old = read_blob(r, pointer_path(name, g.group)); old.is_ok()) {
+    nlohmann::json j = nlohmann::json::parse(*old, nullptr, false);
+    if (j.is_object() && j.contains("serial") && j["serial"].is_number_integer() && j["serial"].get<int64_t>() > 0)
+      g.serial = j["serial"].get<int64_t>() + 1;
+  }
   std::string ptr = pointer_json(name, g);
   ROUX_ASSIGN_OR_RETURN(std::string sig, key.sign(ptr));
   std::vector<std::pair<std::string, std::string>> files;
@@ -221,6 +230,11 @@ Result<GroupView> read_group_at(const RepoAtMain& r, const std::string& name, co
   g.via = str("via");
   if (!j.is_object() || !is_hex64(g.content_sha256) || !is_hex64(g.lock_sha256))
     return Status::invalid_input(what + ": not a group pointer (content_sha256 and lock_sha256 must be 64 hex digits)");
+  if (j.contains("serial")) {  // absent: written before serials
+    if (!j["serial"].is_number_integer() || j["serial"].get<int64_t>() < 1)
+      return Status::invalid_input(what + ": not a group pointer (\"serial\" must be an integer >= 1)");
+    g.serial = j["serial"].get<int64_t>();
+  }
   // Signed for this policy and this group: a pointer copied from another group is refused.
   if (str("policy") != name || str("group") != group)
     return Status::untrusted(what + ": pointer check failed: it is signed for policy " + str("policy") + " group " +
@@ -234,6 +248,36 @@ Result<GroupView> read_group_at(const RepoAtMain& r, const std::string& name, co
                              g.files.content_sha256 + " but group " + group + " points at " + g.content_sha256);
   ROUX_TRY(check_group_lock(g.files, g.lock_sha256, r.where + ": " + dir));
   return g;
+}
+
+/// Freshness of a verified git group pointer (the supermarket index's rollback rule): never older
+/// than the serial this host verified before for the same repository, policy and group, recorded
+/// in RECORD_DIR/git-policy/ID.json (outside any --root tree), which is raised on success.
+Status check_pointer_serial(const std::string& record_dir, const std::string& shown, const std::string& name,
+                            const GroupView& g) {
+  const std::string id = sha256_hex(shown + "\n" + name + "\n" + g.group).substr(0, 16);
+  const std::string file = record_dir + "/git-policy/" + id + ".json";
+  int64_t seen = 0;
+  if (auto text = read_local_file(file, 1 << 16); text.is_ok()) {
+    nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
+    if (j.is_object() && j.contains("serial") && j["serial"].is_number_integer()) seen = j["serial"].get<int64_t>();
+    else log::warn(file + ": unreadable trusted record of a git policy group; starting a new one");
+  }
+  const std::string what = shown + ": policies/" + name + "/groups/" + g.group + ".json: pointer rollback refused: ";
+  const std::string why = " verified from this repository before (" + file + "); someone may have rewound the repository";
+  if (g.serial == 0 && seen > 0)
+    return Status::untrusted(what + "the signed pointer has no serial, but serial " + std::to_string(seen) + " was" + why);
+  if (g.serial < seen)
+    return Status::untrusted(what + "the signed pointer has serial " + std::to_string(g.serial) + ", older than serial " +
+                             std::to_string(seen) + why);
+  if (g.serial > seen) {
+    std::error_code ec;
+    fs::create_directories(record_dir + "/git-policy", ec);
+    nlohmann::json j = {{"url", shown}, {"policy", name}, {"group", g.group}, {"serial", g.serial}};
+    if (Status s = write_local_file_atomic(file, json_dump(j, 2) + "\n", 0600); !s.is_ok())
+      log::warn("could not record the git policy pointer serial: " + s.to_string());
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -404,7 +448,8 @@ Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, co
   return out;
 }
 
-Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent) {
+Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent,
+                                        const PolicyRepoAccess& access) {
   ROUX_TRY(libs::git2().status());
   ROUX_TRY(libs::git2_write().status());
   const std::string remote = url.substr(4);  // "git+"
@@ -424,12 +469,18 @@ Result<std::string> update_policy_clone(const std::string& url, const std::strin
       return Status::invalid_input(shown + ": " + git_error(r2));
     git_fetch_options fo = GIT_FETCH_OPTIONS_INIT;
     fo.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE;
+    // Credentials (netrc, credential helper, ssh key), host key and TLS checks, the deadline.
+    GitTransferGuard guard(access.git, remote, access.ca_bundle, access.timeout_s);
+    guard.install(&fo.callbacks);
+    if (!access.ca_bundle.empty())  // process-wide in libgit2, as for git cookbook sources
+      if (int r3 = git_lib().git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, access.ca_bundle.c_str(), nullptr); r3 != 0)
+        return Status::invalid_input(shown + ": ca_bundle " + access.ca_bundle + ": " + git_error(r3));
     char spec[] = "+refs/heads/main:refs/heads/main";
     char* specs[] = {spec};
     git_strarray refspecs = {specs, 1};
     rc = git_lib().git_remote_fetch(rem.p, &refspecs, &fo, nullptr);
     if (rc != 0) {
-      std::string why = git_error(rc);
+      std::string why = guard.failure(git_error(rc));
       if (!existed) {
         fs::remove_all(dir, ec);
         return Status::io_msg(shown + ": cannot fetch the policy repository (" + why + ") and no clone is cached");
@@ -443,10 +494,13 @@ Result<std::string> update_policy_clone(const std::string& url, const std::strin
 
 Result<FetchedPolicy> fetch_git_policy(const std::string& url, const std::string& name, const std::string& group,
                                        const TrustStore& trust, const std::string& clone_parent,
-                                       const std::string& dest_dir) {
-  ROUX_ASSIGN_OR_RETURN(std::string clone, update_policy_clone(url, clone_parent));
-  ROUX_ASSIGN_OR_RETURN(GroupView g0, read_git_group(clone, name, group, trust, redact::strip_url_credentials(url)));
+                                       const std::string& dest_dir, const std::string& record_dir,
+                                       const PolicyRepoAccess& access) {
+  ROUX_ASSIGN_OR_RETURN(std::string clone, update_policy_clone(url, clone_parent, access));
+  const std::string shown = redact::strip_url_credentials(url);
+  ROUX_ASSIGN_OR_RETURN(GroupView g0, read_git_group(clone, name, group, trust, shown));
   const GroupView* g = &g0;
+  if (!record_dir.empty()) ROUX_TRY(check_pointer_serial(record_dir, shown, name, *g));
   std::error_code ec;
   fs::create_directories(dest_dir, ec);
   if (ec) return Status::io("create " + dest_dir, ec.value());

@@ -18,6 +18,7 @@ namespace roux::sources {
 struct GroupView {
   std::string group;
   int64_t revision = 0;            // the supermarket revision (0 in a git policy repository)
+  int64_t serial = 0;              // git: the pointer's serial, +1 on every move (0: written before serials)
   std::string content_sha256;      // content digest of policy.yaml + policy.lock.json
   std::string lock_sha256;         // sha256 of policy.lock.json: the lock
   std::string since, key_id, via;  // when, by which key, how it got there ("" when not recorded)
@@ -59,10 +60,14 @@ Result<PromoteResult> promote_in_supermarket(const std::string& dir, const std::
 // One branch, main, holds every published policy:
 //   policies/NAME/locks/CONTENT_SHA256/policy.yaml        a lock: the policy and its lockfile,
 //   policies/NAME/locks/CONTENT_SHA256/policy.lock.json   by their content digest (never edited)
-//   policies/NAME/groups/GROUP.json        the group's pointer: {"policy", "group",
+//   policies/NAME/groups/GROUP.json        the group's pointer: {"policy", "group", "serial",
 //                                          "content_sha256", "lock_sha256", "since", "key_id", "via"}
 //   policies/NAME/groups/GROUP.json.sig    its signature (sources/trust.h format)
 // A publish or a promotion is one commit on main. Hosts read main at its newest commit.
+// Each move of a pointer bumps its signed serial; a host remembers the highest serial it verified
+// per repository, policy and group (in its trusted records) and refuses an older one, or one
+// without a serial once it saw one: a repository rewound to an old, genuinely signed pointer is
+// a rollback (the supermarket index's rule, docs/supermarket.md).
 
 inline constexpr const char* kPolicyBranch = "refs/heads/main";
 
@@ -96,16 +101,29 @@ Result<GroupView> read_git_group(const std::string& repo_dir, const std::string&
 /// The group names of policy `name` at branch main of `repo_dir` (sorted; none: kNotFound).
 Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, const std::string& name);
 
+/// How roux reaches a remote git policy repository: the client config's `git:` settings
+/// (credentials from a netrc file or a helper, an ssh key file, known_hosts), its `ca_bundle`, and
+/// a deadline on the transfer (its `http:` timeout), as for git cookbook sources (git_auth.h).
+struct PolicyRepoAccess {
+  GitOptions git;
+  std::string ca_bundle;
+  long timeout_s = 0;  // 0 = no bound
+};
+
 /// Clones (bare, branch main only) the git policy repository `url` ("git+...") into
 /// `clone_parent`, or fetches into the clone made earlier; returns the clone's folder. When the
 /// remote cannot be reached and a clone exists, it is used with a warning (every pointer and lock
 /// read from it is still verified).
-Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent);
+Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent,
+                                        const PolicyRepoAccess& access = {});
 
 /// A host's published policy from a git policy repository: update_policy_clone, then
 /// read_git_group, then policy.yaml and policy.lock.json written into `dest_dir` (atomically).
+/// `record_dir` ("" = none): the folder of the host's trusted records (SourceContext::trusted_dir);
+/// the group's serial is checked against, and recorded in, RECORD_DIR/git-policy/ID.json.
 Result<FetchedPolicy> fetch_git_policy(const std::string& url, const std::string& name, const std::string& group,
                                        const TrustStore& trust, const std::string& clone_parent,
-                                       const std::string& dest_dir);
+                                       const std::string& dest_dir, const std::string& record_dir = "",
+                                       const PolicyRepoAccess& access = {});
 
 }  // namespace roux::sources
