@@ -19,7 +19,7 @@ class FileResource : public engine::Resource {
   std::vector<std::string> implicit_deps() const override;
   Status converge(engine::ConvergeContext& ctx) override;
   /// Writes its path (a temp file beside it, renamed over it), reads its parent folder.
-  std::optional<Keys> concurrency_keys() const override { return Keys{{path_}, {host::parent_path(path_)}}; }
+  std::optional<Keys> concurrency_keys() const override { return Keys{{path_}, {host::parent_path(path_)}, {}, {}}; }
 
   bool absent = false;
   std::optional<std::string> content;  // nullopt: content not managed

@@ -1,6 +1,7 @@
 // link: a symbolic link `name` -> `to`. Replaces an existing link; replaces a regular file only
 // with `force: true`; never replaces a directory.
 #include "base/strings.h"
+#include "engine/concurrency.h"
 #include "resources/builtin.h"
 
 namespace roux::resources {
@@ -25,8 +26,11 @@ class LinkResource : public engine::Resource {
 
   /// Writes its path, reads its folder and its target.
   std::optional<Keys> concurrency_keys() const override {
-    Keys k{{path_}, {host::parent_path(path_)}};
+    Keys k{{path_}, {host::parent_path(path_)}, {}, {}};
     if (!to_.empty() && to_[0] == '/') k.reads.push_back(to_);
+    // Paths below it name entries below its target (relative targets too): the pool sees that
+    // before the link exists.
+    if (!absent && !to_.empty()) k.links.emplace_back(path_, engine::link_target_path(path_, to_));
     return k;
   }
 

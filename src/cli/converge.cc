@@ -590,6 +590,8 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (stream && (streamer.verbose || progress))
     ropts.on_output = [&](const engine::Node& n, std::string_view piece) { streamer.output(n, piece); };
   if (progress) ropts.on_node_start = [&](const engine::Node& n, size_t batch) { progress->start(n.resource->id(), batch); };
+  if (progress)
+    ropts.on_node_running = [&](const engine::Node& n, bool on) { progress->running(n.resource->id(), on); };
   if (!o.verify_only) {
     engine::converge_graph(c.graph, walk_host, ropts);
     if (progress) progress->stop();

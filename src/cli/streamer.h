@@ -2,6 +2,8 @@
 #pragma once
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
@@ -32,18 +34,25 @@ class Streamer {
   bool verbose = false;
 
   /// -v: a command's output as it comes, a whole line at a time ("  exec[x] | line"), redacted
-  /// and with control bytes escaped like every text from the host.
+  /// and with control bytes escaped like every text from the host. Thread-safe: with --jobs,
+  /// workers call it at once for different resources, each line whole and named by its resource.
   void output(const engine::Node& n, std::string_view piece) {
-    partial_ += piece;
+    std::lock_guard lock(mu_);
+    std::string& partial = partial_[n.index];
+    partial += piece;
     size_t nl;
-    while ((nl = partial_.find('\n')) != std::string::npos) {
-      output_line(n, partial_.substr(0, nl));
-      partial_.erase(0, nl + 1);
+    while ((nl = partial.find('\n')) != std::string::npos) {
+      output_line(n, partial.substr(0, nl));
+      partial.erase(0, nl + 1);
     }
   }
 
   void done(const engine::Node& n) {
-    if (!partial_.empty()) output_line(n, partial_), partial_.clear();
+    std::lock_guard lock(mu_);
+    if (auto it = partial_.find(n.index); it != partial_.end()) {
+      if (!it->second.empty()) output_line(n, it->second);
+      partial_.erase(it);
+    }
     print(n, 0);
     printed_[n.index] = n.changes.size();
     shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
@@ -51,6 +60,7 @@ class Streamer {
 
   /// After the walk: what delayed notifications added, in declaration order.
   void finish(const engine::Graph& graph) {
+    std::lock_guard lock(mu_);
     for (const auto& n : graph.nodes()) {
       bool news = n->changes.size() > printed_[n->index] ||
                   (!shown_[n->index] && n->status != engine::NodeStatus::kUnchanged &&
@@ -84,7 +94,8 @@ class Streamer {
     else std::cout << text << std::flush;
   }
 
-  std::string partial_;
+  std::mutex mu_;  // output() from workers, done() from the walk: one line at a time
+  std::map<size_t, std::string> partial_;  // by node index: output after its last line break
   bool color_;
   const report::PreviousRun* previous_;
   const std::set<std::string>* retired_;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -156,10 +157,16 @@ class Resource {
 
   /// The paths this resource writes and reads, for the runner's worker pool (--jobs): two
   /// resources run at the same time only when neither writes a path at or above one the other
-  /// writes or reads. Only types that can state their keys precisely override it; nullopt (the
-  /// default: accounts, packages, services, commands...) = the resource runs alone.
+  /// writes or reads, and they share no lane (engine/concurrency.h). Only types that can state
+  /// their keys precisely override it; nullopt (the default: accounts, services, commands...) =
+  /// the resource runs alone.
   struct Keys {
     std::vector<std::string> writes, reads;
+    /// Named lanes ("dpkg"): two resources sharing one never run at the same time.
+    std::vector<std::string> lanes;
+    /// The symbolic links this resource makes, as (path, absolute target): a path below `path`
+    /// also names the entry below `target`, so the pool compares both (before the link exists).
+    std::vector<std::pair<std::string, std::string>> links;
   };
   virtual std::optional<Keys> concurrency_keys() const { return std::nullopt; }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "base/strings.h"
+#include "engine/concurrency.h"
 #include "host/planned_host.h"
 
 namespace roux::engine {
@@ -120,25 +122,6 @@ class Walker {
     return {n};
   }
 
-  /// True when `w` is `k` or a folder above it.
-  static bool covers(const std::string& w, const std::string& k) {
-    if (k.size() < w.size() || k.compare(0, w.size(), w) != 0) return false;
-    return k.size() == w.size() || w == "/" || k[w.size()] == '/';
-  }
-  /// Two resources' keys collide: one writes a path at or above one the other writes or reads.
-  static bool collide(const Resource::Keys& a, const Resource::Keys& b) {
-    auto one_way = [](const Resource::Keys& x, const Resource::Keys& y) {
-      for (const auto& w : x.writes) {
-        for (const auto& k : y.writes)
-          if (covers(w, k)) return true;
-        for (const auto& k : y.reads)
-          if (covers(w, k)) return true;
-      }
-      return false;
-    };
-    return one_way(a, b) || one_way(b, a);
-  }
-
   /// Pass 1 with a pool of opts_.jobs workers. This thread decides everything; a worker only
   /// runs one node's guards and converge (run_node) and hands back its outcome. Callbacks are
   /// released in topological order, so they come as in the serial walk.
@@ -149,16 +132,28 @@ class Walker {
     // refresh runs at once on this thread, before anything later starts).
     std::vector<std::optional<Resource::Keys>> keys(count);
     std::vector<bool> alone(count), settled(graph_.size(), false), released(count, false);
+    std::vector<std::pair<std::string, std::string>> links;  // every link the run makes
     for (size_t i = 0; i < count; ++i) {
       const Node& n = *order[i];
       keys[i] = n.resource->concurrency_keys();
       bool immediate = std::any_of(n.notifies.begin(), n.notifies.end(), [](const Notify& x) { return x.immediately; });
       alone[i] = !keys[i] || !n.resource->batch_key().empty() || immediate;
       if (visited_[n.index]) settled[n.index] = true, released[i] = true;  // not selected
+      if (keys[i] && !visited_[n.index]) links.insert(links.end(), keys[i]->links.begin(), keys[i]->links.end());
     }
+    // The keys compared: each path also under the run's links and as the host resolves it now
+    // (engine/concurrency.h), computed when first compared and again after anything that may
+    // have changed a link (a resource run alone, a link) finished.
+    KeyResolver resolver(host_, std::move(links));
+    std::vector<Resource::Keys> resolved(count);
+    std::vector<uint64_t> resolved_at(count, UINT64_MAX);
+    auto keys_of = [&](size_t i) -> const Resource::Keys& {
+      if (resolved_at[i] != resolver.epoch()) resolved[i] = resolver.resolve(*keys[i]), resolved_at[i] = resolver.epoch();
+      return resolved[i];
+    };
+    std::vector<size_t> running;  // positions on a worker now
     std::vector<size_t> pos(graph_.size());
     for (size_t i = 0; i < count; ++i) pos[order[i]->index] = i;
-    std::vector<std::string> buffered(count);  // output of a node run by a worker, by position
     struct Done {
       size_t pos;
       Outcome outcome;
@@ -179,7 +174,7 @@ class Walker {
             pos = todo.front();
             todo.pop_front();
           }
-          Outcome o = run_node(*order[pos], &buffered[pos]);
+          Outcome o = run_node(*order[pos]);  // its output streamed as it comes (on_output)
           std::lock_guard lock(mu);
           done.push_back({pos, std::move(o)});
           done_cv.notify_one();
@@ -200,7 +195,6 @@ class Walker {
       if (released[i]) return;
       const Node& n = *order[i];
       if (opts_.on_node_start) opts_.on_node_start(n, 1);
-      if (opts_.on_output && !buffered[i].empty()) opts_.on_output(n, buffered[i]);
       if (opts_.on_node_done) opts_.on_node_done(n);
       released[i] = true;
     };
@@ -216,13 +210,18 @@ class Walker {
           if (i == first && in_flight == 0) {
             // Its callbacks (a batch's: for every member) come now, as in the serial walk.
             for (Node* m : visit_alone(order, i)) settled[m->index] = true, released[pos[m->index]] = true;
+            resolver.invalidate();
             progressed = true;
           }
           break;
         }
         bool ready = std::all_of(n.deps.begin(), n.deps.end(), [&](const Node* d) { return settled[d->index]; });
         for (size_t j = first; ready && j < i; ++j)
-          if (!settled[order[j]->index] && (!keys[j] || collide(*keys[j], *keys[i]))) ready = false;
+          if (!settled[order[j]->index] && (!keys[j] || keys_collide(keys_of(j), keys_of(i)))) ready = false;
+        // A later resource already running (it started while this one waited for a dependency):
+        // names resolved since may have brought them together.
+        for (size_t r : running)
+          if (ready && r > i && keys_collide(keys_of(r), keys_of(i))) ready = false;
         if (!ready || workers.empty()) continue;
         visited_[n.index] = true;
         // An immediate notification refreshed it before its turn and that failed: it stays failed.
@@ -236,6 +235,8 @@ class Walker {
           todo.push_back(i);
         }
         work_cv.notify_one();
+        if (opts_.on_node_running) opts_.on_node_running(n, true);
+        running.push_back(i);
         ++in_flight;
       }
       if (progressed) continue;
@@ -259,7 +260,10 @@ class Walker {
       for (Done& d : finished) {
         Node& n = *order[d.pos];
         apply(n, d.outcome);
+        if (opts_.on_node_running) opts_.on_node_running(n, false);
         settled[n.index] = true;
+        running.erase(std::find(running.begin(), running.end(), d.pos));
+        if (!keys[d.pos]->links.empty()) resolver.invalidate();
         --in_flight;
       }
     }
@@ -313,8 +317,6 @@ class Walker {
     return true;
   }
 
-  /// Guards, then converge with retries: touches only `n` and the host, so a worker may run it.
-  /// `buffer`: where the command output goes (a worker's), or nullptr = streamed as it comes.
   /// The node's guards: the outcome when one stops it (skipped, or failed: a guard that cannot
   /// run), nullopt when they all pass. Touches only `n` and the host.
   std::optional<Outcome> guard_outcome(Node& n, Clock::time_point t0) {
@@ -332,7 +334,9 @@ class Walker {
     return Outcome{Outcome::kSkipped, Status::ok(), ""};
   }
 
-  Outcome run_node(Node& n, std::string* buffer) {
+  /// Guards, then converge with retries: touches only `n` and the host, so a worker may run it.
+  /// Command output goes to on_output as it comes, from the calling thread.
+  Outcome run_node(Node& n) {
     auto t0 = Clock::now();
     if (auto stopped = guard_outcome(n, t0)) return *stopped;
     // Retries re-observe from scratch: a partial first attempt is seen as it now is.
@@ -343,7 +347,7 @@ class Walker {
     for (int attempt = 1; attempt <= max_attempts; ++attempt) {
       ConvergeContext ctx(host_, opts_.state_dir, is_sensitive(n));
       prepare(ctx, n);
-      stream_output(n, ctx, buffer);
+      stream_output(n, ctx);
       n.attempts = attempt;
       st = n.resource->converge(ctx);
       auto c = ctx.take_changes();
@@ -419,7 +423,7 @@ class Walker {
     // (counted), and is not converged onto what the failure left.
     if (n.status == NodeStatus::kFailed) return;
     if (!precheck_deps(n, Clock::now())) return;
-    apply(n, run_node(n, nullptr));
+    apply(n, run_node(n));
   }
 
   /// Settles a converged node from its outcome; notifies when it changed.
@@ -505,10 +509,9 @@ class Walker {
   }
 
   /// A command's output shown as it comes (RunOptions::on_output), never a sensitive resource's.
-  void stream_output(const Node& n, ConvergeContext& ctx, std::string* buffer = nullptr) {
+  void stream_output(const Node& n, ConvergeContext& ctx) {
     if (!opts_.on_output || is_sensitive(n)) return;
-    if (buffer) ctx.set_output_stream([buffer](std::string_view s) { buffer->append(s); });
-    else ctx.set_output_stream([this, &n](std::string_view s) { opts_.on_output(n, s); });
+    ctx.set_output_stream([this, &n](std::string_view s) { opts_.on_output(n, s); });
   }
 
   void fail(Node& n, std::string error) {

@@ -34,9 +34,13 @@ struct RunOptions {
   /// Called when a node (or a batch of `batch` nodes, led by it) starts; may be empty.
   std::function<void(const Node&, size_t batch)> on_node_start;
   /// Output of a command a resource runs, as it comes (never for a sensitive resource); may be empty.
-  /// A resource run by a worker (jobs > 1) has its output delivered whole, just before its
-  /// on_node_done.
+  /// With jobs > 1 it is called from the worker running the resource, as the output comes, so
+  /// calls for different nodes may come at once (from several threads) and before earlier
+  /// nodes' on_node_done: it must be thread-safe.
   std::function<void(const Node&, std::string_view)> on_output;
+  /// jobs > 1: called on the walking thread when a node starts on a worker (true) and when its
+  /// outcome is back (false), so a status line can show every node in progress; may be empty.
+  std::function<void(const Node&, bool running)> on_node_running;
   /// Apply only: how many resources may converge at once (converge --jobs). 1 = the serial walk.
   /// With more, the walk stays on the calling thread and decides everything (readiness, failed
   /// dependencies, notifications, the order of the callbacks); workers only run one resource's

@@ -42,6 +42,7 @@ class FaultHost : public Host {
   std::optional<bool> service_running(const std::string& s) const override { return inner_.service_running(s); }
   std::optional<bool> service_enabled(const std::string& s) const override { return inner_.service_enabled(s); }
   uint64_t predictions() const override { return inner_.predictions(); }
+  std::string real_path(const std::string& path) const override { return inner_.real_path(path); }
 
   Status write_file(const std::string& path, std::string_view content, uint32_t mode, std::optional<uid_t> uid,
                     std::optional<gid_t> gid) override;

@@ -98,6 +98,13 @@ class Host {
   virtual std::optional<bool> service_running(const std::string& /*service*/) const { return std::nullopt; }
   /// Whether `service` starts at boot, when this host records it (as service_running).
   virtual std::optional<bool> service_enabled(const std::string& /*service*/) const { return std::nullopt; }
+  /// `path` as this host resolves it: the real path (inside root, as a recipe writes paths) of
+  /// its longest existing parent folder, symbolic links followed as every call of this door
+  /// follows them, with the missing rest and the last component appended as written (the last
+  /// component is never followed). "/srv/link/a" with /srv/link -> /srv/real is "/srv/real/a".
+  /// For the worker pool, which must see that two paths name one entry. A host that cannot tell
+  /// (the planned host) returns `path`.
+  virtual std::string real_path(const std::string& path) const { return path; }
   /// How many outcomes this host assumed instead of observing them (a command's effect, a guard
   /// run on a host the plan has not reached yet). Always 0 on the real host.
   virtual uint64_t predictions() const { return 0; }

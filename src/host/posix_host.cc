@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <climits>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -412,12 +413,47 @@ class PosixHost final : public Host {
     return dir == "/" ? "/" + base : dir + "/" + base;
   }
 
+  std::string real_path(const std::string& path) const override {
+    if (path.empty() || path[0] != '/' || path == "/") return path;
+    // The longest parent that opens (links followed inside root), then what /proc says it is.
+    std::string dir = parent_path(path), rest = path.substr(path.rfind('/'));
+    for (;;) {
+      auto d = open_dir(dir, /*missing_ok=*/true);
+      if (!d.is_ok()) return path;  // unreadable: as written
+      if (d->valid()) {
+        std::string real = fd_path(d->get());
+        const std::string& top = root_real();
+        if (real.empty() || top.empty()) return path;
+        if (real == top) return rest;
+        if (real.compare(0, top.size(), top) != 0 || (top != "/" && real[top.size()] != '/')) return path;
+        return (top == "/" ? real : real.substr(top.size())) + rest;
+      }
+      if (dir == "/") return path;
+      rest = dir.substr(dir.rfind('/')) + rest;
+      dir = parent_path(dir);
+    }
+  }
+
   /// "/a/b/c" -> {"/a/b", "c"}; "/" -> {"/", ""}.
   static std::pair<std::string, std::string> split(const std::string& path) {
     if (path == "/" || path.empty()) return {"/", ""};
     size_t pos = path.rfind('/');
     std::string dir = pos == 0 ? "/" : path.substr(0, pos);
     return {dir, path.substr(pos + 1)};
+  }
+
+  /// The absolute path of an open descriptor on the machine ("" when /proc cannot tell).
+  static std::string fd_path(int fd) {
+    char buf[PATH_MAX];
+    std::string link = "/proc/self/fd/" + std::to_string(fd);
+    ssize_t n = ::readlink(link.c_str(), buf, sizeof buf);
+    if (n <= 0 || static_cast<size_t>(n) >= sizeof buf || buf[0] != '/') return "";
+    return std::string(buf, static_cast<size_t>(n));
+  }
+  /// root's own real path, read once.
+  const std::string& root_real() const {
+    std::call_once(root_real_once_, [this] { root_real_ = fd_path(root_fd_.get()); });
+    return root_real_;
   }
 
   /// Opens a directory inside root. With missing_ok, a missing dir yields an invalid Fd.
@@ -522,6 +558,8 @@ class PosixHost final : public Host {
 
   std::string root_;
   Fd root_fd_;
+  mutable std::once_flag root_real_once_;
+  mutable std::string root_real_;
   std::mutex dirty_mu_;
   std::map<std::pair<dev_t, ino_t>, DirtyDir> dirty_;
   mutable std::mutex accounts_mu_;

@@ -1,5 +1,8 @@
 #include "report/progress.h"
 
+#include <sys/ioctl.h>
+
+#include <algorithm>
 #include <iostream>
 
 #include "base/strings.h"
@@ -42,6 +45,19 @@ void Progress::start(const std::string& id, size_t batch) {
   draw_locked();
 }
 
+void Progress::running(const std::string& id, bool on) {
+  std::lock_guard lock(mu_);
+  std::string shown = escape_controls(one_line(id, 60));
+  if (on) {
+    running_.emplace_back(std::move(shown), std::chrono::steady_clock::now());
+  } else {
+    auto it = std::find_if(running_.begin(), running_.end(), [&](const auto& r) { return r.first == shown; });
+    if (it != running_.end()) running_.erase(it);
+    if (running_.empty() && current_.empty()) clear_locked();
+  }
+  draw_locked();
+}
+
 void Progress::set_detail(const std::string& detail) {
   std::lock_guard lock(mu_);
   detail_ = escape_controls(detail);
@@ -67,11 +83,27 @@ void Progress::stop() {
 }
 
 void Progress::draw_locked() {
-  if (stopped_ || current_.empty()) return;
-  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-  char elapsed[32];
-  std::snprintf(elapsed, sizeof elapsed, "%.1fs", s);
-  std::string line = "  ... " + current_ + (detail_.empty() ? "" : " " + detail_) + " " + elapsed;
+  if (stopped_ || (current_.empty() && running_.empty())) return;
+  auto since = [](std::chrono::steady_clock::time_point t) {
+    char elapsed[32];
+    std::snprintf(elapsed, sizeof elapsed, "%.1fs", std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+    return std::string(elapsed);
+  };
+  std::string line;
+  if (running_.size() == 1) {
+    line = "  ... " + running_.front().first + " " + since(running_.front().second);
+  } else if (!running_.empty()) {
+    // Every resource on a worker, the longest-running first, each with its time.
+    line = "  ... " + std::to_string(running_.size()) + " running:";
+    for (const auto& [id, t0] : running_) line += " " + id + " " + since(t0) + ";";
+    line.pop_back();
+  } else {
+    line = "  ... " + current_ + (detail_.empty() ? "" : " " + detail_) + " " + since(started_);
+  }
+  // Never wider than the terminal: a wrapped line could not be redrawn in place.
+  struct winsize ws{};
+  if (ioctl(fileno(tty_), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && line.size() >= ws.ws_col)
+    line = line.substr(0, ws.ws_col - 1u);
   // \r and erase-line: the line is redrawn in place, never scrolled.
   std::fprintf(tty_, "\r\033[K%s", line.c_str());
   std::fflush(tty_);

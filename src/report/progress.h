@@ -7,6 +7,8 @@
 #include <string_view>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace roux::report {
 
@@ -28,6 +30,9 @@ class Progress {
 
   /// `id` (leading a batch of `batch` resources) is now in progress.
   void start(const std::string& id, size_t batch);
+  /// converge --jobs: `id` runs on a worker (or no longer does). While any does, the status line
+  /// names every one of them.
+  void running(const std::string& id, bool on);
   /// A detail shown after the resource ("apt 45%"), until the next start().
   void set_detail(const std::string& detail);
   /// Clears the status line, writes `text` to stdout, and redraws.
@@ -45,6 +50,7 @@ class Progress {
   bool stopped_ = false;
   bool drawn_ = false;
   std::string current_, detail_;
+  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> running_;
   std::chrono::steady_clock::time_point started_;
   std::thread ticker_;
 };

@@ -27,21 +27,29 @@ trace, root, out = sys.argv[1], os.path.realpath(sys.argv[2]), sys.argv[3]
 rep = json.load(open(out))
 assert rep["exit_code"] == 2 and rep["totals"]["failed"] == 0, rep["totals"]
 syncs, order = collections.Counter(), []
+# strace -f writes "PID  call": the pid padded with spaces to 5 columns, so a pid below 10000
+# (pids wrap at pid_max) is followed by several spaces. Split on the first run of spaces: a
+# split on one space left the rest starting with spaces, the resumed half of a call then did not
+# match and that fsync was lost (the flake "0 fsyncs for /srv/a/f00" once pids had wrapped).
 pending = {}  # pid -> a call strace split because another thread ran meanwhile (converge --jobs)
-for line in open(trace):
-    pid, _, line = line.rstrip("\n").partition(" ")
+for raw in open(trace):
+    pid, line = (raw.rstrip("\n").split(None, 1) + [""])[:2]
     if line.endswith("<unfinished ...>"):
         pending[pid] = line[: -len("<unfinished ...>")].rstrip()
         continue
-    resumed = re.match(r"<\.\.\. \w+ resumed>(.*)", line)
+    resumed = re.match(r"<\.\.\. (\w+) resumed>(.*)", line)
     if resumed:
-        line = pending.pop(pid, "") + re.sub(r"^\)\s+=", ") =", resumed.group(1))
+        # (an execve resumed under another pid, its thread group's leader, is no sync)
+        assert pid in pending or resumed.group(1) not in ("fsync", "fdatasync", "syncfs"), f"a sync resumed without its start: {raw}"
+        line = pending.pop(pid, "") + re.sub(r"^\)\s+=", ") =", resumed.group(2))
     m = re.search(r"\b(fsync|fdatasync|syncfs)\(\d+<([^>]*)>\) = 0", line)
     if m:
         syncs[m.group(2)] += 1
         order.append(("sync", m.group(2)))
     elif "execve(" in line and "ran-after-files" in line:
         order.append(("exec", ""))
+assert not pending or all(not re.search(r"\b(fsync|fdatasync|syncfs)\(", l) for l in pending.values()), \
+    f"syncs never resumed in the trace: {pending}"
 def rel(p): return p[len(root):] if p.startswith(root + "/") else p
 # /srv/c changes again after the exec (after-exec), so it is synced twice: before the exec, then
 # before the report.

@@ -1,0 +1,53 @@
+#pragma once
+// Which resources the worker pool (converge --jobs) may run at the same time: their keys
+// (Resource::concurrency_keys) compared as written, through the links the run makes, and as the
+// host resolves them (a path through a symbolic link nobody manages names the same entry as its
+// real path).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "engine/resource.h"
+#include "host/host.h"
+
+namespace roux::engine {
+
+/// True when `w` is `k` or a folder above it: "/a" covers "/a" and "/a/b", not "/ab".
+bool path_covers(std::string_view w, std::string_view k);
+
+/// Two resources' keys collide (they may not run at the same time): they share a lane, or one
+/// writes a path at or above a path the other writes or reads. Two reads never collide.
+bool keys_collide(const Resource::Keys& a, const Resource::Keys& b);
+
+/// A link's target as an absolute path: `to` when absolute, else joined to the link's folder
+/// and normalised lexically ("/srv/l" to "../x" is "/x"; ".." never climbs above "/").
+std::string link_target_path(std::string_view link_path, std::string_view to);
+
+/// The keys the pool compares for a resource: its own, plus each path's other names. A path
+/// below a link the run makes (`links`: every resource's Keys::links) is also named below the
+/// link's target, before the link exists; every path is also named as the host resolves it now
+/// (Host::real_path: the real path of its longest existing parent). Repeated until nothing new
+/// comes (at most 8 rounds: links through links). Not thread-safe: the walking thread's.
+class KeyResolver {
+ public:
+  KeyResolver(const host::Host& host, std::vector<std::pair<std::string, std::string>> links);
+  Resource::Keys resolve(const Resource::Keys& keys);
+  /// Something may have made, changed or removed a link (a resource that runs alone, a link):
+  /// forget the host's answers; `epoch()` changes so callers resolve again.
+  void invalidate();
+  uint64_t epoch() const { return epoch_; }
+
+ private:
+  void expand(std::vector<std::string>& paths);
+  std::string host_path(const std::string& path);
+
+  const host::Host& host_;
+  std::vector<std::pair<std::string, std::string>> links_;
+  std::map<std::string, std::string> real_parent_;  // folder as written -> as the host resolves it
+  uint64_t epoch_ = 0;
+};
+
+}  // namespace roux::engine
