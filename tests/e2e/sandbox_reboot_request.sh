@@ -16,7 +16,7 @@ cat > /usr/local/sbin/record-reboot <<'S'
 #!/bin/sh
 # The stand-in reboot: records what it was given and what was already written when it ran.
 {
-  printf 'argv:'; for a in "$@"; do printf ' [%s]' "$a"; done; echo
+  printf 'argv: [%s]' "$0"; for a in "$@"; do printf ' [%s]' "$a"; done; echo
   echo "delay=$ROUX_REBOOT_DELAY_MINUTES message=$ROUX_REBOOT_MESSAGE"
   python3 - <<'PY'
 import json

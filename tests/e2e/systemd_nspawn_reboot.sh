@@ -34,15 +34,22 @@ fi
 fail() { echo "FAIL: $*" >&2; exit 1; }
 [ "$(cat /proc/1/comm)" = systemd ] || fail "PID 1 is $(cat /proc/1/comm), not systemd"
 # A unit that notes, while systemd stops it, which jobs are queued and whether the report is there.
+cat > /usr/local/bin/roux-watch-stop <<'W'
+#!/bin/sh
+python3 -c 'import json; print(json.load(open("/out/report.json"))["reboot"]["decision"])' > /out/report-at-shutdown 2>&1
+systemctl list-jobs --no-legend --no-pager > /out/jobs-at-shutdown 2>&1
+W
+chmod 755 /usr/local/bin/roux-watch-stop
 cat > /etc/systemd/system/roux-watch.service <<'U'
 [Unit]
 Description=roux e2e: note how the container goes down
-DefaultDependencies=no
+# Stopped early in the shutdown (default dependencies), before /out is unmounted.
+RequiresMountsFor=/out
 [Service]
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/bin/true
-ExecStop=/bin/sh -c 'python3 -c "import json; print(json.load(open(\"/out/report.json\"))[\"reboot\"][\"decision\"])" > /out/report-at-shutdown 2>&1; systemctl list-jobs --no-legend --no-pager > /out/jobs-at-shutdown 2>&1'
+ExecStop=/usr/local/bin/roux-watch-stop
 U
 systemctl daemon-reload
 systemctl start roux-watch.service
