@@ -27,6 +27,7 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(mount_type());
   registry.add(kernel_module_type());
   registry.add(swap_file_type());
+  registry.add(reboot_type());
   registry.add_composite(monitoring_agent_type());
 }
 

@@ -32,6 +32,7 @@ engine::ResourceType ssh_authorized_key_type();
 engine::ResourceType mount_type();
 engine::ResourceType kernel_module_type();
 engine::ResourceType swap_file_type();
+engine::ResourceType reboot_type();
 /// Composite: expands into package + config files + service (resources/monitoring_agent.cc).
 engine::CompositeType monitoring_agent_type();
 

@@ -46,7 +46,9 @@ class TimezoneResource : public engine::Resource {
     if (lt.type == host::FileType::kSymlink) {
       ROUX_ASSIGN_OR_RETURN(have_link, host.readlink("/etc/localtime"));
     }
-    if (have_link != target) {
+    // systemd's timedatectl writes the link relative to /etc ("../usr/share/zoneinfo/ZONE"): the
+    // same zone, not drift.
+    if (have_link != target && have_link != ".." + target) {
       std::string before = lt.type == host::FileType::kSymlink ? have_link : lt.exists() ? "a file" : "absent";
       ROUX_TRY(ctx.change({"localtime", before, target, "", true},
                           [&](host::Host& h) { return h.symlink(target, "/etc/localtime"); }));

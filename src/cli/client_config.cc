@@ -133,12 +133,36 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
                                        a.value.where);
         cfg.apt_update_max_age_s = *s;
       }
+    } else if (e.key == "reboot") {
+      // Whether a converge may reboot the host at its end (reboot resources with action: reboot):
+      // never unless the host's operator says so here.
+      if (v.kind != engine::Value::Kind::kMap)
+        return Status::invalid_input("client config: reboot: expected a map such as {allow: true}", v.where);
+      for (const auto& r : v.map) {
+        if (r.key == "allow") {
+          const std::string& b = r.value.scalar;
+          if (r.value.kind != engine::Value::Kind::kScalar || (b != "true" && b != "false"))
+            return Status::invalid_input("client config: reboot: allow: expected true or false", r.value.where);
+          cfg.reboot.allow = b == "true";
+        } else if (r.key == "command") {
+          bool ok = r.value.kind == engine::Value::Kind::kList && !r.value.list.empty();
+          for (const auto& a : r.value.list) ok = ok && a.kind == engine::Value::Kind::kScalar && !has_control_char(a.scalar);
+          if (!ok || r.value.list.front().scalar.empty() || r.value.list.front().scalar[0] != '/')
+            return Status::invalid_input("client config: reboot: command: expected a list of arguments starting "
+                                         "with an absolute path, such as [/usr/local/sbin/drain-and-reboot, --now]",
+                                         r.value.where);
+          for (const auto& a : r.value.list) cfg.reboot.command.push_back(a.scalar);
+        } else {
+          return Status::invalid_input("client config: reboot: unknown key \"" + r.key + "\" (known: allow, command)",
+                                       r.key_where);
+        }
+      }
     } else if (e.key == "policy" || e.key == "policy_name" || e.key == "policy_group" || e.key == "state_dir" || e.key == "secret_key" || e.key == "sources" || e.key == "trusted_keys" ||
                e.key == "ca_bundle" || e.key == "log_level") {
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, git, apt_update, log_level)",
+                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, git, apt_update, log_level, reboot)",
                                    e.key_where);
     }
   }

@@ -8,6 +8,7 @@
 #include "base/status.h"
 #include "engine/value.h"
 #include "report/handlers/handlers.h"
+#include "resources/reboot.h"
 #include "sources/http.h"
 #include "sources/source.h"
 
@@ -28,6 +29,7 @@ struct ClientConfig {
   sources::GitOptions git;            // git: {netrc, credential_helper, ssh_key, ssh_passphrase_file, known_hosts}
   std::optional<int64_t> apt_update_max_age_s;  // apt_update: {max_age: 1d}: refresh apt's lists when older
   std::string log_level;              // debug | info | warn | error ("" = warn; -v/-q/--log-level win)
+  resources::RebootPolicy reboot;     // reboot: {allow: true, command: [ARGV...]}: may a converge reboot
 };
 
 /// "3600", "90s", "30m", "12h", "1d", "2w" -> seconds (1 s to 10 years); nullopt when malformed.

@@ -38,6 +38,7 @@
 #include "report/run_report.h"
 #include "resources/builtin.h"
 #include "resources/git.h"
+#include "resources/reboot.h"
 #include "sources/cache.h"
 #include "resources/package_provider.h"
 #include "sources/local_file.h"
@@ -616,6 +617,30 @@ int converge(ConvergeOptions o, report::RunReport* out) {
 
   // Report: totals, exit code, output, and in apply the state folder's record of the run.
   report::add_graph(rep, c.graph, &previous);
+  // Reboot requests left pending, and whether this converge reboots at its end (after the
+  // report and the handlers; converge_logged runs it). The host's record, with each reboot
+  // resource that changed in this run: in apply the record already holds it, in a plan it is
+  // what the converge would add, so the plan decides exactly as the converge will.
+  {
+    std::string record;
+    if (auto t = (**host).read_file(resources::kRebootRequestFile, 1 << 20); t.is_ok()) record = *t;
+    std::vector<resources::RebootRequest> requests = resources::parse_reboot_requests(record);
+    for (const auto& n : c.graph.nodes())
+      if (n->selected && (n->status == engine::NodeStatus::kChanged || n->status == engine::NodeStatus::kWouldChange))
+        if (auto r = resources::reboot_request_of(*n->resource)) requests = resources::with_reboot_request(requests, *r);
+    int failed = 0;
+    for (const auto& r : rep.resources) failed += r.status == "failed" && !r.failure_ignored;
+    for (const auto& v : rep.verify) failed += v.status == "failed";
+    resources::RebootDecision d = resources::decide_reboot(requests, config->reboot, o.root == "/", failed);
+    if (d.pending) {
+      nlohmann::ordered_json reqs = nlohmann::ordered_json::array();
+      for (const auto& r : requests)
+        reqs.push_back({{"by", r.by}, {"action", r.action}, {"delay_minutes", r.delay_minutes}, {"reason", r.reason}});
+      rep.reboot = {{"pending", true}, {"requests", reqs}, {"decision", d.reboot ? "reboot" : "hold"}};
+      if (!d.reboot) rep.reboot["why"] = d.why;
+      if (d.reboot) rep.reboot["delay_minutes"] = d.delay_minutes, rep.reboot["command"] = d.command;
+    }
+  }
   rep.end_time = report::now_iso8601();
   rep.duration_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   // plan --out: the plan, signed, for converge --plan. A plan with failures is not saved: it
@@ -681,26 +706,62 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   return emit(rep, report_json, o, stream);
 }
 
+/// Runs the reboot command of `decision` (the report's reboot) through the host door; returns
+/// `rc`, or rc with the failure bit when the command could not run or failed.
+int run_reboot(const nlohmann::ordered_json& decision, int rc) {
+  std::vector<std::string> argv;
+  for (const auto& a : decision.value("command", nlohmann::ordered_json::array())) argv.push_back(a.get<std::string>());
+  if (argv.empty()) return rc;
+  std::string message;
+  for (const auto& q : decision.value("requests", nlohmann::ordered_json::array()))
+    message += (message.empty() ? "" : "; ") + q.value("reason", "") + " (" + q.value("by", "") + ")";
+  log::notice("rebooting: " + join(argv, " "));
+  auto host = host::make_posix_host("/");
+  if (!host.is_ok()) {
+    log::error("reboot: " + host.status().to_string());
+    return rc | kExitFailures;
+  }
+  SubprocessOptions opts;
+  opts.argv = argv;
+  opts.env = {{"ROUX_REBOOT_DELAY_MINUTES", std::to_string(decision.value("delay_minutes", 0))},
+              {"ROUX_REBOOT_MESSAGE", "roux: " + message}};
+  opts.timeout = std::chrono::seconds(120);
+  auto r = (**host).run(opts);
+  if (!r.is_ok() || r->exit_code != 0 || r->signal || r->timed_out) {
+    log::error("reboot: " + join(argv, " ") + " failed: " +
+               (r.is_ok() ? "exit " + std::to_string(r->exit_code) + ": " + one_line(std::string(trim(r->output)), 400)
+                          : r.status().to_string()) +
+               "; the request stays pending");
+    return rc | kExitFailures;
+  }
+  return rc;
+}
+
 /// converge, then under systemd (stderr is the journal) one closing line with the run's
 /// identity and outcome as key=value fields, at priority notice: "run_id=... policy=... mode=...
 /// exit_code=N". Elsewhere the syslog handler records runs (docs/output.md).
 int converge_logged(const ConvergeOptions& o) {
   report::RunReport rep;
   int rc = converge(o, &rep);
+  const std::string reboot = rep.reboot.is_object() ? rep.reboot.value("decision", "hold") : "";
   if (log::to_journal()) {
     std::string policy = !rep.policy.empty() ? rep.policy : !o.policy.empty() ? o.policy : "-";
     std::string mode = o.verify_only ? "verify" : o.dry_run ? "plan" : "apply";
     std::string line = "run finished: run_id=" + rep.run_id + " policy=" + policy + " mode=" + mode +
-                       " exit_code=" + std::to_string(rc);
+                       " exit_code=" + std::to_string(rc) + (reboot.empty() ? "" : " reboot=" + reboot);
     // The same record as journal fields (journalctl ROUX_RUN_ID=...); the plain line when the
     // journal's socket is not reachable.
     if (!log::journal_send(line, {{"ROUX_RUN_ID", rep.run_id}, {"ROUX_POLICY", policy},
                                   {"ROUX_POLICY_GROUP", rep.policy_group}, {"ROUX_MODE", mode},
                                   {"ROUX_EXIT_CODE", std::to_string(rc)},
                                   {"ROUX_CHANGED", std::to_string(rep.totals.changed + rep.totals.would_change)},
-                                  {"ROUX_FAILED", std::to_string(rep.totals.failed)}}))
+                                  {"ROUX_FAILED", std::to_string(rep.totals.failed)},
+                                  {"ROUX_REBOOT", reboot.empty() ? "none" : reboot}}))
       log::notice(line);
   }
+  // The reboot, last of all: the report, the handlers and the closing record are written. Only
+  // a converge of the running machine that decided so (resources::decide_reboot) gets here.
+  if (reboot == "reboot" && !o.dry_run && !o.verify_only && o.root == "/") rc = run_reboot(rep.reboot, rc);
   return rc;
 }
 

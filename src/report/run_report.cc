@@ -231,6 +231,7 @@ nlohmann::ordered_json header_json(const RunReport& report) {
   if (!report.rehearsal.is_null()) j["rehearsal"] = report.rehearsal;
   if (!report.selection.is_null()) j["selection"] = report.selection;
   if (!report.saved_plan.is_null()) j["saved_plan"] = report.saved_plan;
+  if (!report.reboot.is_null()) j["reboot"] = report.reboot;
   return j;
 }
 
@@ -321,6 +322,8 @@ nlohmann::ordered_json to_history_json(const RunReport& report) {
   // A targeted run is partial: whoever reads the history must not take it for the whole host.
   if (!report.selection.is_null()) j["selection"] = report.selection;
   if (!report.saved_plan.is_null()) j["saved_plan"] = report.saved_plan;
+  if (!report.reboot.is_null())
+    j["reboot"] = {{"pending", report.reboot.value("pending", false)}, {"decision", report.reboot.value("decision", "hold")}};
   return j;
 }
 
@@ -405,6 +408,29 @@ std::string summary_counts(const RunReport& report) {
   return s;
 }
 
+namespace {
+
+/// The pending reboot, one line: "reboot pending: REASON (ID); not rebooting: WHY", or what the
+/// end of the run does ("reboot: rebooting the host now: ..."); "" when nothing is pending.
+std::string reboot_line(const RunReport& report, bool color) {
+  const auto& r = report.reboot;
+  if (!r.is_object() || !r.value("pending", false)) return "";
+  std::vector<std::string> reasons;
+  for (const auto& q : r.value("requests", nlohmann::ordered_json::array()))
+    reasons.push_back(q.value("reason", "") + " (" + q.value("by", "") + ")");
+  std::string what = esc(redact::redact(join(reasons, "; ")));
+  if (r.value("decision", "") != "reboot")
+    return paint(color, "33", "reboot pending: " + what + "; not rebooting: " + r.value("why", "")) + "\n";
+  int delay = r.value("delay_minutes", 0);
+  std::string when = delay > 0 ? "in " + std::to_string(delay) + " min" : "now";
+  return paint(color, "33", (report.mode == "plan" ? "reboot: the converge would reboot the host at its end (" + when + "): "
+                                                   : "reboot: rebooting the host " + when + ", after this report: ") +
+                                what) +
+         "\n";
+}
+
+}  // namespace
+
 std::string format_footer(const RunReport& report, bool color) {
   std::string out;
   for (const auto& v : report.verify) {
@@ -424,6 +450,7 @@ std::string format_footer(const RunReport& report, bool color) {
                " passed, " + std::to_string(failed) + " failed";
   }
   out += (report.mode == "plan" ? "plan: " : report.mode == "verify" ? "" : "converge: ") + summary + " (" + dur + ")\n";
+  out += reboot_line(report, color);
   if (report.rehearsal.is_object()) {
     const auto& h = report.rehearsal;
     int n = h.value("changes", 0);

@@ -84,6 +84,11 @@ struct RunReport {
   /// converge --plan: {"file", "digest", "created"} of the saved plan applied; plan --out: the
   /// plan written. Null otherwise.
   nlohmann::ordered_json saved_plan;
+  /// Reboot requests pending at the end of the run (reboot resources; resources/reboot.h):
+  /// {"pending": true, "requests": [{"by", "action", "delay_minutes", "reason"}], "decision":
+  /// "reboot" | "hold", "why" (hold), "command" (reboot)}. In a plan, what the converge would
+  /// leave pending and decide. Null when nothing is pending.
+  nlohmann::ordered_json reboot;
 };
 
 /// The report of one walked node: values redacted, action set (cause is left to add_graph).

@@ -58,8 +58,9 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # managed paths in the starting state (junk), user/group resources whose names files use, with
 # cron.d entries run as those users (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
-            "owners", "notify", "guards", "junk", "accounts", "archive", "git", "hostres"]
+            "owners", "notify", "guards", "junk", "accounts", "archive", "git", "hostres", "systypes"]
 # hostres: ssh_authorized_key, mount, kernel_module and swap_file resources (drawn after the rest; see make_hostres).
+# systypes: hostname, timezone, systemd_unit and reboot (request) resources (drawn after hostres; see make_systypes).
 SSH_KEYS = [("ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIPRwkXUt0hMwy2oIphr5rwCYrcbP0xFJmDsivE3zdLpN"),
             ("ecdsa-sha2-nistp256", "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHJnkRA5RZ6dGsh5alvqJ/ZRVifFIhd0"
              "hwjPup5MguEuElu9o1/W7hW2WdTUTzCwGvydUocxbe9WftSCRya+P4g=")]
@@ -493,6 +494,68 @@ class Gen:
             self.make_gits(random.Random(f"git:{self.seed}"))
         if "hostres" not in self.without:
             self.make_hostres()
+        if "systypes" not in self.without:
+            self.make_systypes()
+
+    def make_systypes(self):
+        """hostname, timezone, systemd_unit and reboot (action: request; under --root nothing
+        reboots), each sometimes, with starting states of their files drawn too. From a Random of
+        their own, after everything else and declared last, so older seeds keep their policy and tree."""
+        rnd = random.Random(f"systypes-{self.seed}")
+        declared_before = [r.id for r in self.declared]
+        if rnd.random() < 0.4:
+            name = rnd.choice(["web1", "web1.example.com", "db-2.internal"])
+            self.declared.append(self.add(Res("hostname", name)))
+            if rnd.random() < 0.6:
+                self.junk.append(("file", "/etc/hostname", rnd.choice([name, "old-name"]) + "\n"))
+            if rnd.random() < 0.6:
+                self.junk.append(("file", "/etc/hosts", rnd.choice(
+                    ["127.0.0.1 localhost\n", "127.0.0.1\tlocalhost\n127.0.1.1\told-name\n::1 ip6-localhost\n",
+                     "# empty\n"])))
+        if rnd.random() < 0.4:
+            zone = rnd.choice(["Europe/Paris", "Etc/UTC", "America/Argentina/Buenos_Aires"])
+            other = "Asia/Tokyo"
+            for z in (zone, other):
+                self.junk.append(("file", f"/usr/share/zoneinfo/{z}", f"TZif {z}\n"))
+            self.declared.append(self.add(Res("timezone", zone)))
+            lt = rnd.choice(["none", "file", "abs", "rel", "other"])
+            if lt == "file":
+                self.junk.append(("file", "/etc/localtime", "TZif copy\n"))
+            elif lt != "none":
+                self.junk.append(("link", "/etc/localtime", {"abs": f"/usr/share/zoneinfo/{zone}",
+                                                               "rel": f"../usr/share/zoneinfo/{zone}",
+                                                               "other": f"/usr/share/zoneinfo/{other}"}[lt]))
+            if rnd.random() < 0.6:
+                self.junk.append(("file", "/etc/timezone", rnd.choice([zone, other]) + "\n"))
+        if rnd.random() < 0.3:
+            unit = rnd.choice(["app.service", "backup.timer", "app.service.d/10-env.conf"])
+            r = Res("systemd_unit", unit)
+            if unit.endswith(".conf"):
+                body = "[Service]\nEnvironment=GREETING=" + rnd.choice(["hi", "hello"]) + "\n"
+            elif unit.endswith(".timer"):
+                body = "[Unit]\nDescription=backup\n[Timer]\nOnCalendar=daily\n[Install]\nWantedBy=timers.target\n"
+            else:
+                body = "[Unit]\nDescription=app\n[Service]\nExecStart=/bin/true\n"
+            r.set("content", q(body))
+            if rnd.random() < 0.2:
+                r = Res("systemd_unit", unit)
+                r.set("ensure", q("absent"))
+            if rnd.random() < 0.4:
+                self.junk.append(("file", "/etc/systemd/system/" + unit, rnd.choice([body, "[Unit]\nDescription=old\n"])))
+            self.declared.append(self.add(r))
+        if rnd.random() < 0.3:
+            r = Res("reboot", rnd.choice(["kernel", "glibc"]))
+            if rnd.random() < 0.5:
+                r.set("reason", q(rnd.choice(["new kernel", "glibc upgraded"])))
+            if rnd.random() < 0.3:
+                r.set("action", q("reboot"))  # held: --root never reboots
+            if declared_before and rnd.random() < 0.5:
+                r.set("refresh_only", "true")
+                r.set("subscribe", q(rnd.choice(declared_before)))
+            if rnd.random() < 0.4:
+                self.junk.append(("file", "/run/roux/reboot-requests", rnd.choice(
+                    [f"{r.id}\trequest\t0\t{r.name}\n", "reboot[other]\treboot\t5\tby hand\n", "junk line\n"])))
+            self.declared.append(self.add(r))
 
     def make_hostres(self):
         """ssh_authorized_key, mount, kernel_module and swap_file (under --root: authorized_keys, fstab

@@ -8,7 +8,8 @@
 #
 # Contents: minbase + runtime libs roux links against + python3, procps, cron, passwd tools, strace,
 # nginx (a real web server for supermarket scenarios), openssh-server, git and openssl (private git
-# sources: a real sshd and git http-backend on 127.0.0.1, a self-signed CA);
+# sources: a real sshd and git http-backend on 127.0.0.1, a self-signed CA), locales (locale-gen,
+# /usr/share/i18n/SUPPORTED: the locale resource's scenarios);
 # /srv/repo = flat file: apt repo with the fixture .debs (rouxd 1.0-1/1.1-1, librouxd) and the .debs
 # of monit, collectd, prometheus-node-exporter (+deps), so tests install them with no network;
 # apt sources = only that repo (lists already fetched).
@@ -21,7 +22,7 @@ CACHE=${1:?usage: golden.sh CACHE_DIR}
 SUITE=bookworm
 # Installed in the image.
 PKGS=(python3 procps cron strace iproute2 less nginx openssh-server git openssl
-  libyaml-cpp0.7 libgit2-1.5 libarchive13 libcurl4 libssl3)
+  libyaml-cpp0.7 libgit2-1.5 libarchive13 libcurl4 libssl3 locales)
 # Only downloaded into /srv/repo (installed by tests through apt, offline).
 REPO_PKGS=(monit collectd prometheus-node-exporter)
 

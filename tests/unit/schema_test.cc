@@ -286,6 +286,7 @@ TEST_CASE("schemas: client.schema.json declares exactly the keys client.yaml's p
   CHECK(known_keys("zzz_unknown: 1\n") == schema_keys(""));
   CHECK(known_keys("http: {zzz_unknown: 1}\n") == schema_keys("/properties/http"));
   CHECK(known_keys("apt_update: {zzz_unknown: 1d}\n") == schema_keys("/properties/apt_update"));
+  CHECK(known_keys("reboot: {zzz_unknown: 1}\n") == schema_keys("/properties/reboot"));
   // Handlers are read through Props gated by $defs/handler: every key it declares is read for
   // some handler type (none is refused as unknown), and its type enum is the parser's list.
   const engine::TypeSchema* handler = engine::embedded_object_schema("client.schema.json", "/$defs/handler");
