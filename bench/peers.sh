@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/peers.sh [ROUX]: issue 13's speed targets measured in one run, roux side by side with
+# CFEngine's cf-agent on the peer workload (bench/peerbench/WORKLOAD.md: N files + 21 folders +
+# 20 users + 5 installed packages), inside a throwaway sandbox. Not a test.
+#
+# The peer harness converges a LIVE host (files under /tmp/peerbench, 20 real users), so this
+# script never runs it on the host: it mounts an overlay whose lower layer is the host's / and
+# whose upper layer is a folder on the same disk (BENCH_TMP, default /var/tmp: fsync reaches the
+# disk as on the host, unlike a tmpfs upper), in a private mount and pid namespace, and chroots
+# into it. Users, files and state land in the upper folder, deleted at the end.
+#
+# Measured, rounds interleaved (the peers' order rotates each round; ratios are taken pair by
+# pair, then the median): first converge at 1,000 and 5,000 files (each peer reset before its
+# run), no-op at 1,000 and 5,000 (after one warm-up), and at 1,000 / 10,000 / 50,000 files roux's
+# no-op against the floor program (bench/peerbench/floor_pb.c: only the stat/open/read calls a
+# check needs). Prints each target of issue 13 as a ratio with the target beside it, the 1-minute
+# load average of the runs, and roux's per-resource no-op cost at 1k / 10k / 50k.
+#
+# Needs root, overlayfs, unshare, cf-agent (Debian: apt-get install -y cfengine3).
+# Environment: ROUNDS (3), FLOOR_NS ("1000 10000 50000"), FIRST_NS ("1000 5000"),
+# BENCH_TMP (/var/tmp), OUT (a new folder under BENCH_TMP: results.tsv per size, logs, summary.md;
+# kept), BASELINE (another roux binary: measured as peer "base" in the same rounds, e.g. the
+# previous build, so before/after ratios are pair by pair too).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ -z "${ROUX_PEERS_INNER:-}" ]; then
+  [ "$(id -u)" = 0 ] || { echo "peers.sh: needs root (it makes users inside a sandbox)" >&2; exit 77; }
+  command -v cf-agent >/dev/null || { echo "peers.sh: no cf-agent (apt-get install -y cfengine3)" >&2; exit 77; }
+  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+  grep -qw overlay /proc/filesystems || { echo "peers.sh: no overlayfs" >&2; exit 77; }
+  ROUX=$(realpath "${1:-$here/../build/roux}")
+  [ -x "$ROUX" ] || { echo "peers.sh: no roux binary at $ROUX" >&2; exit 2; }
+  tmp=${BENCH_TMP:-/var/tmp}
+  box=$(mktemp -d "$tmp/roux-peers.XXXXXX")
+  trap 'rm -rf "$box"' EXIT
+  : "${OUT:=$(mktemp -d "$tmp/roux-peers-out.XXXXXX")}"
+  mkdir -p "$OUT"
+  export ROUX_PEERS_INNER=1 ROUX_PEERS_BOX=$box ROUX OUT
+  [ -z "${BASELINE:-}" ] || export BASELINE=$(realpath "$BASELINE")
+  unshare --mount --pid --fork --propagation private --kill-child "$0"
+  /usr/bin/python3 "$here/peers.py" "$OUT" | tee "$OUT/summary.md"
+  echo "results kept in $OUT"
+  exit 0
+fi
+
+if [ "${ROUX_PEERS_INNER}" = 1 ]; then
+  # in the namespaces, not yet chrooted: the overlay, /proc, /dev, /sys, /run, the output folder
+  B=$ROUX_PEERS_BOX
+  mkdir -p "$B/upper" "$B/work" "$B/m"
+  mount -t overlay overlay -o lowerdir=/,upperdir="$B/upper",workdir="$B/work" "$B/m"
+  M=$B/m
+  mount -t proc proc "$M/proc"
+  mount --rbind /dev "$M/dev"
+  mount --rbind /sys "$M/sys"
+  mount -t tmpfs -o mode=755 tmpfs "$M/run"
+  mkdir -p "$M/$OUT" && mount --bind "$OUT" "$M/$OUT"
+  ROUX_PEERS_INNER=2 exec chroot "$M" /bin/bash "$here/peers.sh"
+fi
+
+# ---- inside the chroot: the same paths as the host, writes land in the overlay's upper layer ----
+pb=$here/peerbench
+export PEERBENCH_BASE=/tmp/peerbench
+R=${ROUNDS:-3}
+peers=(roux cfengine)
+if [ -n "${BASELINE:-}" ]; then
+  # a second roux ("base"): the same policy and commands, its own tree and users (initial 'b')
+  peers=(roux base cfengine)
+fi
+export PB_EXTRA_BASE=${BASELINE:-}
+rm -rf "$PEERBENCH_BASE" && mkdir -p "$PEERBENCH_BASE"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+for n in ${FIRST_NS-1000 5000}; do
+  FIRST_RUNS=$R NOOP_WARMUP=1 NOOP_RUNS=$R OUT=$OUT/peers-$n "$pb/run.sh" interleave "$n" "${peers[@]}"
+done
+
+# roux's no-op against the floor program, rounds interleaved, at each size
+flo=$OUT/floor
+mkdir -p "$flo/logs"
+printf 'peer\tn_files\tphase\trun\twall_s\tuser_s\tsys_s\tmaxrss_kb\texit\tverify\tload1\n' >"$flo/results.tsv"
+. "$pb/peers.sh"
+for n in ${FLOOR_NS-1000 10000 50000}; do
+  "$pb/run.sh" converge roux "$n" >"$flo/logs/converge-$n.txt" 2>&1
+  read -r -a floor_cmd < <(bash "$pb/floor_pb.sh" roux)
+  pb_argv roux
+  for ((r = 0; r <= R; r++)); do  # round 0: one untimed warm-up of each
+    for who in $( ((r % 2)) && echo "floor roux" || echo "roux floor"); do
+      if [ "$who" = roux ]; then argv=("${PB_ARGV[@]}"); else argv=("${floor_cmd[@]}"); fi
+      t=$flo/logs/$who-$n-$r
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      "$pb/timecmd.py" -o "$t.time" -- "${argv[@]}" >"$t.out" 2>&1 </dev/null || true
+      [ "$r" = 0 ] && continue
+      if [ "$who" = roux ]; then v=$("$pb/verify.py" roux >/dev/null 2>&1 && echo ok || echo FAIL)
+      else v=$(grep -qx '0 bad' "$t.out" && echo ok || echo FAIL); fi
+      printf '%s\t%s\n' "$(/usr/bin/python3 "$pb/summarize.py" row "$who" "$n" noop "$r" "$v" "$t.time")" "$load" >>"$flo/results.tsv"
+    done
+  done
+  pb_clean roux
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
