@@ -586,11 +586,14 @@ class PosixHost final : public Host {
     auto keep = [&](Status s) {
       if (flush_error_.is_ok()) flush_error_ = std::move(s);
     };
-    // One syncfs per filesystem makes the whole batch durable with one journal commit; where it
-    // fails (or is refused), each file of that filesystem is fsynced, which names the one that fails.
+    // One syncfs per filesystem makes a large batch durable with one journal commit; a few files
+    // (a no-op run's state file) are fsynced each, as where syncfs fails: a syncfs also waits for
+    // every other process's writes to that filesystem, and an fsync names the file that fails.
+    std::map<dev_t, size_t> per_fs;
+    for (const auto& p : batch) ++per_fs[p.dev];
     std::map<dev_t, bool> fs_synced;
     for (const auto& p : batch)
-      if (!fs_synced.count(p.dev)) fs_synced[p.dev] = syncfs(p.file.get()) == 0;
+      if (!fs_synced.count(p.dev)) fs_synced[p.dev] = per_fs[p.dev] >= kSyncfsFrom && syncfs(p.file.get()) == 0;
     std::vector<bool> durable(batch.size(), true);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!fs_synced[batch[i].dev] && fsync(batch[i].file.get()) != 0) {
@@ -630,6 +633,7 @@ class PosixHost final : public Host {
     dev_t dev;
     std::string dir_path, tmp, base;
   };
+  static constexpr size_t kSyncfsFrom = 8;     // files of one filesystem in a batch
   static constexpr size_t kMaxPending = 192;  // 2 descriptors each; + kMaxDirtyDirs stays under 1024
 
   std::string root_;
