@@ -93,6 +93,12 @@ def main(out):
         print(f"| no-op {n} files, wall roux/floor | {rng(w, '{:.1f}')} [roux {rw:.3f} s, floor {med([b['wall_s'] for _, b in ps]):.4f} s] "
               f"| <= 2 | {verdict(med(w), 2)} | {len(ps)} | {med(loads):.1f} ({min(loads):.1f}-{max(loads):.1f}) |")
         per_res.append((n, rw, med([a["cpu_s"] for a, _ in ps]), med([a["maxrss_kb"] for a, _ in ps])))
+        pb = pairs(rs, "roux", "base", "noop", n)
+        if pb:
+            w = [a["wall_s"] / b["wall_s"] for a, b in pb]
+            c = [a["cpu_s"] / b["cpu_s"] for a, b in pb]
+            extra.append(f"| noop {n} files, roux/BASELINE wall; cpu | {rng(w)}; {rng(c)} [BASELINE "
+                         f"{med([b['wall_s'] for _, b in pb]):.3f} s] | (before/after) | | {len(pb)} | {med(loads):.1f} |")
     for e in extra:
         print(e)
     if per_res:

@@ -38,7 +38,9 @@ if [ -z "${ROUX_PEERS_INNER:-}" ]; then
   mkdir -p "$OUT"
   export ROUX_PEERS_INNER=1 ROUX_PEERS_BOX=$box ROUX OUT
   [ -z "${BASELINE:-}" ] || export BASELINE=$(realpath "$BASELINE")
-  unshare --mount --pid --fork --propagation private --kill-child "$0"
+  rc=0
+  unshare --mount --pid --fork --propagation private --kill-child "$0" || rc=$?
+  [ "$rc" = 0 ] || echo "peers.sh: the sandboxed run failed (exit $rc); the figures below are partial" >&2
   /usr/bin/python3 "$here/peers.py" "$OUT" | tee "$OUT/summary.md"
   echo "results kept in $OUT"
   exit 0
@@ -72,30 +74,40 @@ rm -rf "$PEERBENCH_BASE" && mkdir -p "$PEERBENCH_BASE"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 for n in ${FIRST_NS-1000 5000}; do
-  FIRST_RUNS=$R NOOP_WARMUP=1 NOOP_RUNS=$R OUT=$OUT/peers-$n "$pb/run.sh" interleave "$n" "${peers[@]}"
+  FIRST_RUNS=$R NOOP_WARMUP=1 NOOP_RUNS=$R OUT=$OUT/peers-$n "$pb/run.sh" interleave "$n" "${peers[@]}" ||
+    echo "peers.sh: interleave $n failed" >&2
 done
 
-# roux's no-op against the floor program, rounds interleaved, at each size
+# roux's no-op against the floor program (and BASELINE's no-op), rounds interleaved, at each size
 flo=$OUT/floor
 mkdir -p "$flo/logs"
 printf 'peer\tn_files\tphase\trun\twall_s\tuser_s\tsys_s\tmaxrss_kb\texit\tverify\tload1\n' >"$flo/results.tsv"
 . "$pb/peers.sh"
+rotate() {  # K WORD...: the words rotated left by K places
+  local k=$1 i; shift
+  local a=("$@")
+  for ((i = 0; i < ${#a[@]}; i++)); do printf '%s ' "${a[(i + k) % ${#a[@]}]}"; done
+}
+who_all=(roux floor)
+[ -z "${BASELINE:-}" ] || who_all=(roux floor base)
 for n in ${FLOOR_NS-1000 10000 50000}; do
-  "$pb/run.sh" converge roux "$n" >"$flo/logs/converge-$n.txt" 2>&1
+  for who in "${who_all[@]}"; do
+    [ "$who" = floor ] || "$pb/run.sh" converge "$who" "$n" >"$flo/logs/converge-$who-$n.txt" 2>&1 ||
+      echo "peers.sh: converge $who $n failed: $(tail -1 "$flo/logs/converge-$who-$n.txt")" >&2
+  done
   read -r -a floor_cmd < <(bash "$pb/floor_pb.sh" roux)
-  pb_argv roux
   for ((r = 0; r <= R; r++)); do  # round 0: one untimed warm-up of each
-    for who in $( ((r % 2)) && echo "floor roux" || echo "roux floor"); do
-      if [ "$who" = roux ]; then argv=("${PB_ARGV[@]}"); else argv=("${floor_cmd[@]}"); fi
+    for who in $(rotate "$r" "${who_all[@]}"); do
+      if [ "$who" = floor ]; then argv=("${floor_cmd[@]}"); else pb_argv "$who"; argv=("${PB_ARGV[@]}"); fi
       t=$flo/logs/$who-$n-$r
       load=$(cut -d' ' -f1 /proc/loadavg)
       "$pb/timecmd.py" -o "$t.time" -- "${argv[@]}" >"$t.out" 2>&1 </dev/null || true
       [ "$r" = 0 ] && continue
-      if [ "$who" = roux ]; then v=$("$pb/verify.py" roux >/dev/null 2>&1 && echo ok || echo FAIL)
+      if [ "$who" != floor ]; then v=$("$pb/verify.py" "$who" >/dev/null 2>&1 && echo ok || echo FAIL)
       else v=$(grep -qx '0 bad' "$t.out" && echo ok || echo FAIL); fi
       printf '%s\t%s\n' "$(/usr/bin/python3 "$pb/summarize.py" row "$who" "$n" noop "$r" "$v" "$t.time")" "$load" >>"$flo/results.tsv"
     done
   done
-  pb_clean roux
+  for who in "${who_all[@]}"; do [ "$who" = floor ] || pb_clean "$who"; done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
