@@ -90,7 +90,9 @@ def main(out):
         loads = [float(r["load1"]) for a, b in ps for r in (a, b)]
         w = [a["wall_s"] / b["wall_s"] for a, b in ps]
         rw = med([a["wall_s"] for a, _ in ps])
-        print(f"| no-op {n} files, wall roux/floor | {rng(w, '{:.1f}')} [roux {rw:.3f} s, floor {med([b['wall_s'] for _, b in ps]):.4f} s] "
+        c = [a["cpu_s"] / max(b["cpu_s"], 1e-3) for a, b in ps]
+        print(f"| no-op {n} files, wall roux/floor | {rng(w, '{:.1f}')} [roux {rw:.3f} s, floor {med([b['wall_s'] for _, b in ps]):.4f} s; "
+              f"CPU roux/floor {rng(c, '{:.1f}')}] "
               f"| <= 2 | {verdict(med(w), 2)} | {len(ps)} | {med(loads):.1f} ({min(loads):.1f}-{max(loads):.1f}) |")
         per_res.append((n, rw, med([a["cpu_s"] for a, _ in ps]), med([a["maxrss_kb"] for a, _ in ps])))
         pb = pairs(rs, "roux", "base", "noop", n)
