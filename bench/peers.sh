@@ -17,6 +17,8 @@
 # load average of the runs, and roux's per-resource no-op cost at 1k / 10k / 50k.
 #
 # Needs root, overlayfs, unshare, cf-agent (Debian: apt-get install -y cfengine3).
+# PROFILE_N=N: no rounds; one first converge of N files under strace -f -w -c and one plain, with
+# the time per resource type (where a first converge's time goes). Needs strace.
 # Environment: ROUNDS (3), FLOOR_NS ("1000 10000 50000"), FIRST_NS ("1000 5000"),
 # BENCH_TMP (/var/tmp), OUT (a new folder under BENCH_TMP: results.tsv per size, logs, summary.md;
 # kept), BASELINE (another roux binary: measured as peer "base" in the same rounds, e.g. the
@@ -41,7 +43,7 @@ if [ -z "${ROUX_PEERS_INNER:-}" ]; then
   rc=0
   unshare --mount --pid --fork --propagation private --kill-child "$0" || rc=$?
   [ "$rc" = 0 ] || echo "peers.sh: the sandboxed run failed (exit $rc); the figures below are partial" >&2
-  /usr/bin/python3 "$here/peers.py" "$OUT" | tee "$OUT/summary.md"
+  [ -n "${PROFILE_N:-}" ] || /usr/bin/python3 "$here/peers.py" "$OUT" | tee "$OUT/summary.md"
   echo "results kept in $OUT"
   exit 0
 fi
@@ -72,6 +74,33 @@ fi
 export PB_EXTRA_BASE=${BASELINE:-}
 rm -rf "$PEERBENCH_BASE" && mkdir -p "$PEERBENCH_BASE"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+if [ -n "${PROFILE_N:-}" ]; then
+  # PROFILE_N=N: instead of the rounds, roux's first converge of N files twice, once under
+  # strace -f -w -c (wall time per syscall, children included: OUT/strace-first-N.txt), once
+  # plain with its JSON report (OUT/first-N.json); then the time per resource type of the latter.
+  . "$pb/peers.sh"
+  "$pb/gen.sh" "$PROFILE_N" 20 roux >/dev/null
+  pb_reset roux; pb_argv roux
+  strace -f -w -c -o "$OUT/strace-first-$PROFILE_N.txt" "${PB_ARGV[@]}" --format json >/dev/null 2>&1 </dev/null || true
+  pb_reset roux
+  "${PB_ARGV[@]}" --format json >"$OUT/first-$PROFILE_N.json" 2>/dev/null </dev/null || true
+  "$pb/verify.py" roux || true
+  /usr/bin/python3 - "$OUT/first-$PROFILE_N.json" <<'PY'
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+print("duration_ms", round(d["duration_ms"]), "phases_ms", {k: round(v) for k, v in d["phases_ms"].items()})
+ms, n = collections.Counter(), collections.Counter()
+for r in d.get("resources", []):
+    t = r.get("type") or r["id"].split("[")[0]
+    ms[t] += r.get("duration_ms", 0); n[t] += 1
+for t in ms:
+    print(f"{t}: {n[t]} resources, {ms[t]:.0f} ms summed over the workers")
+PY
+  head -12 "$OUT/strace-first-$PROFILE_N.txt"
+  pb_clean roux
+  exit 0
+fi
 
 for n in ${FIRST_NS-1000 5000}; do
   FIRST_RUNS=$R NOOP_WARMUP=1 NOOP_RUNS=$R OUT=$OUT/peers-$n "$pb/run.sh" interleave "$n" "${peers[@]}" ||
