@@ -148,8 +148,8 @@ ns = sorted(rss_at)
 for lo, hi in zip(ns, ns[1:]):
     print(f"no-op peak RSS growth from N={lo} to N={hi}: {(rss_at[hi] - rss_at[lo]) * 1024 / (hi - lo):.2f} KiB per file")
 if shutil.which("cf-agent"):
-    print("cf-agent: installed; run the peer harness (/work/shared/peer-bench, run.sh interleave N roux "
-          "cfengine) in a sandbox for the side-by-side figures: it converges the live machine")
+    print("cf-agent: installed; bench/peers.sh measures roux and cf-agent side by side (the peer "
+          "harness, bench/peerbench, inside an overlay sandbox: it converges a live machine)")
 else:
-    print("cf-agent: not installed (apt-get install cfengine3 on a throwaway machine); the peer figures "
-          "from the peer harness are in README's performance section")
+    print("cf-agent: not installed (apt-get install cfengine3); bench/peers.sh prints the side-by-side "
+          "figures, README's performance section the last ones measured")

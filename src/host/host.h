@@ -111,9 +111,10 @@ class Host {
 
   // --- Writes: only reachable through ConvergeContext::change() in apply mode. ---
   /// Atomically replaces `path` with `content`: temp file in the same folder (O_EXCL|O_NOFOLLOW),
-  /// mode/owner set before the rename, fsync, rename over the old entry (a symlink there is
-  /// replaced, never written through); the folder is synced by sync_changed_dirs(). A crash
-  /// leaves old or new content.
+  /// mode/owner set before the rename, data durable, rename over the old entry (a symlink there
+  /// is replaced, never written through); the folder is synced by sync_changed_dirs(). A crash
+  /// leaves old or new content. The real host may defer the sync and rename to one pass over
+  /// many files (docs/design.md), never past a read, change or command that could see the name.
   virtual Status write_file(const std::string& path, std::string_view content, uint32_t mode,
                             std::optional<uid_t> uid, std::optional<gid_t> gid) = 0;
   virtual Status mkdir(const std::string& path, uint32_t mode) = 0;
@@ -152,8 +153,9 @@ class Host {
   /// Forget cached account data after useradd & co.
   virtual void invalidate_accounts() = 0;
   /// Makes the names of every change so far durable. write_file, mkdir, symlink, remove and
-  /// remove_tree make their data durable before they return (a temp file is fsynced before its
-  /// rename) but only record the folder they changed; this fsyncs each recorded folder once. A
+  /// remove_tree make their data durable before their rename (write_file's perhaps in a later
+  /// batch, flushed here first) but only record the folder they changed; this fsyncs each recorded
+  /// folder once and returns the first error of a deferred write_file's sync or rename. A
   /// crash before it leaves each entry old or new, never partial. The real host calls it itself
   /// before run() (a command may act on the changes outside this process); the caller calls it
   /// before a report says what changed. Hosts that write nothing durable return OK.

@@ -12,8 +12,11 @@
 #include <climits>
 #include <cerrno>
 #include <cstring>
+#include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
+#include <tuple>
 
 #include "base/sha256.h"
 #include "base/strings.h"
@@ -88,6 +91,7 @@ class PosixHost final : public Host {
   const std::string& root() const override { return root_; }
 
   Result<FileInfo> lstat(const std::string& path) const override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
@@ -102,6 +106,7 @@ class PosixHost final : public Host {
 
   Result<FileInfo> lstat_compare(const std::string& path, const std::string* expected, bool* same) const override {
     *same = false;
+    settle(path);
     auto [dir, base] = split(path);
     if (base.empty()) return lstat(path);
     // Look before opening: only a regular file is ever opened. A FIFO, socket or device node is
@@ -208,6 +213,7 @@ class PosixHost final : public Host {
   }
 
   Result<std::string> readlink(const std::string& path) const override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     char buf[4096];
@@ -217,6 +223,7 @@ class PosixHost final : public Host {
   }
 
   Result<std::vector<std::string>> list_dir(const std::string& path) const override {
+    settle(path, /*as_dir=*/true);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(path, false));
     int fd = dup(d.get());
     if (fd < 0) return Status::io("dup", errno);
@@ -238,6 +245,7 @@ class PosixHost final : public Host {
   Result<std::shared_ptr<const AccountDb>> accounts() const override {
     std::lock_guard lock(accounts_mu_);
     if (accounts_) return accounts_;
+    flush_pending();  // the account files as written so far
     auto db = std::make_shared<AccountDb>();
     if (auto passwd = read_file("/etc/passwd", 64 << 20); passwd.is_ok()) db->users = parse_passwd(*passwd);
     if (auto group = read_file("/etc/group", 64 << 20); group.is_ok()) db->groups = parse_group(*group);
@@ -255,6 +263,7 @@ class PosixHost final : public Host {
   }
 
   Result<SubprocessResult> run_check(SubprocessOptions opts) const override {
+    flush_pending();  // a guard command sees every file written so far in place
     opts.env["ROUX_ROOT"] = root_;
     return run_subprocess(opts);
   }
@@ -273,6 +282,12 @@ class PosixHost final : public Host {
     auto [dir, base] = split(path);
     if (base.empty()) return Status::invalid_input("cannot write to " + path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    struct stat dst;
+    if (fstat(d.get(), &dst) != 0) return Status::io("stat " + dir, errno);
+    {  // a second write to a name still pending: the first one goes in place first
+      std::lock_guard lock(pending_mu_);
+      if (pending_names_.count({dst.st_dev, dst.st_ino, base})) flush_pending();
+    }
     // A fixed temp name: a leftover from a killed run is removed and reused, so crashes never
     // accumulate junk. Unlink + O_EXCL|O_NOFOLLOW means we never write through a planted link.
     std::string tmp = temp_name_of(base);
@@ -288,13 +303,19 @@ class PosixHost final : public Host {
     if ((uid || gid) && fchown(f.get(), uid ? *uid : static_cast<uid_t>(-1), gid ? *gid : static_cast<gid_t>(-1)) != 0)
       return fail(Status::io("chown " + path, errno));
     if (fchmod(f.get(), mode & 07777) != 0) return fail(Status::io("chmod " + path, errno));
-    if (fsync(f.get()) != 0) return fail(Status::io("fsync " + path, errno));
-    f.reset();
-    if (renameat(d.get(), tmp.c_str(), d.get(), base.c_str()) != 0) return fail(Status::io("rename " + path, errno));
-    return changed_dir(std::move(d), dir);
+    // Durable in one pass with the others (flush_pending): the data is synced and the temp file
+    // renamed when the batch is flushed, before anything can look at this name.
+    std::lock_guard lock(pending_mu_);
+    pending_names_.insert({dst.st_dev, dst.st_ino, base});
+    pending_dirs_.insert({dst.st_dev, dst.st_ino});
+    pending_.push_back(PendingWrite{std::move(f), std::move(d), dst.st_dev, dir, std::move(tmp), std::move(base)});
+    pending_count_.store(pending_.size(), std::memory_order_release);
+    if (pending_.size() >= kMaxPending) flush_pending();
+    return Status::ok();
   }
 
   Status mkdir(const std::string& path, uint32_t mode) override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     if (mkdirat(d.get(), base.c_str(), mode & 07777) != 0) return Status::io("mkdir " + path, errno);
@@ -305,6 +326,7 @@ class PosixHost final : public Host {
   }
 
   Status chmod(const std::string& path, uint32_t mode) override {
+    settle(path);
     ROUX_ASSIGN_OR_RETURN(Fd f, open_entry(path));
     struct stat st;
     if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
@@ -317,6 +339,7 @@ class PosixHost final : public Host {
   }
 
   Status chown(const std::string& path, std::optional<uid_t> uid, std::optional<gid_t> gid) override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     struct stat st;
@@ -330,6 +353,7 @@ class PosixHost final : public Host {
   }
 
   Status remove(const std::string& path) override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     struct stat st;
@@ -343,6 +367,7 @@ class PosixHost final : public Host {
   }
 
   Status remove_tree(const std::string& path) override {
+    flush_pending();  // a pending file may lie anywhere below
     auto [dir, base] = split(path);
     if (base.empty()) return Status::invalid_input("refusing to remove " + path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
@@ -351,6 +376,7 @@ class PosixHost final : public Host {
   }
 
   Status symlink(const std::string& target, const std::string& path) override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     std::string tmp = temp_name_of(base);
@@ -366,16 +392,15 @@ class PosixHost final : public Host {
   }
 
   Status sync_changed_dirs() override {
-    std::lock_guard lock(dirty_mu_);
-    Status first = Status::ok();
-    for (auto& [id, dir] : dirty_) {
-      if (fsync(dir.fd.get()) != 0 && first.is_ok()) first = Status::io("fsync " + dir.path, errno);
-    }
-    dirty_.clear();
+    flush_pending();
+    Status first = sync_dirs();
+    std::lock_guard lock(pending_mu_);
+    if (!flush_error_.is_ok()) first = std::exchange(flush_error_, Status::ok());
     return first;
   }
 
   Status append_file(const std::string& path, std::string_view data, uint32_t mode) override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     Fd f(openat(d.get(), base.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, mode & 07777));
@@ -386,6 +411,7 @@ class PosixHost final : public Host {
   }
 
   Status write_in_place(const std::string& path, std::string_view data) override {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     Fd f(openat(d.get(), base.c_str(), O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC));
@@ -479,6 +505,7 @@ class PosixHost final : public Host {
   /// A regular file opened for reading. Looks first: anything else (FIFO, device, socket,
   /// folder, link) is refused without being opened.
   Result<Fd> open_regular(const std::string& path) const {
+    settle(path);
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
     struct stat pre;
@@ -532,7 +559,7 @@ class PosixHost final : public Host {
   /// it, once however many entries changed in it. Keyed by the folder's inode, so the folder
   /// changed is the one synced even if a name of it moves meanwhile; the descriptor is kept open
   /// until then. At most kMaxDirtyDirs are kept: one more syncs them all first.
-  Status changed_dir(Fd d, const std::string& path) {
+  Status changed_dir(Fd d, const std::string& path) const {
     struct stat st;
     if (fstat(d.get(), &st) != 0) return Status::io("stat " + path, errno);
     {
@@ -544,10 +571,90 @@ class PosixHost final : public Host {
         return Status::ok();
       }
     }
-    ROUX_TRY(sync_changed_dirs());
+    ROUX_TRY(sync_dirs());
     std::lock_guard lock(dirty_mu_);
     dirty_.emplace(std::pair<dev_t, ino_t>{st.st_dev, st.st_ino}, DirtyDir{std::move(d), path});
     return Status::ok();
+  }
+
+  /// fsyncs each folder recorded by changed_dir, once.
+  Status sync_dirs() const {
+    std::lock_guard lock(dirty_mu_);
+    Status first = Status::ok();
+    for (auto& [id, dir] : dirty_) {
+      if (fsync(dir.fd.get()) != 0 && first.is_ok()) first = Status::io("fsync " + dir.path, errno);
+    }
+    dirty_.clear();
+    return first;
+  }
+
+  /// Before `path` is looked at or changed: when a written file is still pending under that name
+  /// (its folder by inode, so any spelling of the path counts), or, with as_dir, anywhere in the
+  /// folder `path`, the pending files go in place first. Free when nothing is pending (a no-op run).
+  void settle(const std::string& path, bool as_dir = false) const {
+    if (pending_count_.load(std::memory_order_acquire) == 0) return;
+    auto [dir, base] = split(path);
+    const bool whole_dir = as_dir || base.empty();
+    auto d = open_dir(whole_dir ? path : dir, /*missing_ok=*/true);
+    struct stat st;
+    if (!d.is_ok() || !d->valid() || fstat(d->get(), &st) != 0) {
+      if (d.is_ok() && !d->valid()) return;  // a missing folder holds nothing pending
+      flush_pending();                       // cannot tell: in place first
+      return;
+    }
+    std::lock_guard lock(pending_mu_);
+    if (whole_dir ? pending_dirs_.count({st.st_dev, st.st_ino}) > 0
+                  : pending_names_.count({st.st_dev, st.st_ino, base}) > 0)
+      flush_pending();
+  }
+
+  /// Puts every pending write_file in place, in one pass: the temp files' data made durable
+  /// (one syncfs per filesystem), then each renamed
+  /// over its name, then its folder recorded for sync_dirs. A crash before the
+  /// rename leaves the old entry (or none) and a temp file the next write of that name removes;
+  /// never a new name with data that is not durable. The first failure is kept for
+  /// sync_changed_dirs (that file keeps its old content); the others still go in place.
+  void flush_pending() const {
+    std::lock_guard lock(pending_mu_);
+    if (pending_.empty()) return;
+    std::vector<PendingWrite> batch;
+    batch.swap(pending_);
+    auto keep = [&](Status s) {
+      if (flush_error_.is_ok()) flush_error_ = std::move(s);
+    };
+    // One syncfs per filesystem makes a large batch durable with one journal commit; a few files
+    // (a no-op run's state file) are fsynced each, as where syncfs fails: a syncfs also waits for
+    // every other process's writes to that filesystem, and an fsync names the file that fails.
+    std::map<dev_t, size_t> per_fs;
+    for (const auto& p : batch) ++per_fs[p.dev];
+    std::map<dev_t, bool> fs_synced;
+    for (const auto& p : batch)
+      if (!fs_synced.count(p.dev)) fs_synced[p.dev] = per_fs[p.dev] >= kSyncfsFrom && syncfs(p.file.get()) == 0;
+    std::vector<bool> durable(batch.size(), true);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (!fs_synced[batch[i].dev] && fsync(batch[i].file.get()) != 0) {
+        keep(Status::io("fsync " + join_path(batch[i].dir_path, batch[i].base), errno));
+        durable[i] = false;
+      }
+      batch[i].file.reset();
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      PendingWrite& p = batch[i];
+      const int dfd = p.dir.get();
+      if (!durable[i]) {
+        unlinkat(dfd, p.tmp.c_str(), 0);
+        continue;
+      }
+      if (renameat(dfd, p.tmp.c_str(), dfd, p.base.c_str()) != 0) {
+        keep(Status::io("rename " + join_path(p.dir_path, p.base), errno));
+        unlinkat(dfd, p.tmp.c_str(), 0);
+        continue;
+      }
+      if (Status s = changed_dir(std::move(p.dir), p.dir_path); !s.is_ok()) keep(std::move(s));
+    }
+    pending_names_.clear();
+    pending_dirs_.clear();
+    pending_count_.store(0, std::memory_order_release);
   }
 
   struct DirtyDir {
@@ -555,13 +662,28 @@ class PosixHost final : public Host {
     std::string path;
   };
   static constexpr size_t kMaxDirtyDirs = 256;  // open descriptors kept (RLIMIT_NOFILE is often 1024)
+  /// A file written to its temp name, not yet durable nor renamed (flush_pending).
+  struct PendingWrite {
+    Fd file;
+    Fd dir;
+    dev_t dev;
+    std::string dir_path, tmp, base;
+  };
+  static constexpr size_t kSyncfsFrom = 8;     // files of one filesystem in a batch
+  static constexpr size_t kMaxPending = 192;  // 2 descriptors each; + kMaxDirtyDirs stays under 1024
 
   std::string root_;
   Fd root_fd_;
   mutable std::once_flag root_real_once_;
   mutable std::string root_real_;
-  std::mutex dirty_mu_;
-  std::map<std::pair<dev_t, ino_t>, DirtyDir> dirty_;
+  mutable std::mutex dirty_mu_;
+  mutable std::map<std::pair<dev_t, ino_t>, DirtyDir> dirty_;
+  mutable std::recursive_mutex pending_mu_;
+  mutable std::vector<PendingWrite> pending_;
+  mutable std::set<std::tuple<dev_t, ino_t, std::string>> pending_names_;
+  mutable std::set<std::pair<dev_t, ino_t>> pending_dirs_;
+  mutable std::atomic<size_t> pending_count_{0};
+  mutable Status flush_error_ = Status::ok();
   mutable std::mutex accounts_mu_;
   mutable std::shared_ptr<const AccountDb> accounts_;
 };

@@ -58,3 +58,62 @@ TEST_CASE("host: lstat_compare says whether a file holds exactly the expected by
 }
 
 }  // namespace roux::host
+
+namespace roux::host {
+
+// write_file defers the data sync and the rename to one pass per batch (flush_pending): nothing
+// may notice. Every read or change of a pending name, under any spelling, sees the new file.
+TEST_CASE("host: a written file is in place for every later read, change and command, before the batch syncs") {
+  TempRoot root;
+  fs::create_directory(root.path + "/d");
+  fs::create_symlink("d", root.path + "/alias");
+  auto made = make_posix_host(root.path);
+  REQUIRE(made.is_ok());
+  Host& host = **made;
+  REQUIRE(host.write_file("/d/a", "one\n", 0640, std::nullopt, std::nullopt).is_ok());
+  auto text = host.read_file("/alias/a");  // another spelling of the same name
+  REQUIRE(text.is_ok());
+  CHECK(*text == "one\n");
+  REQUIRE(host.write_file("/d/b", "two\n", 0600, std::nullopt, std::nullopt).is_ok());
+  auto fi = host.lstat("/d/b");
+  REQUIRE(fi.is_ok());
+  CHECK(fi->type == FileType::kFile);
+  CHECK(fi->mode == 0600);
+  REQUIRE(host.write_file("/d/c", "three\n", 0600, std::nullopt, std::nullopt).is_ok());
+  auto names = host.list_dir("/d");
+  REQUIRE(names.is_ok());
+  CHECK(*names == std::vector<std::string>{"a", "b", "c"});  // no temp file, every name in place
+  // Two writes of one name keep their order; a chmod acts on the new file.
+  REQUIRE(host.write_file("/d/e", "first\n", 0600, std::nullopt, std::nullopt).is_ok());
+  REQUIRE(host.write_file("/d/e", "second\n", 0600, std::nullopt, std::nullopt).is_ok());
+  REQUIRE(host.chmod("/d/e", 0644).is_ok());
+  bool same = false;
+  std::string second = "second\n";
+  fi = host.lstat_compare("/alias/e", &second, &same);
+  REQUIRE(fi.is_ok());
+  CHECK(same);
+  CHECK(fi->mode == 0644);
+  // A guard command sees it too.
+  REQUIRE(host.write_file("/d/g", "guard\n", 0600, std::nullopt, std::nullopt).is_ok());
+  SubprocessOptions o;
+  o.argv = {"test", "-f", root.path + "/d/g"};
+  auto r = host.run_check(o);
+  REQUIRE(r.is_ok());
+  CHECK(r->exit_code == 0);
+  // More files than one batch holds: all in place once the run syncs, no temp file left.
+  for (int i = 0; i < 500; ++i)
+    REQUIRE(host.write_file("/d/m" + std::to_string(i), std::to_string(i), 0600, std::nullopt, std::nullopt).is_ok());
+  REQUIRE(host.sync_changed_dirs().is_ok());
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(root.path + "/d")) {
+    CHECK(e.path().filename().string().find(".roux-tmp") == std::string::npos);
+    ++files;
+  }
+  CHECK(files == 505);
+  std::ifstream in(root.path + "/d/m499");
+  std::string got;
+  in >> got;
+  CHECK(got == "499");
+}
+
+}  // namespace roux::host

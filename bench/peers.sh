@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# bench/peers.sh [ROUX]: issue 13's speed targets measured in one run, roux side by side with
+# CFEngine's cf-agent on the peer workload (bench/peerbench/WORKLOAD.md: N files + 21 folders +
+# 20 users + 5 installed packages), inside a throwaway sandbox. Not a test.
+#
+# The peer harness converges a LIVE host (files under /tmp/peerbench, 20 real users), so this
+# script never runs it on the host: it mounts an overlay whose lower layer is the host's / and
+# whose upper layer is a folder on the same disk (BENCH_TMP, default /var/tmp: fsync reaches the
+# disk as on the host, unlike a tmpfs upper), in a private mount and pid namespace, and chroots
+# into it. Users, files and state land in the upper folder, deleted at the end.
+#
+# Measured, rounds interleaved (the peers' order rotates each round; ratios are taken pair by
+# pair, then the median): first converge at 1,000 and 5,000 files (each peer reset before its
+# run), no-op at 1,000 and 5,000 (after one warm-up), and at 1,000 / 10,000 / 50,000 files roux's
+# no-op against the floor program (bench/peerbench/floor_pb.c: only the stat/open/read calls a
+# check needs). Prints each target of issue 13 as a ratio with the target beside it, the 1-minute
+# load average of the runs, and roux's per-resource no-op cost at 1k / 10k / 50k.
+#
+# Needs root, overlayfs, unshare, cf-agent (Debian: apt-get install -y cfengine3).
+# PROFILE_N=N: no rounds; one first converge of N files under strace -f -w -c and one plain, with
+# the time per resource type (where a first converge's time goes). Needs strace.
+# Environment: ROUNDS (3), FLOOR_NS ("1000 10000 50000"), FIRST_NS ("1000 5000"),
+# BENCH_TMP (/var/tmp), OUT (a new folder under BENCH_TMP: results.tsv per size, logs, summary.md;
+# kept), BASELINE (another roux binary: measured as peer "base" in the same rounds, e.g. the
+# previous build, so before/after ratios are pair by pair too).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ -z "${ROUX_PEERS_INNER:-}" ]; then
+  [ "$(id -u)" = 0 ] || { echo "peers.sh: needs root (it makes users inside a sandbox)" >&2; exit 77; }
+  command -v cf-agent >/dev/null || { echo "peers.sh: no cf-agent (apt-get install -y cfengine3)" >&2; exit 77; }
+  grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
+  grep -qw overlay /proc/filesystems || { echo "peers.sh: no overlayfs" >&2; exit 77; }
+  ROUX=$(realpath "${1:-$here/../build/roux}")
+  [ -x "$ROUX" ] || { echo "peers.sh: no roux binary at $ROUX" >&2; exit 2; }
+  tmp=${BENCH_TMP:-/var/tmp}
+  box=$(mktemp -d "$tmp/roux-peers.XXXXXX")
+  trap 'rm -rf "$box"' EXIT
+  : "${OUT:=$(mktemp -d "$tmp/roux-peers-out.XXXXXX")}"
+  mkdir -p "$OUT"
+  export ROUX_PEERS_INNER=1 ROUX_PEERS_BOX=$box ROUX OUT
+  [ -z "${BASELINE:-}" ] || export BASELINE=$(realpath "$BASELINE")
+  rc=0
+  unshare --mount --pid --fork --propagation private --kill-child "$0" || rc=$?
+  [ "$rc" = 0 ] || echo "peers.sh: the sandboxed run failed (exit $rc); the figures below are partial" >&2
+  [ -n "${PROFILE_N:-}" ] || /usr/bin/python3 "$here/peers.py" "$OUT" | tee "$OUT/summary.md"
+  echo "results kept in $OUT"
+  exit 0
+fi
+
+if [ "${ROUX_PEERS_INNER}" = 1 ]; then
+  # in the namespaces, not yet chrooted: the overlay, /proc, /dev, /sys, /run, the output folder
+  B=$ROUX_PEERS_BOX
+  mkdir -p "$B/upper" "$B/work" "$B/m"
+  mount -t overlay overlay -o lowerdir=/,upperdir="$B/upper",workdir="$B/work" "$B/m"
+  M=$B/m
+  mount -t proc proc "$M/proc"
+  mount --rbind /dev "$M/dev"
+  mount --rbind /sys "$M/sys"
+  mount -t tmpfs -o mode=755 tmpfs "$M/run"
+  mkdir -p "$M/$OUT" && mount --bind "$OUT" "$M/$OUT"
+  ROUX_PEERS_INNER=2 exec chroot "$M" /bin/bash "$here/peers.sh"
+fi
+
+# ---- inside the chroot: the same paths as the host, writes land in the overlay's upper layer ----
+pb=$here/peerbench
+export PEERBENCH_BASE=/tmp/peerbench
+R=${ROUNDS:-3}
+peers=(roux cfengine)
+if [ -n "${BASELINE:-}" ]; then
+  # a second roux ("base"): the same policy and commands, its own tree and users (initial 'b')
+  peers=(roux base cfengine)
+fi
+export PB_EXTRA_BASE=${BASELINE:-}
+rm -rf "$PEERBENCH_BASE" && mkdir -p "$PEERBENCH_BASE"
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+if [ -n "${PROFILE_N:-}" ]; then
+  # PROFILE_N=N: instead of the rounds, roux's first converge of N files twice, once under
+  # strace -f -w -c (wall time per syscall, children included: OUT/strace-first-N.txt), once
+  # plain with its JSON report (OUT/first-N.json); then the time per resource type of the latter.
+  . "$pb/peers.sh"
+  "$pb/gen.sh" "$PROFILE_N" 20 roux >/dev/null
+  pb_reset roux; pb_argv roux
+  strace -f -w -c -o "$OUT/strace-first-$PROFILE_N.txt" "${PB_ARGV[@]}" --format json >/dev/null 2>&1 </dev/null || true
+  pb_reset roux
+  "${PB_ARGV[@]}" --format json >"$OUT/first-$PROFILE_N.json" 2>/dev/null </dev/null || true
+  "$pb/verify.py" roux || true
+  /usr/bin/python3 - "$OUT/first-$PROFILE_N.json" <<'PY'
+import collections, json, sys
+d = json.load(open(sys.argv[1]))
+print("duration_ms", round(d["duration_ms"]), "phases_ms", {k: round(v) for k, v in d["phases_ms"].items()})
+ms, n = collections.Counter(), collections.Counter()
+for r in d.get("resources", []):
+    t = r.get("type") or r["id"].split("[")[0]
+    ms[t] += r.get("duration_ms", 0); n[t] += 1
+for t in ms:
+    print(f"{t}: {n[t]} resources, {ms[t]:.0f} ms summed over the workers")
+PY
+  head -12 "$OUT/strace-first-$PROFILE_N.txt"
+  pb_clean roux
+  exit 0
+fi
+
+for n in ${FIRST_NS-1000 5000}; do
+  FIRST_RUNS=$R NOOP_WARMUP=1 NOOP_RUNS=$R OUT=$OUT/peers-$n "$pb/run.sh" interleave "$n" "${peers[@]}" ||
+    echo "peers.sh: interleave $n failed" >&2
+done
+
+# roux's no-op against the floor program (and BASELINE's no-op), rounds interleaved, at each size
+flo=$OUT/floor
+mkdir -p "$flo/logs"
+printf 'peer\tn_files\tphase\trun\twall_s\tuser_s\tsys_s\tmaxrss_kb\texit\tverify\tload1\n' >"$flo/results.tsv"
+. "$pb/peers.sh"
+rotate() {  # K WORD...: the words rotated left by K places
+  local k=$1 i; shift
+  local a=("$@")
+  for ((i = 0; i < ${#a[@]}; i++)); do printf '%s ' "${a[(i + k) % ${#a[@]}]}"; done
+}
+who_all=(roux floor)
+[ -z "${BASELINE:-}" ] || who_all=(roux floor base)
+for n in ${FLOOR_NS-1000 10000 50000}; do
+  for who in "${who_all[@]}"; do
+    [ "$who" = floor ] || "$pb/run.sh" converge "$who" "$n" >"$flo/logs/converge-$who-$n.txt" 2>&1 ||
+      echo "peers.sh: converge $who $n failed: $(tail -1 "$flo/logs/converge-$who-$n.txt")" >&2
+  done
+  read -r -a floor_cmd < <(bash "$pb/floor_pb.sh" roux)
+  for ((r = 0; r <= R; r++)); do  # round 0: one untimed warm-up of each
+    for who in $(rotate "$r" "${who_all[@]}"); do
+      if [ "$who" = floor ]; then argv=("${floor_cmd[@]}"); else pb_argv "$who"; argv=("${PB_ARGV[@]}"); fi
+      t=$flo/logs/$who-$n-$r
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      "$pb/timecmd.py" -o "$t.time" -- "${argv[@]}" >"$t.out" 2>&1 </dev/null || true
+      [ "$r" = 0 ] && continue
+      if [ "$who" != floor ]; then v=$("$pb/verify.py" "$who" >/dev/null 2>&1 && echo ok || echo FAIL)
+      else v=$(grep -qx '0 bad' "$t.out" && echo ok || echo FAIL); fi
+      printf '%s\t%s\n' "$(/usr/bin/python3 "$pb/summarize.py" row "$who" "$n" noop "$r" "$v" "$t.time")" "$load" >>"$flo/results.tsv"
+    done
+  done
+  for who in "${who_all[@]}"; do [ "$who" = floor ] || pb_clean "$who"; done
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
