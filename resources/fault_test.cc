@@ -95,6 +95,8 @@ std::unique_ptr<Run> converge(const std::vector<Decl>& decls, host::Host& h) {
   o.mode = engine::Mode::kApply;
   o.state_dir = "/var/lib/roux";
   engine::converge_graph(run->graph, h, o);
+  // As the CLI does before its report: every deferred write in place, every folder synced.
+  CHECK(h.sync_changed_dirs().is_ok());
   return run;
 }
 

@@ -79,6 +79,7 @@ struct Root {
     o.mode = mode;
     o.state_dir = "/var/lib/roux";
     engine::converge_graph(g, *host, o);
+    CHECK(host->sync_changed_dirs().is_ok());  // as the CLI does before its report
     last_changes = Node_->changes;
     if (error) *error = Node_->error;
     else CHECK(Node_->error == "");
@@ -148,6 +149,7 @@ TEST_CASE("file: sensitive content is redacted in changes") {
   o.mode = engine::Mode::kApply;
   o.state_dir = "/var/lib/roux";
   engine::converge_graph(g, *host, o);
+  CHECK(host->sync_changed_dirs().is_ok());
   REQUIRE(n->changes.size() >= 1);
   for (const auto& c : n->changes) {
     CHECK(c.before.find("hunter2") == std::string::npos);
