@@ -23,6 +23,7 @@ void register_builtin_resources(engine::Registry& registry) {
   registry.add(git_type());
   registry.add(hostname_type());
   registry.add(timezone_type());
+  registry.add(locale_type());
   registry.add(ssh_authorized_key_type());
   registry.add(mount_type());
   registry.add(kernel_module_type());

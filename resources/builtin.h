@@ -28,6 +28,7 @@ engine::ResourceType systemd_unit_type();
 engine::ResourceType git_type();
 engine::ResourceType hostname_type();
 engine::ResourceType timezone_type();
+engine::ResourceType locale_type();
 engine::ResourceType ssh_authorized_key_type();
 engine::ResourceType mount_type();
 engine::ResourceType kernel_module_type();

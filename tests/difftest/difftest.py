@@ -60,7 +60,7 @@ CHECKS = ["1", "2", "3", "4", "5"]
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
             "owners", "notify", "guards", "junk", "accounts", "archive", "git", "hostres", "systypes"]
 # hostres: ssh_authorized_key, mount, kernel_module and swap_file resources (drawn after the rest; see make_hostres).
-# systypes: hostname, timezone, systemd_unit and reboot (request) resources (drawn after hostres; see make_systypes).
+# systypes: hostname, timezone, systemd_unit, reboot (request) and locale resources (drawn after hostres; see make_systypes).
 SSH_KEYS = [("ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIPRwkXUt0hMwy2oIphr5rwCYrcbP0xFJmDsivE3zdLpN"),
             ("ecdsa-sha2-nistp256", "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHJnkRA5RZ6dGsh5alvqJ/ZRVifFIhd0"
              "hwjPup5MguEuElu9o1/W7hW2WdTUTzCwGvydUocxbe9WftSCRya+P4g=")]
@@ -555,6 +555,24 @@ class Gen:
             if rnd.random() < 0.4:
                 self.junk.append(("file", "/run/roux/reboot-requests", rnd.choice(
                     [f"{r.id}\trequest\t0\t{r.name}\n", "reboot[other]\treboot\t5\tby hand\n", "junk line\n"])))
+            self.declared.append(self.add(r))
+        # locale (under --root: /etc/locale.gen and /etc/default/locale; locale-gen is not run), from
+        # a Random of its own, declared last: older seeds keep their policy and tree.
+        lrnd = random.Random(f"locale-{self.seed}")
+        if lrnd.random() < 0.3:
+            self.junk.append(("file", "/usr/share/i18n/SUPPORTED",
+                              "de_DE.UTF-8 UTF-8\nen_GB.UTF-8 UTF-8\nen_US.UTF-8 UTF-8\nen_US ISO-8859-1\nfr_FR.UTF-8 UTF-8\n"))
+            r = Res("locale", "system")
+            r.set("lang", q(lrnd.choice(["en_US.UTF-8", "C.UTF-8", "de_DE.UTF-8", "en_US"])))
+            if lrnd.random() < 0.5:
+                r.set("lc", "{LC_TIME: " + q(lrnd.choice(["en_GB.UTF-8", "C"])) + ", LANGUAGE: " + q("en_GB:en") + "}")
+            if lrnd.random() < 0.4:
+                r.set("generate", "[" + q("fr_FR.UTF-8") + "]")
+            if lrnd.random() < 0.6:
+                self.junk.append(("file", "/etc/locale.gen", lrnd.choice(
+                    ["# de_DE.UTF-8 UTF-8\n# en_US.UTF-8 UTF-8\n", "en_US.UTF-8 UTF-8\n", "# by hand\n"])))
+            if lrnd.random() < 0.5:
+                self.junk.append(("file", "/etc/default/locale", lrnd.choice(["LANG=C.UTF-8\n", "LANG=en_US.UTF-8\n"])))
             self.declared.append(self.add(r))
 
     def make_hostres(self):
