@@ -20,6 +20,11 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E rm -rf ${ROUX_DOC_DIR}/man
   COMMAND $<TARGET_FILE:roux> doc man --out-dir ${ROUX_DOC_DIR}/man
   COMMAND $<TARGET_FILE:roux> doc bash-completion --out ${ROUX_DOC_DIR}/roux.bash-completion
+  # The schemas as installed: each $id names its installed file, so an editor pointed at them
+  # resolves their relative $refs there (docs/host-resources.md).
+  COMMAND ${CMAKE_COMMAND} -E rm -rf ${ROUX_DOC_DIR}/schemas
+  COMMAND $<TARGET_FILE:roux> doc schemas --out ${ROUX_DOC_DIR}/schemas
+          --id-base file://${CMAKE_INSTALL_FULL_DATADIR}/roux/schemas/
   DEPENDS roux
   COMMENT "Generating roux man pages and bash completion from --help"
   VERBATIM)
@@ -42,7 +47,7 @@ install(FILES packaging/client.yaml.example DESTINATION ${_roux_etc}/roux RENAME
 install(FILES packaging/cron.d/roux DESTINATION ${_roux_etc}/cron.d)
 install(FILES packaging/logrotate/roux DESTINATION ${_roux_etc}/logrotate.d)
 install(FILES packaging/systemd/roux.service packaging/systemd/roux.timer DESTINATION ${_roux_unit_dir})
-install(DIRECTORY schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/roux/schemas FILES_MATCHING PATTERN "*.json")
+install(DIRECTORY ${ROUX_DOC_DIR}/schemas/ DESTINATION ${CMAKE_INSTALL_DATADIR}/roux/schemas FILES_MATCHING PATTERN "*.json")
 install(DIRECTORY ${ROUX_DOC_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1 FILES_MATCHING PATTERN "*.1")
 install(FILES ${ROUX_DOC_DIR}/roux.bash-completion DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions
         RENAME roux)

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <string_view>
 
 #include "base/version.h"
 #include "cli/commands.h"
@@ -286,9 +287,29 @@ complete -o filenames -F _roux roux
 }
 
 // The schemas embedded at build time (engine::embedded_schemas(), the ones the compiler gates
-// properties with), each written as DIR/PATH, byte for byte.
-int write_schemas(const std::string& dir) {
+// properties with), each written as DIR/PATH, byte for byte except its `$id`: editors
+// (yaml-language-server) resolve a relative `$ref` against the `$id`, so the ids are rebased onto
+// `id_base` (default: file://DIR/, the written files themselves); with the repository's base
+// (https://roux.example/schemas/) the files are the repository's, byte for byte.
+constexpr std::string_view kSchemaIdBase = "https://roux.example/schemas/";
+int write_schemas(const std::string& dir, std::string id_base) {
   namespace fs = std::filesystem;
+  if (id_base.empty()) {
+    std::error_code ec;
+    fs::path abs = fs::absolute(dir, ec);
+    if (ec) {
+      std::cerr << "roux: error: cannot resolve " << dir << ": " << ec.message() << "\n";
+      return kExitNoRun;
+    }
+    id_base = "file://" + abs.lexically_normal().string();
+  }
+  if (id_base.back() != '/') id_base += '/';
+  if (id_base.find_first_of("\"\\") != std::string::npos || id_base.find_first_of("\n\r") != std::string::npos) {
+    std::cerr << "roux: error: --id-base must not contain quotes, backslashes or line breaks\n";
+    return kExitNoRun;
+  }
+  const std::string from = "\"$id\": \"" + std::string(kSchemaIdBase);
+  const std::string to = "\"$id\": \"" + id_base;
   size_t n = 0;
   for (const auto& s : engine::embedded_schemas()) {
     fs::path rel(s.path);
@@ -296,8 +317,10 @@ int write_schemas(const std::string& dir) {
     fs::path out = fs::path(dir) / rel;
     std::error_code ec;
     fs::create_directories(out.parent_path(), ec);
+    std::string text(s.text);
+    if (size_t at = text.find(from); at != std::string::npos) text.replace(at, from.size(), to);
     std::ofstream f(out, std::ios::binary | std::ios::trunc);
-    f.write(s.text.data(), std::streamsize(s.text.size()));
+    f.write(text.data(), std::streamsize(text.size()));
     if (ec || !f.flush()) {
       std::cerr << "roux: error: cannot write " << out.string() << (ec ? ": " + ec.message() : std::string()) << "\n";
       return kExitNoRun;
@@ -324,7 +347,11 @@ void add_doc_commands(CLI::App& app, int* exit_code) {
   auto* schemas = doc->add_subcommand("schemas", "write the JSON Schemas of recipes, resources, policies, client.yaml, "
                                                  "reports and history lines into DIR (for yaml-language-server and CI)");
   schemas->add_option("--out", *schema_dir, "folder for the schemas (default: roux-schemas)");
-  schemas->callback([schema_dir, exit_code] { *exit_code = write_schemas(*schema_dir); });
+  auto* id_base = new std::string();
+  schemas->add_option("--id-base", *id_base,
+                      "URL each schema's $id is rebased onto, where editors resolve $ref (default: file://DIR/; "
+                      "https://roux.example/schemas/ writes the repository's files byte for byte)");
+  schemas->callback([schema_dir, id_base, exit_code] { *exit_code = write_schemas(*schema_dir, *id_base); });
   auto* out_file = new std::string();
   auto* completion = doc->add_subcommand("bash-completion", "print the bash completion script (or write it to --out FILE)");
   completion->add_option("--out", *out_file, "write the script to FILE instead of standard output");

@@ -12,11 +12,22 @@ run_roux doc schemas --out "$work/schemas"
 expect_rc 0 "doc schemas"
 count=$(cd "$ROUX_SOURCE_DIR/schemas" && find . -name '*.json' | wc -l)
 [ "$OUT" = "wrote $count schemas to $work/schemas (recipes: $work/schemas/recipe.schema.json)" ] || fail "output: $OUT"
-diff -r "$ROUX_SOURCE_DIR/schemas" "$work/schemas" || fail "the written schemas differ from the repository's"
+# Each $id is rebased onto the folder written (editors resolve a relative $ref against the $id:
+# with the repository's https://roux.example/ ids, yaml-language-server tried to fetch that host);
+# nothing else differs.
+diff -r <(cd "$ROUX_SOURCE_DIR/schemas" && grep -rv '"\$id"' . | sort) <(cd "$work/schemas" && grep -rv '"\$id"' . | sort) ||
+  fail "the written schemas differ from the repository's beyond their \$id"
+grep -q "^  \"\$id\": \"file://$work/schemas/resources/file.schema.json\",\$" "$work/schemas/resources/file.schema.json" ||
+  fail "file.schema.json's \$id: $(grep '"\$id"' "$work/schemas/resources/file.schema.json")"
+# With the repository's id base: byte for byte the repository's files.
+run_roux doc schemas --out "$work/repo-ids" --id-base https://roux.example/schemas/
+expect_rc 0 "doc schemas --id-base"
+diff -r "$ROUX_SOURCE_DIR/schemas" "$work/repo-ids" || fail "the written schemas differ from the repository's"
 # Again into the same folder: the same files (overwritten, not appended).
+cp -r "$work/schemas" "$work/first"
 run_roux doc schemas --out "$work/schemas"
 expect_rc 0 "doc schemas again"
-diff -r "$ROUX_SOURCE_DIR/schemas" "$work/schemas" || fail "the schemas written twice differ"
+diff -r "$work/first" "$work/schemas" || fail "the schemas written twice differ"
 
 cat >"$work/good.yaml" <<YAML
 # yaml-language-server: \$schema=$work/schemas/recipe.schema.json
@@ -58,4 +69,20 @@ text = json.dumps([str(e) for e in bad])
 for word in ("contnet", "rwx", "sideways"):
     assert word in text, (word, [e.message for e in bad])
 PY
-echo "PASS: doc schemas: written files equal schemas/, a recipe validates against them, bad ones do not"
+# A real editor, where one is installed (yaml-language-server is an npm package, not a Debian one:
+# YLS=/path/to/yaml-language-server/bin/yaml-language-server, or on PATH).
+yls=${YLS:-$(command -v yaml-language-server || true)}
+if [ -n "$yls" ] && command -v node >/dev/null; then
+  yls=$(readlink -f "$yls")
+  printf '# yaml-language-server: $schema=%s\n' "$work/schemas/recipe.schema.json" | cat - "$work/bad.yaml" > "$work/bad-modeline.yaml"
+  node "$ROUX_SOURCE_DIR/tests/schemas/lsp_diagnostics.js" "$yls" "$work/bad-modeline.yaml" > "$work/lsp-bad" 2>&1 || true
+  grep -q '^4:5 Property contnet is not allowed' "$work/lsp-bad" || fail "yaml-language-server: $(cat "$work/lsp-bad")"
+  grep -q '^6:11 .*pattern' "$work/lsp-bad" || fail "yaml-language-server (mode): $(cat "$work/lsp-bad")"
+  if grep -q 'Problems loading reference' "$work/lsp-bad"; then fail "yaml-language-server: $(cat "$work/lsp-bad")"; fi
+  node "$ROUX_SOURCE_DIR/tests/schemas/lsp_diagnostics.js" "$yls" "$work/good.yaml" > "$work/lsp-good" 2>&1 || true
+  [ "$(cat "$work/lsp-good")" = "no diagnostics" ] || fail "yaml-language-server on the good recipe: $(cat "$work/lsp-good")"
+  echo "yaml-language-server: $(tr '\n' ';' < "$work/lsp-bad")"
+else
+  echo "yaml-language-server not installed (npm i yaml-language-server; YLS=.../bin/yaml-language-server): editor check skipped"
+fi
+echo "PASS: doc schemas: written files equal schemas/ (ids rebased onto the folder), a recipe validates against them, bad ones do not"

@@ -35,6 +35,9 @@ done
 n_schemas=$(cd "$ROUX_SOURCE_DIR/schemas" && find . -name '*.json' | wc -l)
 [ "$(grep -c '^/usr/share/roux/schemas/.*\.json$' "$work/contents")" = "$n_schemas" ] || fail "not all $n_schemas schemas packaged"
 grep -q '^/usr/share/man/man1/roux-doc' "$work/contents" && fail "the hidden doc command got a man page"
+# An editor resolves a schema's relative $refs against its $id: the packaged ids name the packaged files.
+id=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO ./usr/share/roux/schemas/resources/file.schema.json | grep '"\$id"')
+[ "$id" = '  "$id": "file:///usr/share/roux/schemas/resources/file.schema.json",' ] || fail "packaged schema id: $id"
 grep -q -e '^/var/lib/roux' -e 'roux_libs_probe' "$work/contents" && fail "state folder or the probe shipped in the package"
 
 # Conffiles: every /etc file, so an upgrade never clobbers an edit.
