@@ -1,14 +1,17 @@
 // hostname: the machine's name, at boot and now. At boot: /etc/hostname (the name and a newline,
 // 0644, written atomically) and the 127.0.1.1 line of /etc/hosts ("127.0.1.1 FQDN SHORT", as
 // Debian's installer writes it; every other line is kept as it is, a missing line is added after
-// the 127.0.0.1 lines). Now: /proc/sys/kernel/hostname, written in place through the host door
-// (Host::write_in_place, as sysctl writes /proc/sys). Under --root the live name belongs to the
-// running machine, not to the tree: only the files are managed, and the output says so.
+// the 127.0.0.1 lines). Now: read from /proc/sys/kernel/hostname, set by `hostname NAME`
+// (sethostname(2), as hostnamectl does) through Host::run with its effect on that file as the
+// plan's model: in a container /proc/sys is read-only (systemd-nspawn, docker) while
+// sethostname(2) works in the container's own UTS namespace. Under --root the live name belongs
+// to the running machine, not to the tree: only the files are managed, and the output says so.
 #include "resources/hostname.h"
 
 #include "base/strings.h"
 #include "libs/diff.h"
 #include "resources/builtin.h"
+#include "resources/host_command.h"
 
 namespace roux::resources {
 
@@ -81,8 +84,11 @@ class HostnameResource : public engine::Resource {
     ROUX_ASSIGN_OR_RETURN(std::string now, ctx.host().read_file(kProcHostname, 4096));
     std::string now_t(trim(now));
     if (now_t == name()) return Status::ok();
-    return ctx.change({"live", now_t, name(), "", true},
-                      [&](host::Host& h) { return h.write_in_place(kProcHostname, name() + "\n"); });
+    return ctx.change({"live", now_t, name(), "", true}, [&](host::Host& h) {
+      return run_host_command(ctx, h, {"hostname", name()},
+                              [&](host::Host& m) { return m.write_in_place(kProcHostname, name() + "\n"); },
+                              std::chrono::minutes(1));
+    });
   }
 
  private:
