@@ -12,6 +12,11 @@
 // are not compared with the kernel's own (it rewrites them: size=64m reads size=65536k).
 // Under --root the mounted state belongs to the running system: only fstab is managed, and the
 // resource says so.
+// systemd makes its .mount units from fstab (systemd-fstab-generator) and keeps the old ones until
+// a `systemctl daemon-reload` (NeedDaemonReload=yes; a stale unit can act on the mount). Mounts are
+// converged as a batch (batch_key): every fstab edit first, then ONE daemon-reload when fstab
+// changed and systemd runs (systemd_reload.h, shared with systemd_unit; the `daemon_reload` change
+// of the first mount whose fstab line changed, shown by plan), then each mounted state.
 #include "resources/mount.h"
 
 #include <algorithm>
@@ -20,6 +25,7 @@
 #include "libs/diff.h"
 #include "resources/builtin.h"
 #include "resources/host_command.h"
+#include "resources/systemd_reload.h"
 #include "resources/text_edit.h"
 
 namespace roux::resources {
@@ -215,10 +221,39 @@ class MountResource : public engine::Resource {
     return out;
   }
 
-  Status converge(engine::ConvergeContext& ctx) override {
+  std::string batch_key() const override { return "mount"; }
+
+  Status converge(engine::ConvergeContext& ctx) override { return converge_batch({this}, {&ctx}).front(); }
+
+  std::vector<Status> converge_batch(const std::vector<engine::Resource*>& members,
+                                     const std::vector<engine::ConvergeContext*>& ctxs) override {
+    std::vector<Status> out(members.size());
+    std::vector<std::optional<FstabEntry>> old(members.size());
+    auto mount = [&](size_t i) { return static_cast<MountResource*>(members[i]); };
+    size_t first_changed = members.size();
+    for (size_t i = 0; i < members.size(); ++i) {
+      const bool before = systemd_reload_needed();
+      out[i] = mount(i)->converge_fstab(*ctxs[i], &old[i]);
+      if (!before && systemd_reload_needed() && first_changed == members.size()) first_changed = i;
+    }
+    // One daemon-reload for this run's fstab edits, before anything is mounted by hand.
+    if (systemd_reload_needed()) {
+      size_t at = first_changed == members.size() ? 0 : first_changed;
+      auto live = live_systemd(ctxs[at]->host());
+      Status st = live.is_ok() ? systemd_daemon_reload(*ctxs[at], *live) : live.status();
+      if (!st.is_ok() && out[at].is_ok()) out[at] = st;
+    }
+    for (size_t i = 0; i < members.size(); ++i)
+      if (out[i].is_ok()) out[i] = mount(i)->converge_mounted(*ctxs[i], old[i]);
+    return out;
+  }
+
+  Ensure ensure = Ensure::kMounted;
+  FstabEntry want;
+
+ private:
+  Status converge_mounted(engine::ConvergeContext& ctx, const std::optional<FstabEntry>& old) {
     const std::string& mp = want.mount_point;
-    std::optional<FstabEntry> old;
-    ROUX_TRY(converge_fstab(ctx, &old));
     if (ensure == Ensure::kEnabled) return Status::ok();
     if (ctx.host().root() != "/") {
       ctx.add_output("mount " + mp + ": the mounted state is not managed under --root " + ctx.host().root() +
@@ -265,10 +300,6 @@ class MountResource : public engine::Resource {
                       });
   }
 
-  Ensure ensure = Ensure::kMounted;
-  FstabEntry want;
-
- private:
   Status converge_fstab(engine::ConvergeContext& ctx, std::optional<FstabEntry>* old) {
     ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, ctx.host().lstat(kFstab));
     if (fi.exists() && fi.type != host::FileType::kFile)
@@ -293,7 +324,9 @@ class MountResource : public engine::Resource {
     return ctx.change({.property = "fstab", .before = before, .after = after, .diff = unified_diff(have, next, kFstab),
                        .is_public = true},
                       [&](host::Host& h) {
-                        return write_fstab(h, next, fi);
+                        ROUX_TRY(write_fstab(h, next, fi));
+                        systemd_reload_pending(kFstab);
+                        return Status::ok();
                       });
   }
 

@@ -24,6 +24,7 @@
 #include "resources/builtin.h"
 #include "resources/package_provider.h"
 #include "resources/service_provider.h"
+#include "resources/systemd_reload.h"
 
 namespace roux::resources {
 namespace {
@@ -40,12 +41,6 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::string short_digest(std::string_view data) {
   return "sha256:" + sha256_hex(data).substr(0, 12) + " (" + std::to_string(data.size()) + " bytes)";
-}
-
-/// Units whose file changed in this run and that systemd has not re-read yet.
-std::vector<std::string>& units_changed() {
-  static std::vector<std::string> units;
-  return units;
 }
 
 /// systemd-analyze on this machine, or "".
@@ -119,14 +114,14 @@ class SystemdUnitResource : public engine::Resource {
     size_t first_changed = members.size();
     for (size_t i = 0; i < members.size(); ++i) {
       if (unit(i)->absent) out[i] = unit(i)->stop_before_removal(*ctxs[i], prov);
-      const size_t before = units_changed().size();
+      const bool before = systemd_reload_needed();
       if (out[i].is_ok()) out[i] = unit(i)->converge_file(*ctxs[i], prov);
-      if (units_changed().size() != before && first_changed == members.size()) first_changed = i;
+      if (!before && systemd_reload_needed() && first_changed == members.size()) first_changed = i;
     }
     // One daemon-reload for every unit changed so far in this run.
-    if (!units_changed().empty()) {
+    if (systemd_reload_needed()) {
       size_t at = first_changed == members.size() ? 0 : first_changed;
-      Status st = daemon_reload(*ctxs[at], *live);
+      Status st = systemd_daemon_reload(*ctxs[at], *live);
       if (!st.is_ok() && out[at].is_ok()) out[at] = st;
     }
     for (size_t i = 0; i < members.size(); ++i)
@@ -151,12 +146,6 @@ class SystemdUnitResource : public engine::Resource {
   }
 
  private:
-  static Result<bool> live_systemd(const host::Host& host) {
-    if (host.root() != "/") return false;
-    ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, host.lstat("/run/systemd/system"));
-    return fi.type == host::FileType::kDirectory;
-  }
-
   Status converge_file(engine::ConvergeContext& ctx, ServiceProvider* prov) {
     const std::string p = path();
     bool same = false;
@@ -167,7 +156,7 @@ class SystemdUnitResource : public engine::Resource {
       if (!live.exists()) return Status::ok();
       return ctx.change({"ensure", "present", "absent"}, [&](host::Host& h) {
         ROUX_TRY(h.remove(p));
-        units_changed().push_back(parsed.unit);
+        systemd_reload_pending(parsed.unit);
         return Status::ok();
       });
     }
@@ -183,7 +172,7 @@ class SystemdUnitResource : public engine::Resource {
     auto write = [&](host::Host& h) -> Status {
       ROUX_TRY(host::make_dirs(h, host::parent_path(p), 0755));
       ROUX_TRY(h.write_file(p, content, 0644, 0, 0));
-      units_changed().push_back(parsed.unit);
+      systemd_reload_pending(parsed.unit);
       const std::string& u = control.service_name;
       for (const std::string& n : {u, ends_with(u, ".service") ? u.substr(0, u.size() - 8) : std::string()}) {
         if (!new_unit || n.empty()) continue;
@@ -230,37 +219,6 @@ class SystemdUnitResource : public engine::Resource {
     if (systemd_unit_has_install(have)) stop.enabled = false;
     if (!stop.running && !stop.enabled) return Status::ok();
     return stop.converge(ctx, prov);
-  }
-
-  /// `systemctl daemon-reload`, once for every unit changed so far. Its effect on what a plan
-  /// sees was recorded by the writes (a new unit is known, stopped and disabled).
-  static Status daemon_reload(engine::ConvergeContext& ctx, bool live) {
-    std::vector<std::string> units = units_changed();
-    units_changed().clear();
-    std::sort(units.begin(), units.end());
-    units.erase(std::unique(units.begin(), units.end()), units.end());
-    if (!live) {
-      ctx.add_output("no running systemd: no daemon-reload (" + join(units, ", ") + " take effect when systemd starts)\n");
-      return Status::ok();
-    }
-    std::string out;
-    Status st = ctx.change({"daemon_reload", "changed: " + join(units, ", "), "reloaded", "", true}, [&](host::Host& h) {
-      SubprocessOptions o;
-      o.argv = {"systemctl", "daemon-reload"};
-      o.env = {{"LC_ALL", "C"}};
-      o.timeout = std::chrono::minutes(5);
-      auto r = h.run(o);
-      bump_host_generation();  // every cached unit state is stale now
-      if (!r.is_ok()) return r.status();
-      out = r->output;
-      if (r->timed_out) return Status::timeout("`systemctl daemon-reload` timed out after 5 min");
-      if (r->exit_code != 0)
-        return Status::command_failed("`systemctl daemon-reload` exited " + std::to_string(r->exit_code) + ": " +
-                                      one_line(std::string(trim(r->output)), 400));
-      return Status::ok();
-    });
-    ctx.add_output(out);
-    return st;
   }
 };
 
