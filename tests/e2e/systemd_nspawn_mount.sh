@@ -49,6 +49,9 @@ snapshot > /tmp/after
 diff /tmp/before /tmp/after || fail "plan changed the host"
 [ -z "$(findmnt -n /mnt/x)" ] || fail "plan mounted /mnt/x"
 [ "$(prop $UX LoadState)" = not-found ] || fail "plan made systemd load $UX: $(prop $UX LoadState)"
+# The plan shows the reload it cannot run, as predicted (and the mounts, whose effect it models).
+[ "$(field /tmp/plan.json '[(res["id"], c.get("predicted", False)) for res in r["resources"] for c in res["changes"] if c["property"] == "daemon_reload"]')" = "[('mount[/mnt/x]', True)]" ] ||
+  fail "plan's daemon_reload: $(changes /tmp/plan.json)"
 expect_rc 2 run_roux converge $P /tmp/c1.json
 diff <(changes /tmp/plan.json) <(changes /tmp/c1.json) || fail "plan and converge differ"
 for u in $UX $UY; do
