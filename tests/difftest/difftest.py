@@ -58,13 +58,69 @@ CHECKS = ["1", "2", "3", "4", "5"]
 # managed paths in the starting state (junk), user/group resources whose names files use, with
 # cron.d entries run as those users (accounts).
 FEATURES = ["dir", "nested", "file", "link", "absent", "exec", "refresh", "deploy", "undeclared", "setid",
-            "owners", "notify", "guards", "junk", "accounts", "archive", "git", "hostres", "systypes"]
+            "owners", "notify", "guards", "junk", "accounts", "archive", "git", "hostres", "systypes",
+            "edits"]
 # hostres: ssh_authorized_key, mount, kernel_module and swap_file resources (drawn after the rest; see make_hostres).
 # systypes: hostname, timezone, systemd_unit, reboot (request) and locale resources (drawn after hostres; see make_systypes).
+# edits: line, ini, sysctl (the /etc/sysctl.d file only: under --root roux never touches /proc/sys) and
+# remote_file from the difftest's own HTTP server on 127.0.0.1 (drawn after systypes; see make_edits).
 SSH_KEYS = [("ssh-ed25519", "AAAAC3NzaC1lZDI1NTE5AAAAIPRwkXUt0hMwy2oIphr5rwCYrcbP0xFJmDsivE3zdLpN"),
             ("ecdsa-sha2-nistp256", "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBHJnkRA5RZ6dGsh5alvqJ/ZRVifFIhd0"
              "hwjPup5MguEuElu9o1/W7hW2WdTUTzCwGvydUocxbe9WftSCRya+P4g=")]
 SSH_OPTIONS = ["no-pty", 'from="10.0.0.0/8"', 'command="/bin/true"']
+
+
+# remote_file's server (family edits): 127.0.0.1, started once per difftest process before any seed
+# (workers fork after it, and connect to it); GET /c/KEY answers http_body(KEY) with an ETag, and 304
+# to a matching If-None-Match. The port is in the recipes, so a kept reproduction needs a server
+# serving the same bodies (`--serve` runs one on a given port).
+HTTP_PORT = None
+
+
+def http_body(key):
+    """The bytes served for KEY: a function of KEY alone (the generator computes their digest)."""
+    h = hashlib.sha256(key.encode()).hexdigest()
+    return ("remote " + key + " " + h + "\n").encode() * (1 + int(h[:2], 16) % 40)
+
+
+def http_port():
+    return HTTP_PORT if HTTP_PORT is not None else 9
+
+
+def start_http(port=0):
+    """Starts the server in a daemon thread; returns its port. Bounded: bodies are at most a few KiB,
+    each request has a 10 s socket timeout, only /c/KEY with KEY of [A-Za-z0-9-] up to 64 bytes."""
+    import http.server
+    import threading
+
+    class H(http.server.BaseHTTPRequestHandler):
+        timeout = 10
+
+        def do_GET(self):
+            m = re.fullmatch(r"/c/([A-Za-z0-9-]{1,64})", self.path)
+            if not m:
+                self.send_error(404)
+                return
+            body = http_body(m.group(1))
+            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *a):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv.server_address[1]
 
 
 def q(s):
@@ -496,6 +552,8 @@ class Gen:
             self.make_hostres()
         if "systypes" not in self.without:
             self.make_systypes()
+        if "edits" not in self.without:
+            self.make_edits()
 
     def make_systypes(self):
         """hostname, timezone, systemd_unit and reboot (action: request; under --root nothing
@@ -574,6 +632,116 @@ class Gen:
             if lrnd.random() < 0.5:
                 self.junk.append(("file", "/etc/default/locale", lrnd.choice(["LANG=C.UTF-8\n", "LANG=en_US.UTF-8\n"])))
             self.declared.append(self.add(r))
+
+    def make_edits(self):
+        """line and ini against files with random starting contents, sysctl (its /etc/sysctl.d file;
+        the live value is not read or written under --root) and remote_file served by the difftest's
+        HTTP server (right or wrong sha256, `checksum: none`, a file already there). From a Random of
+        their own (`edits-SEED`), after everything else and declared last: older seeds keep their
+        policy and tree. Drifted starts get hand edits of these files after the converge."""
+        rnd = random.Random(f"edits-{self.seed}")
+        drifted = self.start == "drifted"
+        conf, ini = "/etc/edits/app.conf", "/etc/edits/php.ini"
+        if rnd.random() < 0.5:
+            if rnd.random() < 0.85:  # sometimes missing: line fails, and so does plan
+                lines = ["# app.conf", "PermitRootLogin yes", "#UseDNS yes", "Port 22", "X11Forwarding yes", "",
+                         "MaxAuthTries 6", "UseDNS no"]
+                body = "".join(x + "\n" for x in rnd.sample(lines, rnd.randint(0, len(lines))))
+                self.junk.append(("file", conf, body))
+            # One topic per resource (its text and match name only that setting): two resources that
+            # undo each other every run would be a policy's fault, not plan's.
+            topics = [("PermitRootLogin", ["PermitRootLogin no", "PermitRootLogin yes"], "^#?PermitRootLogin\\b"),
+                      ("UseDNS", ["UseDNS no"], "^#?UseDNS"), ("Port", ["Port 2222", "Port 22"], "^Port "),
+                      ("MaxAuthTries", ["MaxAuthTries 3"], "^MaxAuth"), ("X11", ["X11Forwarding no"], "^X11Forwarding"),
+                      ("managed", ["# managed"], "^# managed$")]
+            for i, (_, texts, match) in enumerate(rnd.sample(topics, rnd.randint(1, 3))):
+                r = Res("line", f"l{i}")
+                r.set("path", q(conf))
+                r.set("text", q(rnd.choice(texts)))
+                shape = rnd.choice(["append", "match", "after", "match+after", "absent", "absent-text"])
+                if "match" in shape or shape == "absent":
+                    r.set("match", q(match if rnd.random() < 0.85 else match + "nomatch$"))
+                if "after" in shape:
+                    r.set("after", q(rnd.choice(["^Port", "^# app", "^X11", "^nothing"])))
+                if shape.startswith("absent"):
+                    r.set("ensure", q("absent"))
+                self.declared.append(self.add(r))
+            if drifted and rnd.random() < 0.6:
+                self.drift_plan.append(("edits-write", conf, rnd.choice(
+                    ["PermitRootLogin yes\nPort 22\n", "", "# by hand\nUseDNS yes\nX11Forwarding no\n"])))
+        if rnd.random() < 0.5:
+            if rnd.random() < 0.85:
+                parts = [rnd.choice(["; php.ini\n", "", "engine = Off\n"])]
+                for sec in rnd.sample(["PHP", "Date", "opcache"], rnd.randint(0, 3)):
+                    parts.append(f"[{sec}]\n")
+                    for k, v in rnd.sample([("memory_limit", "128M"), ("short_open_tag", "On"), (";date.timezone", ""),
+                                            ("  memory_limit", " 64M"), ("enable", "1"), ("memory_limit", "256M")],
+                                           rnd.randint(0, 3)):
+                        parts.append(f"{k} = {v}\n" if rnd.random() < 0.7 else f"{k}={v}\n")
+                    if rnd.random() < 0.4:
+                        parts.append("\n")
+                self.junk.append(("file", ini, "".join(parts)))
+            settings = [(sec, key) for sec in ["PHP", "Date", "opcache", None]
+                        for key in ["memory_limit", "short_open_tag", "date.timezone", "enable", "engine"]]
+            for i, (sec, key) in enumerate(rnd.sample(settings, rnd.randint(1, 3))):  # each setting once
+                r = Res("ini", f"i{i}")
+                r.set("path", q(ini))
+                if sec:
+                    r.set("section", q(sec))
+                r.set("key", q(key))
+                if rnd.random() < 0.2:
+                    r.set("ensure", q("absent"))
+                else:
+                    r.set("value", q(rnd.choice(["256M", "On", "Off", "UTC", "1", "128M"])))
+                self.declared.append(self.add(r))
+            if drifted and rnd.random() < 0.6:
+                self.drift_plan.append(("edits-write", ini, rnd.choice(
+                    ["[PHP]\nmemory_limit=64M\n", "", "; nothing\n[Date]\n"])))
+        if rnd.random() < 0.35:
+            for key in rnd.sample(["net.ipv4.ip_forward", "vm.swappiness", "net.ipv4.tcp_rmem", "kernel.pid_max"],
+                                  rnd.randint(1, 2)):
+                r = Res("sysctl", key)
+                fn = f"/etc/sysctl.d/60-roux-{key}.conf"
+                value = rnd.choice({"net.ipv4.tcp_rmem": ["4096 87380 6291456", "4096\t131072\t6291456"]}.get(
+                    key, ["1", "0", "10", "4194304"]))
+                if rnd.random() < 0.25:
+                    r.set("ensure", q("absent"))
+                    r.expect.update(type="absent", path=fn)
+                else:
+                    r.set("value", q(value))
+                    r.expect.update(type="file", path=fn, mode=0o644, uid=0, gid=0,
+                                    content=f"# Managed by roux: sysctl[{key}]\n{key} = {' '.join(value.split())}\n")
+                if rnd.random() < 0.5:
+                    self.junk.append(("file", fn, rnd.choice(
+                        [f"# Managed by roux: sysctl[{key}]\n{key} = {value}\n", f"{key} = 7\n"])))
+                if drifted and rnd.random() < 0.5:
+                    self.drift_plan.append(("edits-write", fn, f"{key} = 99\n"))
+                self.declared.append(self.add(r))
+        if rnd.random() < 0.4:
+            self.junk.append(("dir", "/opt/dl", None))
+            for i in range(rnd.randint(1, 2)):
+                path = f"/opt/dl/f{i}"
+                key = f"{self.seed}-{i}-{rnd.randint(0, 3)}"
+                body = http_body(key)
+                r = Res("remote_file", path)
+                r.set("source", q(f"http://127.0.0.1:{http_port()}/c/{key}"))
+                ck = rnd.choice(["right", "right", "wrong", "none"])
+                if ck == "none":
+                    r.set("checksum", q("none"))
+                else:
+                    digest = hashlib.sha256((body if ck == "right" else body + b"x")).hexdigest()
+                    r.set("checksum", q("sha256:" + digest))
+                if rnd.random() < 0.3:
+                    r.set("mode", q(rnd.choice(["0600", "0755"])))
+                if ck != "wrong":
+                    r.expect.update(type="file", content=body)
+                    if r.get("mode"):
+                        r.expect["mode"] = int(json.loads(r.get("mode")), 8)
+                if rnd.random() < 0.4:  # already there: the same bytes, or other ones
+                    self.junk.append(("file", path, rnd.choice([body.decode(), "old\n"])))
+                if drifted and rnd.random() < 0.5:
+                    self.drift_plan.append(("edits-write", path, "tampered\n"))
+                self.declared.append(self.add(r, path))
 
     def make_hostres(self):
         """ssh_authorized_key, mount, kernel_module and swap_file (under --root: authorized_keys, fstab
@@ -944,6 +1112,13 @@ class Gen:
         """Applies the planned drift to the tree; returns what was done."""
         done = []
         for what, path, arg in self.drift_plan:
+            if what == "edits-write":  # a file of make_edits rewritten by hand (or created)
+                fn = self.root + path
+                if os.path.isdir(os.path.dirname(fn)) and not os.path.islink(fn):
+                    with open(fn, "w") as f:
+                        f.write(arg)
+                    done.append(f"{what} {path}")
+                continue
             if what == "account-shell":  # the shell edited by hand in passwd
                 fn = os.path.join(self.root, "etc", "passwd")
                 with open(fn) as f:
@@ -1372,8 +1547,8 @@ def seed_env(work):
 
 
 def run_seed(args):
-    global WITHOUT, STRICT_RETRY
-    seed, roux, keep, tmpbase, WITHOUT, STRICT_RETRY = args
+    global WITHOUT, STRICT_RETRY, HTTP_PORT
+    seed, roux, keep, tmpbase, WITHOUT, STRICT_RETRY, HTTP_PORT = args
     work = tempfile.mkdtemp(prefix=f"difftest-{seed}-", dir=tmpbase)
     env = seed_env(work)
     fails, times, start = [], [], "?"
@@ -1634,7 +1809,7 @@ def parse_seeds(s):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--roux", required=True)
+    ap.add_argument("--roux")
     ap.add_argument("--seeds", default="0-99")
     ap.add_argument("--family", default="file", choices=["file"])
     ap.add_argument("--keep-failures", metavar="DIR")
@@ -1651,12 +1826,24 @@ def main():
     ap.add_argument("--strict-retry", action="store_true",
                     help="also count a second converge that retries what failed or was skipped in the first "
                          "(a run with failures is not expected to be idempotent; plan fidelity is checked either way)")
+    ap.add_argument("--serve", type=int, metavar="PORT",
+                    help="only serve remote_file's bodies on 127.0.0.1:PORT (for a kept reproduction)")
     a = ap.parse_args()
     global WITHOUT, STRICT_RETRY
     STRICT_RETRY = a.strict_retry
     WITHOUT = frozenset(x for x in a.without.split(",") if x)
     if WITHOUT - set(FEATURES):
         sys.exit(f"difftest: unknown features {sorted(WITHOUT - set(FEATURES))}; known: {' '.join(FEATURES)}")
+    global HTTP_PORT
+    if a.serve is not None:  # serve remote_file's bodies for a kept reproduction, until interrupted
+        HTTP_PORT = start_http(a.serve)
+        print(f"difftest: serving http://127.0.0.1:{HTTP_PORT}/c/KEY", flush=True)
+        while True:
+            time.sleep(3600)
+    if "edits" not in WITHOUT and not a.classify:
+        HTTP_PORT = start_http()
+    if not a.roux:
+        sys.exit("difftest: --roux is required")
     roux = os.path.abspath(a.roux)
     if not a.classify and not os.access(roux, os.X_OK):
         sys.exit(f"difftest: no roux binary at {roux}")
@@ -1694,7 +1881,7 @@ def main():
     t0 = time.monotonic()
     roux_times = []
     stats = open(a.stats, "w") if a.stats else None
-    jobs = [(s, roux, a.keep_failures, tmpbase, WITHOUT, STRICT_RETRY) for s in seeds]
+    jobs = [(s, roux, a.keep_failures, tmpbase, WITHOUT, STRICT_RETRY, HTTP_PORT) for s in seeds]
     ex = ProcessPoolExecutor(a.j) if a.j > 1 else None
     try:
         results = ex.map(run_seed, jobs, chunksize=2) if ex else map(run_seed, jobs)
