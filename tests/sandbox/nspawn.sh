@@ -208,7 +208,18 @@ rc=0
 nsenter -t "$L" -a env -i "${envs[@]}" ROUX=/roux/build/roux ROUX_SOURCE_DIR=/roux/src ROUX_SANDBOX=1 \
   ROUX_SANDBOX_INIT=systemd HOME=/root LANG=C.UTF-8 TERM="${TERM:-dumb}" \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  /bin/bash -c 'cd /root && exec /bin/bash /roux/sandbox/script.sh "$@"' script "${args[@]}" </dev/null || rc=$?
+  /bin/bash -c 'cd /root && exec /bin/bash /roux/sandbox/script.sh "$@"' script "${args[@]}" </dev/null &
+NSE=$!
+# A script that shuts the container down (systemd_nspawn_reboot) is still running when
+# systemd-shutdown freezes every process of the container with SIGSTOP before killing them.
+# nsenter, outside the container, mirrors a stopped child by stopping itself and waits for a
+# SIGCONT that no shell sends here: it then never reaps the killed script, and the container's
+# PID 1 cannot exit (it waits for every process of its namespace to be reaped). Resume it.
+while kill -0 "$NSE" 2>/dev/null; do
+  [ "$(cut -d' ' -f3 "/proc/$NSE/stat" 2>/dev/null)" != T ] || kill -CONT "$NSE" 2>/dev/null || true
+  sleep 0.2
+done
+wait "$NSE" || rc=$?
 t_run=$(ms)
 stop_container
 echo "nspawn.sh: script exit $rc; boot ${boot_ms} ms, script $((t_run - boot_ms)) ms, poweroff $(( $(ms) - t_run )) ms" >&2
