@@ -47,15 +47,7 @@ gitchanges() { json_changes "$1" | grep '^git\[' || true; }
 deploys() { [ -f "$root/var/log/deploys" ] && wc -l <"$root/var/log/deploys" || echo 0; }
 policy main false
 
-before=$(tree_checksum "$root")
-run_roux plan --policy "$work" --root "$root" --format json
-expect_rc 2 "plan"
-printf '%s\n' "$OUT" >"$work/plan.json"
-[ "$(tree_checksum "$root")" = "$before" ] || fail "plan changed the tree"
-run_roux converge --policy "$work" --root "$root" --format json
-expect_rc 2 "converge"
-printf '%s\n' "$OUT" >"$work/c1.json"
-diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
+plan_then_converge "$work" "$root"
 [ "$(deploys)" = 1 ] || fail "the checkout did not notify exec[deployed] once"
 [ "$(gitchanges "$work/c1.json" | grep -v '	owner	')" = "git[/srv/app]	ensure	absent	directory
 git[/srv/app]	mode		0755

@@ -19,15 +19,7 @@ resources:
     boot: false
     options: [numdummies=2]
 EOF
-before=$(tree_checksum "$root")
-run_roux plan --policy "$work" --root "$root" --format json
-expect_rc 2 "plan"
-printf '%s\n' "$OUT" >"$work/plan.json"
-[ "$(tree_checksum "$root")" = "$before" ] || fail "plan changed the tree"
-run_roux converge --policy "$work" --root "$root" --format json
-expect_rc 2 "converge"
-printf '%s\n' "$OUT" >"$work/c1.json"
-diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
+plan_then_converge "$work" "$root"
 [ "$(json_changes "$work/c1.json")" = "kernel_module[br_netfilter]	modules-load.d	absent	/etc/modules-load.d/br_netfilter.conf
 kernel_module[bonding]	modprobe.d	absent	/etc/modprobe.d/roux-bonding.conf
 kernel_module[bonding]	modules-load.d	absent	/etc/modules-load.d/bonding.conf

@@ -132,6 +132,22 @@ for r in rep["resources"]:
 PY
 }
 
+# plan_then_converge WORK ROOT: a plan of the policy in WORK against ROOT that exits 2 and leaves
+# ROOT as it was, then a converge that exits 2 and makes exactly the plan's changes. Their JSON
+# reports are left in WORK/plan.json and WORK/c1.json; `before` keeps the tree's checksum before.
+plan_then_converge() {
+  local w=$1 r=$2
+  before=$(tree_checksum "$r")
+  run_roux plan --policy "$w" --root "$r" --format json
+  expect_rc 2 "plan"
+  printf '%s\n' "$OUT" >"$w/plan.json"
+  [ "$(tree_checksum "$r")" = "$before" ] || fail "plan changed the tree"
+  run_roux converge --policy "$w" --root "$r" --format json
+  expect_rc 2 "converge"
+  printf '%s\n' "$OUT" >"$w/c1.json"
+  diff <(json_changes "$w/plan.json") <(json_changes "$w/c1.json") || fail "plan and converge differ"
+}
+
 # json_get FILE EXPR: evaluates a Python expression over the report bound to `r`, prints it.
 #   json_get report.json 'r["totals"]["changed"]'
 json_get() {

@@ -42,15 +42,7 @@ resources:
     key: opcache.enable
     value: "1"
 EOF
-before=$(tree_checksum "$root")
-run_roux plan --policy "$work" --root "$root" --format json
-expect_rc 2 "plan"
-printf '%s\n' "$OUT" >"$work/plan.json"
-[ "$(tree_checksum "$root")" = "$before" ] || fail "plan changed the tree"
-run_roux converge --policy "$work" --root "$root" --format json
-expect_rc 2 "converge"
-printf '%s\n' "$OUT" >"$work/c1.json"
-diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
+plan_then_converge "$work" "$root"
 [ "$(json_changes "$work/c1.json" | wc -l)" = 6 ] || fail "expected one content change per resource: $(json_changes "$work/c1.json")"
 # The plan shows the minimal diff: one line replaced.
 python3 - "$work/plan.json" <<'PY' || fail "plan diff of sshd root"

@@ -24,15 +24,7 @@ resources:
       LC_COLLATE: C.UTF-8
     generate: [fr_FR.UTF-8]
 EOF2
-before=$(tree_checksum "$root")
-run_roux plan --policy "$work" --root "$root" --format json
-expect_rc 2 "plan"
-printf '%s\n' "$OUT" >"$work/plan.json"
-[ "$(tree_checksum "$root")" = "$before" ] || fail "plan changed the tree"
-run_roux converge --policy "$work" --root "$root" --format json
-expect_rc 2 "converge"
-printf '%s\n' "$OUT" >"$work/c1.json"
-diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
+plan_then_converge "$work" "$root"
 [ "$(json_changes "$work/c1.json")" = "locale[system]	locale_gen		enabled en_US.UTF-8, en_GB.UTF-8, fr_FR.UTF-8
 locale[system]	default	absent	LANG=en_US.UTF-8 LANGUAGE=en_US:en LC_TIME=en_GB.UTF-8 LC_COLLATE=C.UTF-8" ] ||
   fail "changes: $(json_changes "$work/c1.json")"

@@ -52,15 +52,7 @@ resources:
     key: $EC
     ensure: absent
 EOF2
-before=$(tree_checksum "$root")
-run_roux plan --policy "$work" --root "$root" --format json
-expect_rc 2 "plan"
-printf '%s\n' "$OUT" >"$work/plan.json"
-[ "$(tree_checksum "$root")" = "$before" ] || fail "plan changed the tree"
-run_roux converge --policy "$work" --root "$root" --format json
-expect_rc 2 "converge"
-printf '%s\n' "$OUT" >"$work/c1.json"
-diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
+plan_then_converge "$work" "$root"
 [ "$(json_changes "$work/c1.json")" = "ssh_authorized_key[alice-laptop]	key	differs	present
 ssh_authorized_key[bob-ci]	ssh_dir	absent	/home/bob/.ssh 0700 1002:1002
 ssh_authorized_key[bob-ci]	key	absent	present

@@ -16,15 +16,7 @@ resources:
   - sysctl: net.ipv4.tcp_rmem
     value: "4096   87380 6291456"
 EOF2
-before=$(tree_checksum "$root")
-run_roux plan --policy "$work" --root "$root" --format json
-expect_rc 2 "plan"
-printf '%s\n' "$OUT" >"$work/plan.json"
-[ "$(tree_checksum "$root")" = "$before" ] || fail "plan changed the tree"
-run_roux converge --policy "$work" --root "$root" --format json
-expect_rc 2 "converge"
-printf '%s\n' "$OUT" >"$work/c1.json"
-diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
+plan_then_converge "$work" "$root"
 [ "$(json_changes "$work/c1.json" | cut -f1,2)" = "sysctl[net.ipv4.ip_forward]	file
 sysctl[net.ipv4.tcp_rmem]	file" ] || fail "changes: $(json_changes "$work/c1.json")"
 [ "$(cat "$root/etc/sysctl.d/60-roux-net.ipv4.tcp_rmem.conf")" = "# Managed by roux: sysctl[net.ipv4.tcp_rmem]

@@ -23,15 +23,7 @@ resources:
 EOF2
 }
 policy Europe/Paris
-before=$(tree_checksum "$root")
-run_roux plan --policy "$work" --root "$root" --format json
-expect_rc 2 "plan"
-printf '%s\n' "$OUT" >"$work/plan.json"
-[ "$(tree_checksum "$root")" = "$before" ] || fail "plan changed the tree"
-run_roux converge --policy "$work" --root "$root" --format json
-expect_rc 2 "converge"
-printf '%s\n' "$OUT" >"$work/c1.json"
-diff <(json_changes "$work/plan.json") <(json_changes "$work/c1.json") || fail "plan and converge differ"
+plan_then_converge "$work" "$root"
 [ "$(json_changes "$work/c1.json")" = "timezone[Europe/Paris]	localtime	a file	/usr/share/zoneinfo/Europe/Paris
 timezone[Europe/Paris]	timezone_file	Etc/UTC	Europe/Paris
 hostname[web1.example.com]	file	absent	web1.example.com
