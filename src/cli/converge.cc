@@ -1,4 +1,5 @@
 // roux converge / roux plan: the driver. Reads as a list of named passes, each with its why.
+#include <syslog.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -737,18 +738,25 @@ int run_reboot(const nlohmann::ordered_json& decision, int rc) {
   return rc;
 }
 
-/// converge, then under systemd (stderr is the journal) one closing line with the run's
-/// identity and outcome as key=value fields, at priority notice: "run_id=... policy=... mode=...
-/// exit_code=N". Elsewhere the syslog handler records runs (docs/output.md).
+/// converge, then one closing record with the run's identity and outcome as key=value fields, at
+/// priority notice: "run finished: run_id=... policy=... mode=... exit_code=N": under systemd
+/// (stderr is the journal) a journal entry with ROUX_* fields, elsewhere a syslog record
+/// (docs/output.md).
 int converge_logged(const ConvergeOptions& o) {
   report::RunReport rep;
   int rc = converge(o, &rep);
   const std::string reboot = rep.reboot.is_object() ? rep.reboot.value("decision", "hold") : "";
-  if (log::to_journal()) {
-    std::string policy = !rep.policy.empty() ? rep.policy : !o.policy.empty() ? o.policy : "-";
-    std::string mode = o.verify_only ? "verify" : o.dry_run ? "plan" : "apply";
-    std::string line = "run finished: run_id=" + rep.run_id + " policy=" + policy + " mode=" + mode +
-                       " exit_code=" + std::to_string(rc) + (reboot.empty() ? "" : " reboot=" + reboot);
+  std::string policy = !rep.policy.empty() ? rep.policy : !o.policy.empty() ? o.policy : "-";
+  std::string mode = o.verify_only ? "verify" : o.dry_run ? "plan" : "apply";
+  std::string line = "run finished: run_id=" + rep.run_id + " policy=" + policy + " mode=" + mode +
+                     " exit_code=" + std::to_string(rc) + (reboot.empty() ? "" : " reboot=" + reboot);
+  if (!log::to_journal()) {
+    // Not under systemd: the same closing record goes to syslog (facility daemon, priority
+    // notice, ident roux), so cron runs leave a trace. ROUX_SYSLOG_SOCKET names another
+    // datagram socket than /dev/log (containers, tests). Best effort: no syslog, no record.
+    const char* sock = std::getenv("ROUX_SYSLOG_SOCKET");
+    (void)report::syslog_send("roux", LOG_NOTICE, escape_controls(redact::redact(line)), sock ? sock : "");
+  } else {
     // The same record as journal fields (journalctl ROUX_RUN_ID=...); the plain line when the
     // journal's socket is not reachable.
     if (!log::journal_send(line, {{"ROUX_RUN_ID", rep.run_id}, {"ROUX_POLICY", policy},

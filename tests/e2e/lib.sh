@@ -16,6 +16,10 @@ set -euo pipefail
 : "${ROUX:?set ROUX to the built roux binary}"
 : "${ROUX_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 export NO_COLOR=1
+# Every run not under the journal sends its closing record to syslog (docs/output.md); the
+# scenarios keep the host's syslog out of it unless they name a receiver of their own.
+: "${ROUX_SYSLOG_SOCKET:=/nonexistent/roux-e2e-syslog}"
+export ROUX_SYSLOG_SOCKET
 
 # fail MESSAGE...: print to stderr and exit 1 (the test failed).
 fail() {

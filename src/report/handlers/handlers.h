@@ -69,6 +69,10 @@ Status json_file_handler(const std::string& report_json, const HandlerConfig& cf
 Status webhook_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg);
 Status prometheus_handler(const RunReport& report, const HandlerConfig& cfg, host::Host& host);
 Status syslog_handler(const RunReport& report, const HandlerConfig& cfg);
+/// One syslog record `line` (one line, already redacted) at `priority` (LOG_NOTICE...), facility
+/// daemon, as IDENT[PID]: through syslog(3), or, when `path` is given, as the RFC 3164 datagram
+/// syslog(3) would send, to that unix datagram socket.
+Status syslog_send(const std::string& ident, int priority, const std::string& line, const std::string& path);
 Status statsd_handler(const RunReport& report, const HandlerConfig& cfg);
 Status events_handler(const RunReport& report, const HandlerConfig& cfg);
 

@@ -33,12 +33,10 @@ std::string syslog_line(const RunReport& report) {
   return line;
 }
 
-Status syslog_handler(const RunReport& report, const HandlerConfig& cfg) {
-  int prio = (report.exit_code & 4) || report.exit_code == 1 ? LOG_ERR : LOG_NOTICE;
-  std::string line = redact::redact(syslog_line(report));
-  if (cfg.path.empty()) {
-    openlog(cfg.ident.c_str(), LOG_PID, LOG_DAEMON);
-    syslog(prio, "%s", line.c_str());
+Status syslog_send(const std::string& ident, int priority, const std::string& line, const std::string& path) {
+  if (path.empty()) {
+    openlog(ident.c_str(), LOG_PID, LOG_DAEMON);
+    syslog(priority, "%s", line.c_str());
     closelog();
     return Status::ok();
   }
@@ -47,17 +45,22 @@ Status syslog_handler(const RunReport& report, const HandlerConfig& cfg) {
   if (fd < 0) return Status::io("socket", errno);
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (cfg.path.size() >= sizeof addr.sun_path) {
+  if (path.size() >= sizeof addr.sun_path) {
     close(fd);
-    return Status::invalid_input("syslog socket path too long: " + cfg.path);
+    return Status::invalid_input("syslog socket path too long: " + path);
   }
-  std::memcpy(addr.sun_path, cfg.path.c_str(), cfg.path.size());
-  std::string msg = "<" + std::to_string(LOG_DAEMON | prio) + ">" + cfg.ident + "[" + std::to_string(getpid()) + "]: " + line;
+  std::memcpy(addr.sun_path, path.c_str(), path.size());
+  std::string msg = "<" + std::to_string(LOG_DAEMON | priority) + ">" + ident + "[" + std::to_string(getpid()) + "]: " + line;
   ssize_t n = sendto(fd, msg.data(), msg.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   int err = errno;
   close(fd);
-  if (n < 0) return Status::io("send to " + cfg.path, err);
+  if (n < 0) return Status::io("send to " + path, err);
   return Status::ok();
+}
+
+Status syslog_handler(const RunReport& report, const HandlerConfig& cfg) {
+  int prio = (report.exit_code & 4) || report.exit_code == 1 ? LOG_ERR : LOG_NOTICE;
+  return syslog_send(cfg.ident, prio, redact::redact(syslog_line(report)), cfg.path);
 }
 
 }  // namespace roux::report
