@@ -421,6 +421,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     auto p = read_plan_text(*text, *key, o.plan_in);
     if (!p.is_ok()) return fail_early(p.status());
     rep.saved_plan = {{"file", o.plan_in}, {"digest", p->digest}, {"created", p->created}};
+    if (o.dry_run) rep.saved_plan["checked"] = true;  // converge --plan P --dry-run: checked, not applied
     if (std::string why = saved_plan_mismatch(*p, o, facts.fqdn, *state_dir); !why.empty())
       return fail_early(Status::conflict("saved plan " + o.plan_in + " refused: " + why + "; nothing was changed"));
     selection = p->selection;

@@ -57,7 +57,10 @@ std::string targeting_text(const report::RunReport& rep) {
       out += "notification not delivered: outside selection: " + r.id + " -> " + t + "\n";
   if (!rep.saved_plan.is_null()) {
     std::string file = rep.saved_plan["file"].get<std::string>(), digest = rep.saved_plan["digest"].get<std::string>();
-    if (rep.mode == "plan")
+    if (rep.saved_plan.value("checked", false))
+      out += "saved plan " + file + " (digest " + digest.substr(0, 12) +
+             ") still applies: converge --plan would make exactly these changes; nothing was changed\n";
+    else if (rep.mode == "plan")
       out += "plan saved to " + file + " (digest " + digest.substr(0, 12) + "); apply exactly it with: roux converge --plan " +
              file + "\n";
     else
