@@ -482,6 +482,15 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (auto last = (**host).read_file(*state_dir + "/last_run.json"); last.is_ok())
     previous = report::parse_previous_run(*last);
   if (previous.known) rep.cookbooks_moved = report::moved_cookbooks(previous.cookbooks, rep.cookbooks);
+  {
+    // The whole policy's desired states (the selection's or not), for the resources the last
+    // run's state copy does not list: unchanged then, or outside its selection.
+    std::vector<std::pair<std::string, std::string>> id_desired;
+    id_desired.reserve(c.graph.nodes().size());
+    for (const auto& n : c.graph.nodes()) id_desired.emplace_back(n->resource->id(), n->resource->meta().desired_digest);
+    rep.desired_set = report::desired_set_digest(std::move(id_desired));
+    previous.same_desired_set = !previous.desired_set.empty() && previous.desired_set == rep.desired_set;
+  }
 
   // Text output streams: the header now, each resource as it settles, the summary at the end.
   bool stream = o.format == "text" && !o.verify_only && !o.silent && o.explain.empty();

@@ -1,12 +1,14 @@
 #include "report/run_report.h"
 
 #include <sys/time.h>
+#include <algorithm>
 
 #include <cstdio>
 #include <ctime>
 
 #include "base/json.h"
 #include "base/redact.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 
 namespace roux::report {
@@ -111,6 +113,10 @@ PreviousRun parse_previous_run(std::string_view report_json) {
     for (const auto& r : *rs)
       // Every id: one recorded without a digest (a secret, or an older roux) has no known cause.
       if (r.is_object()) prev.desired[json_string(r, "id")] = json_string(r, "desired");
+  if (auto u = j.find("unchanged_not_listed"); u != j.end() && u->is_number_unsigned() && u->get<uint64_t>() > 0)
+    prev.partial_list = true;
+  if (auto s = j.find("selection"); s != j.end() && s->is_object()) prev.partial_list = true;
+  prev.desired_set = json_string(j, "desired_set");
   return prev;
 }
 
@@ -134,9 +140,21 @@ std::vector<std::string> moved_cookbooks(const std::vector<CookbookInfo>& before
 std::string cause_of(const PreviousRun& previous, const std::string& id, const std::string& desired) {
   if (!previous.known || desired.empty()) return "";
   auto it = previous.desired.find(id);
-  if (it == previous.desired.end()) return "policy";  // new in the policy since the last run
+  if (it == previous.desired.end()) {
+    if (!previous.partial_list) return "policy";  // new in the policy since the last run
+    // Not listed (unchanged then, or outside a targeted run's selection): known only when no
+    // resource's desired state moved since.
+    return previous.same_desired_set ? "drift" : "";
+  }
   if (it->second.empty()) return "";
   return it->second == desired ? "drift" : "policy";
+}
+
+std::string desired_set_digest(std::vector<std::pair<std::string, std::string>> id_desired) {
+  std::sort(id_desired.begin(), id_desired.end());
+  std::string text;
+  for (const auto& [id, d] : id_desired) text += id + "\t" + d + "\n";
+  return sha256_hex(text);
 }
 
 std::string cause_for(const PreviousRun& previous, const ResourceReport& r) {
@@ -227,6 +245,7 @@ nlohmann::ordered_json header_json(const RunReport& report) {
     j["cookbooks"].push_back({{"name", c.name}, {"version", c.version}, {"source", c.source}});
   if (!report.lock_digest.empty()) j["lock_digest"] = report.lock_digest;
   if (!report.cookbooks_moved.empty()) j["cookbooks_moved"] = report.cookbooks_moved;
+  if (!report.desired_set.empty()) j["desired_set"] = report.desired_set;
   j["errors"] = redacted(report.errors);
   if (!report.rehearsal.is_null()) j["rehearsal"] = report.rehearsal;
   if (!report.selection.is_null()) j["selection"] = report.selection;

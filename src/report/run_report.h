@@ -71,6 +71,9 @@ struct RunReport {
   /// Cookbooks whose version moved since the last recorded run: "nginx 1.2.0 -> 1.3.0",
   /// "base (new)", "old (gone)". Empty when nothing moved or no run was recorded.
   std::vector<std::string> cookbooks_moved;
+  /// desired_set_digest() of the compiled policy ("" = no policy compiled): lets the next run
+  /// tell drift from a policy change for the resources this run's state copy does not list.
+  std::string desired_set;
   std::vector<ResourceReport> resources;
   std::vector<std::string> errors;   // run-level errors (compile errors, lock, sources)
   std::vector<engine::VerifyResult> verify;  // the recipes' verify checks, after converge
@@ -101,13 +104,23 @@ struct PreviousRun {
   bool known = false;
   std::vector<CookbookInfo> cookbooks;
   std::unordered_map<std::string, std::string> desired;  // resource id -> desired digest
+  /// The report lists only some resources (a compact state copy leaves out the unchanged ones; a
+  /// targeted run lists its selection): an id it does not list is not new in the policy.
+  bool partial_list = false;
+  std::string desired_set;  // its desired_set ("" = not recorded)
+  /// Set by the caller: the whole compiled policy's desired_set is the previous run's, so no
+  /// resource's desired state moved since (every difference is drift).
+  bool same_desired_set = false;
 };
+/// sha256 over every compiled resource's "id<TAB>desired digest<LF>", sorted by id.
+std::string desired_set_digest(std::vector<std::pair<std::string, std::string>> id_desired);
 /// Parses a previous report's text; `known` stays false when it is not a report.
 PreviousRun parse_previous_run(std::string_view report_json);
 /// "nginx 1.2.0 -> 1.3.0", "base (new)", "old (gone)" between `before` and `now`, by name.
 std::vector<std::string> moved_cookbooks(const std::vector<CookbookInfo>& before, const std::vector<CookbookInfo>& now);
 /// "policy" when `desired` differs from the previous run's record of `id`, or it is new there;
-/// "drift" when the same; "" when unknown (no previous run, no digest).
+/// "drift" when the same; "" when unknown (no previous run, no digest). An id a partial list does
+/// not hold: "drift" when the whole policy's desired set is the previous run's, else "".
 std::string cause_of(const PreviousRun& previous, const std::string& id, const std::string& desired);
 /// The cause to show for `r`: cause_of for a resource that changes, "" when it does not or when a
 /// notification refreshed it (its "notified by" is the reason).

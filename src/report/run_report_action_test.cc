@@ -28,6 +28,31 @@ TEST_CASE("action_of: how each kind of change maps to create/delete/replace/chan
   CHECK(action_of(one("run", "", "echo hi")) == "change");
 }
 
+TEST_CASE("cause_of: a compact or targeted previous report lists only some resources") {
+  // The state copy of a run leaves its unchanged resources out (unchanged_not_listed): an id it
+  // does not list is not new in the policy. It is drift when the policy's desired set is the
+  // same as then, unknown otherwise; a listed id is compared as before.
+  PreviousRun compact = parse_previous_run(
+      R"({"resources":[{"id":"file[/a]","desired":"d1"}],"unchanged_not_listed":3,"desired_set":"s1"})");
+  CHECK(compact.partial_list);
+  CHECK(compact.desired_set == "s1");
+  CHECK(cause_of(compact, "file[/b]", "d2") == "");  // not told whether the policy moved
+  compact.same_desired_set = true;
+  CHECK(cause_of(compact, "file[/b]", "d2") == "drift");
+  CHECK(cause_of(compact, "file[/a]", "d9") == "policy");
+  CHECK(cause_of(compact, "file[/a]", "d1") == "drift");
+  PreviousRun targeted = parse_previous_run(R"({"resources":[],"unchanged_not_listed":0,"selection":{"only":[]}})");
+  CHECK(targeted.partial_list);
+  CHECK(cause_of(targeted, "file[/c]", "d3") == "");
+  PreviousRun whole = parse_previous_run(R"({"resources":[],"unchanged_not_listed":0})");
+  CHECK_FALSE(whole.partial_list);
+  CHECK(cause_of(whole, "file[/c]", "d3") == "policy");
+  // The set digest: order-free, and moved by any id or digest.
+  CHECK(desired_set_digest({{"b", "2"}, {"a", "1"}}) == desired_set_digest({{"a", "1"}, {"b", "2"}}));
+  CHECK(desired_set_digest({{"a", "1"}, {"b", "2"}}) != desired_set_digest({{"a", "1"}, {"b", "3"}}));
+  CHECK(desired_set_digest({{"a", "1"}, {"b", "2"}}) != desired_set_digest({{"a", "1"}, {"c", "2"}}));
+}
+
 TEST_CASE("moved_cookbooks and cause_of") {
   std::vector<CookbookInfo> before{{"a", "1.0.0", ""}, {"b", "1.0.0", ""}, {"gone", "2.0.0", ""}};
   std::vector<CookbookInfo> now{{"a", "1.1.0", ""}, {"b", "1.0.0", ""}, {"new", "0.1.0", ""}};
