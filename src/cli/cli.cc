@@ -59,6 +59,10 @@ std::vector<std::string> option_names(const CLI::App* cmd) {
   return out;
 }
 
+/// Whether the option reads a value: a flag (-v, --no-color) expects none (CLI11 gives a flag a
+/// type size of 1 but 0 expected values).
+bool takes_value(const CLI::Option& opt) { return opt.get_items_expected_max() > 0; }
+
 /// The option of `cmd` (or a parent: global options fall through) named by `token` ("--x=1" too).
 const CLI::Option* find_option(const CLI::App* cmd, const std::string& name) {
   for (const CLI::App* a = cmd; a; a = a->get_parent())
@@ -115,7 +119,7 @@ std::string diagnose(CLI::App& app, const std::vector<std::string>& args) {
     if (name.rfind("--", 0) != 0 && name.size() > 2) {
       // "-vv", "-n5": a cluster of short flags, or a short option with its value attached.
       const CLI::Option* first = find_option(cmd, name.substr(0, 2));
-      if (first && first->get_type_size() == 0) {
+      if (first && !takes_value(*first)) {
         bool all = true;
         for (size_t k = 2; k < name.size(); ++k) all = all && find_option(cmd, std::string("-") + name[k]);
         if (all) continue;
@@ -125,14 +129,35 @@ std::string diagnose(CLI::App& app, const std::vector<std::string>& args) {
     const CLI::Option* opt = find_option(cmd, name);
     if (!opt) {
       std::string where = command_path(cmd);
-      std::string near = nearest_name(name, option_names(cmd));
+      // "-x": every short option is one letter away; a suggestion would be a guess.
+      bool short_option = name.size() == 2 && name[0] == '-' && name[1] != '-';
+      std::string near = short_option ? "" : nearest_name(name, option_names(cmd));
       return "unknown option " + name + (where.empty() ? "" : " for '" + where + "'") +
              (near.empty() ? "; `roux help" + (where.empty() ? "" : " " + where) + "` lists the options"
                            : "; did you mean " + near + "?");
     }
-    if (opt->get_type_size() != 0 && a.find('=') == std::string::npos) ++i;  // its value
+    if (takes_value(*opt) && a.find('=') == std::string::npos) ++i;  // its value
   }
   return "";
+}
+
+/// The (sub)command the words name: "supermarket mirror" for `supermarket mirror --to x`. An
+/// option's value is skipped, so `--policy plan` does not name plan.
+CLI::App* command_named_by(CLI::App& app, const std::vector<std::string>& args) {
+  CLI::App* cmd = &app;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") break;
+    if (!a.empty() && a[0] == '-' && a != "-") {
+      const CLI::Option* opt = find_option(cmd, a.substr(0, a.find('=')));
+      if (opt && takes_value(*opt) && a.find('=') == std::string::npos) ++i;
+      continue;
+    }
+    CLI::App* sub = find_subcommand(cmd, a);
+    if (!sub) break;
+    cmd = sub;
+  }
+  return cmd;
 }
 
 /// `roux help [COMMAND...]`: the command list, or one command's options. Unknown words are
@@ -242,9 +267,12 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "roux: error: %s\n", escape_controls(why).c_str());
       return kExitNoRun;
     }
-    int rc = app.exit(e);
-    // CLI11 returns 0 for --help/--version; any usage error is "could not run".
-    return rc == 0 ? kExitClean : kExitNoRun;
+    // Any other usage error (a value out of range or not a choice, a missing value, a word
+    // too many): CLI11's reason in roux's form, and where the options are listed.
+    std::string where = command_path(command_named_by(app, args));
+    std::fprintf(stderr, "roux: error: %s; `roux help%s` lists the options\n", escape_controls(e.what()).c_str(),
+                 where.empty() ? "" : (" " + where).c_str());
+    return kExitNoRun;
   } catch (const std::bad_alloc&) {
     std::fprintf(stderr, "roux: error: out of memory\n");
     return kExitNoRun;
