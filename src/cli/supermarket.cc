@@ -326,13 +326,15 @@ void add_supermarket_commands(CLI::App& app, int* exit_code) {
 
   auto* se = sm->add_subcommand("search", "list the cookbooks whose name or description contains TERM");
   se->add_option("term", o->term, "text to look for (case-insensitive)")->required();
-  se->add_option("--from", o->from, "supermarket URL (default: the first one in the client config's sources)");
+  se->add_option("--from,-s,--source", o->from,
+                 "supermarket URL (default: the first one in the client config's sources; -s/--source as in converge and bootstrap)");
   trust_opts(se);
   se->callback([o, exit_code] { *exit_code = search_or_show(*o, false); });
 
   auto* sh = sm->add_subcommand("show", "list every version of a cookbook with its dependencies and checksums");
   sh->add_option("name", o->name, "cookbook name")->required();
-  sh->add_option("--from", o->from, "supermarket URL (default: the first one in the client config's sources)");
+  sh->add_option("--from,-s,--source", o->from,
+                 "supermarket URL (default: the first one in the client config's sources; -s/--source as in converge and bootstrap)");
   trust_opts(sh);
   sh->callback([o, exit_code] { *exit_code = search_or_show(*o, true); });
 
