@@ -338,6 +338,15 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   if (o.policy.empty()) o.policy = config->policy;
   if (o.sources.empty()) o.sources = config->sources;
   if (o.state_dir == "/var/lib/roux" && !config->state_dir.empty()) o.state_dir = config->state_dir;
+  if (o.policy.empty() && config->policy_name.empty() && !o.plan_in.empty()) {
+    // converge --plan PLAN alone: the policy file the plan was made from. Read here unchecked;
+    // the plan's signature (which covers the name) and its policy digest are checked below.
+    if (auto text = sources::read_local_file(o.plan_in, 64 << 20); text.is_ok()) {
+      auto j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
+      if (j.is_object() && j.contains("policy_file") && j["policy_file"].is_string())
+        o.policy = j["policy_file"].get<std::string>();
+    }
+  }
   if (o.policy.empty() && config->policy_name.empty())
     return fail_early(Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.config));
   if (std::error_code ec; !o.policy.empty() && fs::is_directory(o.policy, ec))

@@ -4,7 +4,7 @@
 # another host (a private UTS namespace with another hostname; needs root), --tags with --plan;
 # `converge --plan PLAN --dry-run` checks the plan against the host and says it still applies,
 # changing nothing (it used to print "plan saved to PLAN", as if it had written one); a plan
-# with failures is not saved. Each refusal exits 1 and changes nothing. Texts are API: verbatim.
+# with failures is not saved; `converge --plan PLAN` alone applies the plan's own policy file. Each refusal exits 1 and changes nothing. Texts are API: verbatim.
 source "$(dirname "$0")/lib.sh"
 
 work=$(e2e_tmpdir)
@@ -99,17 +99,28 @@ grep -qx "roux: error: plan not saved to $work/failing.plan: 1 resource(s) would
 [ -e "$work/failing.plan" ] && fail "a plan with a failure was saved"
 [ "$(tree_checksum "$root" var/lib/roux)" = "$before" ] || fail "the refusals changed the host"
 
-# A plan made on another host: the same root, key and policy, another hostname (a private UTS
-# namespace). Needs root (unshare).
-if [ "$(id -u)" != 0 ] || ! unshare --uts true 2>/dev/null; then
-  skip "another host: needs root for unshare --uts (the other refusals passed)"
-fi
+# converge --plan PLAN alone (no --policy, no policy: in the client config): the plan's own
+# policy file is compiled (and checked against the plan's digest, as always).
 write_cookbook "$work" app <<'EOF'
 resources:
   - file: /etc/motd
     content: "hello\n"
 EOF
 cp "$work/lock.orig" "$work/policy.lock.json"
+run_roux plan --out "$plan" "${common[@]}"
+expect_rc 2 "plan --out again"
+run_roux converge --plan "$plan" --root "$root" --config /dev/null
+expect_rc 2 "converge --plan without --policy"
+[ "$(cat "$root/etc/motd")" = hello ] || fail "converge --plan without --policy did not apply the plan"
+grep -qx "applied the saved plan $plan (digest [0-9a-f]\{12\})" <<<"$OUT" || fail "converge --plan without --policy: $OUT"
+rm "$root/etc/motd"
+before=$(tree_checksum "$root" var/lib/roux)
+
+# A plan made on another host: the same root, key and policy, another hostname (a private UTS
+# namespace). Needs root (unshare).
+if [ "$(id -u)" != 0 ] || ! unshare --uts true 2>/dev/null; then
+  skip "another host: needs root for unshare --uts (the other refusals passed)"
+fi
 run_roux plan --out "$plan" "${common[@]}"
 expect_rc 2 "plan --out again"
 made_on=$(json_get "$plan" 'r["host"]')
