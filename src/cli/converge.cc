@@ -318,6 +318,11 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     auto now = Clock::now();
     rep.phases_ms.emplace_back(name, std::chrono::duration<double, std::milli>(now - phase_start).count());
     phase_start = now;
+    if (log::level() <= log::Level::kDebug) {
+      char ms[32];
+      std::snprintf(ms, sizeof ms, "%.1f", rep.phases_ms.back().second);
+      log::debug(std::string("phase ") + name + ": " + ms + " ms");
+    }
   };
   auto fail_early = [&](const Status& s) {
     rep.errors.push_back(s.to_string());
@@ -349,6 +354,9 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   }
   if (o.policy.empty() && config->policy_name.empty())
     return fail_early(Status::invalid_input("no policy: pass --policy FILE or set policy: in " + o.config));
+  log::debug("client config " + o.config + "; policy " +
+             (o.policy.empty() ? "published " + config->policy_name : o.policy) + "; root " + o.root +
+             "; state folder " + o.state_dir);
   if (std::error_code ec; !o.policy.empty() && fs::is_directory(o.policy, ec))
     o.policy = (fs::path(o.policy) / "policy.yaml").string();
 

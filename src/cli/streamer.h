@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/log.h"
 #include "base/redact.h"
 #include "base/strings.h"
 #include "engine/graph.h"
@@ -54,6 +55,9 @@ class Streamer {
       partial_.erase(it);
     }
     print(n, 0);
+    // -vv: the resources no block names, so a debug log accounts for every one.
+    if (n.status == engine::NodeStatus::kUnchanged && log::level() <= log::Level::kDebug)
+      log::debug(n.resource->id() + ": unchanged");
     printed_[n.index] = n.changes.size();
     shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
   }
