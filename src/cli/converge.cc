@@ -445,6 +445,14 @@ int converge(ConvergeOptions o, report::RunReport* out) {
     plan_key = *key;
     saved = std::move(*p);
   } else if (!o.plan_out.empty()) {
+    // Where the plan goes is checked before the plan is made, not after it was shown.
+    std::error_code ec;
+    fs::path out(o.plan_out);
+    fs::path folder = out.parent_path().empty() ? fs::path(".") : out.parent_path();
+    if (fs::is_directory(out, ec))
+      return fail_early(Status::invalid_input("--out " + o.plan_out + ": is a folder; name the plan file to write"));
+    if (!fs::is_directory(folder, ec))
+      return fail_early(Status::invalid_input("--out " + o.plan_out + ": no folder " + folder.string() + " to write the plan in"));
     Status s = host::make_dirs(**host, *state_dir, 0700);
     auto key = s.is_ok() ? load_plan_key(**host, *state_dir, true) : Result<std::string>(s);
     if (!key.is_ok()) return fail_early(key.status().with_context("--out " + o.plan_out));

@@ -75,6 +75,17 @@ expect_rc 1 "converge --plan for another root"
   fail "another root: $ERR"
 [ -e "$work/other/etc/motd" ] && fail "a plan for another root changed it"
 
+# plan --out where no plan file can be written: refused before the plan is made (it was shown,
+# then refused).
+run_roux plan --out "$work/nope/p.plan" "${common[@]}"
+expect_rc 1 "plan --out into a missing folder"
+[ "$ERR" = "roux: error: --out $work/nope/p.plan: no folder $work/nope to write the plan in" ] || fail "--out missing folder: $ERR"
+grep -q 'file\[/etc/motd\]' <<<"$OUT" && fail "a plan that cannot be saved was shown: $OUT"
+mkdir "$work/adir"
+run_roux plan --out "$work/adir" "${common[@]}"
+expect_rc 1 "plan --out a folder"
+[ "$ERR" = "roux: error: --out $work/adir: is a folder; name the plan file to write" ] || fail "--out a folder: $ERR"
+
 # --tags with --plan: the plan holds its own selection.
 run_roux converge --plan "$plan" --tags app "${common[@]}"
 expect_rc 1 "converge --plan --tags"
