@@ -449,7 +449,7 @@ Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, co
 }
 
 Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent,
-                                        const PolicyRepoAccess& access) {
+                                        const PolicyRepoAccess& access, bool must_fetch) {
   ROUX_TRY(libs::git2().status());
   ROUX_TRY(libs::git2_write().status());
   const std::string remote = url.substr(4);  // "git+"
@@ -481,6 +481,7 @@ Result<std::string> update_policy_clone(const std::string& url, const std::strin
     rc = git_lib().git_remote_fetch(rem.p, &refspecs, &fo, nullptr);
     if (rc != 0) {
       std::string why = guard.failure(git_error(rc));
+      if (must_fetch) return Status::io_msg(shown + ": cannot fetch the policy repository (" + why + ")");
       if (!existed) {
         fs::remove_all(dir, ec);
         return Status::io_msg(shown + ": cannot fetch the policy repository (" + why + ") and no clone is cached");
