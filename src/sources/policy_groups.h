@@ -98,6 +98,12 @@ Result<PromoteResult> promote_in_git(const std::string& repo, const std::string&
 /// repository `shown` ("" = repo_dir).
 Result<GroupView> read_git_group(const std::string& repo_dir, const std::string& name, const std::string& group,
                                  const TrustStore& trust, const std::string& shown = "");
+/// Freshness of group `g` of policy `name` read from the git policy repository `shown` against
+/// this host's trusted record in RECORD_DIR/git-policy/ (raised on success): kUntrusted for a
+/// serial older than the one verified before, none after one was seen, or the same serial naming
+/// other content (the message names both content digests).
+Status check_pointer_serial(const std::string& record_dir, const std::string& shown, const std::string& name,
+                            const GroupView& g);
 /// The group names of policy `name` at branch main of `repo_dir` (sorted; none: kNotFound).
 Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, const std::string& name);
 
