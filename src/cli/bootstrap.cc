@@ -12,7 +12,10 @@
 #include <iostream>
 #include <algorithm>
 #include <map>
+#include <set>
 #include <sstream>
+
+#include <yaml-cpp/yaml.h>
 
 #include "base/json.h"
 #include "base/redact.h"
@@ -59,6 +62,32 @@ std::string render_bootstrap_config(const BootstrapConfig& c) {
   for (const auto& [key, value] : git_settings(c.git))
     if (!value.empty()) git += "  " + key + ": " + nlohmann::json(value).dump() + "\n";
   if (!git.empty()) out += "git:\n" + git;
+  if (!c.settings.empty()) {
+    out += "# From the client config given to `roux bootstrap --config`:\n";
+    for (const auto& [key, yaml] : c.settings) out += yaml;
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> other_config_settings(const std::string& text,
+                                                                                 const std::string& path) {
+  static const std::set<std::string> own = {"sources", "policy", "policy_name", "policy_group", "trusted_keys", "git"};
+  std::vector<std::pair<std::string, std::string>> out;
+  try {  // yaml-cpp throws; the text was already checked by parse_client_config
+    YAML::Node root = YAML::Load(text);
+    if (!root.IsDefined() || root.IsNull()) return out;
+    if (!root.IsMap()) return Status::invalid_input(path + ": a client config is a mapping");
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (own.count(key)) continue;
+      YAML::Emitter e;
+      e << YAML::BeginMap << YAML::Key << key << YAML::Value << kv.second << YAML::EndMap;
+      if (!e.good()) return Status::invalid_input(path + ": " + key + ": " + e.GetLastError());
+      out.emplace_back(key, std::string(e.c_str()) + "\n");
+    }
+  } catch (const YAML::Exception& ex) {
+    return Status::invalid_input(path + ": " + ex.what());
+  }
   return out;
 }
 
@@ -97,6 +126,24 @@ Result<ConfigAction> decide_config(const std::optional<std::string>& existing, c
                       "\"");
     if (git_settings(have->git) != git_settings(want.git))
       diffs.push_back("git: its settings differ from those of bootstrap --config");
+    if (want.from_config) {
+      auto others = other_config_settings(*existing, path);
+      std::map<std::string, std::string> a, b;
+      if (others.is_ok()) a.insert(others->begin(), others->end());
+      b.insert(want.settings.begin(), want.settings.end());
+      std::set<std::string> keys;
+      for (const auto& [k, v] : a) keys.insert(k);
+      for (const auto& [k, v] : b) keys.insert(k);
+      std::vector<std::string> differ;
+      for (const auto& k : keys)
+        if (!a.count(k) || !b.count(k) || a[k] != b[k]) differ.push_back(k);
+      if (!differ.empty()) {
+        std::string names;
+        for (const auto& k : differ) names += (names.empty() ? "" : ", ") + k;
+        diffs.push_back(names + ": " + (differ.size() == 1 ? "its setting differs" : "their settings differ") +
+                        " from those of bootstrap --config");
+      }
+    }
     if (!same_set(have->trusted_keys, want.trusted_keys))
       diffs.push_back("trusted_keys: it has " + list(have->trusted_keys) + ", bootstrap would write " +
                       list(want.trusted_keys));
@@ -145,7 +192,7 @@ struct BootstrapOptions {
   bool force = false, fetch_only = false;
   int passes = 3;
   int lock_wait = 0;
-  std::string config;  // --config: a client config whose git: settings are used and written
+  std::string config;  // --config: a client config whose settings are used and written
 };
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -333,10 +380,27 @@ int bootstrap(BootstrapOptions o) {
   // 2. What bootstrap writes, and whether what is there may be kept or replaced: decided in
   // full before anything is written, so a refusal changes nothing.
   BootstrapConfig want{o.source, o.policy, o.group, {}, {}};
-  if (!o.config.empty()) {  // private git sources: the credentials files the host will use
-    auto cfg = load_client_config(o.config);
+  ClientConfig given;  // --config: every setting the host needs (git credentials, ca_bundle, http, handlers, ...)
+  if (!o.config.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(o.config, ec))
+      return could_not_run(s, o, t0, Status::not_found("--config " + o.config + ": no such file"), {});
+    auto text = sources::read_local_file(o.config, size_t(1) << 20);
+    if (!text.is_ok()) return could_not_run(s, o, t0, text.status().with_context("--config"), {});
+    auto cfg = parse_client_config(*text, o.config);  // validated as converge reads it: file:line:col
     if (!cfg.is_ok()) return could_not_run(s, o, t0, cfg.status().with_context("--config"), {});
+    auto others = other_config_settings(*text, o.config);
+    if (!others.is_ok()) return could_not_run(s, o, t0, others.status().with_context("--config"), {});
+    if (!cfg->state_dir.empty() && cfg->state_dir != *state_dir)
+      return could_not_run(s, o, t0,
+                           Status::invalid_input("--config " + o.config + " sets state_dir: " + cfg->state_dir +
+                                                 ", but bootstrap fills " + *state_dir + "; pass --state-dir " +
+                                                 cfg->state_dir),
+                           {});
+    given = *cfg;
     want.git = cfg->git;
+    want.settings = *others;
+    want.from_config = true;
   }
   std::vector<std::pair<std::string, std::string>> keys;  // (path in root, content)
   for (const auto& k : o.trust) {
@@ -348,6 +412,9 @@ int bootstrap(BootstrapOptions o) {
     want.trusted_keys.push_back("/etc/roux/trusted/" + base);
     keys.emplace_back("/etc/roux/trusted/" + base, *content);
   }
+  // What bootstrap writes must read back as a valid client config.
+  if (auto back = parse_client_config(render_bootstrap_config(want), "the client.yaml bootstrap would write"); !back.is_ok())
+    return could_not_run(s, o, t0, back.status(), {});
   s.key_ids = store->ids();  // what a person compares with the publisher's `roux keygen` output
   auto etc = sources::confined_dir(o.root, "/etc/roux", false);
   if (!etc.is_ok()) return could_not_run(s, o, t0, etc.status(), {});
@@ -403,6 +470,8 @@ int bootstrap(BootstrapOptions o) {
   HostPolicyRequest req{o.source, o.policy, o.group, o.root, *state_dir};
   req.trusted_keys = key_files;
   req.git = want.git;
+  req.ca_bundle = given.ca_bundle;
+  req.transfer = given.http;
   auto fetched = fetch_host_policy(req);
   if (!fetched.is_ok())
     return could_not_run(s, o, t0, fetched.status(),
@@ -417,6 +486,8 @@ int bootstrap(BootstrapOptions o) {
   compiler::CompileOptions copts{policy_file, {}, "", in_root + *state_dir + "/cache"};
   copts.trusted_keys = key_files;
   copts.git = want.git;
+  copts.ca_bundle = given.ca_bundle;
+  copts.transfer = given.http;
   copts.confine_root = o.root == "/" ? "" : o.root;
   copts.trusted_dir = trusted_dir_for(o.root, in_root + *state_dir);
   compiler::LockResult books = compiler::fetch_locked_policy(copts);
@@ -556,8 +627,9 @@ void add_bootstrap_command(CLI::App& app, int* exit_code) {
               "write the config and key, fetch and verify the policy and cookbooks into the cache, converge nothing "
               "(bakes an image that bootstraps without the network)");
   b->add_option("--config", o->config,
-                "a client config whose git: settings (credentials file, ssh key, known_hosts) reach private git "
-                "sources; written into the client.yaml bootstrap makes");
+                "a client config whose settings the host needs (git: credentials, ca_bundle, http, handlers, "
+                "reboot, secret_key, ...): bootstrap fetches with them and writes them all into the client.yaml it "
+                "makes (its sources, policy and trusted_keys come from the arguments)");
   b->add_option("--lock-wait", o->lock_wait, "wait up to SECONDS for another run's lock (default 0)");
   b->add_option("--format", o->format, "output format of the summary (json: passes, verify, next_steps, exit_code)")
       ->check(CLI::IsMember({"text", "json"}));

@@ -4,7 +4,8 @@
 # no `ca_bundle:` is refused with an error that says to set it, and nothing is applied; with
 # `ca_bundle: CA.pem` it converges to its group's lock (JSON report lock_digest). `roux promote`
 # pushes through the same TLS check: refused without ca_bundle (the remote unchanged), pushed with
-# it; the host then converges to the promoted lock.
+# it; the host then converges to the promoted lock. `roux bootstrap --config FILE` makes a new host
+# behind the private CA with FILE's settings, and writes all of them into the new client.yaml.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/supermarket/helpers.sh"
 source "$(dirname "$0")/supermarket/bootstrap_lib.sh"
@@ -77,4 +78,73 @@ grep -q "POST /policies.git/git-receive-pack HTTP/1.1\" 200" "$work/git.log" || 
 run_roux converge --root "$host" --config "$work/ca.yaml" --format json
 expect_rc 2 "the host after the promotion"
 [ "$(json_get "$OUT" 'j["policy_group"] + " " + j["lock_digest"]')" = "production $stag_lock" ] || fail "report: $OUT"
-echo "PASS: a git policy repository behind a private CA: refused without ca_bundle, fetched and promoted with it"
+
+# 4. roux bootstrap --config: bootstrap fetches with the file's ca_bundle and git: settings (a
+# new host behind the private CA), and writes every setting of the file the host needs into the
+# client.yaml it makes; its sources, policy and keys come from the arguments.
+cat >"$work/bootstrap.yaml" <<YAML
+ca_bundle: $work/tls/ca.pem
+git:
+  netrc: $work/netrc
+http:
+  timeout: 45
+log_level: info
+reboot:
+  allow: false
+apt_update:
+  max_age: 1d
+handlers:
+  - type: json_file
+    path: /etc/roux/last-report.json
+sources:
+  - http://ignored.example/
+YAML
+b=$(e2e_tmpdir)
+run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b" \
+  --config "$work/noca.yaml"
+expect_rc 1 "bootstrap behind the private CA with a --config without ca_bundle"
+[[ "$ERR" == *"the TLS certificate of 127.0.0.1 is not trusted"* ]] || fail "bootstrap without ca_bundle: $ERR"
+run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b" \
+  --config "$work/bootstrap.yaml" --force
+expect_rc 2 "bootstrap behind the private CA with --config"
+[ "$(cat "$b/etc/site.version")" = 1.1.0 ] || fail "bootstrap did not apply the group's lock"
+cfg=$b/etc/roux/client.yaml
+for want in "ca_bundle: $work/tls/ca.pem" "  netrc: \"$work/netrc\"" "  timeout: 45" "log_level: info" "  allow: false" \
+  "  max_age: 1d" "  - type: json_file" "    path: /etc/roux/last-report.json" "  - $REPO" "policy_group: production"; do
+  grep -qxF -- "$want" "$cfg" || fail "the client.yaml bootstrap wrote lacks \"$want\": $(cat "$cfg")"
+done
+! grep -q "ignored.example" "$cfg" || fail "--config's sources replaced bootstrap's: $(cat "$cfg")"
+# The host runs with it: the handler of --config writes its report.
+run_roux converge --root "$b" --config "$(host_config "$b" "$work")" --format json
+expect_rc 0 "converge with the client.yaml bootstrap wrote"
+[ "$(json_get "$(cat "$b/etc/roux/last-report.json")" 'j["lock_digest"]')" = "$stag_lock" ] ||
+  fail "the json_file handler of --config did not write the report"
+# The same again: kept. Another setting in --config: refused naming it (nothing changed), unless --force.
+run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b" \
+  --config "$work/bootstrap.yaml"
+expect_rc 0 "bootstrap again with the same --config"
+cp "$cfg" "$work/cfg.before"
+sed 's/timeout: 45/timeout: 90/' "$work/bootstrap.yaml" >"$work/bootstrap2.yaml"
+run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b" \
+  --config "$work/bootstrap2.yaml"
+expect_rc 1 "bootstrap with a --config whose http: differs"
+[[ "$ERR" == *"http: its setting differs from those of bootstrap --config"* ]] || fail "a differing setting: $ERR"
+cmp -s "$cfg" "$work/cfg.before" || fail "a refused bootstrap changed the client.yaml"
+run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b" \
+  --config "$work/bootstrap2.yaml" --force
+expect_rc 0 "bootstrap --force with the new --config"
+grep -qx "  timeout: 90" "$cfg" || fail "--force did not write the new setting: $(cat "$cfg")"
+# A bad --config: refused at its file:line:col, nothing written; a missing one: refused.
+printf 'ca_bundle: %s\nhttp:\n  timeuot: 5\n' "$work/tls/ca.pem" >"$work/bad.yaml"
+b2=$(e2e_tmpdir)
+run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b2" \
+  --config "$work/bad.yaml"
+expect_rc 1 "bootstrap with a bad --config"
+[[ "$ERR" == *"$work/bad.yaml:3:3"*"unknown key \"timeuot\""* ]] || fail "a bad --config: unclear error: $ERR"
+[ ! -e "$b2/etc/roux/client.yaml" ] || fail "a bad --config wrote a client.yaml"
+run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b2" \
+  --config "$work/no-such.yaml"
+expect_rc 1 "bootstrap with a missing --config"
+[[ "$ERR" == *"--config $work/no-such.yaml: no such file"* ]] || fail "a missing --config: $ERR"
+[ ! -e "$b2/etc/roux/client.yaml" ] || fail "a missing --config wrote a client.yaml"
+echo "PASS: a git policy repository behind a private CA: refused without ca_bundle, fetched and promoted with it; bootstrap --config fetches with and writes every setting"
