@@ -39,7 +39,7 @@ Status write_and_push(const std::string& url, const std::string& clone_parent, c
     Status pushed = push_main(url, clone, access);
     if (pushed.is_ok()) return pushed;
     if (pushed.code() != Code::kConflict)
-      return Status::io_msg(shown + ": push of branch main refused: " + pushed.message() + "; " + what +
+      return Status::io_msg(shown + ": push of branch main failed: " + pushed.message() + "; " + what +
                             " was not changed in the remote repository");
     if (attempt == 2)
       return Status::conflict(shown + ": branch main moved again while writing " + what +

@@ -9,6 +9,7 @@
 #   - a pre-receive hook that declines: exit 1 with the remote's message, the remote unchanged;
 #   - someone else pushes between our fetch and our push: fetched again and redone on top
 #     (history stays linear, both changes kept); when that happens twice, exit 1 naming the group;
+#   - a remote that stalls the push: bounded by http: {timeout}, nothing pushed;
 #   - promote staging -> production remotely; the production host then converges to the promoted
 #     lock (JSON report lock_digest);
 #   - the password is in no output channel, report or state file.
@@ -95,7 +96,7 @@ chmod +x "$BARE/hooks/pre-receive"
 run_roux promote web --from staging --to production --source "$REPO" --key "$work/team.key" --trust "$work/team.pub" \
   --config "$work/publisher.yaml" --root "$(e2e_tmpdir)"
 expect_rc 1 "promote against a remote that declines the push"
-[[ "$ERR" == *"push of branch main refused: "*"main is frozen by change control CHG-42"* ]] ||
+[[ "$ERR" == *"push of branch main failed: "*"main is frozen by change control CHG-42"* ]] ||
   fail "a declined push: the remote's message is not shown: $ERR"
 [[ "$ERR" == *"group production of policy web was not changed in the remote repository"* ]] || fail "declined: $ERR"
 out_all+="$OUT$ERR"
@@ -145,8 +146,21 @@ expect_rc 1 "promote while someone pushes before each of our pushes"
   fail "a second race: unclear error: $ERR"
 out_all+="$OUT$ERR"
 ! git -C "$BARE" cat-file -e main:policies/web/groups/qa.json 2>/dev/null || fail "a qa pointer reached the remote"
-rm "$work/before_push.sh"
 [[ "$(git -C "$BARE" log --format=%s main)" != *"-> qa"* ]] || fail "a qa commit reached the remote"
+
+# A remote that stops answering the push: bounded by client.yaml http: {timeout}; nothing pushed.
+printf 'sleep 20\n' >"$work/before_push.sh"
+printf 'git:\n  netrc: %s\nhttp:\n  timeout: 3\n' "$work/netrc" >"$work/slow.yaml"
+before=$(main_tip)
+t0=$(date +%s)
+run_roux promote web --from production --to qa --source "$REPO" --key "$work/team.key" --trust "$work/team.pub" \
+  --config "$work/slow.yaml" --root "$(e2e_tmpdir)"
+expect_rc 1 "promote against a remote that stalls the push"
+[ $(($(date +%s) - t0)) -lt 15 ] || fail "the stalled push was not bounded by http: {timeout: 3}"
+[[ "$ERR" == *"push of branch main failed: the git transfer did not finish within 3 s"* ]] || fail "stalled push: $ERR"
+out_all+="$OUT$ERR"
+rm "$work/before_push.sh"
+[ "$(main_tip)" = "$before" ] || fail "a stalled push moved the remote's main"
 
 # 4. The production host converges to the promoted lock.
 run_roux converge --root "$host" --config "$host_cfg" --format json --report "$work/report2.json"
