@@ -162,6 +162,13 @@ out_all+="$OUT$ERR"
 rm "$work/before_push.sh"
 [ "$(main_tip)" = "$before" ] || fail "a stalled push moved the remote's main"
 
+# A password inside the URL (accepted, not recommended): stripped from every message.
+run_roux promote web --from staging --to url-login --source "git+http://deploy:$PASS@${REPO#git+http://}" \
+  --key "$work/team.key" --trust "$work/team.pub" --config "$work/none.yaml" --root "$(e2e_tmpdir)"
+expect_rc 0 "promote with the login in the URL"
+grep -q "^promoted policy web from staging to url-login in git repository $REPO$" <<<"$OUT" || fail "url login: $OUT"
+out_all+="$OUT$ERR"
+
 # 4. The production host converges to the promoted lock.
 run_roux converge --root "$host" --config "$host_cfg" --format json --report "$work/report2.json"
 expect_rc 2 "the production host after the remote promotion"
