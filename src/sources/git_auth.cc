@@ -515,7 +515,7 @@ Status guarded_push(git_repository* repo, const std::string& remote, const std::
     for (const char* moved : {"fetch first", "non-fast-forward", "stale info", "cannot lock ref", "failed to update ref",
                               "incorrect old value"})
       if (why.find(moved) != std::string::npos) return Status::conflict("the remote refused " + clean(why) + remote_said);
-    return Status::io_msg("the remote refused " + clean(why) + remote_said);
+    return Status::untrusted("the remote refused " + clean(why) + remote_said);
   }
   return Status::ok();
 }

@@ -137,8 +137,10 @@ Status guarded_fetch(git_repository* repo, const std::string& remote, const std:
 
 /// Pushes `refspec` ("refs/heads/X:refs/heads/X", never forced) from `repo` to `remote` with a
 /// GitTransferGuard, as guarded_fetch fetches. kConflict when the remote's branch moved since it
-/// was fetched (not a fast-forward, or refused as stale by the remote): fetch and redo. kIo with
-/// the guard's reason, or the remote's refusal and messages, otherwise. No message holds the
+/// was fetched (not a fast-forward, or refused as stale by the remote): fetch and redo.
+/// kUntrusted when the remote answered and refused the update otherwise (a hook, a protected
+/// branch), with its messages. kIo with the guard's reason when the transfer failed (the update
+/// may or may not have landed). No message holds the
 /// credentials of `remote`. Needs the write functions of libgit2 (libs/git2_write_api.h).
 Status guarded_push(git_repository* repo, const std::string& remote, const std::string& refspec,
                     const GitTransferSettings& settings);
