@@ -241,6 +241,22 @@ int bootstrap(BootstrapOptions o) {
                          {"publish the policy with `roux supermarket publish-policy` and pass that supermarket's URL"});
   if (!sources::is_valid_cookbook_name(o.policy))
     return could_not_run(s, o, t0, Status::invalid_input("--policy \"" + o.policy + "\" is not a valid policy name"), {});
+  if (!o.config.empty())  // --config's policy_name must agree; its policy_group is the group when --group is not given
+    if (auto cfg = load_client_config(o.config); cfg.is_ok()) {
+      if (!cfg->policy_name.empty() && cfg->policy_name != o.policy)
+        return could_not_run(s, o, t0,
+                             Status::invalid_input("--policy " + o.policy + " but --config " + o.config +
+                                                   " says policy_name: " + cfg->policy_name),
+                             {"drop one of them, or make them agree"});
+      if (o.group.empty()) {
+        o.group = s.group = cfg->policy_group;
+      } else if (!cfg->policy_group.empty() && o.group != cfg->policy_group) {
+        return could_not_run(s, o, t0,
+                             Status::invalid_input("--group " + o.group + " but --config " + o.config +
+                                                   " says policy_group: " + cfg->policy_group),
+                             {"drop one of them, or make them agree"});
+      }
+    }
   if (!o.group.empty() && !sources::is_valid_cookbook_name(o.group))
     return could_not_run(s, o, t0, Status::invalid_input("--group \"" + o.group + "\" is not a valid group name"), {});
   auto store = sources::TrustStore::load(o.trust);

@@ -83,6 +83,8 @@ expect_rc 2 "the host after the promotion"
 # new host behind the private CA), and writes every setting of the file the host needs into the
 # client.yaml it makes; its sources, policy and keys come from the arguments.
 cat >"$work/bootstrap.yaml" <<YAML
+policy_name: web
+policy_group: production
 ca_bundle: $work/tls/ca.pem
 git:
   netrc: $work/netrc
@@ -119,10 +121,14 @@ run_roux converge --root "$b" --config "$(host_config "$b" "$work")" --format js
 expect_rc 0 "converge with the client.yaml bootstrap wrote"
 [ "$(json_get "$(cat "$b/etc/roux/last-report.json")" 'j["lock_digest"]')" = "$stag_lock" ] ||
   fail "the json_file handler of --config did not write the report"
-# The same again: kept. Another setting in --config: refused naming it (nothing changed), unless --force.
-run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b" \
+# The same again (the group from --config's policy_group): kept. Another group than --config's:
+# refused. Another setting in --config: refused naming it (nothing changed), unless --force.
+run_roux bootstrap --source "$REPO" --policy web --trust "$work/team.pub" --root "$b" --config "$work/bootstrap.yaml"
+expect_rc 0 "bootstrap again with the same --config (its policy_group)"
+run_roux bootstrap --source "$REPO" --policy web --group staging --trust "$work/team.pub" --root "$b" \
   --config "$work/bootstrap.yaml"
-expect_rc 0 "bootstrap again with the same --config"
+expect_rc 1 "bootstrap with --group other than --config's policy_group"
+[[ "$ERR" == *"--group staging but --config $work/bootstrap.yaml says policy_group: production"* ]] || fail "group mismatch: $ERR"
 cp "$cfg" "$work/cfg.before"
 sed 's/timeout: 45/timeout: 90/' "$work/bootstrap.yaml" >"$work/bootstrap2.yaml"
 run_roux bootstrap --source "$REPO" --policy web --group production --trust "$work/team.pub" --root "$b" \
