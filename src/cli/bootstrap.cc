@@ -34,80 +34,7 @@ namespace roux::cli {
 
 namespace fs = std::filesystem;
 
-// ---- the pure parts (bootstrap.h) ----
-
-/// client.yaml `git:` keys and their values, in the order they are written.
-static std::vector<std::pair<std::string, std::string>> git_settings(const sources::GitOptions& g) {
-  return {{"netrc", g.netrc},
-          {"credential_helper", g.credential_helper},
-          {"ssh_key", g.ssh_key},
-          {"ssh_passphrase_file", g.ssh_passphrase_file},
-          {"known_hosts", g.known_hosts}};
-}
-
-std::string render_bootstrap_config(const BootstrapConfig& c) {
-  std::string out =
-      "# Written by `roux bootstrap`. roux converge runs the published policy below: fetched from\n"
-      "# the first source on every run, verified against the trusted keys (docs/bootstrap.md).\n"
-      "sources:\n  - " + c.source + "\n"
-      "policy_name: " + c.policy_name + "\n";
-  if (!c.policy_group.empty()) out += "policy_group: " + c.policy_group + "\n";
-  out += "trusted_keys:\n";
-  for (const auto& k : c.trusted_keys) out += "  - " + k + "\n";
-  // Quoted as JSON strings (valid YAML): a helper command may hold any character.
-  std::string git;
-  for (const auto& [key, value] : git_settings(c.git))
-    if (!value.empty()) git += "  " + key + ": " + nlohmann::json(value).dump() + "\n";
-  if (!git.empty()) out += "git:\n" + git;
-  return out;
-}
-
-Result<ConfigAction> decide_config(const std::optional<std::string>& existing, const std::string& path,
-                                   const BootstrapConfig& want, bool force) {
-  if (!existing) return ConfigAction::kWrite;
-  if (*existing == render_bootstrap_config(want)) return ConfigAction::kKeep;
-  std::vector<std::string> diffs;
-  auto have = parse_client_config(*existing, path);
-  if (have.is_ok() && have->policy.empty() && have->policy_name.empty() && have->sources.empty() &&
-      have->trusted_keys.empty() && have->state_dir.empty() && have->ca_bundle.empty() && have->secret_key.empty() &&
-      have->handlers.empty() && git_settings(have->git) == git_settings({}))
-    return ConfigAction::kWrite;  // only comments (the package's example): nothing to lose
-  if (!have.is_ok()) {
-    diffs.push_back("it does not parse (" + have.status().to_string() + ")");
-  } else {
-    auto list = [](const std::vector<std::string>& v) {
-      std::string s;
-      for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-      return "[" + s + "]";
-    };
-    auto same_set = [](std::vector<std::string> a, std::vector<std::string> b) {
-      std::sort(a.begin(), a.end());
-      std::sort(b.begin(), b.end());
-      a.erase(std::unique(a.begin(), a.end()), a.end());
-      b.erase(std::unique(b.begin(), b.end()), b.end());
-      return a == b;
-    };
-    if (have->sources != std::vector<std::string>{want.source})
-      diffs.push_back("sources: it has " + list(have->sources) + ", bootstrap would write [" + want.source + "]");
-    if (!have->policy.empty()) diffs.push_back("policy: it runs the policy file " + have->policy);
-    else if (have->policy_name != want.policy_name)
-      diffs.push_back("policy_name: it has \"" + have->policy_name + "\", bootstrap would write \"" + want.policy_name + "\"");
-    if (have->policy_group != want.policy_group)
-      diffs.push_back("policy_group: it has \"" + have->policy_group + "\", bootstrap would write \"" + want.policy_group +
-                      "\"");
-    if (git_settings(have->git) != git_settings(want.git))
-      diffs.push_back("git: its settings differ from those of bootstrap --config");
-    if (!same_set(have->trusted_keys, want.trusted_keys))
-      diffs.push_back("trusted_keys: it has " + list(have->trusted_keys) + ", bootstrap would write " +
-                      list(want.trusted_keys));
-  }
-  if (diffs.empty()) return ConfigAction::kKeep;
-  if (force) return ConfigAction::kOverwrite;
-  std::string msg = path + " exists and differs from what bootstrap would write:";
-  for (const auto& d : diffs) msg += "\n    " + d;
-  msg += "\n  nothing was changed; pass --force to replace it (its other settings are lost), or edit it";
-  return Status::conflict(msg);
-}
+// ---- the pure parts (bootstrap.h; the client config: bootstrap_config.cc) ----
 
 bool another_pass(const std::vector<PassOutcome>& passes, int max_passes) {
   if (passes.empty()) return true;
@@ -145,7 +72,7 @@ struct BootstrapOptions {
   bool force = false, fetch_only = false;
   int passes = 3;
   int lock_wait = 0;
-  std::string config;  // --config: a client config whose git: settings are used and written
+  std::string config;  // --config: a client config whose settings are used and written
 };
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
@@ -314,6 +241,22 @@ int bootstrap(BootstrapOptions o) {
                          {"publish the policy with `roux supermarket publish-policy` and pass that supermarket's URL"});
   if (!sources::is_valid_cookbook_name(o.policy))
     return could_not_run(s, o, t0, Status::invalid_input("--policy \"" + o.policy + "\" is not a valid policy name"), {});
+  if (!o.config.empty())  // --config's policy_name must agree; its policy_group is the group when --group is not given
+    if (auto cfg = load_client_config(o.config); cfg.is_ok()) {
+      if (!cfg->policy_name.empty() && cfg->policy_name != o.policy)
+        return could_not_run(s, o, t0,
+                             Status::invalid_input("--policy " + o.policy + " but --config " + o.config +
+                                                   " says policy_name: " + cfg->policy_name),
+                             {"drop one of them, or make them agree"});
+      if (o.group.empty()) {
+        o.group = s.group = cfg->policy_group;
+      } else if (!cfg->policy_group.empty() && o.group != cfg->policy_group) {
+        return could_not_run(s, o, t0,
+                             Status::invalid_input("--group " + o.group + " but --config " + o.config +
+                                                   " says policy_group: " + cfg->policy_group),
+                             {"drop one of them, or make them agree"});
+      }
+    }
   if (!o.group.empty() && !sources::is_valid_cookbook_name(o.group))
     return could_not_run(s, o, t0, Status::invalid_input("--group \"" + o.group + "\" is not a valid group name"), {});
   auto store = sources::TrustStore::load(o.trust);
@@ -333,10 +276,27 @@ int bootstrap(BootstrapOptions o) {
   // 2. What bootstrap writes, and whether what is there may be kept or replaced: decided in
   // full before anything is written, so a refusal changes nothing.
   BootstrapConfig want{o.source, o.policy, o.group, {}, {}};
-  if (!o.config.empty()) {  // private git sources: the credentials files the host will use
-    auto cfg = load_client_config(o.config);
+  ClientConfig given;  // --config: every setting the host needs (git credentials, ca_bundle, http, handlers, ...)
+  if (!o.config.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(o.config, ec))
+      return could_not_run(s, o, t0, Status::not_found("--config " + o.config + ": no such file"), {});
+    auto text = sources::read_local_file(o.config, size_t(1) << 20);
+    if (!text.is_ok()) return could_not_run(s, o, t0, text.status().with_context("--config"), {});
+    auto cfg = parse_client_config(*text, o.config);  // validated as converge reads it: file:line:col
     if (!cfg.is_ok()) return could_not_run(s, o, t0, cfg.status().with_context("--config"), {});
+    auto others = other_config_settings(*text, o.config);
+    if (!others.is_ok()) return could_not_run(s, o, t0, others.status().with_context("--config"), {});
+    if (!cfg->state_dir.empty() && cfg->state_dir != *state_dir)
+      return could_not_run(s, o, t0,
+                           Status::invalid_input("--config " + o.config + " sets state_dir: " + cfg->state_dir +
+                                                 ", but bootstrap fills " + *state_dir + "; pass --state-dir " +
+                                                 cfg->state_dir),
+                           {});
+    given = *cfg;
     want.git = cfg->git;
+    want.settings = *others;
+    want.from_config = true;
   }
   std::vector<std::pair<std::string, std::string>> keys;  // (path in root, content)
   for (const auto& k : o.trust) {
@@ -348,6 +308,9 @@ int bootstrap(BootstrapOptions o) {
     want.trusted_keys.push_back("/etc/roux/trusted/" + base);
     keys.emplace_back("/etc/roux/trusted/" + base, *content);
   }
+  // What bootstrap writes must read back as a valid client config.
+  if (auto back = parse_client_config(render_bootstrap_config(want), "the client.yaml bootstrap would write"); !back.is_ok())
+    return could_not_run(s, o, t0, back.status(), {});
   s.key_ids = store->ids();  // what a person compares with the publisher's `roux keygen` output
   auto etc = sources::confined_dir(o.root, "/etc/roux", false);
   if (!etc.is_ok()) return could_not_run(s, o, t0, etc.status(), {});
@@ -403,6 +366,8 @@ int bootstrap(BootstrapOptions o) {
   HostPolicyRequest req{o.source, o.policy, o.group, o.root, *state_dir};
   req.trusted_keys = key_files;
   req.git = want.git;
+  req.ca_bundle = given.ca_bundle;
+  req.transfer = given.http;
   auto fetched = fetch_host_policy(req);
   if (!fetched.is_ok())
     return could_not_run(s, o, t0, fetched.status(),
@@ -417,6 +382,8 @@ int bootstrap(BootstrapOptions o) {
   compiler::CompileOptions copts{policy_file, {}, "", in_root + *state_dir + "/cache"};
   copts.trusted_keys = key_files;
   copts.git = want.git;
+  copts.ca_bundle = given.ca_bundle;
+  copts.transfer = given.http;
   copts.confine_root = o.root == "/" ? "" : o.root;
   copts.trusted_dir = trusted_dir_for(o.root, in_root + *state_dir);
   compiler::LockResult books = compiler::fetch_locked_policy(copts);
@@ -556,8 +523,9 @@ void add_bootstrap_command(CLI::App& app, int* exit_code) {
               "write the config and key, fetch and verify the policy and cookbooks into the cache, converge nothing "
               "(bakes an image that bootstraps without the network)");
   b->add_option("--config", o->config,
-                "a client config whose git: settings (credentials file, ssh key, known_hosts) reach private git "
-                "sources; written into the client.yaml bootstrap makes");
+                "a client config whose settings the host needs (git: credentials, ca_bundle, http, handlers, "
+                "reboot, secret_key, ...): bootstrap fetches with them and writes them all into the client.yaml it "
+                "makes (its sources, policy and trusted_keys come from the arguments)");
   b->add_option("--lock-wait", o->lock_wait, "wait up to SECONDS for another run's lock (default 0)");
   b->add_option("--format", o->format, "output format of the summary (json: passes, verify, next_steps, exit_code)")
       ->check(CLI::IsMember({"text", "json"}));

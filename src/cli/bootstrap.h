@@ -17,7 +17,17 @@ struct BootstrapConfig {
   std::string policy_name, policy_group;  // group "" = the default group
   std::vector<std::string> trusted_keys;  // e.g. /etc/roux/trusted/team.pub
   sources::GitOptions git;                // git: settings (bootstrap --config), written when set
+  /// bootstrap --config: its other settings (ca_bundle, http, handlers, reboot, ...), each
+  /// (key, YAML text of that one key), in the file's order; written after git:.
+  std::vector<std::pair<std::string, std::string>> settings;
+  bool from_config = false;               // --config was given: its settings count in decide_config
 };
+
+/// The settings of client config `text` that bootstrap does not write from its own arguments
+/// (all but sources, policy, policy_name, policy_group, trusted_keys and git): (key, YAML text
+/// of that one key), in the file's order. The text must be a valid client config.
+Result<std::vector<std::pair<std::string, std::string>>> other_config_settings(const std::string& text,
+                                                                                 const std::string& path);
 
 /// The client.yaml text for `c`: deterministic (no date), so a second bootstrap with the same
 /// arguments writes the same bytes.
@@ -32,7 +42,8 @@ enum class ConfigAction {
 /// Decides what to do with the existing config text at `path` (nullopt: none). A config that
 /// differs in what bootstrap sets (sources, policy/policy_name, policy_group, trusted_keys), or
 /// that does not parse, is refused (kConflict naming each difference and --force) unless `force`.
-/// Other keys (handlers, http, secret_key) do not count: a kept config keeps them. A config that
+/// Other keys (handlers, http, secret_key) do not count, unless `want.from_config` (bootstrap
+/// --config: then each differing key is named): a kept config keeps them. A config that
 /// sets nothing at all (the commented example the Debian package installs) is simply written.
 Result<ConfigAction> decide_config(const std::optional<std::string>& existing, const std::string& path,
                                    const BootstrapConfig& want, bool force);

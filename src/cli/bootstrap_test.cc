@@ -116,5 +116,47 @@ TEST_CASE("bootstrap passes: the verdict uses converge's exit codes") {
   CHECK(judge_passes({}).exit_code == kExitNoRun);
 }
 
+TEST_CASE("bootstrap --config: every other setting is written after bootstrap's own, and reads back") {
+  const std::string given =
+      "sources: [http://ignored.example/]\npolicy_name: other\nca_bundle: /etc/ssl/private-ca.pem\nhttp:\n  timeout: 45\n"
+      "git:\n  netrc: /etc/roux/netrc\nhandlers:\n  - type: json_file\n    path: /var/log/roux/last.json\n"
+      "reboot:\n  allow: true\n  command: [/sbin/shutdown, -r, +1]\nlog_level: info\n";
+  auto others = other_config_settings(given, "given.yaml");
+  REQUIRE(others.is_ok());
+  std::vector<std::string> keys;
+  for (const auto& [k, v] : *others) keys.push_back(k);
+  CHECK(keys == std::vector<std::string>{"ca_bundle", "http", "handlers", "reboot", "log_level"});  // file order, own keys left out
+  BootstrapConfig c = web();
+  c.git.netrc = "/etc/roux/netrc";
+  c.settings = *others;
+  c.from_config = true;
+  auto parsed = parse_client_config(render_bootstrap_config(c), "client.yaml");
+  REQUIRE(parsed.is_ok());
+  CHECK(parsed->sources == std::vector<std::string>{"http://127.0.0.1:8080"});
+  CHECK(parsed->policy_name == "web");
+  CHECK(parsed->ca_bundle == "/etc/ssl/private-ca.pem");
+  CHECK(parsed->http.timeout_s == 45);
+  CHECK(parsed->git.netrc == "/etc/roux/netrc");
+  REQUIRE(parsed->handlers.size() == 1);
+  CHECK(parsed->handlers[0].type == "json_file");
+  CHECK(parsed->reboot.allow);
+  CHECK(parsed->log_level == "info");
+  // The same again: kept; another value of one setting: refused naming it, unless --force.
+  const std::string path = "/etc/roux/client.yaml";
+  CHECK(*decide_config(render_bootstrap_config(c), path, c, false) == ConfigAction::kKeep);
+  BootstrapConfig changed = c;
+  auto others2 = other_config_settings("ca_bundle: /etc/ssl/private-ca.pem\nhttp:\n  timeout: 90\n", "given.yaml");
+  REQUIRE(others2.is_ok());
+  changed.settings = *others2;
+  auto refused = decide_config(render_bootstrap_config(c), path, changed, false);
+  REQUIRE(!refused.is_ok());
+  CHECK(refused.status().message().find("handlers, http, log_level, reboot: their settings differ") != std::string::npos);
+  CHECK(*decide_config(render_bootstrap_config(c), path, changed, true) == ConfigAction::kOverwrite);
+  // Without --config, the other settings of a kept config do not count (as before).
+  CHECK(*decide_config(render_bootstrap_config(c), path, [&] { BootstrapConfig w = web(); w.git = c.git; return w; }(), false) ==
+        ConfigAction::kKeep);
+  CHECK(other_config_settings("", "empty.yaml")->empty());
+}
+
 }  // namespace
 }  // namespace roux::cli

@@ -100,6 +100,20 @@ std::string cookbook_list(const std::string& lock_json) {
   return out;
 }
 
+/// A private temporary folder, removed on scope exit.
+struct ScratchDir {
+  std::string path;
+  ScratchDir() {
+    const char* tmp = getenv("TMPDIR");
+    std::string t = std::string(tmp && tmp[0] == '/' ? tmp : "/tmp") + "/roux-groups-XXXXXX";
+    if (::mkdtemp(t.data())) path = t;
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
 // ---- roux promote ----
 
 int promote(PolicyCli o) {
@@ -120,7 +134,14 @@ int promote(PolicyCli o) {
     return fail(s, "wait for the other roux run to finish, or pass --lock-wait SECONDS");
   Result<sources::PromoteResult> r = Status::internal("unset");
   std::string where;
-  if (sources::is_git_policy_source(o.source) || fs::exists(o.source + "/.git") || fs::exists(o.source + "/HEAD")) {
+  if (sources::is_remote_policy_repo(o.source)) {
+    // A remote repository: fetched into a private clone, committed there, pushed with client.yaml git: settings.
+    where = "git repository " + redact::strip_url_credentials(o.source);
+    ScratchDir scratch;
+    if (scratch.path.empty()) return fail(Status::io("mkdtemp", errno));
+    r = sources::promote_in_remote_git(o.source, o.policy, o.from, o.to, *key, *trust, scratch.path,
+                                       {cfg->git, cfg->ca_bundle, cfg->http.timeout_s});
+  } else if (sources::is_git_policy_source(o.source) || fs::exists(o.source + "/.git") || fs::exists(o.source + "/HEAD")) {
     auto repo = sources::local_policy_repo(o.source);
     if (!repo.is_ok()) return fail(repo.status());
     where = "git repository " + *repo;
@@ -168,19 +189,6 @@ struct SourceGroups {
   std::string shown;
   std::vector<std::string> names;
   std::map<std::string, Result<sources::GroupView>> groups;
-};
-
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    const char* tmp = getenv("TMPDIR");
-    std::string t = std::string(tmp && tmp[0] == '/' ? tmp : "/tmp") + "/roux-groups-XXXXXX";
-    if (::mkdtemp(t.data())) path = t;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
 };
 
 /// --source, or the client config's policy source (its first supermarket, else its first git URL).
@@ -473,7 +481,8 @@ void add_policy_group_commands(CLI::App& app, int* exit_code) {
   pr->add_option("--from", o->from, "the group whose lock moves (e.g. staging)")->required();
   pr->add_option("--to", o->to, "the group that gets it (e.g. production)")->required();
   pr->add_option("--source,-s", o->source,
-                 "where the policy is published: a supermarket folder, or a git policy repository (git+file:///PATH)")
+                 "where the policy is published: a supermarket folder, or a git policy repository (git+file:///PATH, "
+                 "git+https://HOST/PATH, git+ssh://HOST/PATH, git+USER@HOST:PATH)")
       ->required();
   pr->add_option("--key", o->key, "private key to sign with (from roux keygen)")->required();
   pr->add_option("--expires-days", o->expires_days, "supermarket: the re-signed index expires this many days from now")
@@ -484,7 +493,9 @@ void add_policy_group_commands(CLI::App& app, int* exit_code) {
       "Verifies the source and the from-group's lock (signatures by a trusted key, digests) before\n"
       "anything is written, prints what moves (cookbook versions old -> new), then writes the target\n"
       "group's pointer, signed: a re-signed index in a supermarket folder, a commit on branch main in\n"
-      "a git policy repository. Exit 0 promoted or nothing to do, 1 refused. See docs/supermarket.md.");
+      "a git policy repository (a remote one is fetched, committed on its newest main and pushed with\n"
+      "client.yaml git: credentials; redone once if someone else pushed meanwhile; never forced).\n"
+      "Exit 0 promoted or nothing to do, 1 refused. See docs/supermarket.md.");
   pr->callback([o, exit_code] { *exit_code = promote(*o); });
 
   auto* pol = app.add_subcommand("policy", "the groups of a published policy: which lock each runs, and what differs");

@@ -41,7 +41,7 @@ struct SupermarketCli {
 constexpr int kExitMirrorStale = 3;
 
 int fail(const Status& s) {
-  std::cerr << "roux: error: " << escape_controls(s.to_string()) << "\n";
+  std::cerr << "roux: error: " << escape_controls(redact::redact(s.to_string())) << "\n";
   return kExitNoRun;
 }
 
@@ -128,7 +128,8 @@ int publish_policy(const SupermarketCli& o) {
   const std::string group = o.group.empty() ? sources::kDefaultPolicyGroup : o.group;
   if (sources::is_git_policy_source(o.to)) {
     // A git policy repository: the lock (by content digest) and the group's signed pointer, one commit.
-    auto repo = sources::local_policy_repo(o.to);
+    const bool remote = sources::is_remote_policy_repo(o.to);
+    auto repo = remote ? Result<std::string>(redact::strip_url_credentials(o.to)) : sources::local_policy_repo(o.to);
     if (!repo.is_ok()) return fail(repo.status());
     sources::PolicyFiles files;
     auto yaml = sources::read_local_file(policy_file, size_t(8) << 20);
@@ -137,7 +138,19 @@ int publish_policy(const SupermarketCli& o) {
     if (!lock_text.is_ok()) return fail(lock_text.status());
     files.policy_yaml = *yaml;
     files.lock_json = *lock_text;
-    auto g = sources::publish_policy_to_git(*repo, name, group, files, *key);
+    Result<sources::GitPublishResult> g = Status::internal("unset");
+    if (remote) {  // fetched into a private clone, committed there, pushed with client.yaml git: settings
+      auto cfg = load_client_config(o.config);
+      if (!cfg.is_ok()) return fail(cfg.status());
+      char tmpl[] = "/tmp/roux-publish-XXXXXX";
+      if (!::mkdtemp(tmpl)) return fail(Status::io("mkdtemp", errno));
+      g = sources::publish_policy_to_remote_git(o.to, name, group, files, *key, tmpl,
+                                                {cfg->git, cfg->ca_bundle, cfg->http.timeout_s});
+      std::error_code ec;
+      fs::remove_all(tmpl, ec);
+    } else {
+      g = sources::publish_policy_to_git(*repo, name, group, files, *key);
+    }
     if (!g.is_ok()) return fail(g.status());
     if (!g->moved) {
       std::cout << "group " << group << " of policy " << name << " already runs lock sha256:" << g->group.lock_sha256
@@ -292,7 +305,11 @@ void add_supermarket_commands(CLI::App& app, int* exit_code) {
       "sign and add a policy (policy.yaml + its lockfile) to a supermarket folder, as a new revision; point a group at it");
   pp->add_option("policy", o->policy, "policy file, or a folder holding policy.yaml (its lockfile must be beside it and match)")
       ->required();
-  pp->add_option("--to", o->to, "supermarket folder, or a git policy repository (git+file:///PATH)")->required();
+  pp->add_option("--to", o->to,
+                 "supermarket folder, or a git policy repository (git+file:///PATH, or a remote one: git+https://, "
+                 "git+ssh://, git+USER@HOST:PATH, pushed with the client config's git: settings)")
+      ->required();
+  pp->add_option("--config", o->config, "client config (git: credentials, ca_bundle, http: timeout; default /etc/roux/client.yaml; optional)");
   pp->add_option("--key", o->key, "private key (from roux keygen)")->required();
   pp->add_option("--name", o->name, "publish under this name (default: the policy's name:)");
   pp->add_option("--group", o->group,

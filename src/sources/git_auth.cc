@@ -15,6 +15,7 @@
 #include "base/redact.h"
 #include "base/strings.h"
 #include "base/subprocess.h"
+#include "libs/git2_write_api.h"
 #include "libs/ssh2_api.h"
 #include "sources/local_file.h"
 
@@ -282,8 +283,23 @@ int GitTransferGuard::transfer_cb(const git_indexer_progress* /*stats*/, void* p
   return static_cast<GitTransferGuard*>(payload)->past_deadline() ? GIT_EUSER : 0;
 }
 
-int GitTransferGuard::sideband_cb(const char* /*str*/, int /*len*/, void* payload) {
-  return static_cast<GitTransferGuard*>(payload)->past_deadline() ? GIT_EUSER : 0;
+int GitTransferGuard::sideband_cb(const char* str, int len, void* payload) {
+  auto* self = static_cast<GitTransferGuard*>(payload);
+  if (str && len > 0 && self->remote_messages_.size() < 4096)
+    self->remote_messages_.append(str, std::min(static_cast<size_t>(len), 4096 - self->remote_messages_.size()));
+  return self->past_deadline() ? GIT_EUSER : 0;
+}
+
+void GitTransferGuard::install_push(git_remote_callbacks* cb) {
+  install(cb);
+  cb->push_update_reference = &GitTransferGuard::push_update_cb;
+}
+
+int GitTransferGuard::push_update_cb(const char* refname, const char* status, void* payload) {
+  auto* self = static_cast<GitTransferGuard*>(payload);
+  if (status && self->rejected_.empty())
+    self->rejected_ = std::string(refname ? refname : "the branch") + ": " + (*status ? status : "refused");
+  return 0;
 }
 
 int GitTransferGuard::credentials(git_credential** out, const char* username_from_url, unsigned int allowed) {
@@ -460,6 +476,47 @@ Status guarded_fetch(git_repository* repo, const std::string& remote, const std:
   git_strarray list = {specs.data(), specs.size()};
   if (int rc = git_lib().git_remote_fetch(r.p, &list, &fo, nullptr); rc != 0) return Status::io_msg(guard.failure(last_error(rc)));
   if (stats) *stats = *git_lib().git_remote_stats(r.p);
+  return Status::ok();
+}
+
+Status guarded_push(git_repository* repo, const std::string& remote, const std::string& refspec,
+                    const GitTransferSettings& settings) {
+  ROUX_TRY(libs::git2_write().status());
+  const std::string shown = redact::strip_url_credentials(remote);
+  auto clean = [&](std::string msg) {  // a remote's or libgit2's text may quote the URL: never its credentials
+    for (size_t p; shown != remote && (p = msg.find(remote)) != std::string::npos;) msg.replace(p, remote.size(), shown);
+    return redact::redact(msg);
+  };
+  auto last_error = [&](int rc) {
+    const ::git_error* e = git_lib().git_error_last();
+    return clean(e && e->message ? e->message : "libgit2 error " + std::to_string(rc));
+  };
+  libs::Git2Owned<git_remote, &libs::Git2::git_remote_free> r;
+  if (int rc = git_lib().git_remote_create_anonymous(&r.p, repo, remote.c_str()); rc != 0)
+    return Status::invalid_input(last_error(rc));
+  git_push_options po = GIT_PUSH_OPTIONS_INIT;
+  GitTransferGuard guard(settings.options, remote, settings.ca_bundle, settings.timeout_s);
+  guard.install_push(&po.callbacks);
+  if (!settings.ca_bundle.empty())
+    if (int rc = git_lib().git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, settings.ca_bundle.c_str(), nullptr); rc != 0)
+      return Status::invalid_input("ca_bundle " + settings.ca_bundle + ": " + last_error(rc));
+  std::string spec = refspec;
+  char* specs[] = {spec.data()};
+  git_strarray list = {specs, 1};
+  int rc = libs::must(libs::git2_write()).git_remote_push(r.p, &list, &po);
+  std::string said = clean(guard.remote_messages());
+  while (!said.empty() && (said.back() == '\n' || said.back() == '\r' || said.back() == ' ')) said.pop_back();
+  said = one_line(said, 400);
+  const std::string remote_said = said.empty() ? "" : " (the remote said: " + said + ")";
+  if (rc == GIT_ENONFASTFORWARD) return Status::conflict("not a fast-forward: " + last_error(rc));
+  if (rc != 0) return Status::io_msg(guard.failure(last_error(rc)) + remote_said);
+  if (const std::string& why = guard.rejected(); !why.empty()) {
+    // receive-pack's words for "the branch is not where you fetched it": another writer won.
+    for (const char* moved : {"fetch first", "non-fast-forward", "stale info", "cannot lock ref", "failed to update ref",
+                              "incorrect old value"})
+      if (why.find(moved) != std::string::npos) return Status::conflict("the remote refused " + clean(why) + remote_said);
+    return Status::untrusted("the remote refused " + clean(why) + remote_said);
+  }
   return Status::ok();
 }
 

@@ -81,6 +81,12 @@ class GitTransferGuard {
   /// Why the fetch failed: the guard's own reason when a callback refused (a file to fix, a host
   /// key, a deadline), else `libgit2_message`.
   std::string failure(const std::string& libgit2_message) const;
+  /// Push only: install(), and the reference updates the remote refused are recorded.
+  void install_push(git_remote_callbacks* callbacks);
+  /// The remote's refusal of the pushed reference ("" = accepted), e.g. "fetch first".
+  const std::string& rejected() const { return rejected_; }
+  /// What the remote printed during the transfer ("remote: ..." lines, at most 4 KiB).
+  const std::string& remote_messages() const { return remote_messages_; }
 
  private:
   static int credentials_cb(git_credential** out, const char* url, const char* username_from_url,
@@ -88,6 +94,7 @@ class GitTransferGuard {
   static int certificate_cb(git_cert* cert, int valid, const char* host, void* payload);
   static int transfer_cb(const git_indexer_progress* stats, void* payload);
   static int sideband_cb(const char* str, int len, void* payload);
+  static int push_update_cb(const char* refname, const char* status, void* payload);
 
   int credentials(git_credential** out, const char* username_from_url, unsigned int allowed);
   int userpass(git_credential** out);
@@ -103,6 +110,7 @@ class GitTransferGuard {
   long timeout_s_ = 0;
   std::chrono::steady_clock::time_point deadline_;
   std::string reason_;
+  std::string rejected_, remote_messages_;
   int userpass_step_ = 0;         // next credentials source to try (config netrc, ~/.netrc, helper)
   std::string userpass_origin_;   // where the last login offered came from ("" = none offered yet)
   bool url_password_ = false;     // the URL carries its own password (libgit2 offers it first)
@@ -126,5 +134,15 @@ struct GitTransferSettings {
 /// No message holds the credentials of `remote`.
 Status guarded_fetch(git_repository* repo, const std::string& remote, const std::vector<std::string>& refspecs,
                      const GitTransferSettings& settings, git_indexer_progress* stats = nullptr);
+
+/// Pushes `refspec` ("refs/heads/X:refs/heads/X", never forced) from `repo` to `remote` with a
+/// GitTransferGuard, as guarded_fetch fetches. kConflict when the remote's branch moved since it
+/// was fetched (not a fast-forward, or refused as stale by the remote): fetch and redo.
+/// kUntrusted when the remote answered and refused the update otherwise (a hook, a protected
+/// branch), with its messages. kIo with the guard's reason when the transfer failed (the update
+/// may or may not have landed). No message holds the
+/// credentials of `remote`. Needs the write functions of libgit2 (libs/git2_write_api.h).
+Status guarded_push(git_repository* repo, const std::string& remote, const std::string& refspec,
+                    const GitTransferSettings& settings);
 
 }  // namespace roux::sources

@@ -250,18 +250,26 @@ Result<GroupView> read_group_at(const RepoAtMain& r, const std::string& name, co
   return g;
 }
 
+}  // namespace
+
 /// Freshness of a verified git group pointer (the supermarket index's rollback rule): never older
-/// than the serial this host verified before for the same repository, policy and group, recorded
-/// in RECORD_DIR/git-policy/ID.json (outside any --root tree), which is raised on success.
+/// than the serial this host verified before for the same repository, policy and group, and never
+/// other content under the same serial, recorded in RECORD_DIR/git-policy/ID.json (outside any
+/// --root tree), which is raised on success.
 Status check_pointer_serial(const std::string& record_dir, const std::string& shown, const std::string& name,
                             const GroupView& g) {
   const std::string id = sha256_hex(shown + "\n" + name + "\n" + g.group).substr(0, 16);
   const std::string file = record_dir + "/git-policy/" + id + ".json";
   int64_t seen = 0;
+  std::string seen_content;  // "" in a record written before contents were recorded
   if (auto text = read_local_file(file, 1 << 16); text.is_ok()) {
     nlohmann::json j = nlohmann::json::parse(*text, nullptr, false);
-    if (j.is_object() && j.contains("serial") && j["serial"].is_number_integer()) seen = j["serial"].get<int64_t>();
-    else log::warn(file + ": unreadable trusted record of a git policy group; starting a new one");
+    if (j.is_object() && j.contains("serial") && j["serial"].is_number_integer()) {
+      seen = j["serial"].get<int64_t>();
+      if (j.contains("content_sha256") && j["content_sha256"].is_string()) seen_content = j["content_sha256"].get<std::string>();
+    } else {
+      log::warn(file + ": unreadable trusted record of a git policy group; starting a new one");
+    }
   }
   const std::string what = shown + ": policies/" + name + "/groups/" + g.group + ".json: pointer rollback refused: ";
   const std::string why = " verified from this repository before (" + file + "); someone may have rewound the repository";
@@ -270,17 +278,23 @@ Status check_pointer_serial(const std::string& record_dir, const std::string& sh
   if (g.serial < seen)
     return Status::untrusted(what + "the signed pointer has serial " + std::to_string(g.serial) + ", older than serial " +
                              std::to_string(seen) + why);
-  if (g.serial > seen) {
+  // The same serial naming other content: a rewound repository moved forward again (or a forked
+  // history shown to this host): the pointer this host runs was replaced without a newer serial.
+  if (g.serial > 0 && g.serial == seen && !seen_content.empty() && seen_content != g.content_sha256)
+    return Status::untrusted(shown + ": policies/" + name + "/groups/" + g.group +
+                             ".json: pointer refused: the signed pointer has serial " + std::to_string(g.serial) +
+                             " with content sha256:" + g.content_sha256 + ", but serial " + std::to_string(seen) +
+                             " with content sha256:" + seen_content + why + " and written again on top");
+  if (g.serial > seen || (g.serial == seen && g.serial > 0 && seen_content.empty())) {
     std::error_code ec;
     fs::create_directories(record_dir + "/git-policy", ec);
-    nlohmann::json j = {{"url", shown}, {"policy", name}, {"group", g.group}, {"serial", g.serial}};
+    nlohmann::json j = {{"url", shown}, {"policy", name}, {"group", g.group}, {"serial", g.serial},
+                        {"content_sha256", g.content_sha256}};
     if (Status s = write_local_file_atomic(file, json_dump(j, 2) + "\n", 0600); !s.is_ok())
       log::warn("could not record the git policy pointer serial: " + s.to_string());
   }
   return Status::ok();
 }
-
-}  // namespace
 
 bool is_git_policy_source(const std::string& url) { return starts_with(url, "git+"); }
 
@@ -449,7 +463,7 @@ Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, co
 }
 
 Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent,
-                                        const PolicyRepoAccess& access) {
+                                        const PolicyRepoAccess& access, bool must_fetch) {
   ROUX_TRY(libs::git2().status());
   ROUX_TRY(libs::git2_write().status());
   const std::string remote = url.substr(4);  // "git+"
@@ -481,6 +495,7 @@ Result<std::string> update_policy_clone(const std::string& url, const std::strin
     rc = git_lib().git_remote_fetch(rem.p, &refspecs, &fo, nullptr);
     if (rc != 0) {
       std::string why = guard.failure(git_error(rc));
+      if (must_fetch) return Status::io_msg(shown + ": cannot fetch the policy repository (" + why + ")");
       if (!existed) {
         fs::remove_all(dir, ec);
         return Status::io_msg(shown + ": cannot fetch the policy repository (" + why + ") and no clone is cached");

@@ -98,6 +98,12 @@ Result<PromoteResult> promote_in_git(const std::string& repo, const std::string&
 /// repository `shown` ("" = repo_dir).
 Result<GroupView> read_git_group(const std::string& repo_dir, const std::string& name, const std::string& group,
                                  const TrustStore& trust, const std::string& shown = "");
+/// Freshness of group `g` of policy `name` read from the git policy repository `shown` against
+/// this host's trusted record in RECORD_DIR/git-policy/ (raised on success): kUntrusted for a
+/// serial older than the one verified before, none after one was seen, or the same serial naming
+/// other content (the message names both content digests).
+Status check_pointer_serial(const std::string& record_dir, const std::string& shown, const std::string& name,
+                            const GroupView& g);
 /// The group names of policy `name` at branch main of `repo_dir` (sorted; none: kNotFound).
 Result<std::vector<std::string>> git_group_names(const std::string& repo_dir, const std::string& name);
 
@@ -113,9 +119,30 @@ struct PolicyRepoAccess {
 /// Clones (bare, branch main only) the git policy repository `url` ("git+...") into
 /// `clone_parent`, or fetches into the clone made earlier; returns the clone's folder. When the
 /// remote cannot be reached and a clone exists, it is used with a warning (every pointer and lock
-/// read from it is still verified).
+/// read from it is still verified), unless `must_fetch` (a writer: the remote's newest main or an error).
 Result<std::string> update_policy_clone(const std::string& url, const std::string& clone_parent,
-                                        const PolicyRepoAccess& access = {});
+                                        const PolicyRepoAccess& access = {}, bool must_fetch = false);
+
+// ---- remote git policy repositories (policy_git_remote.cc) ----
+//
+// A publisher writes a remote repository (git+https://, git+ssh://, git+git@host:path) as it
+// writes a local one, in a clone: fetch main into roux's clone (update_policy_clone, which must
+// succeed), verify and commit there (promote_in_git / publish_policy_to_git), then push main with
+// the client config's credentials (guarded_push; never forced). When the remote's main moved in
+// between (someone else promoted), the clone is fetched again and the change redone on top, once;
+// a second move fails naming the group. A refused push changes nothing remote.
+
+/// True for a git policy repository roux must push to: "git+" and not "git+file://".
+bool is_remote_policy_repo(const std::string& url);
+
+Result<PromoteResult> promote_in_remote_git(const std::string& url, const std::string& name, const std::string& from,
+                                            const std::string& to, const SigningKey& key, const TrustStore& trust,
+                                            const std::string& clone_parent, const PolicyRepoAccess& access);
+
+Result<GitPublishResult> publish_policy_to_remote_git(const std::string& url, const std::string& name,
+                                                      const std::string& group, const PolicyFiles& files,
+                                                      const SigningKey& key, const std::string& clone_parent,
+                                                      const PolicyRepoAccess& access);
 
 /// A host's published policy from a git policy repository: update_policy_clone, then
 /// read_git_group, then policy.yaml and policy.lock.json written into `dest_dir` (atomically).

@@ -2,8 +2,8 @@
 # A git policy repository rewound to an older, genuinely signed group pointer must not roll a host
 # back: every publish and promotion bumps the pointer's signed serial, a host records the highest
 # serial it verified per repository, policy and group (in its trusted records, outside --root), and
-# refuses an older one with exit 1, as a supermarket index rollback (supermarket_rollback_refused.sh);
-# a forward promotion is accepted. The repository is created by the test; cookbooks come from a
+# refuses an older one with exit 1, as a supermarket index rollback (supermarket_rollback_refused.sh),
+# and one with the same serial but other content; a forward promotion is accepted. The repository is created by the test; cookbooks come from a
 # supermarket on 127.0.0.1.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/supermarket/helpers.sh"
@@ -90,4 +90,26 @@ expect_rc 0 "the restored repository: accepted, nothing to change"
 run_roux promote web --from production --to staging --source "$REPO" --key "$work/team.key" --trust "$work/team.pub" --root "$(e2e_tmpdir)"
 expect_rc 0 "promote production -> staging (same lock: nothing to do)"
 [ "$(serial_of staging)" = 1 ] || fail "a promotion that moves nothing does not bump the serial"
-echo "PASS: git policy group pointers carry a serial; a rewound repository is refused, a forward promotion accepted"
+
+# The same serial with other content: the repository rewound to serial 1 of production and another
+# lock published on top gets serial 2 again, genuinely signed, but not the serial-2 pointer this
+# host verified. Refused like a rollback, naming both content digests; nothing changes on the host.
+seen_content=$(git -C "$work/policies.git" show main:policies/web/groups/production.json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["content_sha256"])')
+git -C "$work/policies.git" update-ref refs/heads/main "$old"
+cp -r "$work/policy-prod" "$work/policy-fork"
+printf '# forked\n' >>"$work/policy-fork/policy.yaml"
+run_roux supermarket publish-policy "$work/policy-fork" --to "$REPO" --key "$work/team.key" --group production
+expect_rc 0 "publish another lock on the rewound repository"
+[ "$(serial_of production)" = 2 ] || fail "the forked pointer has serial 2, got $(serial_of production)"
+fork_content=$(git -C "$work/policies.git" show main:policies/web/groups/production.json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["content_sha256"])')
+[ "$fork_content" != "$seen_content" ] || fail "the forked pointer names other content"
+before=$(tree_checksum "$host" var/lib/roux)
+run_roux converge --root "$host" --config "$cfg" --format json
+expect_rc 1 "converge from a pointer with the same serial and other content"
+[[ "$ERR" == *"policies/web/groups/production.json: pointer refused: the signed pointer has serial 2 with content sha256:$fork_content, but serial 2 with content sha256:$seen_content verified from this repository before"* ]] ||
+  fail "the same-serial pointer was not refused clearly: $ERR"
+[ "$(cat "$host/etc/site.version")" = 1.1.0 ] || fail "the host was moved to the forked lock"
+[ "$(tree_checksum "$host" var/lib/roux)" = "$before" ] || fail "a refused pointer changed the host's state"
+echo "PASS: git policy group pointers carry a serial; a rewound repository is refused, a forward promotion accepted, the same serial with other content refused"

@@ -13,6 +13,7 @@ set -euo pipefail
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 source /roux/src/tests/e2e/lib.sh
 source /roux/src/tests/e2e/git/fixture.sh
+source /roux/src/tests/e2e/git/remote_lib.sh
 export HOME=/root
 command -v git >/dev/null || skip "git is not in the sandbox image"
 
@@ -174,12 +175,7 @@ done < <(find "$work/out" "$work/r8" "$work/r9" "$work/p8" "$work/p9" "$work/p12
 
 # 9. TLS with a private CA: refused without ca_bundle, accepted with it.
 tls=$work/tls
-mkdir -p "$tls"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=roux test CA" -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$tls/srv.key" -out "$tls/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:127.0.0.1,IP:127.0.0.1\n' >"$tls/ext"
-openssl x509 -req -in "$tls/srv.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
-  -extfile "$tls/ext" -out "$tls/srv.pem" 2>/dev/null
+private_ca "$tls"
 start_backend https "$tls/srv.pem" "$tls/srv.key"
 TLS_URL="git+https://127.0.0.1:$PORT/remote.git"
 policy "$work/p10" "$TLS_URL"

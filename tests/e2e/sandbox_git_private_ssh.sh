@@ -12,14 +12,14 @@ set -euo pipefail
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 source /roux/src/tests/e2e/lib.sh
 source /roux/src/tests/e2e/git/fixture.sh
+source /roux/src/tests/e2e/git/remote_lib.sh
 trap '_e2e_cleanup; [ -f /tmp/sshd.log ] && sed "s/^/sshd: /" /tmp/sshd.log | tail -20 >&2' EXIT
 export HOME=/root
 unset SSH_AUTH_SOCK
 command -v /usr/sbin/sshd >/dev/null || skip "openssh-server is not in the sandbox image"
 
 # The git user and its repository (built with the git CLI, served by the real sshd).
-# ("*": no password, but not locked: sshd without PAM refuses a locked account even with a key)
-useradd -m -s /bin/bash -p '*' git
+git_ssh_user
 work=/home/git/w
 mkdir -p "$work"
 git_fixture "$work"
@@ -27,33 +27,14 @@ git_release "$work" base 1.0.0
 git_release "$work" base 1.1.0
 chown -R git:git /home/git
 
-# sshd: its own host key, key-only login, 127.0.0.1:22 and :2222.
-mkdir -p /run/sshd /etc/roux
-ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/roux_test_host_key
-cat >/etc/ssh/roux_test_sshd_config <<'EOF'
-ListenAddress 127.0.0.1:22
-ListenAddress 127.0.0.1:2222
-HostKey /etc/ssh/roux_test_host_key
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-UsePAM no
-PidFile /run/sshd-roux-test.pid
-EOF
-/usr/sbin/sshd -f /etc/ssh/roux_test_sshd_config -E /tmp/sshd.log || fail "sshd did not start: $(cat /tmp/sshd.log)"
-for _ in $(seq 100); do [ -s /run/sshd-roux-test.pid ] && break; sleep 0.05; done
-
-# The client's deploy key (no passphrase), and a second key with one.
-ssh-keygen -q -t ed25519 -N '' -C roux-deploy -f /etc/roux/deploy_key
+# sshd: its own host key, key-only login, 127.0.0.1:22 and :2222; the deploy key (no passphrase).
+start_test_sshd
+hostkey=$SSHD_HOSTKEY
+# A second key with a passphrase.
 ssh-keygen -q -t ed25519 -N 'correct horse 42' -C roux-deploy-pp -f /etc/roux/pp_key
 printf 'correct horse 42\n' >/etc/roux/pp_key.pass
 chmod 600 /etc/roux/pp_key.pass
-install -d -m 700 -o git -g git /home/git/.ssh
-cat /etc/roux/deploy_key.pub /etc/roux/pp_key.pub >/home/git/.ssh/authorized_keys
-chown git:git /home/git/.ssh/authorized_keys
-chmod 600 /home/git/.ssh/authorized_keys
-hostkey=$(cut -d' ' -f1,2 /etc/ssh/roux_test_host_key.pub)
-printf '127.0.0.1 %s\n[127.0.0.1]:2222 %s\n' "$hostkey" "$hostkey" >/etc/roux/known_hosts
+cat /etc/roux/pp_key.pub >>/home/git/.ssh/authorized_keys
 fingerprint=$(ssh-keygen -lf /etc/ssh/roux_test_host_key.pub | cut -d' ' -f2)
 
 # config FILE KEY [KNOWN_HOSTS] [PASSPHRASE_FILE]

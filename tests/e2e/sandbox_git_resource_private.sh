@@ -14,6 +14,7 @@ set -euo pipefail
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 source /roux/src/tests/e2e/lib.sh
 source /roux/src/tests/e2e/git/fixture.sh
+source /roux/src/tests/e2e/git/remote_lib.sh
 trap '_e2e_cleanup; [ -f /tmp/sshd.log ] && sed "s/^/sshd: /" /tmp/sshd.log | tail -20 >&2' EXIT
 export HOME=/root
 unset SSH_AUTH_SOCK
@@ -22,7 +23,7 @@ command -v /usr/sbin/sshd >/dev/null || skip "openssh-server is not in the sandb
 
 PASS='Pr1vate-Res-Pass-71q'
 URLPASS='Url-Res-Pass-38z'
-useradd -m -s /bin/bash -p '*' git
+git_ssh_user
 work=/home/git/w
 mkdir -p "$work" /etc/roux /tmp/out
 git_fixture "$work"
@@ -139,12 +140,7 @@ refused 6 "http://127.0.0.1:$PORT/remote.git: fetch: the server refused the cred
 
 # 7. TLS with a private CA: refused without ca_bundle (the error says to set it), then deployed.
 tls=/tmp/tls
-mkdir -p "$tls"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=roux test CA" -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
-openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" -keyout "$tls/srv.key" -out "$tls/srv.csr" 2>/dev/null
-printf 'subjectAltName=DNS:127.0.0.1,IP:127.0.0.1\n' >"$tls/ext"
-openssl x509 -req -in "$tls/srv.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
-  -extfile "$tls/ext" -out "$tls/srv.pem" 2>/dev/null
+private_ca "$tls"
 start_backend https "$tls/srv.pem" "$tls/srv.key"
 TLS="https://127.0.0.1:$PORT/remote.git"
 deploy 7 "$TLS" /etc/roux/netrc.yaml
@@ -154,26 +150,9 @@ deploy 8 "$TLS" /etc/roux/tls.yaml
 deployed 8 /etc/roux/tls.yaml
 
 # ssh: sshd with its own host key on 127.0.0.1:22 and :2222, key-only login for user git.
-mkdir -p /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f /etc/ssh/roux_test_host_key
-cat >/etc/ssh/roux_test_sshd_config <<'EOF'
-ListenAddress 127.0.0.1:22
-ListenAddress 127.0.0.1:2222
-HostKey /etc/ssh/roux_test_host_key
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-PubkeyAuthentication yes
-UsePAM no
-PidFile /run/sshd-roux-test.pid
-EOF
-/usr/sbin/sshd -f /etc/ssh/roux_test_sshd_config -E /tmp/sshd.log || fail "sshd did not start: $(cat /tmp/sshd.log)"
-for _ in $(seq 100); do [ -s /run/sshd-roux-test.pid ] && break; sleep 0.05; done
-ssh-keygen -q -t ed25519 -N '' -C roux-deploy -f /etc/roux/deploy_key
+start_test_sshd
 ssh-keygen -q -t ed25519 -N '' -f /etc/roux/other_key
-install -d -m 700 -o git -g git /home/git/.ssh
-install -m 600 -o git -g git /etc/roux/deploy_key.pub /home/git/.ssh/authorized_keys
-hostkey=$(cut -d' ' -f1,2 /etc/ssh/roux_test_host_key.pub)
-printf '127.0.0.1 %s\n[127.0.0.1]:2222 %s\n' "$hostkey" "$hostkey" >/etc/roux/known_hosts
+hostkey=$SSHD_HOSTKEY
 printf 'git.example.com %s\n' "$hostkey" >/etc/roux/known_hosts.otherhost
 sshcfg() { printf 'git:\n  ssh_key: %s\n  known_hosts: %s\n' "$2" "$3" >"$1"; }
 sshcfg /etc/roux/ssh.yaml /etc/roux/deploy_key /etc/roux/known_hosts

@@ -6,6 +6,10 @@ usage: http_backend.py PORT_FILE PROJECT_ROOT USER PASSWORD [CERT_PEM KEY_PEM]
 Serves every repository under PROJECT_ROOT at /NAME.git, only to USER:PASSWORD (401 otherwise);
 with CERT_PEM and KEY_PEM, over TLS. Writes the port it listens on to PORT_FILE, then serves until
 killed. One line per request on stderr: method, path, status (never the Authorization header).
+
+With GIT_BACKEND_BEFORE_PUSH=SCRIPT in the environment, SCRIPT (when it exists) runs before each
+answer to a push's first request (GET info/refs?service=git-receive-pack): a test's stand-in for
+another publisher pushing between a client's fetch and its push.
 """
 import base64
 import http.server
@@ -53,6 +57,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         path, _, query = self.path.partition("?")
+        hook = os.environ.get("GIT_BACKEND_BEFORE_PUSH", "")
+        if hook and os.path.exists(hook) and self.command == "GET" and query == "service=git-receive-pack":
+            subprocess.run(["bash", hook], stdout=sys.stderr)
         env = dict(os.environ, GIT_PROJECT_ROOT=root, GIT_HTTP_EXPORT_ALL="1", PATH_INFO=path,
                    QUERY_STRING=query, REQUEST_METHOD=self.command, REMOTE_USER=user,
                    REMOTE_ADDR="127.0.0.1", CONTENT_TYPE=self.headers.get("Content-Type", ""),
