@@ -57,6 +57,8 @@ handlers:
     keep_reports: 2
   - type: json_file
     path: /var/log/roux/last.json
+  - type: json_file
+    path: /var/log/fleet/reports/last.json
   - type: webhook
     url: http://127.0.0.1:$p_ok/roux
   - type: webhook
@@ -103,6 +105,9 @@ r = json.load(open(sys.argv[1]))
 assert r["exit_code"] == 6 and any(x["id"] == "exec[boom]" for x in r["resources"])
 PY
 ls "$root/var/log/roux" | grep -v '^last.json$' && fail "json_file left a temp file"
+# A folder that was not there is made (owner only), not an error.
+cmp -s "$root/var/log/roux/last.json" "$root/var/log/fleet/reports/last.json" || fail "json_file into a new folder"
+[ "$(stat -c %a "$root/var/log/fleet/reports")" = 700 ] || fail "json_file's new folder is not 0700"
 # Prometheus text format: parsed line by line.
 python3 - "$root/var/lib/node-exporter/roux.prom" <<'PY' || fail "prometheus textfile"
 import re, sys

@@ -43,6 +43,10 @@ Status history_handler(const RunReport& report, const std::string& report_json, 
 Status json_file_handler(const std::string& report_json, const HandlerConfig& cfg, host::Host& host) {
   auto path = host::normalize_path(cfg.path);
   if (!path.is_ok()) return path.status();
+  // A folder that is not there yet (a fresh --root, /var/log/roux on a new host) is made, owner
+  // only, as the state folder is; one that is there keeps its mode.
+  if (auto slash = path->rfind('/'); slash != std::string::npos && slash > 0)
+    ROUX_TRY(host::make_dirs(host, path->substr(0, slash), 0700));
   return host.write_file(*path, report_json, 0600, std::nullopt, std::nullopt);
 }
 
