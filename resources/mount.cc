@@ -210,9 +210,9 @@ constexpr size_t kMaxFstabBytes = 1 << 20;
 
 enum class Ensure { kMounted, kUnmounted, kEnabled, kAbsent };
 
-class MountResource : public engine::Resource {
+class MountResource : public ReloadBatchMember {
  public:
-  explicit MountResource(std::string name) : Resource(std::move(name)) {}
+  explicit MountResource(std::string name) : ReloadBatchMember(std::move(name)) {}
   std::string_view type() const override { return "mount"; }
   std::vector<std::string> implicit_deps() const override {
     if (ensure == Ensure::kAbsent) return {};
@@ -221,35 +221,17 @@ class MountResource : public engine::Resource {
     return out;
   }
 
-  std::string batch_key() const override { return "mount"; }
-
-  Status converge(engine::ConvergeContext& ctx) override { return converge_batch({this}, {&ctx}).front(); }
-
-  std::vector<Status> converge_batch(const std::vector<engine::Resource*>& members,
-                                     const std::vector<engine::ConvergeContext*>& ctxs) override {
-    std::vector<Status> out(members.size());
-    std::vector<std::optional<FstabEntry>> old(members.size());
-    auto mount = [&](size_t i) { return static_cast<MountResource*>(members[i]); };
-    size_t first_changed = members.size();
-    for (size_t i = 0; i < members.size(); ++i) {
-      const bool before = systemd_reload_needed();
-      out[i] = mount(i)->converge_fstab(*ctxs[i], &old[i]);
-      if (!before && systemd_reload_needed() && first_changed == members.size()) first_changed = i;
-    }
-    // One daemon-reload for this run's fstab edits, before anything is mounted by hand.
-    if (systemd_reload_needed()) {
-      size_t at = first_changed == members.size() ? 0 : first_changed;
-      auto live = live_systemd(ctxs[at]->host());
-      Status st = live.is_ok() ? systemd_daemon_reload(*ctxs[at], *live) : live.status();
-      if (!st.is_ok() && out[at].is_ok()) out[at] = st;
-    }
-    for (size_t i = 0; i < members.size(); ++i)
-      if (out[i].is_ok()) out[i] = mount(i)->converge_mounted(*ctxs[i], old[i]);
-    return out;
+  Status converge_before_reload(engine::ConvergeContext& ctx, bool /*live*/) override {
+    old_.reset();
+    return converge_fstab(ctx, &old_);
+  }
+  Status converge_after_reload(engine::ConvergeContext& ctx, bool /*live*/) override {
+    return converge_mounted(ctx, old_);
   }
 
   Ensure ensure = Ensure::kMounted;
   FstabEntry want;
+  std::optional<FstabEntry> old_;  // its fstab line before this run's edit (converge_before_reload)
 
  private:
   Status converge_mounted(engine::ConvergeContext& ctx, const std::optional<FstabEntry>& old) {

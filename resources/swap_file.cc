@@ -15,6 +15,7 @@
 #include "resources/builtin.h"
 #include "resources/host_command.h"
 #include "resources/mount.h"
+#include "resources/systemd_reload.h"
 
 namespace roux::resources {
 namespace {
@@ -47,13 +48,16 @@ bool swap_active(const std::string& swaps, const std::string& path) {
   return false;
 }
 
-class SwapFileResource : public engine::Resource {
+class SwapFileResource : public ReloadBatchMember {
  public:
-  explicit SwapFileResource(std::string path) : Resource(path), path(std::move(path)) {}
+  explicit SwapFileResource(std::string path) : ReloadBatchMember(path), path(std::move(path)) {}
   std::string_view type() const override { return "swap_file"; }
   std::vector<std::string> implicit_deps() const override { return engine::ancestor_dir_ids(path); }
 
-  Status converge(engine::ConvergeContext& ctx) override {
+  // All of it before the batch's daemon-reload: the fstab line goes last (after swapon works),
+  // and systemd then makes its .swap unit from the new fstab.
+  Status converge_after_reload(engine::ConvergeContext&, bool) override { return Status::ok(); }
+  Status converge_before_reload(engine::ConvergeContext& ctx, bool /*live*/) override {
     const bool live_managed = ctx.host().root() == "/";
     if (!live_managed) {
       ROUX_TRY(converge_fstab(ctx));
@@ -133,7 +137,9 @@ class SwapFileResource : public engine::Resource {
     return ctx.change({.property = "fstab", .before = !found ? "absent" : absent ? "present" : "differs", .after = absent ? "absent" : "present",
                        .diff = unified_diff(have, next, kFstab), .is_public = true},
                       [&](host::Host& h) {
-                        return write_fstab(h, next, fi);
+                        ROUX_TRY(write_fstab(h, next, fi));
+                        systemd_reload_pending(kFstab);  // systemd makes the .swap units from fstab
+                        return Status::ok();
                       });
   }
   /// fstab with the lines whose device is this file replaced by `want` (the first, kept verbatim

@@ -71,4 +71,28 @@ Status systemd_daemon_reload(engine::ConvergeContext& ctx, bool live) {
   return st;
 }
 
+std::vector<Status> ReloadBatchMember::converge_batch(const std::vector<engine::Resource*>& members,
+                                                     const std::vector<engine::ConvergeContext*>& ctxs) {
+  auto live = live_systemd(ctxs.front()->host());
+  if (!live.is_ok()) return std::vector<Status>(members.size(), live.status());
+  std::vector<Status> out(members.size());
+  // Every member of the batch has this batch key, so is a ReloadBatchMember.
+  auto member = [&](size_t i) { return static_cast<ReloadBatchMember*>(members[i]); };
+  size_t first_changed = members.size();
+  for (size_t i = 0; i < members.size(); ++i) {
+    const bool before = systemd_reload_needed();
+    out[i] = member(i)->converge_before_reload(*ctxs[i], *live);
+    if (!before && systemd_reload_needed() && first_changed == members.size()) first_changed = i;
+  }
+  // One daemon-reload for every unit file and fstab line changed so far in this run.
+  if (systemd_reload_needed()) {
+    size_t at = first_changed == members.size() ? 0 : first_changed;
+    Status st = systemd_daemon_reload(*ctxs[at], *live);
+    if (!st.is_ok() && out[at].is_ok()) out[at] = st;
+  }
+  for (size_t i = 0; i < members.size(); ++i)
+    if (out[i].is_ok()) out[i] = member(i)->converge_after_reload(*ctxs[i], *live);
+  return out;
+}
+
 }  // namespace roux::resources

@@ -24,4 +24,26 @@ Result<bool> live_systemd(const host::Host& host);
 /// live systemd no command runs and the output says the changes apply when systemd starts.
 Status systemd_daemon_reload(engine::ConvergeContext& ctx, bool live);
 
+/// A resource whose changes systemd reads at a daemon-reload (systemd_unit: unit files; mount
+/// and swap_file: /etc/fstab, whose lines systemd-fstab-generator makes .mount/.swap units of).
+/// All three share one batch: every ready member's first part (files), then ONE daemon-reload
+/// when any of them made one pending (the `daemon_reload` change of the first that did), then
+/// each member's second part (start, mount). So a run that changes units and fstab reloads once,
+/// after the last of those edits.
+class ReloadBatchMember : public engine::Resource {
+ public:
+  using engine::Resource::Resource;
+  std::string batch_key() const final { return "systemd-reload"; }
+  Status converge(engine::ConvergeContext& ctx) final { return converge_batch({this}, {&ctx}).front(); }
+  std::vector<Status> converge_batch(const std::vector<engine::Resource*>& members,
+                                     const std::vector<engine::ConvergeContext*>& ctxs) final;
+
+ protected:
+  /// What systemd reads at a reload (calls systemd_reload_pending from its change's act).
+  /// `live`: systemd runs the managed host (live_systemd).
+  virtual Status converge_before_reload(engine::ConvergeContext& ctx, bool live) = 0;
+  /// The rest, after the reload; only when converge_before_reload succeeded.
+  virtual Status converge_after_reload(engine::ConvergeContext& ctx, bool live) = 0;
+};
+
 }  // namespace roux::resources

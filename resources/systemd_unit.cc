@@ -86,11 +86,10 @@ Status verify_unit(const std::string& unit, const std::string& content, std::str
   return Status::ok();
 }
 
-class SystemdUnitResource : public engine::Resource {
+class SystemdUnitResource : public ReloadBatchMember {
  public:
-  explicit SystemdUnitResource(std::string name) : Resource(std::move(name)) {}
+  explicit SystemdUnitResource(std::string name) : ReloadBatchMember(std::move(name)) {}
   std::string_view type() const override { return "systemd_unit"; }
-  std::string batch_key() const override { return "systemd_unit"; }
 
   bool absent = false;
   bool verify = true;
@@ -100,34 +99,17 @@ class SystemdUnitResource : public engine::Resource {
 
   std::string path() const { return std::string(kUnitDir) + "/" + name(); }
 
-  Status converge(engine::ConvergeContext& ctx) override { return converge_batch({this}, {&ctx}).front(); }
+  Status converge_before_reload(engine::ConvergeContext& ctx, bool live) override {
+    ServiceProvider* prov = live ? systemd_service_provider() : systemd_root_service_provider();
+    // A unit that goes is stopped and disabled before its file.
+    if (absent) ROUX_TRY(stop_before_removal(ctx, prov));
+    return converge_file(ctx, prov);
+  }
 
-  std::vector<Status> converge_batch(const std::vector<engine::Resource*>& members,
-                                     const std::vector<engine::ConvergeContext*>& ctxs) override {
-    std::vector<Status> out(members.size());
-    auto unit = [&](size_t i) { return static_cast<SystemdUnitResource*>(members[i]); };
-    const host::Host& host = ctxs.front()->host();
-    auto live = live_systemd(host);
-    if (!live.is_ok()) return std::vector<Status>(members.size(), live.status());
-    ServiceProvider* prov = *live ? systemd_service_provider() : systemd_root_service_provider();
-    // Files first (a unit that goes is stopped and disabled before its file).
-    size_t first_changed = members.size();
-    for (size_t i = 0; i < members.size(); ++i) {
-      if (unit(i)->absent) out[i] = unit(i)->stop_before_removal(*ctxs[i], prov);
-      const bool before = systemd_reload_needed();
-      if (out[i].is_ok()) out[i] = unit(i)->converge_file(*ctxs[i], prov);
-      if (!before && systemd_reload_needed() && first_changed == members.size()) first_changed = i;
-    }
-    // One daemon-reload for every unit changed so far in this run.
-    if (systemd_reload_needed()) {
-      size_t at = first_changed == members.size() ? 0 : first_changed;
-      Status st = systemd_daemon_reload(*ctxs[at], *live);
-      if (!st.is_ok() && out[at].is_ok()) out[at] = st;
-    }
-    for (size_t i = 0; i < members.size(); ++i)
-      if (out[i].is_ok() && !unit(i)->absent && (unit(i)->control.enabled || unit(i)->control.running))
-        out[i] = unit(i)->control.converge(*ctxs[i], prov);
-    return out;
+  Status converge_after_reload(engine::ConvergeContext& ctx, bool live) override {
+    ServiceProvider* prov = live ? systemd_service_provider() : systemd_root_service_provider();
+    if (absent || !(control.enabled || control.running)) return Status::ok();
+    return control.converge(ctx, prov);
   }
 
   bool subsumes(std::string_view action, std::string_view other) const override {

@@ -196,6 +196,20 @@ std::string url_password(std::string_view url) {
   return colon == std::string_view::npos ? std::string(userinfo) : std::string(userinfo.substr(colon + 1));
 }
 
+bool has_url_credentials(std::string_view text) {
+  auto scheme_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+  };
+  for (size_t sep = text.find("://"); sep != std::string_view::npos; sep = text.find("://", sep + 3)) {
+    size_t begin = sep;
+    while (begin > 0 && scheme_char(text[begin - 1])) --begin;
+    size_t end = text.find_first_of(" \t\r\n\"'<>[]{},`", sep + 3);
+    if (end == std::string_view::npos) end = text.size();
+    if (begin < sep && authority(text.substr(begin, end - begin)).credentials) return true;
+  }
+  return false;
+}
+
 void clear() {
   std::lock_guard lock(g_mu);
   g_needles.clear();

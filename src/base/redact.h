@@ -40,5 +40,9 @@ std::string strip_url_credentials(std::string_view url);
 std::string url_for_display(std::string_view url);
 /// The password of `url`'s credentials ("" when none); the compiler hands it to add_secret().
 std::string url_password(std::string_view url);
+/// Whether some URL inside `text` (each "SCHEME://", up to a blank, a quote, a bracket or a
+/// comma) carries credentials, as strip_url_credentials would remove them. For files roux
+/// would otherwise copy to disk (the parsed-recipe cache).
+bool has_url_credentials(std::string_view text);
 
 }  // namespace roux::redact

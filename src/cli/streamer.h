@@ -27,7 +27,7 @@ class Streamer {
  public:
   Streamer(bool color, const report::PreviousRun* previous, const std::set<std::string>* retired, size_t nodes,
            report::Progress* progress)
-      : color_(color), previous_(previous), retired_(retired), printed_(nodes, 0), shown_(nodes, false), progress_(progress) {}
+      : color_(color), previous_(previous), retired_(retired), printed_(nodes, 0), shown_(nodes, false), failed_shown_(nodes, false), progress_(progress) {}
 
   /// --quiet: only failed resources.
   bool quiet = false;
@@ -60,6 +60,7 @@ class Streamer {
       log::debug(n.resource->id() + ": unchanged");
     printed_[n.index] = n.changes.size();
     shown_[n.index] = n.status != engine::NodeStatus::kUnchanged;
+    failed_shown_[n.index] = n.status == engine::NodeStatus::kFailed;
   }
 
   /// After the walk: what delayed notifications added, in declaration order.
@@ -69,7 +70,11 @@ class Streamer {
       bool news = n->changes.size() > printed_[n->index] ||
                   (!shown_[n->index] && n->status != engine::NodeStatus::kUnchanged &&
                    n->status != engine::NodeStatus::kPending);
-      if (news) print(*n, printed_[n->index]);
+      // Shown as changed, then failed: its write did not land when put in place (engine).
+      if (n->status == engine::NodeStatus::kFailed && shown_[n->index] && !failed_shown_[n->index])
+        print(*n, n->changes.size());
+      else if (news)
+        print(*n, printed_[n->index]);
     }
   }
 
@@ -105,6 +110,7 @@ class Streamer {
   const std::set<std::string>* retired_;
   std::vector<size_t> printed_;
   std::vector<bool> shown_;
+  std::vector<bool> failed_shown_;
   report::Progress* progress_;
 };
 

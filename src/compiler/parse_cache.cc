@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/log.h"
+#include "base/redact.h"
 #include "base/sha256.h"
 #include "base/version.h"
 #include "compiler/yaml_value.h"
@@ -254,7 +255,10 @@ bool ParseCache::parse(const std::string& text, const std::string& file, Value* 
   ++misses_;
   size_t before = errors->size();
   if (!parse_yaml(text, file, out, errors)) return false;
-  if (writable_ && errors->size() == before) pending_.emplace_back(path, encode_value_tree(*out, digest));
+  // A recipe holding a URL password or a known secret is not copied to the cache: the recipe
+  // file stays the only clear copy on disk (docs/security.md).
+  if (writable_ && errors->size() == before && !redact::has_url_credentials(text) && !redact::contains_secret(text))
+    pending_.emplace_back(path, encode_value_tree(*out, digest));
   return true;
 }
 

@@ -1,5 +1,7 @@
 #include "compiler/parse_cache.h"
 
+#include "base/redact.h"
+
 #include <doctest/doctest.h>
 #include <unistd.h>
 
@@ -129,6 +131,38 @@ TEST_CASE("parse cache: a YAML error is reported every time and never cached") {
     CHECK(errors[0].to_string().find("bad.yaml:") != std::string::npos);
   }
   CHECK(cache.hits() == 0);
+}
+
+TEST_CASE("parse cache: a recipe with a URL password is never copied to the cache; others are") {
+  TempDir tmp;
+  std::string dir = tmp.path + "/parsed";
+  ParseCache cache(dir, true);
+  std::vector<Status> errors;
+  const std::string with_pw =
+      "resources:\n  - remote_file: /etc/t\n    source: https://deploy:Sekr3t-pw@mirror.example/t\n";
+  const std::string with_token = "attrs:\n  mirror: \"git+https://ghp_tok3n@github.example/r.git\"\n";
+  const std::string ssh_login = "resources:\n  - git: /srv/r\n    repository: ssh://git@host.example/r.git\n";
+  Value v;
+  REQUIRE(cache.parse(with_pw, "pw.yaml", &v, &errors));
+  REQUIRE(cache.parse(with_token, "token.yaml", &v, &errors));
+  cache.commit();
+  CHECK_FALSE(fs::exists(dir));
+  REQUIRE(cache.parse(ssh_login, "ssh.yaml", &v, &errors));  // a login name is no secret
+  REQUIRE(cache.parse(kRecipe, "r.yaml", &v, &errors));
+  cache.commit();
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    ++entries;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(bytes.find("Sekr3t") == std::string::npos);
+    CHECK(bytes.find("ghp_tok3n") == std::string::npos);
+  }
+  CHECK(entries == 2);
+  CHECK(errors.empty());
+  CHECK(redact::has_url_credentials("curl -fsS https://u:p@h/x"));
+  CHECK(redact::has_url_credentials("see 'http://tok@h' now"));
+  CHECK_FALSE(redact::has_url_credentials("https://h/a@b ssh://git@h/r ://x:y@ a:b@c"));
 }
 
 }  // namespace roux::compiler

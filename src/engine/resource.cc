@@ -1,5 +1,7 @@
 #include "engine/resource.h"
 
+#include <atomic>
+
 #include "base/sha256.h"
 #include "host/host.h"
 
@@ -19,7 +21,13 @@ Status ConvergeContext::change(Change change, const std::function<Status(host::H
   }
   if (gate_) ROUX_TRY(gate_(change));
   const uint64_t assumed = host_.predictions();
+  // Each change's writes carry its own tag: one that fails when put in place later (the real
+  // host defers renames to one pass) fails this resource, not a later one (engine/runner.cc).
+  static std::atomic<uint64_t> next_tag{1};
+  change.write_tag = next_tag.fetch_add(1, std::memory_order_relaxed);
+  host_.set_write_tag(change.write_tag);
   Status st = act(host_);
+  host_.set_write_tag(0);
   // A change whose act failed was not made: the resource reports the failure, not the change
   // (and a plan, whose planned host fails the same act, says the same).
   if (!st.is_ok()) return st;

@@ -32,6 +32,9 @@ struct Change {
   /// (set only when the run has one: saved plans, cli/plan_file.h). Lets a saved plan pin a
   /// sensitive value it never shows; "" otherwise.
   std::string fingerprint;
+  /// Engine-internal: the Host::set_write_tag its act ran under (unique per change in a run), so
+  /// a deferred write that did not land takes back exactly this change. Never reported.
+  uint64_t write_tag = 0;
 };
 
 /// What a resource may use while converging. The engine makes one per resource visit.

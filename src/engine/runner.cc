@@ -77,6 +77,9 @@ class Walker {
       for (size_t i = 0; i < order.size(); ++i)
         if (!visited_[order[i]->index]) visit_alone(order, i);
     }
+    // Every write of pass 1 in place before a delayed notification is delivered: a resource
+    // whose write did not land fails now, and its notifications are withdrawn.
+    settle_writes();
     // Notifications a targeted run kept for this one: delivered with the delayed ones.
     for (const auto& p : opts_.pending) {
       Node* t = graph_.find(p.target);
@@ -100,8 +103,10 @@ class Walker {
             ++b;
           }
         }
-      for (auto& [action, sources] : actions) refresh(*node, action, sources);
+      for (auto& [action, sources] : actions)
+        if (!sources.empty()) refresh(*node, action, sources);
     }
+    settle_writes();  // the report says nothing changed that did not land
   }
 
  private:
@@ -234,6 +239,7 @@ class Walker {
           std::lock_guard lock(mu);
           todo.push_back(i);
         }
+        on_worker_[n.index] = true;
         work_cv.notify_one();
         if (opts_.on_node_running) opts_.on_node_running(n, true);
         running.push_back(i);
@@ -259,6 +265,7 @@ class Walker {
       }
       for (Done& d : finished) {
         Node& n = *order[d.pos];
+        on_worker_[n.index] = false;
         apply(n, d.outcome);
         if (opts_.on_node_running) opts_.on_node_running(n, false);
         settled[n.index] = true;
@@ -298,6 +305,9 @@ class Walker {
   /// Failed dependencies and a preflight error (the walking thread's part of precheck). False
   /// when the node is settled (skipped or failed).
   bool precheck_deps(Node& n, Clock::time_point t0) {
+    // A dependency's writes may still be pending (the real host puts them in place in one pass):
+    // in place first, so a dependency whose write did not land counts as failed below.
+    if (std::any_of(n.deps.begin(), n.deps.end(), [&](const Node* d) { return wrote_[d->index]; })) settle_writes();
     // A failed dependency means this node's preconditions may not hold: skip it, naming the cause.
     for (Node* d : n.deps) {
       if (const std::string* cause = failure_cause(*d)) {
@@ -437,6 +447,7 @@ class Walker {
     n.status = n.changes.empty() ? NodeStatus::kUnchanged
                : opts_.mode == Mode::kApply ? NodeStatus::kChanged
                                             : NodeStatus::kWouldChange;
+    if (!n.changes.empty() && opts_.mode == Mode::kApply) wrote_[n.index] = true;
     if (!n.changes.empty()) notify_targets(n);
   }
 
@@ -452,6 +463,12 @@ class Walker {
   }
 
   void notify_targets(Node& n) {
+    // An immediate refresh acts at once: the notifier's writes land first (or it fails, and
+    // notifies nothing). Delayed ones are withdrawn by settle_writes if its write fails later.
+    if (std::any_of(n.notifies.begin(), n.notifies.end(), [](const Notify& x) { return x.immediately; })) {
+      settle_writes();
+      if (n.status == NodeStatus::kFailed) return;
+    }
     for (const Notify& note : n.notifies) {
       // A targeted run touches only its selection: the refresh is not made, and said.
       if (!note.target->selected) {
@@ -498,6 +515,7 @@ class Walker {
     target.output += ctx.output();
     target.notified_by.insert(target.notified_by.end(), sources.begin(), sources.end());
     target.duration_ms += ms_since(t0);
+    if (opts_.mode == Mode::kApply && !c.empty()) wrote_[target.index] = true;
     if (!st.is_ok()) {
       fail(target, st.to_string());
       return;
@@ -522,6 +540,39 @@ class Walker {
     if (!n.failure_ignored) root_cause_[n.index] = n.resource->id();
   }
 
+  /// Puts the host's deferred writes in place (apply only) and fails each resource whose write
+  /// did not land: that change is taken back (the file keeps its old content), its dependents
+  /// not yet started are skipped as for any failure, its delayed notifications withdrawn and
+  /// its undelivered ones (targeted runs) dropped. On the walking thread only.
+  void settle_writes() {
+    if (opts_.mode != Mode::kApply) return;
+    std::fill(wrote_.begin(), wrote_.end(), false);
+    std::vector<host::Host::FailedWrite> failed = std::move(unclaimed_);
+    unclaimed_.clear();
+    for (auto& f : host_.take_failed_writes()) failed.push_back(std::move(f));
+    for (auto& f : failed) {
+      bool claimed = false;
+      for (auto& node : graph_.nodes()) {
+        Node& n = *node;
+        if (on_worker_[n.index]) continue;  // its changes are still the worker's
+        auto it = std::find_if(n.changes.begin(), n.changes.end(), [&](const Change& c) { return c.write_tag == f.tag; });
+        if (it == n.changes.end()) continue;
+        n.changes.erase(it);
+        if (n.status != NodeStatus::kFailed)
+          fail(n, f.error.to_string() + " (written, but not put in place: the old content stays)");
+        n.undelivered.clear();
+        for (auto& [target, actions] : delayed_)
+          for (auto& [action, sources] : actions) std::erase(sources, n.resource->id());
+        claimed = true;
+        break;
+      }
+      // A resource still on a worker: claimed when it is back. None (its act failed, so the
+      // change was never recorded and the resource already failed): nothing to take back.
+      if (!claimed && std::any_of(on_worker_.begin(), on_worker_.end(), [](bool b) { return b; }))
+        unclaimed_.push_back(std::move(f));
+    }
+  }
+
   /// The id of the failed resource behind `n`, or nullptr when `n` did not fail.
   const std::string* failure_cause(const Node& n) const {
     auto it = root_cause_.find(n.index);
@@ -532,6 +583,9 @@ class Walker {
   host::Host& host_;
   const RunOptions& opts_;
   std::vector<bool> visited_;  // by node index: settled in pass 1 (parallel: started)
+  std::vector<bool> wrote_ = std::vector<bool>(graph_.size(), false);  // by node index: changed since the last settle_writes
+  std::vector<bool> on_worker_ = std::vector<bool>(graph_.size(), false);  // by node index: converging on a worker now
+  std::vector<host::Host::FailedWrite> unclaimed_;  // failed writes of resources that were on a worker
   std::mutex permit_mu_;
   std::unordered_map<size_t, std::string> root_cause_;
   std::map<size_t, std::map<std::string, std::vector<std::string>>> delayed_;

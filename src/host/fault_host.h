@@ -61,6 +61,8 @@ class FaultHost : public Host {
   void set_service_enabled(const std::string& s, bool enabled) override { inner_.set_service_enabled(s, enabled); }
   void invalidate_accounts() override { inner_.invalidate_accounts(); }
   Status sync_changed_dirs() override { return inner_.sync_changed_dirs(); }
+  void set_write_tag(uint64_t tag) override { inner_.set_write_tag(tag); }
+  std::vector<FailedWrite> take_failed_writes() override { return inner_.take_failed_writes(); }
 
  private:
   /// Counts a call of `op` on `path`; the injected failure when it is the chosen one, else OK.

@@ -160,6 +160,21 @@ class Host {
   /// before run() (a command may act on the changes outside this process); the caller calls it
   /// before a report says what changed. Hosts that write nothing durable return OK.
   virtual Status sync_changed_dirs() { return Status::ok(); }
+  /// Tags the deferred writes (write_file) the calling thread makes from now on with `tag` (0:
+  /// none), so a write that fails when it is put in place later is traced back to the change
+  /// that made it (take_failed_writes). ConvergeContext::change sets it around each act. A
+  /// command run (run()) under a tag fails with that tag's failed write, never another's.
+  virtual void set_write_tag(uint64_t /*tag*/) {}
+  /// A deferred write that did not land (its sync or rename failed): the file keeps its old
+  /// content (or stays absent).
+  struct FailedWrite {
+    uint64_t tag = 0;
+    Status error;
+  };
+  /// Puts every deferred write in place now and returns the tagged ones that failed since the
+  /// last call (untagged failures stay for sync_changed_dirs). The engine calls it before a
+  /// resource's dependents or notifications see its outcome, and at the end of the walk.
+  virtual std::vector<FailedWrite> take_failed_writes() { return {}; }
 };
 
 /// Parsers for the account files, tolerant like the libc: blank, comment ("#") and short lines

@@ -80,6 +80,9 @@ Status write_all(int fd, std::string_view data, const std::string& what) {
   return Status::ok();
 }
 
+/// Host::set_write_tag of the calling thread (a worker converges one resource at a time).
+thread_local uint64_t t_write_tag = 0;
+
 class PosixHost final : public Host {
  public:
   PosixHost(std::string root, Fd root_fd) : root_(std::move(root)), root_fd_(std::move(root_fd)) {}
@@ -271,8 +274,20 @@ class PosixHost final : public Host {
   using Host::run;
   Result<SubprocessResult> run(SubprocessOptions opts, const Model& /*model: the command itself runs*/) override {
     // A command may act on what was written before it (restart a service that then serves the
-    // new file, tell another machine): those changes are durable first.
-    ROUX_TRY(sync_changed_dirs());
+    // new file, tell another machine): those changes are durable first. A write of the change
+    // running this command that did not land fails the command; another change's failed write
+    // stays recorded for its own resource (take_failed_writes), never blamed on this one.
+    flush_pending();
+    ROUX_TRY(sync_dirs());
+    {
+      std::lock_guard lock(pending_mu_);
+      auto own = std::find_if(failed_.begin(), failed_.end(), [](const FailedWrite& f) { return f.tag == t_write_tag; });
+      if (own != failed_.end()) {
+        Status s = std::move(own->error);
+        failed_.erase(own);
+        return s;
+      }
+    }
     opts.env["ROUX_ROOT"] = root_;
     return run_subprocess(opts);
   }
@@ -308,7 +323,7 @@ class PosixHost final : public Host {
     std::lock_guard lock(pending_mu_);
     pending_names_.insert({dst.st_dev, dst.st_ino, base});
     pending_dirs_.insert({dst.st_dev, dst.st_ino});
-    pending_.push_back(PendingWrite{std::move(f), std::move(d), dst.st_dev, dir, std::move(tmp), std::move(base)});
+    pending_.push_back(PendingWrite{std::move(f), std::move(d), dst.st_dev, dir, std::move(tmp), std::move(base), t_write_tag});
     pending_count_.store(pending_.size(), std::memory_order_release);
     if (pending_.size() >= kMaxPending) flush_pending();
     return Status::ok();
@@ -395,8 +410,26 @@ class PosixHost final : public Host {
     flush_pending();
     Status first = sync_dirs();
     std::lock_guard lock(pending_mu_);
-    if (!flush_error_.is_ok()) first = std::exchange(flush_error_, Status::ok());
+    if (!failed_.empty()) first = std::move(failed_.front().error);
+    failed_.clear();
     return first;
+  }
+
+  void set_write_tag(uint64_t tag) override { t_write_tag = tag; }
+
+  std::vector<FailedWrite> take_failed_writes() override {
+    flush_pending();
+    std::lock_guard lock(pending_mu_);
+    std::vector<FailedWrite> out;
+    for (auto it = failed_.begin(); it != failed_.end();) {
+      if (it->tag == 0) {
+        ++it;
+        continue;
+      }
+      out.push_back(std::move(*it));
+      it = failed_.erase(it);
+    }
+    return out;
   }
 
   Status append_file(const std::string& path, std::string_view data, uint32_t mode) override {
@@ -612,16 +645,15 @@ class PosixHost final : public Host {
   /// (one syncfs per filesystem), then each renamed
   /// over its name, then its folder recorded for sync_dirs. A crash before the
   /// rename leaves the old entry (or none) and a temp file the next write of that name removes;
-  /// never a new name with data that is not durable. The first failure is kept for
-  /// sync_changed_dirs (that file keeps its old content); the others still go in place.
+  /// never a new name with data that is not durable. Each failure is kept with its write's tag
+  /// for take_failed_writes / sync_changed_dirs (that file keeps its old content); the others
+  /// still go in place.
   void flush_pending() const {
     std::lock_guard lock(pending_mu_);
     if (pending_.empty()) return;
     std::vector<PendingWrite> batch;
     batch.swap(pending_);
-    auto keep = [&](Status s) {
-      if (flush_error_.is_ok()) flush_error_ = std::move(s);
-    };
+    auto keep = [&](const PendingWrite& p, Status s) { failed_.push_back(FailedWrite{p.tag, std::move(s)}); };
     // One syncfs per filesystem makes a large batch durable with one journal commit; a few files
     // (a no-op run's state file) are fsynced each, as where syncfs fails: a syncfs also waits for
     // every other process's writes to that filesystem, and an fsync names the file that fails.
@@ -633,7 +665,7 @@ class PosixHost final : public Host {
     std::vector<bool> durable(batch.size(), true);
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!fs_synced[batch[i].dev] && fsync(batch[i].file.get()) != 0) {
-        keep(Status::io("fsync " + join_path(batch[i].dir_path, batch[i].base), errno));
+        keep(batch[i], Status::io("fsync " + join_path(batch[i].dir_path, batch[i].base), errno));
         durable[i] = false;
       }
       batch[i].file.reset();
@@ -646,11 +678,12 @@ class PosixHost final : public Host {
         continue;
       }
       if (renameat(dfd, p.tmp.c_str(), dfd, p.base.c_str()) != 0) {
-        keep(Status::io("rename " + join_path(p.dir_path, p.base), errno));
+        keep(p, Status::io("rename " + join_path(p.dir_path, p.base), errno));
         unlinkat(dfd, p.tmp.c_str(), 0);
         continue;
       }
-      if (Status s = changed_dir(std::move(p.dir), p.dir_path); !s.is_ok()) keep(std::move(s));
+      // In place: only the folder's sync is in doubt, a run error rather than this write's.
+      if (Status s = changed_dir(std::move(p.dir), p.dir_path); !s.is_ok()) failed_.push_back(FailedWrite{0, std::move(s)});
     }
     pending_names_.clear();
     pending_dirs_.clear();
@@ -668,6 +701,7 @@ class PosixHost final : public Host {
     Fd dir;
     dev_t dev;
     std::string dir_path, tmp, base;
+    uint64_t tag = 0;  // set_write_tag of the thread that wrote it
   };
   static constexpr size_t kSyncfsFrom = 8;     // files of one filesystem in a batch
   static constexpr size_t kMaxPending = 192;  // 2 descriptors each; + kMaxDirtyDirs stays under 1024
@@ -683,7 +717,7 @@ class PosixHost final : public Host {
   mutable std::set<std::tuple<dev_t, ino_t, std::string>> pending_names_;
   mutable std::set<std::pair<dev_t, ino_t>> pending_dirs_;
   mutable std::atomic<size_t> pending_count_{0};
-  mutable Status flush_error_ = Status::ok();
+  mutable std::vector<FailedWrite> failed_;  // deferred writes that did not land (pending_mu_)
   mutable std::mutex accounts_mu_;
   mutable std::shared_ptr<const AccountDb> accounts_;
 };

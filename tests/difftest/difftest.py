@@ -534,6 +534,7 @@ class Gen:
         self.add_guards()
         order = self.order()
         self.add_edges(order)
+        self.fix_immediate_notifications()
         # Declaration order: the topological order, or (sometimes) shuffled: roux's implicit edges
         # and the explicit ones we added still order what must be ordered.
         self.declared = list(order)
@@ -958,6 +959,37 @@ class Gen:
                 else:
                     timing = self.rnd.choice(["delayed", "immediately"])
                     s.set("notify", "{resource: " + q(t.id) + ", action: run, timing: " + timing + "}")
+
+    def fix_immediate_notifications(self):
+        """An immediate notify of an exec that requires something its notifier does not require
+        (transitively) is a compile error (Graph::verify_immediate_notifications): such a draw is
+        made delayed instead. No random draw here, so every other seed keeps its policy."""
+        ids = {r.id: r for r in self.res}
+        deps = {r.id: {d for d in r.deps if d in ids and d != r.id} for r in self.res}
+        for r in self.res:
+            if r.get("requires") is not None:
+                deps[r.id].add(json.loads(r.get("requires")))
+            if r.get("before") is not None:
+                for b in json.loads(r.get("before")):
+                    if b in deps:
+                        deps[b].add(r.id)
+
+        def closure(rid):
+            seen, stack = {rid}, [rid]
+            while stack:
+                for d in deps.get(stack.pop(), ()):
+                    if d not in seen:
+                        seen.add(d)
+                        stack.append(d)
+            return seen
+
+        for r in self.res:
+            v = r.get("notify")
+            if not v or "timing: immediately" not in v:
+                continue
+            target = json.loads(v[len("{resource: "):v.index(", action:")])
+            if target in deps and not deps[target] <= closure(r.id):
+                r.set("notify", v.replace("timing: immediately", "timing: delayed"))
 
     def add_guards(self):
         # No guard on what an exec needs: a skipped folder would make the command itself fail,
