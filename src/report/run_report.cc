@@ -286,8 +286,13 @@ std::string report_json_text(const RunReport& report, bool list_unchanged) {
   if (!list_unchanged) out += ",\"unchanged_not_listed\":" + std::to_string(not_listed);
   out += ",\"verify\":";
   out += json_dump(verify_json(report.verify));
+  // Redacted in place and the line break added without a copy: at 5,000 changed files this text
+  // is megabytes, and each copy of it raised the run's peak memory by as much.
+  out.reserve(out.size() + 2);
   out += "}";
-  return redact::redact(out) + "\n";
+  out = redact::redact_owned(std::move(out));
+  out += "\n";
+  return out;
 }
 
 nlohmann::ordered_json to_json(const RunReport& report) {
