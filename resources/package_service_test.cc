@@ -13,8 +13,14 @@ TEST_CASE("parse_dpkg_status: installed, config-files, held, multi-arch") {
       "Package: old\nStatus: deinstall ok config-files\nVersion: 2.0\n\n"
       "Package: pinned\nStatus: hold ok installed\nArchitecture: amd64\nVersion: 3.1\n\n"
       "Package: libx\nStatus: purge ok not-installed\nArchitecture: i386\n\n"
-      "Package: libx\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9\n";
+      "Package: libx\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9\n\n"
+      "Package: half\nStatus: install ok\nVersion:  4 \n\n\n"
+      "Package: spaced\nStatus:   install  ok  installed\n";
   InstalledDb db = parse_dpkg_status(text);
+  CHECK_FALSE(db.at("half").present);  // no third word: no state
+  CHECK(db.at("half").version == "4");
+  CHECK_FALSE(db.at("spaced").installed);  // words are split at single spaces, as dpkg writes them
+  CHECK(db.size() == 9);
   CHECK(db.at("rouxd").installed);
   CHECK(db.at("rouxd").version == "1.0-1");
   CHECK_FALSE(db.at("rouxd").held);

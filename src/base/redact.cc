@@ -129,9 +129,10 @@ bool contains_secret(std::string_view text) {
   return false;
 }
 
-std::string redact(std::string_view text) {
+std::string redact(std::string_view text) { return redact_owned(std::string(text)); }
+
+std::string redact_owned(std::string out) {
   std::lock_guard lock(g_mu);
-  std::string out(text);
   if (g_needles.empty()) return out;
   for (const auto& n : g_needles) {
     size_t pos = 0;

@@ -17,6 +17,8 @@ inline constexpr std::string_view kMask = "(secret)";
 void add_secret(std::string_view plaintext);
 /// `text` with every known secret replaced by kMask. Cheap when no secret is known.
 std::string redact(std::string_view text);
+/// The same, reusing `text`'s buffer: no copy of a large text (a report) when no secret is in it.
+std::string redact_owned(std::string text);
 /// True when `text` contains a known secret (so a value built from it is sensitive).
 bool contains_secret(std::string_view text);
 /// Forgets every secret (tests).

@@ -4,7 +4,8 @@
 
 namespace roux {
 
-/// Incremental SHA-256 (OpenSSL EVP). Not thread-safe; one per computation.
+/// Incremental SHA-256 (OpenSSL's low-level SHA256_*: no library initialisation). Not thread-safe;
+/// one per computation.
 class Sha256 {
  public:
   Sha256();

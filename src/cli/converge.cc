@@ -299,12 +299,12 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   auto t0 = Clock::now();
   auto phase_start = t0;
   report::RunReport rep;
-  // The caller's copy of the report, however the run ends.
+  // The report handed to the caller, however the run ends (moved: `rep` dies right after).
   struct CopyOut {
     report::RunReport* out;
-    const report::RunReport& rep;
+    report::RunReport& rep;
     ~CopyOut() {
-      if (out) *out = rep;
+      if (out) *out = std::move(rep);
     }
   } copy_out{out, rep};
   rep.run_id = run_id_now();

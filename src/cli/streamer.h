@@ -80,6 +80,12 @@ class Streamer {
 
  private:
   void print(const engine::Node& n, size_t skip_changes) {
+    if (n.status == engine::NodeStatus::kUnchanged || n.status == engine::NodeStatus::kPending) {
+      // Nothing to show (format_resource prints neither): no report built for each unchanged
+      // resource of a no-op. The status line is cleared as printing "" does.
+      if (!quiet && progress_) progress_->print("");
+      return;
+    }
     report::ResourceReport r = report::resource_report(n);
     // A file that held a secret in an earlier run shows no old content, as in the report.
     engine::hide_retired_secrets(n, r.changes, *retired_);

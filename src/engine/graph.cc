@@ -100,7 +100,7 @@ void Graph::add_implicit_edges() {
 }
 
 Node* Graph::find(std::string_view id) const {
-  auto it = by_id_.find(std::string(id));
+  auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : it->second;
 }
 

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -96,7 +97,12 @@ class Graph {
 
  private:
   std::vector<std::unique_ptr<Node>> nodes_;
-  std::unordered_map<std::string, Node*> by_id_;
+  // Looked up by string_view without a copy (find() runs for every implicit dependency).
+  struct IdHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, Node*, IdHash, std::equal_to<>> by_id_;
 };
 
 }  // namespace roux::engine

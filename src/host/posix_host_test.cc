@@ -117,3 +117,15 @@ TEST_CASE("host: a written file is in place for every later read, change and com
 }
 
 }  // namespace roux::host
+
+TEST_CASE("normalize_path: one slash between parts, . dropped, .. and relative paths refused") {
+  CHECK(*roux::host::normalize_path("/") == "/");
+  CHECK(*roux::host::normalize_path("//./") == "/");
+  CHECK(*roux::host::normalize_path("/etc//nginx/./conf.d/") == "/etc/nginx/conf.d");
+  CHECK(*roux::host::normalize_path("/a/.b/c..d/...") == "/a/.b/c..d/...");
+  CHECK_FALSE(roux::host::normalize_path("/etc/../shadow").is_ok());
+  CHECK_FALSE(roux::host::normalize_path("/etc/..").is_ok());
+  CHECK_FALSE(roux::host::normalize_path("etc/passwd").is_ok());
+  CHECK_FALSE(roux::host::normalize_path("").is_ok());
+  CHECK_FALSE(roux::host::normalize_path(std::string_view("/etc/passwd\0.bak", 16)).is_ok());
+}

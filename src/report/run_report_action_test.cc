@@ -66,6 +66,20 @@ TEST_CASE("moved_cookbooks and cause_of") {
   CHECK(cause_of(prev, "file[/a]", "") == "");          // holds a secret: no digest, no cause
   CHECK(cause_of(PreviousRun{}, "file[/a]", "d1") == "");
   CHECK_FALSE(parse_previous_run("not json").known);
+  CHECK_FALSE(parse_previous_run("[]").known);
+  // A whole report: only the cookbooks and each resource's id and digest are kept, whatever
+  // else (changes, nested ids, other top-level keys) it holds.
+  PreviousRun full = parse_previous_run(
+      R"({"run_id":"r","resources":[{"type":"file","id":"file[/a]","changes":[{"id":"file[/x]","desired":"no"}],)"
+      R"("desired":"d1","cookbooks":[{"name":"not-a-cookbook"}]},{"id":"file[/b]","desired":{"n":1}}],)"
+      R"("cookbooks":[{"name":"web","version":"1.2.0","source":"git","resources":[{"id":"file[/y]"}]}],)"
+      R"("id":"file[/top]","totals":{"total":2}})");
+  CHECK(full.known);
+  CHECK(full.desired == std::unordered_map<std::string, std::string>{{"file[/a]", "d1"}, {"file[/b]", ""}});
+  REQUIRE(full.cookbooks.size() == 1);
+  CHECK(full.cookbooks[0].name == "web");
+  CHECK(full.cookbooks[0].version == "1.2.0");
+  CHECK(full.cookbooks[0].source == "git");
   ResourceReport r;
   r.id = "file[/a]";
   r.desired = "d1";
