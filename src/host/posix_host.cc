@@ -262,6 +262,32 @@ class PosixHost final : public Host {
     accounts_.reset();
   }
 
+  Result<std::shared_ptr<void>> lock_account_files(int wait_ms) override {
+    // lckpwdf(3)'s lock, in the managed root: a classic POSIX write lock on the whole of
+    // /etc/.pwd.lock (glibc opens it O_WRONLY|O_CREAT 0600 and waits with F_SETLKW for 15 s).
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir("/etc", false));
+    auto f = std::make_shared<Fd>(openat(d.get(), ".pwd.lock", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!f->valid()) return Status::io("open /etc/.pwd.lock", errno);
+    for (int waited = 0;; waited += 20) {
+      struct flock fl{};
+      fl.l_type = F_WRLCK;
+      fl.l_whence = SEEK_SET;
+      if (fcntl(f->get(), F_SETLK, &fl) == 0) return std::shared_ptr<void>(f);
+      if (errno != EACCES && errno != EAGAIN && errno != EINTR) return Status::io("lock /etc/.pwd.lock", errno);
+      if (waited >= wait_ms) {
+        struct flock who{};
+        who.l_type = F_WRLCK;
+        who.l_whence = SEEK_SET;
+        std::string holder;
+        if (fcntl(f->get(), F_GETLK, &who) == 0 && who.l_type != F_UNLCK) holder = " (pid " + std::to_string(who.l_pid) + ")";
+        return Status::timeout("the account files are locked: another process" + holder +
+                               " holds /etc/.pwd.lock (lckpwdf) since more than " + std::to_string(wait_ms / 1000) +
+                               " s; try again when it has finished");
+      }
+      usleep(20 * 1000);
+    }
+  }
+
   Result<SubprocessResult> run_check(SubprocessOptions opts) const override {
     flush_pending();  // a guard command sees every file written so far in place
     opts.env["ROUX_ROOT"] = root_;
