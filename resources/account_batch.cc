@@ -403,6 +403,21 @@ Status AccountPass::commit() {
   ROUX_TRY(x.h.sync_changed_dirs());
   x.h.invalidate_accounts();
   x.lock.reset();
+  // Name-service caches, as useradd flushes them (on the host's own root only; their failure is
+  // not the pass's, as for useradd): nscd when its socket is there, sssd's cache when installed.
+  if (x.h.root() == "/") {
+    std::vector<std::vector<std::string>> flush;
+    if (auto fi = x.h.lstat("/run/nscd/socket"); fi.is_ok() && fi->exists())
+      flush.push_back({"nscd", "-i", "passwd"}), flush.push_back({"nscd", "-i", "group"});
+    if (auto fi = x.h.lstat("/usr/sbin/sss_cache"); fi.is_ok() && fi->exists()) flush.push_back({"sss_cache", "-UG"});
+    for (auto& argv : flush) {
+      SubprocessOptions o;
+      o.argv = std::move(argv);
+      o.timeout = std::chrono::seconds(30);
+      o.max_output = 4096;
+      (void)x.h.run(o, [](host::Host&) { return Status::ok(); });
+    }
+  }
   // Home folders, as useradd -m: made only when missing (an existing one is left as it is, its
   // owner too), mode HOME_MODE or 0777 & ~UMASK, the skeleton copied in with the user as owner.
   uint32_t mode = d.home_mode.value_or(0777 & ~d.umask);
