@@ -315,11 +315,17 @@ class PosixHost final : public Host {
       if (pending_names_.count({dst.st_dev, dst.st_ino, base})) flush_pending();
     }
     // A fixed temp name: a leftover from a killed run is removed and reused, so crashes never
-    // accumulate junk. Unlink + O_EXCL|O_NOFOLLOW means we never write through a planted link.
+    // accumulate junk. O_EXCL|O_NOFOLLOW means we never write through a planted link; only when
+    // the name is taken (EEXIST: a leftover, or anything planted there) is it unlinked (a link
+    // itself, never its target) and the create tried once more, so a first write costs no unlink.
     std::string tmp = temp_name_of(base);
-    if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
-      return Status::io("remove stale " + join_path(dir, tmp), errno);
-    Fd f(openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    const int create_flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    Fd f(openat(d.get(), tmp.c_str(), create_flags, 0600));
+    if (!f.valid() && errno == EEXIST) {
+      if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
+        return Status::io("remove stale " + join_path(dir, tmp), errno);
+      f = Fd(openat(d.get(), tmp.c_str(), create_flags, 0600));
+    }
     if (!f.valid()) return Status::io("create " + join_path(dir, tmp), errno);
     auto fail = [&](Status s) {
       unlinkat(d.get(), tmp.c_str(), 0);
