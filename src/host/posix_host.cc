@@ -92,6 +92,15 @@ class PosixHost final : public Host {
 
   Result<FileInfo> lstat(const std::string& path) const override {
     settle(path);
+    // On "/" one fstatat from the root answers exactly (no symbolic link in a parent can lead out
+    // of "/", as lstat_compare's fast path); a missing entry or parent is "absent" as below. Any
+    // other error takes the careful path, which names it as before.
+    if (root_ == "/" && !path.empty() && path[0] == '/') {
+      struct stat st;
+      const char* rel = path == "/" ? "." : path.c_str() + 1;
+      if (fstatat(root_fd_.get(), rel, &st, AT_SYMLINK_NOFOLLOW) == 0) return info_of(st);
+      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+    }
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
