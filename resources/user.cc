@@ -307,14 +307,16 @@ std::vector<Status> UserResource::converge_batch(const std::vector<engine::Resou
     size_t end = i;
     while (end < members.size() && static_cast<UserResource*>(members[end])->creates(**db)) ++end;
     std::unique_ptr<AccountPass> p;
+    Status open_failed;  // the lock not taken (another holder past the wait): the rest fail alike, at once
     std::vector<size_t> staged;
     for (size_t k = i; k < end; ++k) {
       auto* u = static_cast<UserResource*>(members[k]);
       engine::ConvergeContext& c = *ctxs[k];
       Status st = c.change({"ensure", "absent", u->create_after(host), "", true}, [&](host::Host& h) -> Status {
+        if (!open_failed.is_ok()) return open_failed;
         if (!p) {
           auto opened = AccountPass::open(h);
-          if (!opened.is_ok()) return opened.status();
+          if (!opened.is_ok()) return open_failed = opened.status();
           p = std::move(*opened);
         }
         return p->stage(u->as_new_user());

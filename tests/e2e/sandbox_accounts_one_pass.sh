@@ -139,6 +139,7 @@ write_policy $R locked <<'EOF'
 resources:
   - user: oplk1
   - user: oplk2
+  - user: oplk3
 EOF
 python3 -c 'import fcntl,os,time,sys; f=open("/etc/.pwd.lock","w"); fcntl.lockf(f, fcntl.LOCK_EX); open("/tmp/locked","w").close(); time.sleep(60)' &
 holder=$!
@@ -151,7 +152,9 @@ kill $holder 2>/dev/null || true
 expect_rc 4 "converge while /etc/.pwd.lock is held (failures)"
 grep -q "pid $holder" <<<"$OUT" || { echo "$OUT"; fail "the holder's pid is not named"; }
 grep -q 'holds /etc/.pwd.lock' <<<"$OUT" || fail "the lock file is not named"
+# one bounded wait (15 s) for the whole pass, not one per user
 [ $((t1 - t0)) -lt 40 ] || fail "waited $((t1 - t0)) s for the lock"
+[ "$(grep -c 'holds /etc/.pwd.lock' <<<"$OUT")" -ge 3 ] || fail "not every user names the lock"
 [ "$(snap)" = "$s1" ] || fail "the account files changed while locked"
 run_roux converge --policy $R --format json
 expect_rc 2 "converge once the lock is free"
