@@ -15,53 +15,8 @@
 namespace roux::resources {
 namespace {
 
-struct Defs {
-  uint32_t uid_min = 1000, uid_max = 60000, sys_uid_min = 100, sys_uid_max = 999;
-  uint32_t gid_min = 1000, gid_max = 60000, sys_gid_min = 100, sys_gid_max = 999;
-  bool usergroups = false;  // USERGROUPS_ENAB: only when login.defs says yes
-  // useradd's own defaults when /etc/default/useradd says nothing (measured on Debian 12).
-  std::string shell = "/bin/bash", home = "/home";
-  uint32_t group = 100;
-  uint32_t umask = 022;
-};
-
-Defs read_defs(const host::Host& h) {
-  Defs d;
-  if (auto t = h.read_file("/etc/login.defs", 1 << 20); t.is_ok()) {
-    for (std::string_view line : split_lines(*t)) {
-      line = trim(line);
-      if (line.empty() || line[0] == '#') continue;
-      size_t sp = line.find_first_of(" \t");
-      if (sp == std::string_view::npos) continue;
-      std::string key(line.substr(0, sp));
-      std::string val(trim(line.substr(sp)));
-      auto num = [&](uint32_t* out) {
-        char* end = nullptr;
-        unsigned long v = std::strtoul(val.c_str(), &end, 0);
-        if (end && *end == '\0' && v <= 0xFFFFFFFEul) *out = static_cast<uint32_t>(v);
-      };
-      if (key == "UID_MIN") num(&d.uid_min);
-      else if (key == "UID_MAX") num(&d.uid_max);
-      else if (key == "SYS_UID_MIN") num(&d.sys_uid_min);
-      else if (key == "SYS_UID_MAX") num(&d.sys_uid_max);
-      else if (key == "GID_MIN") num(&d.gid_min);
-      else if (key == "GID_MAX") num(&d.gid_max);
-      else if (key == "SYS_GID_MIN") num(&d.sys_gid_min);
-      else if (key == "SYS_GID_MAX") num(&d.sys_gid_max);
-      else if (key == "UMASK") num(&d.umask);
-      else if (key == "USERGROUPS_ENAB") d.usergroups = val == "yes";
-    }
-  }
-  if (auto t = h.read_file("/etc/default/useradd", 1 << 20); t.is_ok()) {
-    for (std::string_view line : split_lines(*t)) {
-      line = trim(line);
-      if (starts_with(line, "SHELL=")) d.shell = std::string(line.substr(6));
-      else if (starts_with(line, "HOME=")) d.home = std::string(line.substr(5));
-      else if (starts_with(line, "GROUP=")) d.group = static_cast<uint32_t>(std::strtoul(std::string(line.substr(6)).c_str(), nullptr, 10));
-    }
-  }
-  return d;
-}
+using Defs = ShadowDefs;
+Defs read_defs(const host::Host& h) { return read_shadow_defs(h); }
 
 /// One account file as lines, edited in place and written back with its own mode and owner.
 class AccountFile {
@@ -120,29 +75,6 @@ std::optional<uint32_t> parse_id(const std::string& s) {
   unsigned long long v = std::stoull(s);
   if (v > 0xFFFFFFFEull) return std::nullopt;
   return static_cast<uint32_t>(v);
-}
-
-/// useradd's and groupadd's choice of a new id (shadow's find_new_uid/gid): a system account
-/// takes the highest free id at or below SYS_*_MAX; a normal one the id after the highest used in
-/// [*_MIN, *_MAX] (or the first free one when that is full). `preferred` wins when free and in range.
-std::optional<uint32_t> new_id(const std::set<uint32_t>& used, bool system, uint32_t lo, uint32_t hi, uint32_t sys_lo,
-                               uint32_t sys_hi, std::optional<uint32_t> preferred) {
-  uint32_t min = system ? sys_lo : lo, max = system ? sys_hi : hi;
-  if (preferred && *preferred >= min && *preferred <= max && !used.count(*preferred)) return preferred;
-  if (system) {
-    for (uint32_t id = max; id >= min && id != 0; --id)
-      if (!used.count(id)) return id;
-    return std::nullopt;
-  }
-  uint32_t highest = 0;
-  bool any = false;
-  for (uint32_t id : used)
-    if (id >= min && id <= max) highest = std::max(highest, id), any = true;
-  if (!any) return min;
-  if (highest < max) return highest + 1;
-  for (uint32_t id = min; id <= max; ++id)
-    if (!used.count(id)) return id;
-  return std::nullopt;
 }
 
 struct Files {
@@ -237,7 +169,7 @@ Status useradd(host::Host& h, const std::vector<std::string>& a) {
     if (!u) return tool_error("useradd", 3, "invalid user ID '" + *uid + "'");
     if (uids.count(*u)) return tool_error("useradd", 4, "UID " + *uid + " is not unique");
   } else {
-    u = new_id(uids, system, d.uid_min, d.uid_max, d.sys_uid_min, d.sys_uid_max, std::nullopt);
+    u = new_account_id(uids, system, d.uid_min, d.uid_max, d.sys_uid_min, d.sys_uid_max, std::nullopt);
     if (!u) return tool_error("useradd", 4, "can't get unique UID (no more available UIDs)");
   }
   std::optional<uint32_t> g;
@@ -253,7 +185,7 @@ Status useradd(host::Host& h, const std::vector<std::string>& a) {
   if (!g && d.usergroups) {
     if (!f.group.get(name).empty())
       return tool_error("useradd", 9, "group " + name + " exists - if you want to add this user to that group, use -g.");
-    g = new_id(f.used(f.group, 2), system, d.gid_min, d.gid_max, d.sys_gid_min, d.sys_gid_max, u);
+    g = new_account_id(f.used(f.group, 2), system, d.gid_min, d.gid_max, d.sys_gid_min, d.sys_gid_max, u);
     if (!g) return tool_error("useradd", 4, "can't get unique GID (no more available GIDs)");
     f.group.put({name, "x", std::to_string(*g), ""});
   }
@@ -261,8 +193,8 @@ Status useradd(host::Host& h, const std::vector<std::string>& a) {
   std::string hd = home.value_or(d.home + "/" + name);
   f.passwd.put({name, "x", std::to_string(*u), std::to_string(*g), comment.value_or(""), hd,
                 shell.value_or(d.shell)});
-  f.shadow.put({name, "!", system ? std::string() : days_since_epoch(), system ? "" : "0", system ? "" : "99999",
-                system ? "" : "7", "", "", ""});
+  auto age = [&](uint32_t v) { return system || v == 0xFFFFFFFFu ? std::string() : std::to_string(v); };
+  f.shadow.put({name, "!", days_since_epoch(), age(d.pass_min), age(d.pass_max), age(d.pass_warn), "", "", ""});
   if (!extra.empty()) f.set_groups(name, extra, true);
   ROUX_TRY(f.save());
   if (create_home) {
@@ -381,7 +313,7 @@ Status groupadd(host::Host& h, const std::vector<std::string>& a) {
     if (!g) return tool_error("groupadd", 3, "invalid group ID '" + *gid + "'");
     if (used.count(*g)) return tool_error("groupadd", 4, "GID '" + *gid + "' already exists");
   } else {
-    g = new_id(used, system, d.gid_min, d.gid_max, d.sys_gid_min, d.sys_gid_max, std::nullopt);
+    g = new_account_id(used, system, d.gid_min, d.gid_max, d.sys_gid_min, d.sys_gid_max, std::nullopt);
     if (!g) return tool_error("groupadd", 4, "can't get unique GID (no more available GIDs)");
   }
   f.group.put({name, "x", std::to_string(*g), ""});
@@ -450,6 +382,84 @@ Status chpasswd(host::Host& h, const std::string& input) {
 }
 
 }  // namespace
+
+ShadowDefs read_shadow_defs(const host::Host& h) {
+  ShadowDefs d;
+  if (auto t = h.read_file("/etc/login.defs", 1 << 20); t.is_ok()) {
+    for (std::string_view line : split_lines(*t)) {
+      line = trim(line);
+      if (line.empty() || line[0] == '#') continue;
+      size_t sp = line.find_first_of(" \t");
+      if (sp == std::string_view::npos) continue;
+      std::string key(line.substr(0, sp));
+      std::string val(trim(line.substr(sp)));
+      auto num = [&](uint32_t* out) {
+        char* end = nullptr;
+        unsigned long v = std::strtoul(val.c_str(), &end, 0);
+        if (end && *end == '\0' && v <= 0xFFFFFFFEul) *out = static_cast<uint32_t>(v);
+      };
+      if (key == "UID_MIN") num(&d.uid_min);
+      else if (key == "UID_MAX") num(&d.uid_max);
+      else if (key == "SYS_UID_MIN") num(&d.sys_uid_min);
+      else if (key == "SYS_UID_MAX") num(&d.sys_uid_max);
+      else if (key == "GID_MIN") num(&d.gid_min);
+      else if (key == "GID_MAX") num(&d.gid_max);
+      else if (key == "SYS_GID_MIN") num(&d.sys_gid_min);
+      else if (key == "SYS_GID_MAX") num(&d.sys_gid_max);
+      else if (key == "UMASK") num(&d.umask);
+      else if (key == "USERGROUPS_ENAB") d.usergroups = val == "yes";
+      else if (key == "PASS_MIN_DAYS") num(&d.pass_min);
+      else if (key == "PASS_MAX_DAYS") num(&d.pass_max);
+      else if (key == "PASS_WARN_AGE") num(&d.pass_warn);
+      else if (key == "SUB_UID_MIN") num(&d.sub_uid_min);
+      else if (key == "SUB_UID_MAX") num(&d.sub_uid_max);
+      else if (key == "SUB_UID_COUNT") num(&d.sub_uid_count);
+      else if (key == "SUB_GID_MIN") num(&d.sub_gid_min);
+      else if (key == "SUB_GID_MAX") num(&d.sub_gid_max);
+      else if (key == "SUB_GID_COUNT") num(&d.sub_gid_count);
+      else if (key == "HOME_MODE") {
+        uint32_t m = 0xFFFFFFFFu;
+        num(&m);
+        if (m <= 07777) d.home_mode = m;
+      } else if (key == "USE_TCB") d.use_tcb = val == "yes";
+      else d.unknown_keys.push_back(key);
+    }
+  }
+  if (auto t = h.read_file("/etc/default/useradd", 1 << 20); t.is_ok()) {
+    for (std::string_view line : split_lines(*t)) {
+      line = trim(line);
+      if (starts_with(line, "SHELL=")) d.shell = std::string(line.substr(6));
+      else if (starts_with(line, "HOME=")) d.home = std::string(line.substr(5));
+      else if (starts_with(line, "GROUP=")) d.group = static_cast<uint32_t>(std::strtoul(std::string(line.substr(6)).c_str(), nullptr, 10));
+      else if (starts_with(line, "SKEL=")) d.skel = std::string(line.substr(5));
+      else if (!line.empty() && line[0] != '#') d.default_lines.emplace_back(line);
+    }
+  }
+  return d;
+}
+
+/// useradd's and groupadd's choice of a new id (shadow's find_new_uid/gid): a system account
+/// takes the highest free id at or below SYS_*_MAX; a normal one the id after the highest used in
+/// [*_MIN, *_MAX] (or the first free one when that is full). `preferred` wins when free and in range.
+std::optional<uint32_t> new_account_id(const std::set<uint32_t>& used, bool system, uint32_t lo, uint32_t hi, uint32_t sys_lo,
+                               uint32_t sys_hi, std::optional<uint32_t> preferred) {
+  uint32_t min = system ? sys_lo : lo, max = system ? sys_hi : hi;
+  if (preferred && *preferred >= min && *preferred <= max && !used.count(*preferred)) return preferred;
+  if (system) {
+    for (uint32_t id = max; id >= min && id != 0; --id)
+      if (!used.count(id)) return id;
+    return std::nullopt;
+  }
+  uint32_t highest = 0;
+  bool any = false;
+  for (uint32_t id : used)
+    if (id >= min && id <= max) highest = std::max(highest, id), any = true;
+  if (!any) return min;
+  if (highest < max) return highest + 1;
+  for (uint32_t id = min; id <= max; ++id)
+    if (!used.count(id)) return id;
+  return std::nullopt;
+}
 
 Status model_shadow_tool(host::Host& h, const SubprocessOptions& opts) {
   if (opts.argv.empty()) return Status::ok();

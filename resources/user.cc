@@ -8,6 +8,7 @@
 #include <set>
 
 #include "base/strings.h"
+#include "resources/account_batch.h"
 #include "resources/builtin.h"
 #include "resources/shadow_tool.h"
 
@@ -60,6 +61,12 @@ class UserResource : public engine::Resource {
     return converge_password(ctx, *db);
   }
 
+  /// Users to create that are ready together are made in one locked pass (account_batch.h)
+  /// instead of one useradd each; every other member converges on its own, in order.
+  std::string batch_key() const override { return absent ? "" : "user:create"; }
+  std::vector<Status> converge_batch(const std::vector<engine::Resource*>& members,
+                                     const std::vector<engine::ConvergeContext*>& ctxs) override;
+
   bool absent = false;
   bool system = false;
   bool append = false;
@@ -86,24 +93,36 @@ class UserResource : public engine::Resource {
     return Status::ok();
   }
 
-  Status converge_create(engine::ConvergeContext& ctx, const host::AccountDb&) {
-    std::vector<std::string> args, shown;
-    if (uid) args.insert(args.end(), {"-u", std::to_string(*uid)}), shown.push_back("uid " + std::to_string(*uid));
-    if (group) args.insert(args.end(), {"-g", *group}), shown.push_back("group " + *group);
-    if (!groups.empty()) args.insert(args.end(), {"-G", join(groups, ",")}), shown.push_back("groups " + join(groups, ","));
-    if (home) args.insert(args.end(), {"-d", *home}), shown.push_back("home " + *home);
-    args.push_back(manage_home ? "-m" : "-M");
+  /// The "after" of a creation: "present (uid 1001, home created, ...)".
+  std::string create_after(const host::Host& host) const {
+    std::vector<std::string> shown;
+    if (uid) shown.push_back("uid " + std::to_string(*uid));
+    if (group) shown.push_back("group " + *group);
+    if (!groups.empty()) shown.push_back("groups " + join(groups, ","));
+    if (home) shown.push_back("home " + *home);
     if (manage_home) {
       // useradd -m leaves an existing folder as it is (owner included): say which it will be.
-      auto fi = ctx.host().lstat(useradd_home(ctx.host(), name(), home));
+      auto fi = host.lstat(useradd_home(host, name(), home));
       shown.push_back(fi.is_ok() && fi->exists() ? "home kept as it is" : "home created");
     }
-    if (shell) args.insert(args.end(), {"-s", *shell}), shown.push_back("shell " + *shell);
-    if (comment) args.insert(args.end(), {"-c", *comment}), shown.push_back("comment \"" + *comment + "\"");
-    if (system) args.push_back("--system"), shown.push_back("system");
+    if (shell) shown.push_back("shell " + *shell);
+    if (comment) shown.push_back("comment \"" + *comment + "\"");
+    if (system) shown.push_back("system");
+    return shown.empty() ? "present" : "present (" + join(shown, ", ") + ")";
+  }
+
+  Status converge_create(engine::ConvergeContext& ctx, const host::AccountDb&) {
+    std::vector<std::string> args;
+    if (uid) args.insert(args.end(), {"-u", std::to_string(*uid)});
+    if (group) args.insert(args.end(), {"-g", *group});
+    if (!groups.empty()) args.insert(args.end(), {"-G", join(groups, ",")});
+    if (home) args.insert(args.end(), {"-d", *home});
+    args.push_back(manage_home ? "-m" : "-M");
+    if (shell) args.insert(args.end(), {"-s", *shell});
+    if (comment) args.insert(args.end(), {"-c", *comment});
+    if (system) args.push_back("--system");
     args.push_back(name());
-    std::string after = shown.empty() ? "present" : "present (" + join(shown, ", ") + ")";
-    ROUX_TRY(ctx.change({"ensure", "absent", after, "", true}, [&](host::Host& h) {
+    ROUX_TRY(ctx.change({"ensure", "absent", create_after(ctx.host()), "", true}, [&](host::Host& h) {
       return run_shadow_tool(h, shadow_tool(h, "useradd", args));
     }));
     if (password)
@@ -111,6 +130,33 @@ class UserResource : public engine::Resource {
     return Status::ok();
   }
 
+ public:
+  NewUser as_new_user() const {
+    NewUser n;
+    n.name = name();
+    n.uid = uid;
+    n.group = group;
+    n.groups = groups;
+    n.home = home;
+    n.shell = shell;
+    n.comment = comment;
+    n.manage_home = manage_home;
+    n.system = system;
+    return n;
+  }
+  /// True when converge() would create this user now: it is wanted and does not exist, and its
+  /// groups and uid pass converge()'s checks (a member that fails them converges alone and says why).
+  bool creates(const host::AccountDb& db) {
+    if (absent || db.user(name())) return false;
+    if (!check_groups_exist(db).is_ok()) return false;
+    if (uid) {
+      const auto* other = db.user_by_uid(*uid);
+      if (other && other->name != name()) return false;
+    }
+    return true;
+  }
+
+ private:
   Status converge_absent(engine::ConvergeContext& ctx, const host::PasswdEntry* live) {
     if (!live) return Status::ok();
     std::string after = remove_home ? "absent (home " + live->home + " removed)" : "absent";
@@ -239,6 +285,61 @@ class UserResource : public engine::Resource {
  public:
   bool explicit_groups = false;  // `groups:` written, even empty (exact: remove from all)
 };
+
+std::vector<Status> UserResource::converge_batch(const std::vector<engine::Resource*>& members,
+                                                 const std::vector<engine::ConvergeContext*>& ctxs) {
+  std::vector<Status> out(members.size());
+  const host::Host& host = ctxs.front()->host();
+  const bool one_pass = !account_batch_unsupported(host);
+  size_t i = 0;
+  while (i < members.size()) {
+    auto* first = static_cast<UserResource*>(members[i]);
+    auto db = host.accounts();
+    if (!one_pass || !db.is_ok() || !first->creates(**db)) {
+      out[i] = first->converge(*ctxs[i]);
+      ++i;
+      continue;
+    }
+    // The run of members from i that each create a user: one pass, the lock held throughout.
+    // Each member's changes pass its context (and a saved plan's gate) one by one; a change's
+    // act stages the user (checked as useradd would, against the files and the users before
+    // it); the pass is written once all are staged. Same code in plan and apply.
+    size_t end = i;
+    while (end < members.size() && static_cast<UserResource*>(members[end])->creates(**db)) ++end;
+    std::unique_ptr<AccountPass> p;
+    Status open_failed;  // the lock not taken (another holder past the wait): the rest fail alike, at once
+    std::vector<size_t> staged;
+    for (size_t k = i; k < end; ++k) {
+      auto* u = static_cast<UserResource*>(members[k]);
+      engine::ConvergeContext& c = *ctxs[k];
+      Status st = c.change({"ensure", "absent", u->create_after(host), "", true}, [&](host::Host& h) -> Status {
+        if (!open_failed.is_ok()) return open_failed;
+        if (!p) {
+          auto opened = AccountPass::open(h);
+          if (!opened.is_ok()) return open_failed = opened.status();
+          p = std::move(*opened);
+        }
+        return p->stage(u->as_new_user());
+      });
+      if (st.is_ok() && u->password)
+        st = c.change({"password", "", kHidden, "", true},
+                      [&](host::Host&) { return p->stage_password(u->name(), *u->password); });
+      if (st.is_ok() || c.changes().size() > 0) staged.push_back(k);
+      out[k] = st;
+    }
+    Status committed = p ? p->commit() : Status::ok();
+    p.reset();
+    if (!committed.is_ok()) {
+      // Nothing of the pass is known to be made: no change is reported, every member fails.
+      for (size_t k : staged) {
+        (void)ctxs[k]->take_changes();
+        out[k] = committed;
+      }
+    }
+    i = end;
+  }
+  return out;
+}
 
 /// A password must be a crypt(3) hash or a lock marker, never clear text. The message never
 /// quotes the value.

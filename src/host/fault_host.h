@@ -60,6 +60,7 @@ class FaultHost : public Host {
   void set_service_running(const std::string& s, bool running) override { inner_.set_service_running(s, running); }
   void set_service_enabled(const std::string& s, bool enabled) override { inner_.set_service_enabled(s, enabled); }
   void invalidate_accounts() override { inner_.invalidate_accounts(); }
+  Result<std::shared_ptr<void>> lock_account_files(int wait_ms) override { return inner_.lock_account_files(wait_ms); }
   Status sync_changed_dirs() override { return inner_.sync_changed_dirs(); }
   void set_write_tag(uint64_t tag) override { inner_.set_write_tag(tag); }
   std::vector<FailedWrite> take_failed_writes() override { return inner_.take_failed_writes(); }

@@ -152,6 +152,11 @@ class Host {
   virtual void set_service_enabled(const std::string& /*service*/, bool /*enabled*/) {}
   /// Forget cached account data after useradd & co.
   virtual void invalidate_accounts() = 0;
+  /// Takes the account files' lock of the managed root, the one lckpwdf(3) takes (shadow's
+  /// useradd/usermod/vipw, systemd-sysusers): an fcntl write lock on ROOT/etc/.pwd.lock (made
+  /// 0600 if missing), waiting at most `wait_ms` for another holder. Held until the returned
+  /// handle is destroyed. A host that writes nothing durable (the planned host) takes none.
+  virtual Result<std::shared_ptr<void>> lock_account_files(int /*wait_ms*/) { return std::shared_ptr<void>(); }
   /// Makes the names of every change so far durable. write_file, mkdir, symlink, remove and
   /// remove_tree make their data durable before their rename (write_file's perhaps in a later
   /// batch, flushed here first) but only record the folder they changed; this fsyncs each recorded

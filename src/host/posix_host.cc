@@ -95,6 +95,15 @@ class PosixHost final : public Host {
 
   Result<FileInfo> lstat(const std::string& path) const override {
     settle(path);
+    // On "/" one fstatat from the root answers exactly (no symbolic link in a parent can lead out
+    // of "/", as lstat_compare's fast path); a missing entry or parent is "absent" as below. Any
+    // other error takes the careful path, which names it as before.
+    if (root_ == "/" && !path.empty() && path[0] == '/') {
+      struct stat st;
+      const char* rel = path == "/" ? "." : path.c_str() + 1;
+      if (fstatat(root_fd_.get(), rel, &st, AT_SYMLINK_NOFOLLOW) == 0) return info_of(st);
+      if (errno == ENOENT || errno == ENOTDIR) return FileInfo{};
+    }
     auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
@@ -265,6 +274,32 @@ class PosixHost final : public Host {
     accounts_.reset();
   }
 
+  Result<std::shared_ptr<void>> lock_account_files(int wait_ms) override {
+    // lckpwdf(3)'s lock, in the managed root: a classic POSIX write lock on the whole of
+    // /etc/.pwd.lock (glibc opens it O_WRONLY|O_CREAT 0600 and waits with F_SETLKW for 15 s).
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir("/etc", false));
+    auto f = std::make_shared<Fd>(openat(d.get(), ".pwd.lock", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!f->valid()) return Status::io("open /etc/.pwd.lock", errno);
+    for (int waited = 0;; waited += 20) {
+      struct flock fl{};
+      fl.l_type = F_WRLCK;
+      fl.l_whence = SEEK_SET;
+      if (fcntl(f->get(), F_SETLK, &fl) == 0) return std::shared_ptr<void>(f);
+      if (errno != EACCES && errno != EAGAIN && errno != EINTR) return Status::io("lock /etc/.pwd.lock", errno);
+      if (waited >= wait_ms) {
+        struct flock who{};
+        who.l_type = F_WRLCK;
+        who.l_whence = SEEK_SET;
+        std::string holder;
+        if (fcntl(f->get(), F_GETLK, &who) == 0 && who.l_type != F_UNLCK) holder = " (pid " + std::to_string(who.l_pid) + ")";
+        return Status::timeout("the account files are locked: another process" + holder +
+                               " holds /etc/.pwd.lock (lckpwdf) since more than " + std::to_string(wait_ms / 1000) +
+                               " s; try again when it has finished");
+      }
+      usleep(20 * 1000);
+    }
+  }
+
   Result<SubprocessResult> run_check(SubprocessOptions opts) const override {
     flush_pending();  // a guard command sees every file written so far in place
     opts.env["ROUX_ROOT"] = root_;
@@ -304,11 +339,17 @@ class PosixHost final : public Host {
       if (pending_names_.count({dst.st_dev, dst.st_ino, base})) flush_pending();
     }
     // A fixed temp name: a leftover from a killed run is removed and reused, so crashes never
-    // accumulate junk. Unlink + O_EXCL|O_NOFOLLOW means we never write through a planted link.
+    // accumulate junk. O_EXCL|O_NOFOLLOW means we never write through a planted link; only when
+    // the name is taken (EEXIST: a leftover, or anything planted there) is it unlinked (a link
+    // itself, never its target) and the create tried once more, so a first write costs no unlink.
     std::string tmp = temp_name_of(base);
-    if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
-      return Status::io("remove stale " + join_path(dir, tmp), errno);
-    Fd f(openat(d.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    const int create_flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    Fd f(openat(d.get(), tmp.c_str(), create_flags, 0600));
+    if (!f.valid() && errno == EEXIST) {
+      if (unlinkat(d.get(), tmp.c_str(), 0) != 0 && errno != ENOENT)
+        return Status::io("remove stale " + join_path(dir, tmp), errno);
+      f = Fd(openat(d.get(), tmp.c_str(), create_flags, 0600));
+    }
     if (!f.valid()) return Status::io("create " + join_path(dir, tmp), errno);
     auto fail = [&](Status s) {
       unlinkat(d.get(), tmp.c_str(), 0);
