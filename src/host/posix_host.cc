@@ -12,6 +12,7 @@
 #include <climits>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -850,6 +851,15 @@ const GroupEntry* AccountDb::group_by_gid(gid_t gid) const {
 
 Result<std::unique_ptr<Host>> make_posix_host(const std::string& root) {
   std::string r = root.empty() ? "/" : root;
+  // Absolute, so what gets the root passed on (useradd --root, dpkg --root, a chdir'd command)
+  // sees the same folder: shadow's tools refuse a relative --root ("invalid chroot path").
+  if (r.front() != '/') {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(r, ec);
+    if (ec) return Status::io_msg("root " + r + ": " + ec.message());
+    r = abs.lexically_normal().string();
+    while (r.size() > 1 && r.back() == '/') r.pop_back();
+  }
   Fd fd(open(r.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return Status::io("open root " + r, errno);
   return std::unique_ptr<Host>(new PosixHost(r, std::move(fd)));
