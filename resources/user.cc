@@ -111,7 +111,13 @@ class UserResource : public engine::Resource {
     return shown.empty() ? "present" : "present (" + join(shown, ", ") + ")";
   }
 
-  Status converge_create(engine::ConvergeContext& ctx, const host::AccountDb&) {
+  Status converge_create(engine::ConvergeContext& ctx, const host::AccountDb& db) {
+    // A password needs /etc/shadow: without it (a bare image) chpasswd writes the hash into
+    // /etc/passwd, which roux can neither read back nor plan. Refused before anything is made,
+    // the same in plan and converge.
+    if (password && !db.shadow_readable)
+      return Status::io_msg("password: cannot read /etc/shadow of the managed root (roux must run as root, and the root "
+                            "needs an /etc/shadow)");
     std::vector<std::string> args;
     if (uid) args.insert(args.end(), {"-u", std::to_string(*uid)});
     if (group) args.insert(args.end(), {"-g", *group});
