@@ -79,7 +79,10 @@ ln -sf /bin/true "$M"/sbin/init
 printf '#!/bin/sh\necho "N 2"\n' > "$M"/sbin/runlevel; chmod 755 "$M"/sbin/runlevel
 cp "$SCRIPT" "$M"/roux-sandbox-script.sh
 unset ROUX_SB_INNER ROUX_SB_MP ROUX_SB_LOWER ROUX_SB_BUILD ROUX_SB_SRC
+# roux's closing record (syslog when not under the journal) must not reach the host's /dev/log,
+# which the rbind of /dev brings in: a socket that does not exist, as tests/e2e/lib.sh does.
 export ROUX=/roux/build/roux ROUX_SOURCE_DIR=/roux/src ROUX_SANDBOX=1 HOME=/root \
-  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  ROUX_SYSLOG_SOCKET=${ROUX_SYSLOG_SOCKET:-/nonexistent/roux-sandbox-syslog}
 rc=0; chroot "$M" /bin/bash /roux-sandbox-script.sh "${args[@]}" || rc=$?
 exit $rc
