@@ -100,20 +100,6 @@ std::string cookbook_list(const std::string& lock_json) {
   return out;
 }
 
-/// A private temporary folder, removed on scope exit.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    const char* tmp = getenv("TMPDIR");
-    std::string t = std::string(tmp && tmp[0] == '/' ? tmp : "/tmp") + "/roux-groups-XXXXXX";
-    if (::mkdtemp(t.data())) path = t;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
-
 // ---- roux promote ----
 
 int promote(PolicyCli o) {
@@ -137,7 +123,7 @@ int promote(PolicyCli o) {
   if (sources::is_remote_policy_repo(o.source)) {
     // A remote repository: fetched into a private clone, committed there, pushed with client.yaml git: settings.
     where = "git repository " + redact::strip_url_credentials(o.source);
-    ScratchDir scratch;
+    sources::ScratchDir scratch("groups");
     if (scratch.path.empty()) return fail(Status::io("mkdtemp", errno));
     r = sources::promote_in_remote_git(o.source, o.policy, o.from, o.to, *key, *trust, scratch.path,
                                        {cfg->git, cfg->ca_bundle, cfg->http.timeout_s});
@@ -249,7 +235,7 @@ int status(PolicyCli o) {
   if (!cfg.is_ok()) return fail(cfg.status());
   auto trust = trust_of(o, *cfg);
   if (!trust.is_ok()) return fail(trust.status());
-  ScratchDir scratch;
+  sources::ScratchDir scratch("groups");
   auto gs = read_groups(o, *cfg, *trust, scratch.path, {});
   if (!gs.is_ok()) return fail(gs.status());
   bool all_ok = true;
@@ -365,7 +351,7 @@ int diff(PolicyCli o) {
   StateLock lock;
   if (Status s = take_state_lock(o.root, o.state_dir, o.lock_wait, &lock); !s.is_ok())
     return fail(s, "wait for the other roux run to finish, or pass --lock-wait SECONDS");
-  ScratchDir scratch;
+  sources::ScratchDir scratch("groups");
   auto gs = read_groups(o, *cfg, *trust, scratch.path, {o.from, o.to});
   if (!gs.is_ok()) return fail(gs.status());
   for (const auto& name : {o.from, o.to})

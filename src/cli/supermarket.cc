@@ -142,12 +142,10 @@ int publish_policy(const SupermarketCli& o) {
     if (remote) {  // fetched into a private clone, committed there, pushed with client.yaml git: settings
       auto cfg = load_client_config(o.config);
       if (!cfg.is_ok()) return fail(cfg.status());
-      char tmpl[] = "/tmp/roux-publish-XXXXXX";
-      if (!::mkdtemp(tmpl)) return fail(Status::io("mkdtemp", errno));
-      g = sources::publish_policy_to_remote_git(o.to, name, group, files, *key, tmpl,
+      sources::ScratchDir scratch("publish");
+      if (scratch.path.empty()) return fail(Status::io("mkdtemp", errno));
+      g = sources::publish_policy_to_remote_git(o.to, name, group, files, *key, scratch.path,
                                                 {cfg->git, cfg->ca_bundle, cfg->http.timeout_s});
-      std::error_code ec;
-      fs::remove_all(tmpl, ec);
     } else {
       g = sources::publish_policy_to_git(*repo, name, group, files, *key);
     }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <filesystem>
 #include <vector>
 
@@ -160,6 +161,17 @@ Result<std::string> confined_dir(const std::string& root, const std::string& pat
     return Status::untrusted(path_in_root + " in " + root + " resolves to " + real + ", outside the root; refused");
   for (size_t i = done; i < parts.size(); ++i) real += (real == "/" ? "" : "/") + parts[i];
   return real;
+}
+
+ScratchDir::ScratchDir(std::string_view prefix) {
+  const char* tmp = std::getenv("TMPDIR");
+  std::string tmpl = std::string(tmp && tmp[0] == '/' ? tmp : "/tmp") + "/roux-" + std::string(prefix) + "-XXXXXX";
+  if (::mkdtemp(tmpl.data())) path = tmpl;
+}
+
+ScratchDir::~ScratchDir() {
+  std::error_code ec;
+  if (!path.empty()) std::filesystem::remove_all(path, ec);
 }
 
 }  // namespace roux::sources

@@ -37,4 +37,15 @@ Result<std::string> read_file_beneath(const std::string& dir, const std::string&
 /// Used for roux's own files inside a --root tree (state folder, run lock, cache).
 Result<std::string> confined_dir(const std::string& root, const std::string& path_in_root, bool create, mode_t mode = 0755);
 
+/// A private temporary folder ($TMPDIR when absolute, else /tmp; "roux-PREFIX-XXXXXX", mode 0700
+/// from mkdtemp), removed with everything in it on scope exit. `path` is empty when it could not
+/// be made (errno says why).
+struct ScratchDir {
+  std::string path;
+  explicit ScratchDir(std::string_view prefix);
+  ~ScratchDir();
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+};
+
 }  // namespace roux::sources

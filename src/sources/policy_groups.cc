@@ -36,23 +36,9 @@ std::string key_list(const M& m) {
   return out.empty() ? "none" : out;
 }
 
-/// A private temporary folder, removed on scope exit.
-struct ScratchDir {
-  std::string path;
-  ScratchDir() {
-    const char* tmp = getenv("TMPDIR");
-    std::string tmpl = std::string(tmp && tmp[0] == '/' ? tmp : "/tmp") + "/roux-policy-XXXXXX";
-    if (::mkdtemp(tmpl.data())) path = tmpl;
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
-
 /// The content digest of a policy's two files (the same digest a supermarket revision records).
 Result<std::string> files_digest(const std::string& policy_yaml, const std::string& lock_json) {
-  ScratchDir d;
+  ScratchDir d("policy");
   if (d.path.empty()) return Status::io("mkdtemp", errno);
   ROUX_TRY(write_local_file_atomic(d.path + "/policy.yaml", policy_yaml, 0644));
   ROUX_TRY(write_local_file_atomic(d.path + "/policy.lock.json", lock_json, 0644));
@@ -315,7 +301,7 @@ Result<GroupView> read_supermarket_group(const std::string& base_url, const Supe
   const std::string what = "policy " + name + " group " + group + " (revision " + std::to_string(rev.revision) + ", " +
                            redact::strip_url_credentials(resolve_url(base_url, rev.download_url)) + ")";
   ROUX_ASSIGN_OR_RETURN(VerifiedTarball t, download_signed(base_url, rev.download_url, "", rev.sha256, what, opts));
-  ScratchDir work;
+  ScratchDir work("policy");
   if (work.path.empty()) return Status::io("mkdtemp", errno);
   GroupView v;
   ROUX_ASSIGN_OR_RETURN(v.files, unpack_policy_tarball(t.bytes, rev.content_sha256, work.path, what));
