@@ -4,6 +4,7 @@
 #include "compiler/compile.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <cctype>
 #include <filesystem>
@@ -31,20 +32,34 @@ namespace fs = std::filesystem;
 using engine::Value;
 
 /// Appends a canonical, unambiguous text of `v` (length-prefixed scalars); false when any part
-/// of it came from a secret (its digest would be a hash of the secret, kept on disk).
+/// of it came from a secret (its digest would be a hash of the secret, kept on disk). The text
+/// is what desired digests of earlier runs hashed: any change to it shows every resource as
+/// drifted once (compile_test pins it). Appended in place, without temporaries (every resource
+/// of every compile).
 bool serialize_value(const Value& v, std::string* out) {
   if (v.sensitive) return false;
-  auto put = [&](std::string_view s) { *out += std::to_string(s.size()) + ":" + std::string(s); };
+  auto number = [&](size_t n) {
+    char buf[24];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, n);
+    out->append(buf, end);
+  };
+  auto put = [&](std::string_view s) {
+    number(s.size());
+    out->push_back(':');
+    out->append(s);
+  };
   switch (v.kind) {
-    case Value::Kind::kNull: *out += "n"; return true;
-    case Value::Kind::kScalar: *out += v.quoted ? "q" : "s"; put(v.scalar); return true;
+    case Value::Kind::kNull: out->push_back('n'); return true;
+    case Value::Kind::kScalar: out->push_back(v.quoted ? 'q' : 's'); put(v.scalar); return true;
     case Value::Kind::kList:
-      *out += "l" + std::to_string(v.list.size());
+      out->push_back('l');
+      number(v.list.size());
       for (const auto& e : v.list)
         if (!serialize_value(e, out)) return false;
       return true;
     case Value::Kind::kMap:
-      *out += "m" + std::to_string(v.map.size());
+      out->push_back('m');
+      number(v.map.size());
       for (const auto& e : v.map) {
         put(e.key);
         if (!serialize_value(e.value, out)) return false;
@@ -80,7 +95,9 @@ std::string display_value(const Value& v) {
 /// when a property holds a secret.
 std::string desired_digest(const std::string& type, const std::string& name, const Value& props,
                            const sources::CookbookRef& cookbook) {
-  std::string text = type + "\n" + name + "\n";
+  std::string text;
+  text.reserve(type.size() + name.size() + 256);
+  text.append(type).append(1, '\n').append(name).append(1, '\n');
   if (!serialize_value(props, &text)) return "";
   if (props.find("source"))
     text += "\ncookbook " + cookbook.name + " " + cookbook.version.to_string() + " " + cookbook.sha256 + " " + cookbook.revision;

@@ -22,19 +22,20 @@ const char* status_name(NodeStatus s) {
 
 Result<Node*> Graph::add(std::unique_ptr<Resource> r, SourceLocation where) {
   std::string id = r->id();
-  if (Node* existing = find(id)) {
+  // One probe: try_emplace leaves `id` as it was when the id is already taken.
+  auto [it, inserted] = by_id_.try_emplace(std::move(id), nullptr);
+  if (!inserted) {
     return Status::invalid_input("duplicate resource " + id + " (first declared at " +
-                                     existing->where.to_string() + ")",
+                                     it->second->where.to_string() + ")",
                                  where);
   }
   auto node = std::make_unique<Node>();
   node->index = nodes_.size();
   node->resource = std::move(r);
   node->where = std::move(where);
-  Node* raw = node.get();
-  by_id_.emplace(std::move(id), raw);
+  it->second = node.get();
   nodes_.push_back(std::move(node));
-  return raw;
+  return it->second;
 }
 
 Result<size_t> Graph::select(const Selection& sel) {
@@ -92,10 +93,21 @@ void Graph::add_notify(Node* from, Notify n) {
 }
 
 void Graph::add_implicit_edges() {
+  // Neighbours in a recipe usually share their folder, so their ancestor ids are the same list:
+  // an id equal to the one at the same place in the previous node's list reuses its lookup
+  // (a short compare of hot memory instead of a hash and a probe of a large table).
+  std::vector<std::string> prev_ids;
+  std::vector<Node*> prev_found;
+  std::vector<Node*> found;
   for (auto& n : nodes_) {
-    for (const auto& id : n->resource->implicit_deps()) {
-      if (Node* dep = find(id)) add_dep(n.get(), dep);
+    std::vector<std::string> ids = n->resource->implicit_deps();
+    found.assign(ids.size(), nullptr);
+    for (size_t i = 0; i < ids.size(); ++i) {
+      found[i] = i < prev_ids.size() && prev_ids[i] == ids[i] ? prev_found[i] : find(ids[i]);
+      if (found[i]) add_dep(n.get(), found[i]);
     }
+    prev_ids = std::move(ids);
+    std::swap(prev_found, found);
   }
 }
 

@@ -55,6 +55,45 @@ TEST_CASE("graph: duplicate id names both places") {
   CHECK(dup.status().to_string() == "other.yaml:9:3: duplicate resource probe[a] (first declared at r.yaml:1:3)");
 }
 
+/// A resource that names implicit dependencies, as a file names its folders and owner.
+class Follower : public Resource {
+ public:
+  Follower(std::string name, std::vector<std::string> deps) : Resource(std::move(name)), deps_(std::move(deps)) {}
+  std::string_view type() const override { return "follower"; }
+  std::vector<std::string> implicit_deps() const override { return deps_; }
+  Status converge(ConvergeContext&) override { return Status::ok(); }
+
+ private:
+  std::vector<std::string> deps_;
+};
+
+TEST_CASE("graph: implicit edges reach every named node that exists, also when neighbours share their list") {
+  Fixture f;
+  Node* a = f.add("a");
+  Node* b = f.add("b");
+  auto follow = [&](const std::string& name, std::vector<std::string> deps) {
+    return f.g.add(std::make_unique<Follower>(name, std::move(deps)), {"r.yaml", 1, 3}).value();
+  };
+  // Neighbours with the same list, a shorter one, one that differs at one place, the same ids in
+  // another order, a missing id where the previous one had a node, and none at all.
+  Node* x = follow("x", {"probe[a]", "probe[b]"});
+  Node* y = follow("y", {"probe[a]", "probe[b]"});
+  Node* z = follow("z", {"probe[a]"});
+  Node* u = follow("u", {"probe[a]", "probe[missing]", "probe[b]"});
+  Node* v = follow("v", {"probe[b]", "probe[a]", "probe[missing]"});
+  Node* w = follow("w", {"probe[b]", "follower[x]", "probe[gone]"});
+  Node* e = follow("e", {});
+  f.g.add_implicit_edges();
+  CHECK(x->deps == std::vector<Node*>{a, b});
+  CHECK(y->deps == std::vector<Node*>{a, b});
+  CHECK(z->deps == std::vector<Node*>{a});
+  CHECK(u->deps == std::vector<Node*>{a, b});
+  CHECK(v->deps == std::vector<Node*>{b, a});
+  CHECK(w->deps == std::vector<Node*>{b, x});
+  CHECK(e->deps.empty());
+  CHECK(a->deps.empty());
+}
+
 TEST_CASE("graph: a cycle is named in full, in run order") {
   Fixture f;
   Node* a = f.add("a");

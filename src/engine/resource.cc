@@ -60,12 +60,21 @@ std::vector<Status> Resource::converge_batch(const std::vector<Resource*>& membe
 
 std::vector<std::string> ancestor_dir_ids(std::string_view path) {
   std::vector<std::string> out;
+  // Built in place, one allocation per id (this runs for every path resource of every compile).
+  size_t depth = 0;
+  for (size_t i = 1; i < path.size(); ++i) depth += path[i] == '/';
+  out.reserve(2 * depth + 2);  // + owner and group (Ownership::add_implicit_deps)
+  auto id = [&](std::string_view type, std::string_view ancestor) {
+    std::string& s = out.emplace_back();
+    s.reserve(type.size() + ancestor.size() + 2);
+    s.append(type).append(1, '[').append(ancestor).append(1, ']');
+  };
   size_t pos = 0;
   while ((pos = path.find('/', pos + 1)) != std::string_view::npos) {
-    out.push_back("directory[" + std::string(path.substr(0, pos)) + "]");
+    id("directory", path.substr(0, pos));
     // A managed link on the way (the releases/N + current pattern): the path is below what
     // the link points to, so it follows the link.
-    out.push_back("link[" + std::string(path.substr(0, pos)) + "]");
+    id("link", path.substr(0, pos));
   }
   return out;
 }
