@@ -688,7 +688,10 @@ class Compiler {
   /// environment lines sit in a world-readable /etc/cron.d file and are refused too).
   static void refuse_secrets_on_command_lines(const Value& item, std::vector<Status>* errors) {
     const Value::Entry& head = item.map.front();
-    std::string id = head.key + "[" + (head.value.sensitive ? std::string("(sensitive)") : head.value.scalar) + "]";
+    // Built only for a message (this check runs for every resource).
+    auto id_text = [&] {
+      return head.key + "[" + (head.value.sensitive ? std::string("(sensitive)") : head.value.scalar) + "]";
+    };
     auto holds_secret = [](const Value& v) {
       return v.sensitive || v.scalar.find("ENC[roux,") != std::string::npos;
     };
@@ -700,7 +703,7 @@ class Compiler {
       for (const Value* x : scalars)
         if (holds_secret(*x)) {
           errors->push_back(Status::invalid_input(
-              id + ": " + key + ": a secret on a command line is readable by every user of the host while it runs "
+              id_text() + ": " + key + ": a secret on a command line is readable by every user of the host while it runs "
                   "(ps, /proc/PID/cmdline); " + how,
               x->where));
           return;
@@ -722,7 +725,7 @@ class Compiler {
         for (const auto& e : env->map)
           if (holds_secret(e.value)) {
             errors->push_back(Status::invalid_input(
-                id + ": environment: " + e.key + ": a secret in a cron entry is readable by every user of the host "
+                id_text() + ": environment: " + e.key + ": a secret in a cron entry is readable by every user of the host "
                     "(/etc/cron.d files are mode 0644); keep it in a file instead (a file resource with mode \"0600\" "
                     "whose content holds the secret) and have the command read it from there",
                 e.value.where));
@@ -823,8 +826,9 @@ class Compiler {
     meta.finish(head.key);  // a meta key meta.schema.json does not declare is refused too
     if (!r || errors->size() != errors_before) return;
     bool sensitive_by_type = r->meta().sensitive;
-    r->meta() = m;
-    r->meta().sensitive = m.sensitive || sensitive_by_type || props.saw_sensitive();
+    bool sensitive = m.sensitive || sensitive_by_type || props.saw_sensitive();
+    r->meta() = std::move(m);
+    r->meta().sensitive = sensitive;
     // A file that holds a secret is created 0644 unless told otherwise: readable by every user.
     // Not changed silently (a service user may need to read it); said, at the resource.
     if ((head.key == "file" || head.key == "template") && (sensitive_by_type || props.saw_sensitive()) &&

@@ -21,29 +21,39 @@ using engine::Value;
 
 // 2: parses now refuse a second document and the input limits (yaml_value.h), so entries written
 // by an older parser are not trusted.
-constexpr int kFormat = 2;
+// 3: the texts (scalars and keys) are out of the CBOR, in one block after it: nlohmann reads a
+// CBOR string one byte at a time, which was most of a no-op's decode.
+constexpr int kFormat = 3;
 
-// A node is [kind, line, column, payload...]:
-//   null [0, l, c]   scalar [1, l, c, text, quoted]   list [2, l, c, [node...]]
-//   map [3, l, c, [[key, key_line, key_column, node]...]]
-Json encode(const Value& v) {
+// An entry is CBOR [format, digest, node], then the texts block, then the block's size (8 bytes,
+// little-endian). A node is [kind, line, column, payload...]:
+//   null [0, l, c]   scalar [1, l, c, text_size, quoted]   list [2, l, c, [node...]]
+//   map [3, l, c, [[key_size, key_line, key_column, node]...]]
+// Every text (a scalar's, a key's) is in the block, in the order of its node in the CBOR; a
+// node holds only its size.
+Json encode(const Value& v, std::string* texts) {
   Json a = Json::array({static_cast<int>(v.kind), v.where.line, v.where.column});
   switch (v.kind) {
     case Value::Kind::kNull: break;
     case Value::Kind::kScalar:
-      a.push_back(v.scalar);
+      a.push_back(v.scalar.size());
+      texts->append(v.scalar);
       a.push_back(v.quoted);
       break;
     case Value::Kind::kList: {
       Json items = Json::array();
-      for (const auto& item : v.list) items.push_back(encode(item));
+      for (const auto& item : v.list) items.push_back(encode(item, texts));
       a.push_back(std::move(items));
       break;
     }
     case Value::Kind::kMap: {
       Json entries = Json::array();
-      for (const auto& e : v.map)
-        entries.push_back(Json::array({e.key, e.key_where.line, e.key_where.column, encode(e.value)}));
+      for (const auto& e : v.map) {
+        Json entry = Json::array({e.key.size(), e.key_where.line, e.key_where.column});
+        texts->append(e.key);
+        entry.push_back(encode(e.value, texts));
+        entries.push_back(std::move(entry));
+      }
       a.push_back(std::move(entries));
       break;
     }
@@ -51,13 +61,16 @@ Json encode(const Value& v) {
   return a;
 }
 
+constexpr size_t kTrailer = 8;  // the texts block's size
+
 /// Builds the Value tree straight from the CBOR events (no JSON document in between: decoding is
-/// on every no-op run's path). Any event out of place fails the decode.
+/// on every no-op run's path), taking each text from `texts` in turn. Any event out of place, a
+/// text past the block's end, or a block not used up fails the decode.
 class TreeReader final : public nlohmann::json_sax<Json> {
  public:
-  TreeReader(const std::string& digest, FileName file, Value* root, size_t input_size)
-      : digest_(digest), file_(file), root_(root), input_size_(input_size) {}
-  bool complete() const { return done_; }
+  TreeReader(const std::string& digest, FileName file, Value* root, size_t input_size, std::string_view texts)
+      : digest_(digest), file_(file), root_(root), input_size_(input_size), texts_(texts) {}
+  bool complete() const { return done_ && next_text_ == texts_.size(); }
   /// Whether the entry was well formed as far as read but made for another text or format.
   bool stale() const { return stale_; }
 
@@ -77,10 +90,6 @@ class TreeReader final : public nlohmann::json_sax<Json> {
     if (!f) return false;
     if (f->what == kTop && f->idx == 1) {
       if (s != digest_) return stale_ = true, false;  // parsed from another text: stale
-    } else if (f->what == kNode && f->idx == 3 && f->v->kind == Value::Kind::kScalar) {
-      f->v->scalar = std::move(s);
-    } else if (f->what == kEntry && f->idx == 0) {
-      f->e->key = std::move(s);
     } else {
       return false;
     }
@@ -183,6 +192,10 @@ class TreeReader final : public nlohmann::json_sax<Json> {
       f->v->where = {file_, i, 0};
     } else if (f->what == kNode && f->idx == 2) {
       f->v->where.column = i;
+    } else if (f->what == kNode && f->idx == 3 && f->v->kind == Value::Kind::kScalar) {
+      if (!take_text(n, &f->v->scalar)) return false;
+    } else if (f->what == kEntry && f->idx == 0) {
+      if (!take_text(n, &f->e->key)) return false;
     } else if (f->what == kEntry && f->idx == 1) {
       f->e->key_where = {file_, i, 0};
     } else if (f->what == kEntry && f->idx == 2) {
@@ -194,10 +207,20 @@ class TreeReader final : public nlohmann::json_sax<Json> {
     return true;
   }
 
+  /// The next `size` bytes of the texts block into `out`; false past the block's end.
+  bool take_text(uint64_t size, std::string* out) {
+    if (size > texts_.size() - next_text_) return false;
+    out->assign(texts_.data() + next_text_, size);
+    next_text_ += size;
+    return true;
+  }
+
   const std::string& digest_;
   FileName file_;
   Value* root_;
   size_t input_size_;
+  std::string_view texts_;
+  size_t next_text_ = 0;
   std::vector<Frame> stack_;
   bool done_ = false;
   bool stale_ = false;
@@ -215,18 +238,38 @@ void write_entry(const std::string& dir, const std::string& path, const std::str
 }  // namespace
 
 std::string encode_value_tree(const Value& v, const std::string& digest) {
-  Json j = Json::array({kFormat, digest, encode(v)});
-  std::vector<uint8_t> bytes = Json::to_cbor(j);
-  return std::string(bytes.begin(), bytes.end());
+  std::string texts;
+  Json j = Json::array({kFormat, digest, encode(v, &texts)});
+  std::string bytes;
+  Json::to_cbor(j, bytes);
+  bytes += texts;
+  uint64_t size = texts.size();
+  for (size_t i = 0; i < kTrailer; ++i) bytes.push_back(static_cast<char>((size >> (8 * i)) & 0xff));
+  return bytes;
 }
 
 bool decode_value_tree(const std::string& bytes, const std::string& digest, const std::string& file, Value* out,
                        bool* stale) {
+  // The texts block's size, from the trailer; the CBOR is what precedes the block. A trailer
+  // that cannot be right (an older format's entry, garbage) leaves the whole entry to the CBOR
+  // reader, which refuses it (as stale when it is an older format's).
+  size_t cbor_size = bytes.size(), texts_size = 0;
+  if (bytes.size() >= kTrailer) {
+    uint64_t n = 0;
+    for (size_t i = 0; i < kTrailer; ++i)
+      n |= static_cast<uint64_t>(static_cast<unsigned char>(bytes[bytes.size() - kTrailer + i])) << (8 * i);
+    if (n <= bytes.size() - kTrailer) {
+      texts_size = n;
+      cbor_size = bytes.size() - kTrailer - n;
+    }
+  }
+  std::string_view texts(bytes.data() + cbor_size, texts_size);
   Value v;
-  TreeReader reader(digest, FileName(file), &v, bytes.size());
+  TreeReader reader(digest, FileName(file), &v, cbor_size, texts);
   bool ok = false;
   try {
-    ok = Json::sax_parse(bytes, &reader, nlohmann::detail::input_format_t::cbor, /*strict=*/true);
+    ok = Json::sax_parse(bytes.data(), bytes.data() + cbor_size, &reader, nlohmann::detail::input_format_t::cbor,
+                         /*strict=*/true);
   } catch (const std::exception&) {
     // A cache entry is never trusted to be well formed: whatever it does to the decoder
     // (nlohmann's errors, an allocation it cannot make) means "no entry", and the text is parsed.

@@ -10,8 +10,9 @@ namespace roux::compiler {
 /// Parsed YAML trees kept between runs, so a no-op run does not scan YAML again: scanning is
 /// the largest part of compiling a big policy. One entry per file path, DIR/<sha256(path)>.cbor
 /// (DIR: the state folder when converging /, never inside a --root tree: see converge.cc)
-/// (CBOR, via nlohmann), holding the SHA-256 of the text it was parsed from (with the roux
-/// version and the format) and the tree with every file:line:col. An entry is used only when
+/// (CBOR via nlohmann, with the texts in one block after it: parse_cache.cc), holding the
+/// SHA-256 of the text it was parsed from (with the roux version and the format) and the tree
+/// with every file:line:col. An entry is used only when
 /// that digest matches the text read now; anything unreadable or malformed is ignored and the
 /// text parsed again, so the cache can make a run faster, never different. Only clean parses
 /// are kept. New entries are written (atomically: temp file + rename) by commit(), which the
@@ -39,7 +40,7 @@ class ParseCache {
   std::vector<std::pair<std::string, std::string>> pending_;  // path, bytes
 };
 
-/// The cache's encoding of a tree (exposed for tests): CBOR bytes, and back. Decoding refuses
+/// The cache's encoding of a tree (exposed for tests): CBOR and a texts block, and back. Decoding refuses
 /// anything that is not exactly what encode writes, and never throws or aborts, whatever the
 /// bytes (lengths in them are claims: nothing larger than the input is allocated). `stale`, if
 /// given, says whether a refused entry was well formed but for another text or format.

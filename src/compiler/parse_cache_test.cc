@@ -72,7 +72,7 @@ TEST_CASE("parse cache: a wrong digest, truncation or garbage is refused") {
 TEST_CASE("parse cache: a length claimed by a corrupt entry is not allocated (regression: reserve(2^40) aborted)") {
   // [1, "d1", [2, 1, 1, array of 2^40 items]]: 9-byte header, no items. Each container kind.
   for (char kind : {'\x02', '\x03'}) {
-    std::string bytes = std::string("\x83\x02\x62" "d1" "\x84", 5) + kind + "\x01\x01\x9b" +
+    std::string bytes = std::string("\x83\x03\x62" "d1" "\x84", 5) + kind + "\x01\x01\x9b" +
                         std::string("\x00\x00\x01\x00\x00\x00\x00\x00", 8);
     Value out;
     bool stale = true;
@@ -85,6 +85,37 @@ TEST_CASE("parse cache: a length claimed by a corrupt entry is not allocated (re
   REQUIRE(parse_yaml(kRecipe, "f.yaml", &parsed, &errors));
   bool stale = false;
   CHECK_FALSE(decode_value_tree(encode_value_tree(parsed, "d1"), "d2", "f.yaml", &out, &stale));
+  CHECK(stale);
+}
+
+TEST_CASE("parse cache: the texts block is used up exactly; an older format's entry is stale, not corrupt") {
+  Value parsed;
+  std::vector<Status> errors;
+  REQUIRE(parse_yaml(kRecipe, "f.yaml", &parsed, &errors));
+  std::string bytes = encode_value_tree(parsed, "d1");
+  // The trailer is the texts block's size: one byte more or less than the texts written moves
+  // the CBOR's end and the texts, and the entry is refused.
+  for (int delta : {-1, 1}) {
+    std::string b = bytes;
+    b[b.size() - 8] = static_cast<char>(static_cast<unsigned char>(b[b.size() - 8]) + delta);
+    Value out;
+    CHECK_FALSE(decode_value_tree(b, "d1", "f.yaml", &out));
+  }
+  // A byte more in the block (texts not used up), a trailer claiming more than the entry.
+  std::string longer = bytes;
+  longer.insert(longer.size() - 8, "x");
+  longer[longer.size() - 8] = static_cast<char>(static_cast<unsigned char>(longer[longer.size() - 8]) + 1);
+  Value out;
+  CHECK_FALSE(decode_value_tree(longer, "d1", "f.yaml", &out));
+  std::string huge = bytes;
+  for (size_t i = huge.size() - 8; i < huge.size(); ++i) huge[i] = '\xff';
+  CHECK_FALSE(decode_value_tree(huge, "d1", "f.yaml", &out));
+  CHECK(out.kind == Value::Kind::kNull);
+  // What format 2 wrote ([2, digest, tree], texts inside the CBOR): stale, so an upgrade reparses
+  // without warning about every entry.
+  std::string v2("\x83\x02\x62" "d1" "\x85\x01\x01\x01\x61" "x" "\xf4", 12);
+  bool stale = false;
+  CHECK_FALSE(decode_value_tree(v2, "d1", "f.yaml", &out, &stale));
   CHECK(stale);
 }
 
