@@ -45,7 +45,7 @@ version=$("$ROUX" --version | awk '{print $2}')
 /usr/bin/python3 - "$cache" "$root/var/lib/roux/cache/parsed" "$version" "$recipe" <<'PY2'
 import hashlib, os, sys
 cache, planted, version, recipe = sys.argv[1:]
-def digest(text): return hashlib.sha256(f"roux parse cache 2 {version}\n".encode() + text).hexdigest().encode()
+def digest(text): return hashlib.sha256(f"roux parse cache 3 {version}\n".encode() + text).hexdigest().encode()
 (name,) = os.listdir(cache)
 old = open(os.path.join(cache, name), "rb").read()
 old_text = b'resources:\n  - file: /etc/motd\n    content: "one\\n"\n'
