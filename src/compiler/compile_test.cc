@@ -141,6 +141,25 @@ TEST_CASE("parse cache: a warm compile gives the same graph for a generated poli
   CHECK(print.find("  after directory[/srv/gen/d2]") != std::string::npos);
   CHECK(print.find("  tag t-10") != std::string::npos);
   CHECK(print.find("  attr attr.gen.mode") != std::string::npos);
+
+  // An error that names a place in a recipe read from the cache names the same file:line:col as
+  // one parsed now: r1 declares again a file of r0, whose entry stays warm.
+  std::ofstream(cb + "/recipes/r1.yaml", std::ios::app) << "  - file: /srv/gen/d0/f3\n    content: again\n";
+  engine::Registry registry;
+  resources::register_builtin_resources(registry);
+  facts::Facts facts;
+  std::string messages[2];
+  for (int i = 0; i < 2; ++i) {
+    CompileOptions o;
+    o.policy_file = tmp.path + "/policy.yaml";
+    o.parse_cache_dir = i == 0 ? "" : tmp.path + "/parsed";
+    CompileResult r = compile_policy(o, registry, facts);
+    REQUIRE(r.errors.size() == 1);
+    messages[i] = r.errors.front().to_string();
+  }
+  CHECK(messages[1] == messages[0]);
+  CHECK(messages[1].find("duplicate resource file[/srv/gen/d0/f3] (first declared at " + cb + "/recipes/r0.yaml:") !=
+        std::string::npos);
 }
 
 }  // namespace roux::compiler
