@@ -163,27 +163,42 @@ class Walker {
       size_t pos;
       Outcome outcome;
     };
+    // The handoff costs the walk no wake-up it does not need: the walking thread queues every
+    // node it finds ready in one go and wakes only workers that sleep; a worker takes the next
+    // node and hands back the last outcome under one lock, and wakes the walking thread only
+    // when it waits and either enough outcomes are back (wake_at) or the queue ran dry.
     std::mutex mu;
     std::condition_variable work_cv, done_cv;
     std::deque<size_t> todo;
     std::vector<Done> done;
+    size_t idle = 0;            // workers asleep on work_cv
+    size_t wake_at = 1;         // outcomes back that wake the walking thread
+    bool main_waiting = false;  // the walking thread sleeps on done_cv
     bool stop = false;
     std::vector<std::thread> workers;
     auto worker = [&] {
-        for (;;) {
-          size_t pos;
-          {
-            std::unique_lock lock(mu);
-            work_cv.wait(lock, [&] { return stop || !todo.empty(); });
-            if (todo.empty()) return;
-            pos = todo.front();
-            todo.pop_front();
+      std::optional<Done> out;
+      for (;;) {
+        size_t pos;
+        {
+          std::unique_lock lock(mu);
+          if (out) {
+            done.push_back(std::move(*out));
+            out.reset();
+            if (main_waiting && (done.size() >= wake_at || todo.empty())) done_cv.notify_one();
           }
-          Outcome o = run_node(*order[pos]);  // its output streamed as it comes (on_output)
-          std::lock_guard lock(mu);
-          done.push_back({pos, std::move(o)});
-          done_cv.notify_one();
+          while (!stop && todo.empty()) {
+            ++idle;
+            work_cv.wait(lock);
+            --idle;
+          }
+          if (todo.empty()) return;
+          pos = todo.front();
+          todo.pop_front();
         }
+        if (opts_.on_node_running) opts_.on_node_running(*order[pos], true);
+        out = Done{pos, run_node(*order[pos])};  // its output streamed as it comes (on_output)
+      }
     };
     for (size_t w = 0; w < std::min(jobs, count); ++w) {
       try {
@@ -192,7 +207,9 @@ class Walker {
         break;  // no more threads (a process limit): fewer workers, none = the serial walk
       }
     }
-    const size_t slots = std::max<size_t>(1, workers.size());
+    // Nodes handed out at once (queued or running): a few per worker, so a worker finds the
+    // next one queued while the walking thread is busy or asleep. At most `jobs` run at once.
+    const size_t slots = std::max<size_t>(1, workers.size() * 4);
     // Lookahead past the first unfinished node: bounds the scan (and the memory of keys compared).
     const size_t window = std::max<size_t>(64, 8 * jobs);
     size_t first = 0, in_flight = 0;  // first: the first position not yet settled and released
@@ -203,6 +220,7 @@ class Walker {
       if (opts_.on_node_done) opts_.on_node_done(n);
       released[i] = true;
     };
+    std::vector<size_t> queued;  // found ready in this scan, queued together after it
     for (;;) {
       while (first < count && settled[order[first]->index]) release(first++);
       if (first == count) break;
@@ -235,15 +253,20 @@ class Walker {
           progressed = true;
           continue;
         }
-        {
-          std::lock_guard lock(mu);
-          todo.push_back(i);
-        }
+        queued.push_back(i);
         on_worker_[n.index] = true;
-        work_cv.notify_one();
-        if (opts_.on_node_running) opts_.on_node_running(n, true);
         running.push_back(i);
         ++in_flight;
+      }
+      if (!queued.empty()) {
+        size_t wake;
+        {
+          std::lock_guard lock(mu);
+          todo.insert(todo.end(), queued.begin(), queued.end());
+          wake = std::min(idle, queued.size());
+        }
+        for (size_t k = 0; k < wake; ++k) work_cv.notify_one();
+        queued.clear();
       }
       if (progressed) continue;
       if (in_flight == 0) {
@@ -260,7 +283,13 @@ class Walker {
       std::vector<Done> finished;
       {
         std::unique_lock lock(mu);
-        done_cv.wait(lock, [&] { return !done.empty(); });
+        // Woken when half of what is out is back, or when the workers ran out of queued nodes.
+        wake_at = std::max<size_t>(1, in_flight / 2);
+        while (done.empty() || (done.size() < wake_at && !todo.empty())) {
+          main_waiting = true;
+          done_cv.wait(lock);
+          main_waiting = false;
+        }
         finished.swap(done);
       }
       for (Done& d : finished) {
