@@ -12,6 +12,8 @@
 #include <optional>
 #include <unordered_map>
 #include <thread>
+#include <typeindex>
+#include <typeinfo>
 
 #include "base/strings.h"
 #include "engine/concurrency.h"
@@ -21,6 +23,10 @@ namespace roux::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// converge --jobs: a resource type whose runs take less than this on average runs on the
+/// walking thread (a worker's handoff, two wake-ups, costs about as much as such a run).
+constexpr double kQuickRunMs = 0.2;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -221,6 +227,36 @@ class Walker {
       released[i] = true;
     };
     std::vector<size_t> queued;  // found ready in this scan, queued together after it
+    auto flush = [&] {
+      if (queued.empty()) return;
+      size_t wake;
+      {
+        std::lock_guard lock(mu);
+        todo.insert(todo.end(), queued.begin(), queued.end());
+        wake = std::min(idle, queued.size());
+      }
+      for (size_t k = 0; k < wake; ++k) work_cv.notify_one();
+      queued.clear();
+    };
+    // A resource type whose runs have been quick (a no-op's file check: a few syscalls) gains
+    // nothing from a worker: the handoff costs more than the run. Its ready nodes run here, at
+    // the point a worker would have taken them (same readiness, same outcome), while the
+    // workers go on with slower ones. Paced by type, from every finished run (worker or here),
+    // so a type that turns slow goes back to the workers.
+    struct Pace {
+      double avg_ms = 0;
+      unsigned runs = 0;
+    };
+    std::unordered_map<std::type_index, Pace> pace;
+    auto note_pace = [&](const Node& n) {
+      Pace& p = pace[std::type_index(typeid(*n.resource))];
+      p.avg_ms = p.runs == 0 ? n.duration_ms : p.avg_ms * 0.875 + n.duration_ms * 0.125;
+      ++p.runs;
+    };
+    auto quick = [&](const Node& n) {
+      auto it = pace.find(std::type_index(typeid(*n.resource)));
+      return it != pace.end() && it->second.runs >= 4 && it->second.avg_ms < kQuickRunMs;
+    };
     for (;;) {
       while (first < count && settled[order[first]->index]) release(first++);
       if (first == count) break;
@@ -253,21 +289,20 @@ class Walker {
           progressed = true;
           continue;
         }
+        if (quick(n)) {
+          flush();  // the workers start on what is queued first
+          apply(n, run_node(n));
+          note_pace(n);
+          settled[n.index] = true;
+          progressed = true;
+          continue;
+        }
         queued.push_back(i);
         on_worker_[n.index] = true;
         running.push_back(i);
         ++in_flight;
       }
-      if (!queued.empty()) {
-        size_t wake;
-        {
-          std::lock_guard lock(mu);
-          todo.insert(todo.end(), queued.begin(), queued.end());
-          wake = std::min(idle, queued.size());
-        }
-        for (size_t k = 0; k < wake; ++k) work_cv.notify_one();
-        queued.clear();
-      }
+      flush();
       if (progressed) continue;
       if (in_flight == 0) {
         // No worker, or (never seen: the first unfinished node is always ready) nothing ready:
@@ -296,6 +331,7 @@ class Walker {
         Node& n = *order[d.pos];
         on_worker_[n.index] = false;
         apply(n, d.outcome);
+        note_pace(n);
         if (opts_.on_node_running) opts_.on_node_running(n, false);
         settled[n.index] = true;
         running.erase(std::find(running.begin(), running.end(), d.pos));
