@@ -120,8 +120,7 @@ class PosixHost final : public Host {
   Result<FileInfo> lstat_compare(const std::string& path, const std::string* expected, bool* same) const override {
     *same = false;
     settle(path);
-    auto [dir, base] = split(path);
-    if (base.empty()) return lstat(path);
+    if (path.empty() || path.back() == '/') return lstat(path);  // no last name (split's "")
     // Look before opening: only a regular file is ever opened. A FIFO, socket or device node is
     // described from its lstat and never opened (no blocking, no device driver's open).
     // Fast path, the no-op run's common case: an fstatat from root, then for a regular file of
@@ -157,6 +156,7 @@ class PosixHost final : public Host {
       return FileInfo{};
     }
     // The careful path: the folder inside root, then the entry by name.
+    auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
     struct stat st;
