@@ -1,6 +1,7 @@
 #include "engine/runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <condition_variable>
@@ -15,6 +16,7 @@
 #include <typeindex>
 #include <typeinfo>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "engine/concurrency.h"
 #include "host/planned_host.h"
@@ -27,6 +29,7 @@ using Clock = std::chrono::steady_clock;
 /// converge --jobs: a resource type whose runs take less than this on average runs on the
 /// walking thread (a worker's handoff, two wake-ups, costs about as much as such a run).
 constexpr double kQuickRunMs = 0.2;
+constexpr double kQuickRunMaxMs = 5;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -168,6 +171,8 @@ class Walker {
     struct Done {
       size_t pos;
       Outcome outcome;
+      double woke_ms;              // the worker slept: from the node's queueing to its start
+      Clock::time_point finished;  // when its outcome was handed back
     };
     // The handoff costs the walk no wake-up it does not need: the walking thread queues every
     // node it finds ready in one go and wakes only workers that sleep; a worker takes the next
@@ -181,29 +186,38 @@ class Walker {
     size_t wake_at = 1;         // outcomes back that wake the walking thread
     bool main_waiting = false;  // the walking thread sleeps on done_cv
     bool stop = false;
+    std::atomic<bool> has_done{false};  // done is not empty: the walk takes it without waiting
+    std::vector<Clock::time_point> queued_at(count);
     std::vector<std::thread> workers;
     auto worker = [&] {
       std::optional<Done> out;
       for (;;) {
         size_t pos;
+        bool slept = false;
+        Clock::time_point queued;
         {
           std::unique_lock lock(mu);
           if (out) {
+            out->finished = Clock::now();
             done.push_back(std::move(*out));
             out.reset();
+            has_done.store(true, std::memory_order_release);
             if (main_waiting && (done.size() >= wake_at || todo.empty())) done_cv.notify_one();
           }
           while (!stop && todo.empty()) {
             ++idle;
             work_cv.wait(lock);
             --idle;
+            slept = true;
           }
           if (todo.empty()) return;
           pos = todo.front();
           todo.pop_front();
+          queued = queued_at[pos];
         }
         if (opts_.on_node_running) opts_.on_node_running(*order[pos], true);
-        out = Done{pos, run_node(*order[pos])};  // its output streamed as it comes (on_output)
+        double woke = slept ? ms_since(queued) : 0;
+        out = Done{pos, run_node(*order[pos]), woke, {}};  // its output streamed as it comes (on_output)
       }
     };
     for (size_t w = 0; w < std::min(jobs, count); ++w) {
@@ -217,7 +231,7 @@ class Walker {
     // next one queued while the walking thread is busy or asleep. At most `jobs` run at once.
     const size_t slots = std::max<size_t>(1, workers.size() * 4);
     // Lookahead past the first unfinished node: bounds the scan (and the memory of keys compared).
-    const size_t window = std::max<size_t>(64, 8 * jobs);
+    const size_t window = std::max<size_t>(256, 8 * jobs);
     size_t first = 0, in_flight = 0;  // first: the first position not yet settled and released
     auto release = [&](size_t i) {
       if (released[i]) return;
@@ -232,6 +246,8 @@ class Walker {
       size_t wake;
       {
         std::lock_guard lock(mu);
+        const auto now = Clock::now();
+        for (size_t q : queued) queued_at[q] = now;
         todo.insert(todo.end(), queued.begin(), queued.end());
         wake = std::min(idle, queued.size());
       }
@@ -242,22 +258,55 @@ class Walker {
     // nothing from a worker: the handoff costs more than the run. Its ready nodes run here, at
     // the point a worker would have taken them (same readiness, same outcome), while the
     // workers go on with slower ones. Paced by type, from every finished run (worker or here),
-    // so a type that turns slow goes back to the workers.
+    // so a type that turns slow goes back to the workers. A run is quick under kQuickRunMs, or
+    // under what a wake-up has been costing (a loaded host: milliseconds), at most
+    // kQuickRunMaxMs; a type is quick while most of its recent runs are (a run the host's load
+    // preempted once does not send the rest to the workers).
+    double wake_ms = 0;  // moving average of the wake-ups a handoff waited for
+    auto note_wake = [&](double ms) { wake_ms = wake_ms * 0.875 + ms * 0.125; };
     struct Pace {
-      double avg_ms = 0;
+      double quick_share = 0;  // moving share of its recent runs that were quick
       unsigned runs = 0;
     };
     std::unordered_map<std::type_index, Pace> pace;
     auto note_pace = [&](const Node& n) {
       Pace& p = pace[std::type_index(typeid(*n.resource))];
-      p.avg_ms = p.runs == 0 ? n.duration_ms : p.avg_ms * 0.875 + n.duration_ms * 0.125;
+      const double q = n.duration_ms < std::clamp(wake_ms, kQuickRunMs, kQuickRunMaxMs) ? 1 : 0;
+      p.quick_share = p.runs == 0 ? q : p.quick_share * 0.875 + q * 0.125;
       ++p.runs;
     };
     auto quick = [&](const Node& n) {
       auto it = pace.find(std::type_index(typeid(*n.resource)));
-      return it != pace.end() && it->second.runs >= 4 && it->second.avg_ms < kQuickRunMs;
+      return it != pace.end() && it->second.runs >= 4 && it->second.quick_share >= 0.5;
+    };
+    size_t on_workers = 0, here = 0;  // for -vv
+    std::vector<Done> finished;
+    auto take_back = [&] {
+      for (Done& d : finished) {
+        Node& n = *order[d.pos];
+        on_worker_[n.index] = false;
+        apply(n, d.outcome);
+        note_pace(n);
+        if (d.woke_ms > 0) note_wake(d.woke_ms);
+        if (opts_.on_node_running) opts_.on_node_running(n, false);
+        settled[n.index] = true;
+        running.erase(std::find(running.begin(), running.end(), d.pos));
+        if (!keys[d.pos]->links.empty()) resolver.invalidate();
+        --in_flight;
+      }
+      finished.clear();
     };
     for (;;) {
+      // Outcomes already back are taken without waiting: the walk may be busy running quick
+      // nodes itself while workers finish theirs.
+      if (has_done.load(std::memory_order_acquire)) {
+        {
+          std::lock_guard lock(mu);
+          finished.swap(done);
+          has_done.store(false, std::memory_order_relaxed);
+        }
+        take_back();
+      }
       while (first < count && settled[order[first]->index]) release(first++);
       if (first == count) break;
       bool progressed = false;
@@ -293,11 +342,13 @@ class Walker {
           flush();  // the workers start on what is queued first
           apply(n, run_node(n));
           note_pace(n);
+          ++here;
           settled[n.index] = true;
           progressed = true;
           continue;
         }
         queued.push_back(i);
+        ++on_workers;
         on_worker_[n.index] = true;
         running.push_back(i);
         ++in_flight;
@@ -315,29 +366,22 @@ class Walker {
         }
         break;
       }
-      std::vector<Done> finished;
       {
         std::unique_lock lock(mu);
         // Woken when half of what is out is back, or when the workers ran out of queued nodes.
         wake_at = std::max<size_t>(1, in_flight / 2);
+        bool slept = false;
         while (done.empty() || (done.size() < wake_at && !todo.empty())) {
           main_waiting = true;
           done_cv.wait(lock);
           main_waiting = false;
+          slept = true;
         }
+        if (slept) note_wake(std::chrono::duration<double, std::milli>(Clock::now() - done.back().finished).count());
         finished.swap(done);
+        has_done.store(false, std::memory_order_relaxed);
       }
-      for (Done& d : finished) {
-        Node& n = *order[d.pos];
-        on_worker_[n.index] = false;
-        apply(n, d.outcome);
-        note_pace(n);
-        if (opts_.on_node_running) opts_.on_node_running(n, false);
-        settled[n.index] = true;
-        running.erase(std::find(running.begin(), running.end(), d.pos));
-        if (!keys[d.pos]->links.empty()) resolver.invalidate();
-        --in_flight;
-      }
+      take_back();
     }
     {
       std::lock_guard lock(mu);
@@ -345,6 +389,10 @@ class Walker {
     }
     work_cv.notify_all();
     for (auto& w : workers) w.join();
+    if (log::level() <= log::Level::kDebug)
+      log::debug("walk: " + std::to_string(on_workers) + " resources on " + std::to_string(workers.size()) +
+                 " workers, " + std::to_string(here) + " quick ones on the walking thread (wake-up " +
+                 std::to_string(wake_ms) + " ms)");
     // Delayed notifications name their sources in the serial walk's order.
     for (auto& [target, actions] : delayed_)
       for (auto& [action, sources] : actions)
