@@ -280,6 +280,7 @@ class Walker {
       return it != pace.end() && it->second.runs >= 4 && it->second.quick_share >= 0.5;
     };
     size_t on_workers = 0, here = 0;  // for -vv
+    std::vector<size_t> passed;       // this scan: positions not ready (unfinished, not running)
     std::vector<Done> finished;
     auto take_back = [&] {
       for (Done& d : finished) {
@@ -310,6 +311,7 @@ class Walker {
       while (first < count && settled[order[first]->index]) release(first++);
       if (first == count) break;
       bool progressed = false;
+      passed.clear();
       for (size_t i = first; i < std::min(count, first + window) && in_flight < slots; ++i) {
         Node& n = *order[i];
         if (visited_[n.index]) continue;
@@ -324,13 +326,17 @@ class Walker {
           break;
         }
         bool ready = std::all_of(n.deps.begin(), n.deps.end(), [&](const Node* d) { return settled[d->index]; });
-        for (size_t j = first; ready && j < i; ++j)
-          if (!settled[order[j]->index] && (!keys[j] || keys_collide(keys_of(j), keys_of(i)))) ready = false;
-        // A later resource already running (it started while this one waited for a dependency):
+        // The earlier unfinished resources are those this scan passed over and those running;
+        // a later one already running (it started while this one waited for a dependency):
         // names resolved since may have brought them together.
+        for (size_t j : passed)
+          if (ready && (!keys[j] || keys_collide(keys_of(j), keys_of(i)))) ready = false;
         for (size_t r : running)
-          if (ready && r > i && keys_collide(keys_of(r), keys_of(i))) ready = false;
-        if (!ready || workers.empty()) continue;
+          if (ready && keys_collide(keys_of(r), keys_of(i))) ready = false;
+        if (!ready || workers.empty()) {
+          passed.push_back(i);
+          continue;
+        }
         visited_[n.index] = true;
         // An immediate notification refreshed it before its turn and that failed: it stays failed.
         if (n.status == NodeStatus::kFailed || !precheck_deps(n, Clock::now())) {
