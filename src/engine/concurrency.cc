@@ -1,7 +1,7 @@
 #include "engine/concurrency.h"
 
 #include <algorithm>
-#include <set>
+#include <optional>
 
 #include "base/strings.h"
 
@@ -49,30 +49,32 @@ void KeyResolver::invalidate() {
   ++epoch_;
 }
 
-std::string KeyResolver::host_path(const std::string& path) {
-  if (path.size() < 2 || path[0] != '/') return path;
-  std::string dir = host::parent_path(path);
+std::optional<std::string> KeyResolver::host_path(const std::string& path) {
+  if (path.size() < 2 || path[0] != '/') return std::nullopt;
+  const size_t slash = path.rfind('/');
+  std::string_view dir = slash == 0 ? std::string_view("/") : std::string_view(path).substr(0, slash);
   auto it = real_parent_.find(dir);
   if (it == real_parent_.end()) {
     std::string real = host_.real_path(path);  // resolves the folder, keeps the last name
-    it = real_parent_.emplace(dir, host::parent_path(real)).first;
+    it = real_parent_.emplace(std::string(dir), host::parent_path(real)).first;
   }
-  return (it->second == "/" ? "" : it->second) + path.substr(path.rfind('/'));
+  if (it->second == dir) return std::nullopt;  // the common case: the folder is its own real path
+  return (it->second == "/" ? "" : it->second) + path.substr(slash);
 }
 
 void KeyResolver::expand(std::vector<std::string>& paths) {
-  std::set<std::string> seen(paths.begin(), paths.end());
+  // Few paths per resource: a linear look for repeats costs less than a set of copies.
   auto add = [&](std::string p) {
-    if (seen.insert(p).second) paths.push_back(std::move(p));
+    if (std::find(paths.begin(), paths.end(), p) == paths.end()) paths.push_back(std::move(p));
   };
   size_t start = 0;
   for (int round = 0; round < 8 && start < paths.size(); ++round) {
     size_t end = paths.size();
     for (size_t i = start; i < end; ++i) {
-      const std::string p = paths[i];  // a copy: `paths` grows
       for (const auto& [from, to] : links_)
-        if (p.size() > from.size() && path_covers(from, p)) add((to == "/" ? "" : to) + p.substr(from.size()));
-      add(host_path(p));
+        if (paths[i].size() > from.size() && path_covers(from, paths[i]))
+          add((to == "/" ? "" : to) + paths[i].substr(from.size()));
+      if (auto real = host_path(paths[i])) add(std::move(*real));
     }
     start = end;
   }

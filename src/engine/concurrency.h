@@ -5,6 +5,7 @@
 // real path).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -42,11 +43,12 @@ class KeyResolver {
 
  private:
   void expand(std::vector<std::string>& paths);
-  std::string host_path(const std::string& path);
+  /// `path` as the host resolves it now, or nullopt when that is `path` itself.
+  std::optional<std::string> host_path(const std::string& path);
 
   const host::Host& host_;
   std::vector<std::pair<std::string, std::string>> links_;
-  std::map<std::string, std::string> real_parent_;  // folder as written -> as the host resolves it
+  std::map<std::string, std::string, std::less<>> real_parent_;  // folder as written -> as the host resolves it
   uint64_t epoch_ = 0;
 };
 

@@ -1,6 +1,7 @@
 #include "engine/runner.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <condition_variable>
@@ -12,7 +13,10 @@
 #include <optional>
 #include <unordered_map>
 #include <thread>
+#include <typeindex>
+#include <typeinfo>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "engine/concurrency.h"
 #include "host/planned_host.h"
@@ -21,6 +25,11 @@ namespace roux::engine {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+/// converge --jobs: a resource type whose runs take less than this on average runs on the
+/// walking thread (a worker's handoff, two wake-ups, costs about as much as such a run).
+constexpr double kQuickRunMs = 0.2;
+constexpr double kQuickRunMaxMs = 5;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -162,28 +171,54 @@ class Walker {
     struct Done {
       size_t pos;
       Outcome outcome;
+      double woke_ms;              // the worker slept: from the node's queueing to its start
+      Clock::time_point finished;  // when its outcome was handed back
     };
+    // The handoff costs the walk no wake-up it does not need: the walking thread queues every
+    // node it finds ready in one go and wakes only workers that sleep; a worker takes the next
+    // node and hands back the last outcome under one lock, and wakes the walking thread only
+    // when it waits and either enough outcomes are back (wake_at) or the queue ran dry.
     std::mutex mu;
     std::condition_variable work_cv, done_cv;
     std::deque<size_t> todo;
     std::vector<Done> done;
+    size_t idle = 0;            // workers asleep on work_cv
+    size_t wake_at = 1;         // outcomes back that wake the walking thread
+    bool main_waiting = false;  // the walking thread sleeps on done_cv
     bool stop = false;
+    std::atomic<bool> has_done{false};  // done is not empty: the walk takes it without waiting
+    std::vector<Clock::time_point> queued_at(count);
     std::vector<std::thread> workers;
     auto worker = [&] {
-        for (;;) {
-          size_t pos;
-          {
-            std::unique_lock lock(mu);
-            work_cv.wait(lock, [&] { return stop || !todo.empty(); });
-            if (todo.empty()) return;
-            pos = todo.front();
-            todo.pop_front();
+      std::optional<Done> out;
+      for (;;) {
+        size_t pos;
+        bool slept = false;
+        Clock::time_point queued;
+        {
+          std::unique_lock lock(mu);
+          if (out) {
+            out->finished = Clock::now();
+            done.push_back(std::move(*out));
+            out.reset();
+            has_done.store(true, std::memory_order_release);
+            if (main_waiting && (done.size() >= wake_at || todo.empty())) done_cv.notify_one();
           }
-          Outcome o = run_node(*order[pos]);  // its output streamed as it comes (on_output)
-          std::lock_guard lock(mu);
-          done.push_back({pos, std::move(o)});
-          done_cv.notify_one();
+          while (!stop && todo.empty()) {
+            ++idle;
+            work_cv.wait(lock);
+            --idle;
+            slept = true;
+          }
+          if (todo.empty()) return;
+          pos = todo.front();
+          todo.pop_front();
+          queued = queued_at[pos];
         }
+        if (opts_.on_node_running) opts_.on_node_running(*order[pos], true);
+        double woke = slept ? ms_since(queued) : 0;
+        out = Done{pos, run_node(*order[pos]), woke, {}};  // its output streamed as it comes (on_output)
+      }
     };
     for (size_t w = 0; w < std::min(jobs, count); ++w) {
       try {
@@ -192,9 +227,11 @@ class Walker {
         break;  // no more threads (a process limit): fewer workers, none = the serial walk
       }
     }
-    const size_t slots = std::max<size_t>(1, workers.size());
+    // Nodes handed out at once (queued or running): a few per worker, so a worker finds the
+    // next one queued while the walking thread is busy or asleep. At most `jobs` run at once.
+    const size_t slots = std::max<size_t>(1, workers.size() * 4);
     // Lookahead past the first unfinished node: bounds the scan (and the memory of keys compared).
-    const size_t window = std::max<size_t>(64, 8 * jobs);
+    const size_t window = std::max<size_t>(256, 8 * jobs);
     size_t first = 0, in_flight = 0;  // first: the first position not yet settled and released
     auto release = [&](size_t i) {
       if (released[i]) return;
@@ -203,10 +240,78 @@ class Walker {
       if (opts_.on_node_done) opts_.on_node_done(n);
       released[i] = true;
     };
+    std::vector<size_t> queued;  // found ready in this scan, queued together after it
+    auto flush = [&] {
+      if (queued.empty()) return;
+      size_t wake;
+      {
+        std::lock_guard lock(mu);
+        const auto now = Clock::now();
+        for (size_t q : queued) queued_at[q] = now;
+        todo.insert(todo.end(), queued.begin(), queued.end());
+        wake = std::min(idle, queued.size());
+      }
+      for (size_t k = 0; k < wake; ++k) work_cv.notify_one();
+      queued.clear();
+    };
+    // A resource type whose runs have been quick (a no-op's file check: a few syscalls) gains
+    // nothing from a worker: the handoff costs more than the run. Its ready nodes run here, at
+    // the point a worker would have taken them (same readiness, same outcome), while the
+    // workers go on with slower ones. Paced by type, from every finished run (worker or here),
+    // so a type that turns slow goes back to the workers. A run is quick under kQuickRunMs, or
+    // under what a wake-up has been costing (a loaded host: milliseconds), at most
+    // kQuickRunMaxMs; a type is quick while most of its recent runs are (a run the host's load
+    // preempted once does not send the rest to the workers).
+    double wake_ms = 0;  // moving average of the wake-ups a handoff waited for
+    auto note_wake = [&](double ms) { wake_ms = wake_ms * 0.875 + ms * 0.125; };
+    struct Pace {
+      double quick_share = 0;  // moving share of its recent runs that were quick
+      unsigned runs = 0;
+    };
+    std::unordered_map<std::type_index, Pace> pace;
+    auto note_pace = [&](const Node& n) {
+      Pace& p = pace[std::type_index(typeid(*n.resource))];
+      const double q = n.duration_ms < std::clamp(wake_ms, kQuickRunMs, kQuickRunMaxMs) ? 1 : 0;
+      p.quick_share = p.runs == 0 ? q : p.quick_share * 0.875 + q * 0.125;
+      ++p.runs;
+    };
+    auto quick = [&](const Node& n) {
+      auto it = pace.find(std::type_index(typeid(*n.resource)));
+      return it != pace.end() && it->second.runs >= 4 && it->second.quick_share >= 0.5;
+    };
+    size_t on_workers = 0, here = 0;  // for -vv
+    std::vector<size_t> passed;       // this scan: positions not ready (unfinished, not running)
+    std::vector<Done> finished;
+    auto take_back = [&] {
+      for (Done& d : finished) {
+        Node& n = *order[d.pos];
+        on_worker_[n.index] = false;
+        apply(n, d.outcome);
+        note_pace(n);
+        if (d.woke_ms > 0) note_wake(d.woke_ms);
+        if (opts_.on_node_running) opts_.on_node_running(n, false);
+        settled[n.index] = true;
+        running.erase(std::find(running.begin(), running.end(), d.pos));
+        if (!keys[d.pos]->links.empty()) resolver.invalidate();
+        --in_flight;
+      }
+      finished.clear();
+    };
     for (;;) {
+      // Outcomes already back are taken without waiting: the walk may be busy running quick
+      // nodes itself while workers finish theirs.
+      if (has_done.load(std::memory_order_acquire)) {
+        {
+          std::lock_guard lock(mu);
+          finished.swap(done);
+          has_done.store(false, std::memory_order_relaxed);
+        }
+        take_back();
+      }
       while (first < count && settled[order[first]->index]) release(first++);
       if (first == count) break;
       bool progressed = false;
+      passed.clear();
       for (size_t i = first; i < std::min(count, first + window) && in_flight < slots; ++i) {
         Node& n = *order[i];
         if (visited_[n.index]) continue;
@@ -221,13 +326,17 @@ class Walker {
           break;
         }
         bool ready = std::all_of(n.deps.begin(), n.deps.end(), [&](const Node* d) { return settled[d->index]; });
-        for (size_t j = first; ready && j < i; ++j)
-          if (!settled[order[j]->index] && (!keys[j] || keys_collide(keys_of(j), keys_of(i)))) ready = false;
-        // A later resource already running (it started while this one waited for a dependency):
+        // The earlier unfinished resources are those this scan passed over and those running;
+        // a later one already running (it started while this one waited for a dependency):
         // names resolved since may have brought them together.
+        for (size_t j : passed)
+          if (ready && (!keys[j] || keys_collide(keys_of(j), keys_of(i)))) ready = false;
         for (size_t r : running)
-          if (ready && r > i && keys_collide(keys_of(r), keys_of(i))) ready = false;
-        if (!ready || workers.empty()) continue;
+          if (ready && keys_collide(keys_of(r), keys_of(i))) ready = false;
+        if (!ready || workers.empty()) {
+          passed.push_back(i);
+          continue;
+        }
         visited_[n.index] = true;
         // An immediate notification refreshed it before its turn and that failed: it stays failed.
         if (n.status == NodeStatus::kFailed || !precheck_deps(n, Clock::now())) {
@@ -235,16 +344,22 @@ class Walker {
           progressed = true;
           continue;
         }
-        {
-          std::lock_guard lock(mu);
-          todo.push_back(i);
+        if (quick(n)) {
+          flush();  // the workers start on what is queued first
+          apply(n, run_node(n));
+          note_pace(n);
+          ++here;
+          settled[n.index] = true;
+          progressed = true;
+          continue;
         }
+        queued.push_back(i);
+        ++on_workers;
         on_worker_[n.index] = true;
-        work_cv.notify_one();
-        if (opts_.on_node_running) opts_.on_node_running(n, true);
         running.push_back(i);
         ++in_flight;
       }
+      flush();
       if (progressed) continue;
       if (in_flight == 0) {
         // No worker, or (never seen: the first unfinished node is always ready) nothing ready:
@@ -257,22 +372,22 @@ class Walker {
         }
         break;
       }
-      std::vector<Done> finished;
       {
         std::unique_lock lock(mu);
-        done_cv.wait(lock, [&] { return !done.empty(); });
+        // Woken when half of what is out is back, or when the workers ran out of queued nodes.
+        wake_at = std::max<size_t>(1, in_flight / 2);
+        bool slept = false;
+        while (done.empty() || (done.size() < wake_at && !todo.empty())) {
+          main_waiting = true;
+          done_cv.wait(lock);
+          main_waiting = false;
+          slept = true;
+        }
+        if (slept) note_wake(std::chrono::duration<double, std::milli>(Clock::now() - done.back().finished).count());
         finished.swap(done);
+        has_done.store(false, std::memory_order_relaxed);
       }
-      for (Done& d : finished) {
-        Node& n = *order[d.pos];
-        on_worker_[n.index] = false;
-        apply(n, d.outcome);
-        if (opts_.on_node_running) opts_.on_node_running(n, false);
-        settled[n.index] = true;
-        running.erase(std::find(running.begin(), running.end(), d.pos));
-        if (!keys[d.pos]->links.empty()) resolver.invalidate();
-        --in_flight;
-      }
+      take_back();
     }
     {
       std::lock_guard lock(mu);
@@ -280,6 +395,10 @@ class Walker {
     }
     work_cv.notify_all();
     for (auto& w : workers) w.join();
+    if (log::level() <= log::Level::kDebug)
+      log::debug("walk: " + std::to_string(on_workers) + " resources on " + std::to_string(workers.size()) +
+                 " workers, " + std::to_string(here) + " quick ones on the walking thread (wake-up " +
+                 std::to_string(wake_ms) + " ms)");
     // Delayed notifications name their sources in the serial walk's order.
     for (auto& [target, actions] : delayed_)
       for (auto& [action, sources] : actions)

@@ -38,8 +38,9 @@ struct RunOptions {
   /// calls for different nodes may come at once (from several threads) and before earlier
   /// nodes' on_node_done: it must be thread-safe.
   std::function<void(const Node&, std::string_view)> on_output;
-  /// jobs > 1: called on the walking thread when a node starts on a worker (true) and when its
-  /// outcome is back (false), so a status line can show every node in progress; may be empty.
+  /// jobs > 1: called when a node starts on a worker (true, from that worker) and when its
+  /// outcome is back (false, on the walking thread, always after the node's true), so a status
+  /// line can show every node in progress; must be thread-safe; may be empty.
   std::function<void(const Node&, bool running)> on_node_running;
   /// Apply only: how many resources may converge at once (converge --jobs). 1 = the serial walk.
   /// With more, the walk stays on the calling thread and decides everything (readiness, failed

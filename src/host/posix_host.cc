@@ -120,16 +120,18 @@ class PosixHost final : public Host {
   Result<FileInfo> lstat_compare(const std::string& path, const std::string* expected, bool* same) const override {
     *same = false;
     settle(path);
-    auto [dir, base] = split(path);
-    if (base.empty()) return lstat(path);
+    if (path.empty() || path.back() == '/') return lstat(path);  // no last name (split's "")
     // Look before opening: only a regular file is ever opened. A FIFO, socket or device node is
     // described from its lstat and never opened (no blocking, no device driver's open).
     // Fast path, the no-op run's common case: an fstatat from root, then for a regular file of
     // the expected size one openat2 of the whole path inside root (the last component never
     // followed) and the content compared as it is read (one read for a small file). On "/" the
     // fstatat is exact (no symlink in a parent can lead out of "/"), so it alone answers for
-    // anything but a size match; under --root a parent symlink may point out of the tree, so
-    // it only filters, and the openat2 (RESOLVE_IN_ROOT) is what counts.
+    // anything but a size match, and for a size match it describes the entry (no fstat of the
+    // opened file: the floor's lstat + open + read + close); the read then asks one byte more
+    // than expected, so a file swapped in meanwhile with another size or content is told apart.
+    // Under --root a parent symlink may point out of the tree, so the fstatat only filters, and
+    // the openat2 (RESOLVE_IN_ROOT) and the fstat of what it opened are what count.
     const bool exact = root_ == "/";
     struct stat pre;
     if (fstatat(root_fd_.get(), path.c_str() + 1, &pre, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -141,6 +143,7 @@ class PosixHost final : public Host {
         long fd = syscall(SYS_openat2, root_fd_.get(), path.c_str() + 1, &how, sizeof how);
         if (fd >= 0) {
           Fd f(static_cast<int>(fd));
+          if (exact) return compare_open(f.get(), info_of(pre), path, expected, same, /*size_known=*/false);
           struct stat st;
           if (fstat(f.get(), &st) != 0) return Status::io("stat " + path, errno);
           return compare_open(f.get(), info_of(st), path, expected, same);  // reads regular files only
@@ -153,6 +156,7 @@ class PosixHost final : public Host {
       return FileInfo{};
     }
     // The careful path: the folder inside root, then the entry by name.
+    auto [dir, base] = split(path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, /*missing_ok=*/true));
     if (!d.valid()) return FileInfo{};
     struct stat st;
@@ -191,21 +195,29 @@ class PosixHost final : public Host {
 
   /// The entry behind fd (described by fi) against `expected`: *same when it is a regular file of
   /// that size and content. A regular file's read returns all it is asked for up to EOF, so a
-  /// small file costs one read; a difference stops the reading.
+  /// small file costs one read; a difference stops the reading. `size_known`: fi is the fstat of
+  /// fd itself; else (fi from an lstat of the path before the open) the reads ask one byte past
+  /// the expected end, and only a short read there (EOF) with every byte equal counts as same.
   static Result<FileInfo> compare_open(int fd, const FileInfo& fi, const std::string& path, const std::string* expected,
-                                       bool* same) {
+                                       bool* same, bool size_known = true) {
     if (!expected || fi.type != FileType::kFile || fi.size != expected->size()) return fi;
+    const size_t size = expected->size();
     char buf[65536];
     size_t got = 0;
-    while (got < expected->size()) {
-      ssize_t n = ::read(fd, buf, std::min(sizeof buf, expected->size() - got));
+    while (size_known ? got < size : true) {
+      const size_t want = std::min(sizeof buf, size - got + (size_known ? 0 : 1));
+      ssize_t n = ::read(fd, buf, want);
       if (n < 0) {
         if (errno == EINTR) continue;
         return Status::io("read " + path, errno);
       }
-      if (n == 0 || std::memcmp(buf, expected->data() + got, static_cast<size_t>(n)) != 0) return fi;
+      if (n == 0) break;
+      if (got + static_cast<size_t>(n) > size || std::memcmp(buf, expected->data() + got, static_cast<size_t>(n)) != 0)
+        return fi;
       got += static_cast<size_t>(n);
+      if (!size_known && got == size && static_cast<size_t>(n) < want) break;  // short at the end: EOF
     }
+    if (got != size) return fi;
     *same = true;
     return fi;
   }

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -55,6 +56,59 @@ TEST_CASE("host: lstat_compare says whether a file holds exactly the expected by
   REQUIRE(missing.is_ok());
   CHECK_FALSE(missing->exists());
   CHECK_FALSE(same);
+}
+
+// On "/" the fstatat before the open describes the entry (no fstat of the opened file): the
+// content read must still be exactly the expected bytes, up to EOF, in one or several reads.
+TEST_CASE("host: lstat_compare on / reads up to EOF and describes the entry from its lstat") {
+  TempRoot root;
+  auto host = make_posix_host("/");
+  REQUIRE(host.is_ok());
+  std::string big(200000, 'x'), chunk(65536, 'c');
+  root.write("/a", "hello\n");
+  root.write("/empty", "");
+  root.write("/big", big);
+  root.write("/chunk", chunk);  // exactly one buffer: EOF is seen by a read returning 0
+  fs::create_symlink("a", root.path + "/link");
+  REQUIRE(::mkfifo((root.path + "/fifo").c_str(), 0600) == 0);
+  fs::permissions(root.path + "/a", fs::perms(0640));
+  bool same = false;
+  std::string hello = "hello\n", other = "hellO\n", empty, big_last = big, chunk_last = chunk;
+  big_last.back() = 'y';
+  chunk_last.back() = 'd';
+
+  auto fi = (*host)->lstat_compare(root.path + "/a", &hello, &same);
+  REQUIRE(fi.is_ok());
+  CHECK(same);
+  CHECK(fi->type == FileType::kFile);
+  CHECK(fi->mode == 0640);
+  CHECK(fi->size == 6);
+  CHECK(fi->uid == ::geteuid());
+  REQUIRE((*host)->lstat_compare(root.path + "/a", &other, &same).is_ok());
+  CHECK_FALSE(same);
+  REQUIRE((*host)->lstat_compare(root.path + "/empty", &empty, &same).is_ok());
+  CHECK(same);
+  REQUIRE((*host)->lstat_compare(root.path + "/a", &empty, &same).is_ok());
+  CHECK_FALSE(same);
+  REQUIRE((*host)->lstat_compare(root.path + "/big", &big, &same).is_ok());
+  CHECK(same);
+  REQUIRE((*host)->lstat_compare(root.path + "/big", &big_last, &same).is_ok());
+  CHECK_FALSE(same);
+  REQUIRE((*host)->lstat_compare(root.path + "/chunk", &chunk, &same).is_ok());
+  CHECK(same);
+  REQUIRE((*host)->lstat_compare(root.path + "/chunk", &chunk_last, &same).is_ok());
+  CHECK_FALSE(same);
+  auto link = (*host)->lstat_compare(root.path + "/link", &hello, &same);
+  REQUIRE(link.is_ok());
+  CHECK(link->type == FileType::kSymlink);  // never followed
+  CHECK_FALSE(same);
+  auto fifo = (*host)->lstat_compare(root.path + "/fifo", &empty, &same);  // never opened
+  REQUIRE(fifo.is_ok());
+  CHECK(fifo->type == FileType::kOther);
+  CHECK_FALSE(same);
+  auto missing = (*host)->lstat_compare(root.path + "/nope/x", &hello, &same);
+  REQUIRE(missing.is_ok());
+  CHECK_FALSE(missing->exists());
 }
 
 }  // namespace roux::host

@@ -36,11 +36,14 @@ std::string now_iso8601() {
   return buf;
 }
 
-ResourceReport resource_report(const engine::Node& n) {
-  ResourceReport r;
+namespace {
+
+/// resource_report into `r` (a fresh entry): built in place, and an empty text is not redacted
+/// (a no-op of 10,000 resources builds 10,000 of these, nearly all without changes or output).
+void fill_resource_report(ResourceReport& r, const engine::Node& n) {
   r.type = std::string(n.resource->type());
   r.name = redact::redact(n.resource->name());
-  r.id = redact::redact(n.resource->id());
+  r.id = redact::redact_owned(n.resource->id());
   r.status = engine::status_name(n.status);
   // Redacted here, at the source, before any serialisation or display cuts a value short:
   // every text that leaves roux is built from these fields.
@@ -53,16 +56,24 @@ ResourceReport resource_report(const engine::Node& n) {
   r.action = action_of(r.changes);
   r.desired = n.resource->meta().desired_digest;
   r.duration_ms = n.duration_ms;
-  r.error = redact::redact(n.error);
-  r.skip_reason = redact::redact(n.skip_reason);
-  r.output = redact::redact(n.output);
-  r.notified_by = redacted(n.notified_by);
-  r.undelivered_notifications = redacted(n.undelivered);
+  auto text = [](const std::string& s) { return s.empty() ? std::string() : redact::redact(s); };
+  r.error = text(n.error);
+  r.skip_reason = text(n.skip_reason);
+  r.output = text(n.output);
+  if (!n.notified_by.empty()) r.notified_by = redacted(n.notified_by);
+  if (!n.undelivered.empty()) r.undelivered_notifications = redacted(n.undelivered);
   r.cookbook = n.resource->meta().cookbook;
   r.recipe = n.resource->meta().recipe;
   r.composite = n.resource->meta().composite;
   r.sensitive = n.resource->meta().sensitive || n.resource->is_always_sensitive();
   r.failure_ignored = n.failure_ignored;
+}
+
+}  // namespace
+
+ResourceReport resource_report(const engine::Node& n) {
+  ResourceReport r;
+  fill_resource_report(r, n);
   return r;
 }
 
@@ -182,7 +193,8 @@ void add_graph(RunReport& report, const engine::Graph& graph, const PreviousRun*
   report.resources.reserve(report.resources.size() + graph.nodes().size());
   for (const auto& n : graph.nodes()) {
     if (!n->selected) continue;  // a targeted run reports only what it selected
-    ResourceReport r = resource_report(*n);
+    ResourceReport& r = report.resources.emplace_back();
+    fill_resource_report(r, *n);
     if (previous) r.cause = cause_for(*previous, r);
     Totals& t = report.totals;
     ++t.total;
@@ -200,7 +212,6 @@ void add_graph(RunReport& report, const engine::Graph& graph, const PreviousRun*
       else if (r.action == "replace") ++t.replace, ++t.add, ++t.destroy;
       else if (r.action == "change") ++t.change;
     }
-    report.resources.push_back(std::move(r));
   }
   report.exit_code = compute_exit_code(report);
 }

@@ -1290,9 +1290,13 @@ def describe_entry(e):
     return s
 
 
+CONVERGE_JOBS = None  # --converge-jobs: converge's --jobs (the worker pool against the serial walk)
+
+
 def run_roux(roux, cmd, pol, root, env):
     t0 = time.monotonic()
-    p = subprocess.run([roux, cmd, "--policy", pol, "--root", root, "--format", "json"], capture_output=True,
+    jobs = ["--jobs", str(CONVERGE_JOBS)] if CONVERGE_JOBS and cmd == "converge" else []
+    p = subprocess.run([roux, cmd, *jobs, "--policy", pol, "--root", root, "--format", "json"], capture_output=True,
                        env=env, stdin=subprocess.DEVNULL, timeout=120)
     dt = time.monotonic() - t0
     try:
@@ -1858,11 +1862,14 @@ def main():
     ap.add_argument("--strict-retry", action="store_true",
                     help="also count a second converge that retries what failed or was skipped in the first "
                          "(a run with failures is not expected to be idempotent; plan fidelity is checked either way)")
+    ap.add_argument("--converge-jobs", type=int, metavar="N",
+                    help="run every converge with --jobs N (default: roux's own default)")
     ap.add_argument("--serve", type=int, metavar="PORT",
                     help="only serve remote_file's bodies on 127.0.0.1:PORT (for a kept reproduction)")
     a = ap.parse_args()
-    global WITHOUT, STRICT_RETRY
+    global WITHOUT, STRICT_RETRY, CONVERGE_JOBS
     STRICT_RETRY = a.strict_retry
+    CONVERGE_JOBS = a.converge_jobs  # seen by the seed processes (forked after this)
     WITHOUT = frozenset(x for x in a.without.split(",") if x)
     if WITHOUT - set(FEATURES):
         sys.exit(f"difftest: unknown features {sorted(WITHOUT - set(FEATURES))}; known: {' '.join(FEATURES)}")
