@@ -501,7 +501,10 @@ class PosixHost final : public Host {
     struct stat st;
     if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::io("lstat " + path, errno);
     if (S_ISDIR(st.st_mode)) settle(path, /*as_dir=*/true);  // a rename into it would move its time
-    timespec ts[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(mtime_ns / 1000000000), static_cast<long>(mtime_ns % 1000000000)}};
+    // Floored, so a time before 1970 keeps a nanosecond part in [0, 1e9) as utimensat wants.
+    int64_t sec = mtime_ns / 1000000000, nsec = mtime_ns % 1000000000;
+    if (nsec < 0) --sec, nsec += 1000000000;
+    timespec ts[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(sec), static_cast<long>(nsec)}};
     if (utimensat(d.get(), base.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) return Status::io("set mtime " + path, errno);
     return Status::ok();
   }

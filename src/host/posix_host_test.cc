@@ -140,6 +140,10 @@ TEST_CASE("host: set_mtime sets a link's own time, and a folder's after its pend
   REQUIRE(f.is_ok());
   CHECK(*f == "f\n");
   CHECK_FALSE(host.set_mtime("/d/missing", t_dir).is_ok());
+  // Before 1970, with a fraction of a second (a skeleton file can be that old).
+  const int64_t t_old = int64_t{-5} * 1000000000 - 250000000;
+  REQUIRE(host.set_mtime("/target", t_old).is_ok());
+  CHECK(host.lstat("/target")->mtime_ns == t_old);
 }
 
 }  // namespace roux::host
