@@ -143,7 +143,12 @@ struct SubIds {
   }
 };
 
-Status copy_skel(host::Host& h, const std::string& from, const std::string& to, uid_t uid, gid_t gid, int depth) {
+/// Copies the skeleton `from` into the new home `to` as useradd -m does (shadow's copy_tree):
+/// every entry owned by the user (a symbolic link's own owner too), modes kept, modification
+/// times kept (a folder's after its entries are in), and a link whose target starts with the
+/// skeleton's path (`skel_top`) pointing at the same place in the home (`home_top`) instead.
+Status copy_skel(host::Host& h, const std::string& from, const std::string& to, uid_t uid, gid_t gid,
+                 const std::string& skel_top, const std::string& home_top, int depth) {
   if (depth > 32) return Status::io_msg("skeleton " + from + " is nested too deep");
   auto names = h.list_dir(from);
   if (!names.is_ok()) return Status::ok();  // no skeleton: an empty home, as useradd
@@ -154,14 +159,20 @@ Status copy_skel(host::Host& h, const std::string& from, const std::string& to, 
       ROUX_TRY(h.mkdir(dst, fi.mode & 07777));
       ROUX_TRY(h.chown(dst, uid, gid));
       ROUX_TRY(h.chmod(dst, fi.mode & 07777));
-      ROUX_TRY(copy_skel(h, src, dst, uid, gid, depth + 1));
+      ROUX_TRY(copy_skel(h, src, dst, uid, gid, skel_top, home_top, depth + 1));
     } else if (fi.type == host::FileType::kFile) {
       ROUX_ASSIGN_OR_RETURN(std::string data, h.read_file(src, 64 << 20));
       ROUX_TRY(h.write_file(dst, data, fi.mode & 07777, uid, gid));
     } else if (fi.type == host::FileType::kSymlink) {
       ROUX_ASSIGN_OR_RETURN(std::string target, h.readlink(src));
+      // shadow compares the bare prefix (strncmp), so it does here too.
+      if (target.compare(0, skel_top.size(), skel_top) == 0) target = home_top + target.substr(skel_top.size());
       ROUX_TRY(h.symlink(target, dst));
+      ROUX_TRY(h.chown(dst, uid, gid));
+    } else {
+      continue;
     }
+    ROUX_TRY(h.set_mtime(dst, fi.mtime_ns));  // to the nanosecond, as Debian 12's useradd
   }
   return Status::ok();
 }
@@ -419,7 +430,8 @@ Status AccountPass::commit() {
     }
   }
   // Home folders, as useradd -m: made only when missing (an existing one is left as it is, its
-  // owner too), mode HOME_MODE or 0777 & ~UMASK, the skeleton copied in with the user as owner.
+  // owner too), mode HOME_MODE or 0777 & ~UMASK, the skeleton copied in with the user as owner
+  // (copy_skel: links and modification times as useradd makes them).
   uint32_t mode = d.home_mode.value_or(0777 & ~d.umask);
   for (const auto& s : x.staged) {
     if (!s.u.manage_home) continue;
@@ -429,7 +441,7 @@ Status AccountPass::commit() {
     ROUX_TRY(x.h.mkdir(s.home, mode));
     ROUX_TRY(x.h.chown(s.home, s.uid, s.gid));
     ROUX_TRY(x.h.chmod(s.home, mode));
-    ROUX_TRY(copy_skel(x.h, d.skel, s.home, s.uid, s.gid, 0));
+    ROUX_TRY(copy_skel(x.h, d.skel, s.home, s.uid, s.gid, d.skel, s.home, 0));
   }
   return Status::ok();
 }

@@ -6,6 +6,7 @@
 #include "libs/diff.h"
 #include "base/sha256.h"
 #include "base/strings.h"
+#include "engine/retired_secrets.h"
 #include "resources/backup.h"
 
 namespace roux::resources {
@@ -72,7 +73,7 @@ Status FileResource::converge_absent(engine::ConvergeContext& ctx, const host::F
   if (live.type == host::FileType::kDirectory)
     return Status::conflict(path_ + " is a directory; a file resource will not remove it");
   return ctx.change({"ensure", host::file_type_name(live.type), "absent"}, [&](host::Host& h) {
-    if (live.type == host::FileType::kFile) ROUX_TRY(backup(h, ctx.state_dir()));
+    if (live.type == host::FileType::kFile) ROUX_TRY(backup(ctx, h));
     return h.remove(path_);
   });
 }
@@ -93,14 +94,20 @@ Status FileResource::converge_content(engine::ConvergeContext& ctx, const host::
   // Keep the live mode and owner through the rewrite; their own helpers change them if asked.
   uint32_t m = live.mode;
   return ctx.change({"content", before, describe_content(*content), diff}, [&](host::Host& h) {
-    ROUX_TRY(backup(h, ctx.state_dir()));
+    ROUX_TRY(backup(ctx, h));
     return h.write_file(path_, *content, m, live.uid, live.gid);
   });
 }
 
-Status FileResource::backup(host::Host& host, const std::string& state_dir) const {
-  if (backups <= 0) return Status::ok();
-  return backup_file(host, state_dir, path_, backups);
+Status FileResource::backup(const engine::ConvergeContext& ctx, host::Host& host) const {
+  // A sensitive file's replaced content (a secret) is not kept unless `backup:` asks for it (as
+  // Chef leaves backups off for sensitive files); nor is a file's that a past run recorded as
+  // sensitive (STATE/sensitive-paths, engine/retired_secrets.h), read only when a backup is due.
+  int keep = backups.value_or(5);
+  if (!backups && ctx.is_sensitive()) keep = 0;
+  if (keep <= 0) return Status::ok();
+  if (!backups && engine::load_sensitive_names(host, ctx.state_dir()).count(path_)) return Status::ok();
+  return backup_file(host, ctx.state_dir(), path_, keep);
 }
 
 std::unique_ptr<FileResource> make_file_base(const std::string& type, const std::string& name, engine::Props& props) {

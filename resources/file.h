@@ -24,12 +24,14 @@ class FileResource : public engine::Resource {
   bool absent = false;
   std::optional<std::string> content;  // nullopt: content not managed
   Ownership ownership;
-  int backups = 5;                     // replaced versions kept; 0 = none
+  /// Replaced versions kept; 0 = none. Unset: 5, or none for a sensitive file (or one that held
+  /// a secret in an earlier run): its old content is not kept in clear under the state folder.
+  std::optional<int> backups;
 
  private:
   Status converge_absent(engine::ConvergeContext& ctx, const host::FileInfo& live);
   Status converge_content(engine::ConvergeContext& ctx, const host::FileInfo& live, bool same_content);
-  Status backup(host::Host& host, const std::string& state_dir) const;
+  Status backup(const engine::ConvergeContext& ctx, host::Host& host) const;
   Status check_parent(engine::ConvergeContext& ctx) const;
 
   std::string type_;

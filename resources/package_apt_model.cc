@@ -283,8 +283,11 @@ Result<Fetched> fetch(const host::Host& h, const TempDir& tmp, const Transaction
   return out;
 }
 
-/// Lays the package's files onto the host as dpkg unpacks them.
-Status lay_out(host::Host& h, const Fetched& f) {
+/// Lays the package's files onto the host as dpkg unpacks them. `known` are the conffiles dpkg's
+/// database already holds for the package (installed, or removed with its config files kept): one
+/// of those missing on the host was deleted by the admin, and dpkg leaves it deleted (no
+/// --force-confmiss), as it keeps one that is there (--force-confold).
+Status lay_out(host::Host& h, const Fetched& f, const std::set<std::string>& known) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(f.tree, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
@@ -303,7 +306,7 @@ Status lay_out(host::Host& h, const Fetched& f) {
     if (S_ISLNK(st.st_mode)) {
       ROUX_TRY(h.symlink(fs::read_symlink(it->path(), ec).string(), rel));
     } else if (S_ISREG(st.st_mode)) {
-      if (f.conffiles.count(rel) && have.exists()) continue;  // --force-confold keeps the host's
+      if (f.conffiles.count(rel) && (have.exists() || known.count(rel))) continue;  // the host's, or its deletion
       ROUX_ASSIGN_OR_RETURN(std::string data, read_local(it->path()));
       ROUX_TRY(h.write_file(rel, data, st.st_mode & 07777, st.st_uid, st.st_gid));
     }
@@ -432,7 +435,7 @@ Status model_apt_transaction(host::Host& h, const std::vector<TransactionEntry>&
     // install, upgrade, reinstall
     auto fetched = fetch(h, tmp, e);
     if (fetched.is_ok()) {
-      ROUX_TRY(lay_out(h, *fetched));
+      ROUX_TRY(lay_out(h, *fetched, s ? StatusFile::conffiles(*s) : std::set<std::string>{}));
       std::vector<std::string> paths;
       std::error_code ec;
       for (auto it = fs::recursive_directory_iterator(fetched->tree, ec); !ec && it != fs::recursive_directory_iterator();

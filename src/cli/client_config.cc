@@ -64,6 +64,11 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
                                          one_line(v.scalar, 40) + "\"",
                                      v.where);
       cfg.log_level = v.scalar;
+    } else if (e.key == "syslog") {
+      // The closing syslog record of a run outside systemd (docs/output.md "Elsewhere: syslog").
+      if (v.kind != engine::Value::Kind::kScalar || (v.scalar != "true" && v.scalar != "false"))
+        return Status::invalid_input("client config: syslog: expected true or false", v.where);
+      cfg.syslog = v.scalar == "true";
     } else if (e.key == "secret_key" && v.kind == engine::Value::Kind::kScalar) {
       cfg.secret_key = v.scalar;
     } else if (e.key == "handlers") {
@@ -162,7 +167,7 @@ Result<ClientConfig> parse_client_config(const std::string& text, const std::str
       return Status::invalid_input("client config: " + e.key + ": wrong type", v.where);
     } else {
       return Status::invalid_input("client config: unknown key \"" + e.key +
-                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, git, apt_update, log_level, reboot)",
+                                       "\" (known: policy, policy_name, policy_group, sources, state_dir, trusted_keys, ca_bundle, secret_key, handlers, http, git, apt_update, log_level, reboot, syslog)",
                                    e.key_where);
     }
   }

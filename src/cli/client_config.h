@@ -30,6 +30,7 @@ struct ClientConfig {
   std::optional<int64_t> apt_update_max_age_s;  // apt_update: {max_age: 1d}: refresh apt's lists when older
   std::string log_level;              // debug | info | warn | error ("" = warn; -v/-q/--log-level win)
   resources::RebootPolicy reboot;     // reboot: {allow: true, command: [ARGV...]}: may a converge reboot
+  bool syslog = true;                 // syslog: false: no closing syslog record (docs/output.md)
 };
 
 /// "3600", "90s", "30m", "12h", "1d", "2w" -> seconds (1 s to 10 years); nullopt when malformed.

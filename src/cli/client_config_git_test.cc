@@ -39,4 +39,21 @@ TEST_CASE("client config: git: bad input at file:line:col") {
   CHECK(empty.status().to_string() == "client.yaml:2:10: client config: git: netrc: expected a file path");
 }
 
+TEST_CASE("client config: syslog: true or false, the closing record's off switch") {
+  auto dflt = parse_client_config("log_level: info\n", "client.yaml");
+  REQUIRE(dflt.is_ok());
+  CHECK(dflt->syslog);
+  auto off = parse_client_config("syslog: false\n", "client.yaml");
+  REQUIRE(off.is_ok());
+  CHECK_FALSE(off->syslog);
+  auto on = parse_client_config("syslog: true\n", "client.yaml");
+  REQUIRE(on.is_ok());
+  CHECK(on->syslog);
+  for (const char* bad : {"syslog: no\n", "syslog: [false]\n", "syslog: \"\"\n", "syslog: {}\n"}) {
+    auto r = parse_client_config(bad, "client.yaml");
+    REQUIRE_FALSE(r.is_ok());
+    CHECK(r.status().to_string() == std::string("client.yaml:1:9: client config: syslog: expected true or false"));
+  }
+}
+
 }  // namespace roux::cli

@@ -291,11 +291,13 @@ std::string lock_digest(const std::string& path) {
   return text.is_ok() ? sha256_hex(*text) : "";
 }
 
-int converge(ConvergeOptions o, report::RunReport* out);
+/// `syslog_record` (optional) is set to the client config's `syslog:` (false: no closing syslog
+/// record), once the config is read.
+int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record = nullptr);
 
 int converge(ConvergeOptions o) { return converge(std::move(o), nullptr); }
 
-int converge(ConvergeOptions o, report::RunReport* out) {
+int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   auto t0 = Clock::now();
   auto phase_start = t0;
   report::RunReport rep;
@@ -336,6 +338,7 @@ int converge(ConvergeOptions o, report::RunReport* out) {
   // Client config: where the policy and sources are when the command line does not say.
   auto config = load_client_config(o.config);
   if (!config.is_ok()) return fail_early(config.status());
+  if (syslog_record) *syslog_record = config->syslog;
   // The config's log_level: unless the command line said (-v, -vv, --quiet, --log-level).
   if (!log::level_from_command_line() && !config->log_level.empty())
     if (auto l = log::parse_level(config->log_level)) log::set_level(*l);
@@ -779,7 +782,8 @@ int run_reboot(const nlohmann::ordered_json& decision, int rc) {
 /// (docs/output.md).
 int converge_logged(const ConvergeOptions& o) {
   report::RunReport rep;
-  int rc = converge(o, &rep);
+  bool syslog_record = true;
+  int rc = converge(o, &rep, &syslog_record);
   const std::string reboot = rep.reboot.is_object() ? rep.reboot.value("decision", "hold") : "";
   std::string policy = !rep.policy.empty() ? rep.policy : !o.policy.empty() ? o.policy : "-";
   std::string mode = o.verify_only ? "verify" : o.dry_run ? "plan" : "apply";
@@ -787,10 +791,11 @@ int converge_logged(const ConvergeOptions& o) {
                      " exit_code=" + std::to_string(rc) + (reboot.empty() ? "" : " reboot=" + reboot);
   if (!log::to_journal()) {
     // Not under systemd: the same closing record goes to syslog (facility daemon, priority
-    // notice, ident roux), so cron runs leave a trace. ROUX_SYSLOG_SOCKET names another
-    // datagram socket than /dev/log (containers, tests). Best effort: no syslog, no record.
+    // notice, ident roux), so cron runs leave a trace, unless client.yaml says `syslog: false`.
+    // ROUX_SYSLOG_SOCKET names another datagram socket than /dev/log (containers, tests). Best
+    // effort: no syslog, no record.
     const char* sock = std::getenv("ROUX_SYSLOG_SOCKET");
-    (void)report::syslog_send("roux", LOG_NOTICE, escape_controls(redact::redact(line)), sock ? sock : "");
+    if (syslog_record) (void)report::syslog_send("roux", LOG_NOTICE, escape_controls(redact::redact(line)), sock ? sock : "");
   } else {
     // The same record as journal fields (journalctl ROUX_RUN_ID=...); the plain line when the
     // journal's socket is not reachable.

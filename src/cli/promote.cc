@@ -109,7 +109,7 @@ int promote(PolicyCli o) {
     if (!sources::is_valid_cookbook_name(*g)) return fail(Status::invalid_input("\"" + *g + "\" is not a valid group name"));
   if (!sources::is_valid_cookbook_name(o.policy))
     return fail(Status::invalid_input("\"" + o.policy + "\" is not a valid policy name"));
-  if (o.from == o.to) return fail(Status::invalid_input("--from and --to name the same group " + o.from));
+  if (o.from == o.to) return fail(Status::invalid_input("--from-group and --to-group name the same group " + o.from));
   auto trust = trust_of(o, *cfg);
   if (!trust.is_ok()) return fail(trust.status());
   auto key = sources::SigningKey::load(o.key);
@@ -464,8 +464,10 @@ void add_policy_group_commands(CLI::App& app, int* exit_code) {
 
   auto* pr = app.add_subcommand("promote", "point a policy group at the exact lock another group runs (signed)");
   pr->add_option("policy", o->policy, "published policy name")->required();
-  pr->add_option("--from", o->from, "the group whose lock moves (e.g. staging)")->required();
-  pr->add_option("--to", o->to, "the group that gets it (e.g. production)")->required();
+  // Groups are --from-group/--to-group: elsewhere (supermarket publish/mirror/refresh) --from and
+  // --to name places. The short spellings stay as aliases.
+  pr->add_option("--from-group,--from", o->from, "the group whose lock moves (e.g. staging)")->required();
+  pr->add_option("--to-group,--to", o->to, "the group that gets it (e.g. production)")->required();
   pr->add_option("--source,-s", o->source,
                  "where the policy is published: a supermarket folder, or a git policy repository (git+file:///PATH, "
                  "git+https://HOST/PATH, git+ssh://HOST/PATH, git+USER@HOST:PATH)")

@@ -55,6 +55,7 @@ class FaultHost : public Host {
   Status append_file(const std::string& path, std::string_view data, uint32_t mode) override;
   Status write_in_place(const std::string& path, std::string_view data) override;
   Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) override;
+  Status set_mtime(const std::string& path, int64_t mtime_ns) override { return inner_.set_mtime(path, mtime_ns); }
   using Host::run;
   Result<SubprocessResult> run(SubprocessOptions opts, const Model& model) override;
   void set_service_running(const std::string& s, bool running) override { inner_.set_service_running(s, running); }

@@ -137,6 +137,9 @@ class Host {
   virtual Status write_in_place(const std::string& path, std::string_view data) = 0;
   /// Copies a regular file to `dest` atomically with `mode` (backups).
   virtual Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) = 0;
+  /// Sets the modification time of the entry itself (a link's own, never its target's), as
+  /// useradd -m keeps the skeleton's times; a folder's pending entries go in place first.
+  virtual Status set_mtime(const std::string& /*path*/, int64_t /*mtime_ns*/) { return Status::ok(); }
   /// The known effect of a command, expressed as writes to a host (useradd appends to
   /// /etc/passwd; apt rewrites the dpkg database). The real host runs the command and ignores
   /// the model; the planned host applies the model instead of running the command.

@@ -392,6 +392,14 @@ Status PlannedHost::copy_file(const std::string& src, const std::string& dest, u
   return write_file(dest, data, mode, std::nullopt, std::nullopt);
 }
 
+Status PlannedHost::set_mtime(const std::string& path, int64_t mtime_ns) {
+  ROUX_ASSIGN_OR_RETURN(std::string canon, resolve(path));
+  ROUX_ASSIGN_OR_RETURN(Entry * e, materialize(canon, path));
+  e->info.mtime_ns = mtime_ns;
+  ++gen_;
+  return Status::ok();
+}
+
 Result<SubprocessResult> PlannedHost::run(SubprocessOptions /*opts: never run in a plan*/, const Model& model) {
   ++predictions_;
   if (model) ROUX_TRY(model(*this));

@@ -50,6 +50,7 @@ class PlannedHost final : public Host {
   Status append_file(const std::string& path, std::string_view data, uint32_t mode) override;
   Status write_in_place(const std::string& path, std::string_view data) override;
   Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) override;
+  Status set_mtime(const std::string& path, int64_t mtime_ns) override;
   Result<SubprocessResult> run(SubprocessOptions opts, const Model& model) override;
   void set_service_running(const std::string& service, bool running) override;
   void set_service_enabled(const std::string& service, bool enabled) override;

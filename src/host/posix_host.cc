@@ -506,6 +506,21 @@ class PosixHost final : public Host {
     return write_all(f.get(), data, path);
   }
 
+  Status set_mtime(const std::string& path, int64_t mtime_ns) override {
+    settle(path);
+    auto [dir, base] = split(path);
+    ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
+    struct stat st;
+    if (fstatat(d.get(), base.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) return Status::io("lstat " + path, errno);
+    if (S_ISDIR(st.st_mode)) settle(path, /*as_dir=*/true);  // a rename into it would move its time
+    // Floored, so a time before 1970 keeps a nanosecond part in [0, 1e9) as utimensat wants.
+    int64_t sec = mtime_ns / 1000000000, nsec = mtime_ns % 1000000000;
+    if (nsec < 0) --sec, nsec += 1000000000;
+    timespec ts[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(sec), static_cast<long>(nsec)}};
+    if (utimensat(d.get(), base.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) return Status::io("set mtime " + path, errno);
+    return Status::ok();
+  }
+
   Status copy_file(const std::string& src, const std::string& dest, uint32_t mode) override {
     ROUX_ASSIGN_OR_RETURN(std::string data, read_file(src, size_t{1} << 32));
     return write_file(dest, data, mode, std::nullopt, std::nullopt);

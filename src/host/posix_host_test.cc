@@ -170,6 +170,36 @@ TEST_CASE("host: a written file is in place for every later read, change and com
   CHECK(got == "499");
 }
 
+TEST_CASE("host: set_mtime sets a link's own time, and a folder's after its pending writes are in place") {
+  TempRoot root;
+  fs::create_directory(root.path + "/d");
+  root.write("/target", "t\n");
+  fs::create_symlink("/target", root.path + "/d/link");
+  auto made = make_posix_host(root.path);
+  REQUIRE(made.is_ok());
+  Host& host = **made;
+  const int64_t t_link = int64_t{1500000000} * 1000000000 + 123456789, t_dir = int64_t{1500000200} * 1000000000 + 1;
+  auto target_before = host.lstat("/target");
+  REQUIRE(target_before.is_ok());
+  REQUIRE(host.set_mtime("/d/link", t_link).is_ok());
+  CHECK(host.lstat("/d/link")->mtime_ns == t_link);
+  CHECK(host.lstat("/target")->mtime_ns == target_before->mtime_ns);  // never through the link
+  // A write into the folder may still be pending: it goes in place first, so the folder keeps
+  // the time it was given.
+  REQUIRE(host.write_file("/d/f", "f\n", 0644, std::nullopt, std::nullopt).is_ok());
+  REQUIRE(host.set_mtime("/d", t_dir).is_ok());
+  REQUIRE(host.sync_changed_dirs().is_ok());
+  CHECK(host.lstat("/d")->mtime_ns == t_dir);
+  auto f = host.read_file("/d/f");
+  REQUIRE(f.is_ok());
+  CHECK(*f == "f\n");
+  CHECK_FALSE(host.set_mtime("/d/missing", t_dir).is_ok());
+  // Before 1970, with a fraction of a second (a skeleton file can be that old).
+  const int64_t t_old = int64_t{-5} * 1000000000 - 250000000;
+  REQUIRE(host.set_mtime("/target", t_old).is_ok());
+  CHECK(host.lstat("/target")->mtime_ns == t_old);
+}
+
 }  // namespace roux::host
 
 TEST_CASE("normalize_path: one slash between parts, . dropped, .. and relative paths refused") {

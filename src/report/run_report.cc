@@ -428,7 +428,15 @@ std::string format_resource(const ResourceReport& r, bool color) {
     out += "  " + action_mark(r.action, color) + " " + esc(r.id);
     if (r.cause == "drift") out += paint(color, "2", "  (drift)");
     else if (r.cause == "policy") out += paint(color, "2", "  (policy changed)");
-    if (!r.notified_by.empty()) out += "  (notified by " + esc(join(r.notified_by, ", ")) + ")";
+    // Who notified, once: not when a change line below already says it (an exec's "run: ... ->
+    // CMD (notified by X)", a service's "restart: -> notified by X").
+    if (!r.notified_by.empty()) {
+      std::string note = "notified by " + join(r.notified_by, ", ");
+      bool told = std::any_of(r.changes.begin(), r.changes.end(), [&](const engine::Change& c) {
+        return shown_value(c.after, 120).find(note) != std::string::npos;
+      });
+      if (!told) out += "  (" + esc(note) + ")";
+    }
     out += "\n";
   }
   for (const auto& c : r.changes) {

@@ -4,7 +4,8 @@
 # attributes JSON, -n dry run, -g group, -v/-q verbosity, -h help), every command that takes a
 # --format takes text|json, every --root means the managed root; and the one place a supermarket
 # URL was --from only (supermarket search/show) also takes -s/--source, as converge and bootstrap
-# do, with the same result (docs/output.md "The command line").
+# do, with the same result; --from/--to name places (supermarket), promote's groups are
+# --from-group/--to-group, its old --from/--to kept as aliases (docs/output.md "The command line").
 source "$(dirname "$0")/lib.sh"
 
 work=$(e2e_tmpdir)
@@ -39,6 +40,29 @@ for c in "" "${commands[@]}"; do
     grep -qE '^  +--format TEXT:\{text,json\}' "$work/help.txt" || fail "roux $c: --format is not text|json: $(grep -- --format "$work/help.txt")"
   fi
 done
+# --from/--to name places (supermarket folders or URLs) wherever they are an option's first name;
+# promote's groups are --from-group/--to-group (its old --from/--to stay as aliases).
+for c in "${commands[@]}"; do
+  # shellcheck disable=SC2086
+  "$ROUX" help $c >"$work/help.txt"
+  if grep -qE '^  +--(from|to)([ ,]|$)' "$work/help.txt"; then
+    case "$c" in
+      "supermarket "*) ;;
+      *) fail "roux $c: --from/--to as a first name outside supermarket: $(grep -E '^  +--(from|to)([ ,]|$)' "$work/help.txt")" ;;
+    esac
+  fi
+done
+"$ROUX" help promote >"$work/help.txt"
+grep -qE '^  +--from-group,--from ' "$work/help.txt" || fail "promote: no --from-group: $(grep -- '--from' "$work/help.txt")"
+grep -qE '^  +--to-group,--to ' "$work/help.txt" || fail "promote: no --to-group: $(grep -- '--to' "$work/help.txt")"
+# Both spellings reach the same options (checked before anything is read).
+for pair in "--from-group g1 --to-group g1" "--from g1 --to g1" "--from-group g1 --to g1"; do
+  # shellcheck disable=SC2086
+  run_roux promote web $pair --source "$work/none" --key "$work/none.key" --config /dev/null
+  expect_rc 1 "promote $pair"
+  grep -qx 'roux: error: --from-group and --to-group name the same group g1' <<<"$ERR" || fail "promote $pair: $ERR"
+done
+
 want="-g=--group -h=--help -j=--json-attributes -n=--dry-run -p=--policy -q=--quiet -s=--source -v=--verbose"
 got=$(for k in "${!meaning[@]}"; do echo "$k=${meaning[$k]}"; done | LC_ALL=C sort | tr '\n' ' ')
 [ "$got" = "$want " ] || fail "short options: got '$got', want '$want '"

@@ -10,6 +10,8 @@
 #   - someone else pushes between our fetch and our push: fetched again and redone on top
 #     (history stays linear, both changes kept); when that happens twice, exit 1 naming the group;
 #   - a remote that stalls the push: bounded by http: {timeout}, nothing pushed;
+#   - the push's answer lost after the remote took it: asked again, the promotion stands (exit 0,
+#     a warning); lost before: exit 1, the remote unchanged;
 #   - promote staging -> production remotely; the production host then converges to the promoted
 #     lock (JSON report lock_digest);
 #   - the password is in no output channel, report or state file.
@@ -31,6 +33,7 @@ BARE="$work/repos/policies.git"
 git init -q --bare --initial-branch=main "$BARE"
 
 export GIT_BACKEND_BEFORE_PUSH="$work/before_push.sh"  # absent for now: nobody else pushes
+export GIT_BACKEND_DROP_PUSH="$work/drop"  # absent for now: every push is answered
 python3 "$(dirname "$0")/git/http_backend.py" "$work/git.port" "$work/repos" deploy "$PASS" 2>"$work/git.log" &
 _SM_PIDS+=($!)
 for _ in $(seq 200); do [ -s "$work/git.port" ] && break; sleep 0.05; done
@@ -161,6 +164,35 @@ expect_rc 1 "promote against a remote that stalls the push"
 out_all+="$OUT$ERR"
 rm "$work/before_push.sh"
 [ "$(main_tip)" = "$before" ] || fail "a stalled push moved the remote's main"
+
+# The answer to the push lost after the remote took it (the connection dropped once the ref is
+# updated): the remote is asked again, its main is our commit, so the promotion stands (exit 0,
+# a warning); lost before the remote took it: exit 1, the remote unchanged.
+echo after >"$work/drop"
+before=$(main_tip)
+run_roux promote web --from-group staging --to-group dropped --source "$REPO" --key "$work/team.key" --trust "$work/team.pub" \
+  --config "$work/publisher.yaml" --root "$(e2e_tmpdir)"
+expect_rc 0 "promote whose push answer is lost after the remote took it"
+grep -q "dropped after the push" "$work/git.log" || fail "the server did not drop the push: $(tail -5 "$work/git.log")"
+[[ "$ERR" == *"the push of branch main reported a failure ("*"), but the remote's main is the pushed commit "* ]] ||
+  fail "a lost answer to a push that landed: $ERR"
+commit=$(sed -n "s/.*but the remote's main is the pushed commit \([0-9a-f]\{40\}\).*/\1/p" <<<"$ERR")
+[ -n "$commit" ] && [ "$(main_tip)" = "$commit" ] || fail "the remote's main $(main_tip) is not the reported commit '$commit'"
+[ "$(git -C "$BARE" rev-parse "$commit^")" = "$before" ] || fail "the landed commit is not on top of the old main"
+[ "$(pointer_lock dropped)" = "$stag_lock" ] || fail "the landed promotion's pointer"
+grep -q "^promoted policy web from staging to dropped in git repository $REPO$" <<<"$OUT" || fail "landed promote: $OUT"
+out_all+="$OUT$ERR"
+echo before >"$work/drop"
+before=$(main_tip)
+run_roux promote web --from-group staging --to-group dropped2 --source "$REPO" --key "$work/team.key" --trust "$work/team.pub" \
+  --config "$work/publisher.yaml" --root "$(e2e_tmpdir)"
+expect_rc 1 "promote whose push is lost before the remote took it"
+grep -q "dropped before the push" "$work/git.log" || fail "the server did not drop the push before it"
+[[ "$ERR" == *"push of branch main failed: "*"; group dropped2 of policy web was not changed in the remote repository"* ]] ||
+  fail "a push lost before it landed: $ERR"
+[ "$(main_tip)" = "$before" ] || fail "a push lost before it landed moved the remote's main"
+out_all+="$OUT$ERR"
+rm "$work/drop"
 
 # A password inside the URL (accepted, not recommended): stripped from every message.
 run_roux promote web --from staging --to url-login --source "git+http://deploy:$PASS@${REPO#git+http://}" \

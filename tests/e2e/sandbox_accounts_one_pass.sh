@@ -3,11 +3,13 @@
 # locked pass (resources/account_batch.cc) are indistinguishable from useradd's. The same policy
 # (plain users with homes from /etc/skel, an explicit uid, a named primary group, supplementary
 # groups, a system user, a comment and password hash, a home whose parent is missing) is
-# made once by useradd (the previous head's binary, ROUX_BASE_BIN, default /tmp/roux-base, one
-# useradd per user; without it the same useradd/groupadd/chpasswd commands by hand) and, after
+# made once by useradd (the useradd/groupadd/chpasswd commands roux ran before the one pass, by
+# hand: the previous head's binary makes them in one pass too, so it is no reference) and, after
 # the account files and homes are put back, once by this build; then every passwd, shadow,
 # group and gshadow line, /etc/subuid and /etc/subgid, and each home's listing (names, types,
-# modes, owners, sizes, contents) must be equal; pwck -r and grpck -r say the same for both. Then:
+# modes, owners, sizes, contents, link targets, modification times) must be equal, with a
+# skeleton holding a folder tree, links into the skeleton (useradd points them into the home),
+# out of it and relative, all with old times (useradd lchowns links and keeps every time); pwck -r and grpck -r say the same for both. Then:
 # plan changes nothing and lists what converge makes; the 2nd converge makes 0 changes; two new
 # users asking for one uid: the first is made, the second fails with the uid's owner named (plan
 # says the same); /etc/.pwd.lock held by another process (lckpwdf's lock) -> the users fail after
@@ -15,16 +17,11 @@
 # unavailable.
 set -euo pipefail
 SB=$ROUX_SOURCE_DIR/tests/sandbox/run.sh
-BASE_BIN=${ROUX_BASE_BIN:-/tmp/roux-base}
-bindir=$(mktemp -d /tmp/roux-sb-base.XXXXXX)
 script=$(mktemp /tmp/roux-sb-onepass.XXXXXX)
-trap 'rm -rf "$script" "$bindir"' EXIT
-if [ -x "$BASE_BIN" ]; then cp "$BASE_BIN" "$bindir/roux"; else echo "no base binary at $BASE_BIN: useradd by hand"; fi
+trap 'rm -rf "$script"' EXIT
 cat >"$script" <<'EOS_INNER'
 set -euo pipefail
 source /roux/src/tests/e2e/lib.sh
-NEW=$ROUX
-BASE=/roux/base/roux
 P=/tmp/policy
 write_policy $P accounts <<'EOF'
 resources:
@@ -52,6 +49,19 @@ resources:
     manage_home: true
 EOF
 names="opu1 opu2 opu3 opu4 opu5 opsys opg1 opg2"
+# The skeleton: a folder tree, links into it, out of it and relative, every time in the past.
+mkdir -p /etc/skel/.config/app
+echo 'setting = 1' >/etc/skel/.config/app/app.conf
+echo 'notes' >/etc/skel/notes.txt
+chmod 0600 /etc/skel/notes.txt
+ln -s /etc/skel/.bashrc /etc/skel/.bashrc-link
+ln -s /etc/skel/.config /etc/skel/config-dir
+ln -s /etc/hostname /etc/skel/outside-link
+ln -s .config/app/app.conf /etc/skel/relative-link
+touch -d @1500000100 /etc/skel/.bashrc /etc/skel/.config/app/app.conf /etc/skel/notes.txt
+touch -d '@1500000150.123456789' /etc/skel/.profile
+touch -h -d @1500000000 /etc/skel/.bashrc-link /etc/skel/config-dir /etc/skel/outside-link /etc/skel/relative-link
+touch -d @1500000200 /etc/skel/.config/app /etc/skel/.config
 mkdir -p /tmp/pristine
 cp -a /etc/passwd /etc/shadow /etc/group /etc/gshadow /etc/subuid /etc/subgid /tmp/pristine/
 restore() {
@@ -65,27 +75,27 @@ capture() {  # everything useradd made, as text
   for f in subuid subgid; do echo "== $f"; cat /etc/$f; done
   for h in /home/opu1 /home/opu2 /home/opu3 /home/opu5 /srv/ophomes /srv/ophomes/opu4; do
     echo "== $h"
-    find "$h" -printf '%P\t%y\t%m\t%u\t%g\t%s\n' | LC_ALL=C sort
+    find "$h" -printf '%P\t%y\t%m\t%u\t%g\t%s\t%l\n' | LC_ALL=C sort
     find "$h" -type f -exec sha256sum {} + | LC_ALL=C sort
+  done
+  # What came from the skeleton keeps its time (the homes themselves are new).
+  for h in /home/opu1 /home/opu2 /home/opu3 /home/opu5 /srv/ophomes/opu4; do
+    echo "== $h times"
+    find "$h" -mindepth 1 -printf '%P\t%T@\n' | LC_ALL=C sort
   done
   for f in passwd shadow group gshadow subuid subgid; do echo "== /etc/$f mode"; stat -c '%a %U %G' /etc/$f /etc/$f-; done
   echo "== pwck"; pwck -r 2>&1 | LC_ALL=C sort || true; echo "pwck rc ${PIPESTATUS[0]}"
   echo "== grpck"; grpck -r 2>&1 | LC_ALL=C sort || true; echo "grpck rc ${PIPESTATUS[0]}"
 }
 
-# 1. useradd's accounts: the previous head's binary when given (one useradd per user), else the
-# shadow tools run by hand with the arguments that binary gave them
-if [ -x "$BASE" ]; then
-  ROUX=$BASE run_roux converge --policy $P --format json
-  expect_rc 2 "base converge"
-else
-  groupadd opg1 && groupadd -g 4920 opg2
-  useradd -m -s /bin/bash opu1 && useradd -m opu2
-  useradd -u 4931 -G opg1,opg2 -m -c "Op User Three" opu3
-  useradd -g opg2 -d /srv/ophomes/opu4 -m opu4
-  useradd -M --system opsys
-  useradd -m opu5 && echo 'opu5:$6$OnePassSalt$OnePassHashValueXyZ0123456789abcdefghijklmnopqrstuvwxyzABCDEF' | chpasswd -e
-fi
+# 1. useradd's accounts: the shadow tools run by hand with the arguments roux gave them before
+# the one pass
+groupadd opg1 && groupadd -g 4920 opg2
+useradd -m -s /bin/bash opu1 && useradd -m opu2
+useradd -u 4931 -G opg1,opg2 -m -c "Op User Three" opu3
+useradd -g opg2 -d /srv/ophomes/opu4 -m opu4
+useradd -M --system opsys
+useradd -m opu5 && echo 'opu5:$6$OnePassSalt$OnePassHashValueXyZ0123456789abcdefghijklmnopqrstuvwxyzABCDEF' | chpasswd -e
 capture >/tmp/by-useradd
 restore
 
@@ -161,7 +171,7 @@ expect_rc 2 "converge once the lock is free"
 getent passwd oplk2 >/dev/null || fail "oplk2 not made after the lock was released"
 echo SANDBOX-ONE-PASS-OK
 EOS_INNER
-rc=0; out=$("$SB" "$script" --bind "$bindir:/roux/base" 2>&1) || rc=$?
+rc=0; out=$("$SB" "$script" 2>&1) || rc=$?
 [ $rc = 77 ] && { echo "$out"; exit 77; }
 [ $rc = 0 ] || { echo "$out"; echo "FAIL: sandbox scenario rc=$rc"; exit 1; }
 grep -q SANDBOX-ONE-PASS-OK <<<"$out" || { echo "$out"; echo "FAIL: no OK line"; exit 1; }

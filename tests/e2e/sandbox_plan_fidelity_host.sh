@@ -13,6 +13,7 @@
 #   13 a user deleted by hand and recreated with an automatic uid (its old uid now taken): the
 #      crontab is re-owned, the home folder keeps its owner (documented in docs/accounts-and-cron.md)
 #   14 a restart and a reload notified to the same service: only the restart runs
+# and those hostdiff found (named below), e.g. a deleted conffile of a removed package left deleted on reinstall
 if [ -z "${ROUX_SANDBOX:-}" ]; then exec "$ROUX_SOURCE_DIR/tests/sandbox/run.sh" "$0"; fi
 . /roux/src/tests/sandbox/pkgsvc_lib.sh
 
@@ -161,6 +162,26 @@ pkg_sum=$(printf 'greeting = hello\n' | sha256sum | cut -c1-12)
 grep -q "^file\[/etc/rouxd.conf\] content: sha256:$pkg_sum" /tmp/case12.plan.changes \
   || fail "case 12: plan's diff is not against the package's copy (sha256:$pkg_sum): $(grep rouxd.conf /tmp/case12.plan.changes)"
 [ "$(cat /etc/rouxd.conf)" = "greeting = managed" ] || fail "case 12: conffile not managed"
+
+# ---- found by hostdiff seed 7082: a package removed (its conffiles kept), its conffile then
+# deleted by the admin, installed again with a template for that conffile: dpkg leaves the deleted
+# conffile deleted (no --force-confmiss), so the template creates it; plan knows (it used to
+# predict a content change of the package's copy).
+baseline
+apt-get install -y -q rouxd >/dev/null 2>&1 || fail "conffile-deleted: install rouxd"
+apt-get remove -y -q rouxd >/dev/null 2>&1 || fail "conffile-deleted: remove rouxd"
+rm -f /etc/rouxd.conf
+mkdir -p /tmp/pcd
+policy /tmp/pcd "resources:
+  - package: rouxd
+    ensure: latest
+  - file: /etc/rouxd.conf
+    content: \"greeting = managed\\n\"
+    requires: package[rouxd]"
+fidelity conffile-deleted /tmp/pcd 2
+grep -q "^file\[/etc/rouxd.conf\] ensure: absent -> file" /tmp/conffile-deleted.plan.changes ||
+  fail "conffile-deleted: plan does not create the file: $(cat /tmp/conffile-deleted.plan.changes)"
+[ "$(cat /etc/rouxd.conf)" = "greeting = managed" ] || fail "conffile-deleted: conffile not managed"
 
 # ---- case 14: a restart and a reload notified to the same service: only the restart ----
 baseline

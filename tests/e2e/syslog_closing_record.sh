@@ -72,6 +72,27 @@ wait "$RECV" || fail "the syslog receiver failed"
 grep -qxE '<5>roux: run finished: run_id=[0-9TZ.]+-[0-9]+ policy=e2e mode=verify exit_code=0' "$work/journal.txt" ||
   fail "closing line under the journal: $(cat "$work/journal.txt")"
 
+# client.yaml `syslog: false`: no record (the operator's off switch); `syslog: true` is the default.
+printf 'syslog: false\n' >"$work/client-off.yaml"
+receive "$work/off.rec"
+ROUX_SYSLOG_SOCKET=$work/log "$ROUX" converge --policy "$work" --root "$root" --config "$work/client-off.yaml" \
+  >/dev/null 2>"$work/off.err" && rc=0 || rc=$?
+[ "$rc" = 4 ] || fail "converge with syslog: false: exit $rc, want 4: $(cat "$work/off.err")"
+wait "$RECV" || fail "the syslog receiver failed"
+[ "$(cat "$work/off.rec")" = none ] || fail "a syslog record with syslog: false: $(cat "$work/off.rec")"
+printf 'syslog: true\n' >"$work/client-on.yaml"
+receive "$work/on.rec"
+ROUX_SYSLOG_SOCKET=$work/log "$ROUX" plan --policy "$work" --root "$root" --config "$work/client-on.yaml" >/dev/null 2>&1 && rc=0 || rc=$?
+wait "$RECV" || fail "the syslog receiver failed"
+grep -qxE '<29>roux\[[0-9]+\]: run finished: run_id=[0-9TZ.]+-[0-9]+ policy=e2e mode=plan exit_code=2' "$work/on.rec" ||
+  fail "plan's syslog record with syslog: true (exit $rc): $(cat "$work/on.rec")"
+# A wrong value: refused at file:line:col before the run.
+printf 'log_level: warn\nsyslog: off\n' >"$work/client-bad.yaml"
+"$ROUX" plan --policy "$work" --root "$root" --config "$work/client-bad.yaml" >/dev/null 2>"$work/bad.err" && rc=0 || rc=$?
+[ "$rc" = 1 ] || fail "syslog: off: exit $rc, want 1"
+grep -qF "roux: error: $work/client-bad.yaml:2:9: client config: syslog: expected true or false" "$work/bad.err" ||
+  fail "syslog: off: $(cat "$work/bad.err")"
+
 # No receiver at the named socket: the run is not disturbed (best effort), nothing on stderr.
 ROUX_SYSLOG_SOCKET=$work/gone "$ROUX" plan --policy "$work" --root "$root" --config /dev/null >/dev/null 2>"$work/err.txt" && rc=0 || rc=$?
 [ "$rc" = 2 ] || fail "plan without a syslog receiver: exit $rc"

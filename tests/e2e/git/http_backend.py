@@ -10,6 +10,10 @@ killed. One line per request on stderr: method, path, status (never the Authoriz
 With GIT_BACKEND_BEFORE_PUSH=SCRIPT in the environment, SCRIPT (when it exists) runs before each
 answer to a push's first request (GET info/refs?service=git-receive-pack): a test's stand-in for
 another publisher pushing between a client's fetch and its push.
+
+With GIT_BACKEND_DROP_PUSH=FILE, while FILE exists, a push's pack (POST git-receive-pack) gets no
+answer: the connection is closed instead, after the repository took the push when FILE holds
+"after" (the ref is updated, the answer lost), before it when FILE holds "before".
 """
 import base64
 import http.server
@@ -68,7 +72,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
         if self.headers.get("Git-Protocol"):
             env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
+        drop = os.environ.get("GIT_BACKEND_DROP_PUSH", "")
+        drop = open(drop).read().strip() if drop and os.path.exists(drop) else ""
+        pack = self.command == "POST" and path.endswith("/git-receive-pack")
+        if pack and drop == "before":
+            self.log_message("%s", "dropped before the push")
+            self.close_connection = True
+            return
         out = subprocess.run(["git", "http-backend"], input=data, env=env, capture_output=True).stdout
+        if pack and drop == "after":
+            self.log_message("%s", "dropped after the push")
+            self.close_connection = True
+            return
         head, _, payload = out.partition(b"\r\n\r\n")
         if not _:
             head, _, payload = out.partition(b"\n\n")
