@@ -28,18 +28,19 @@ run_roux converge --policy "$work" --root "$root"
 expect_rc 2 "first converge"
 state="$root/var/lib/roux"
 
-# 1. A parse cache entry whose list claims 2^40 items (81 bytes: [2 (the format), DIGEST, [2, 1, 1, array(2^40)]]).
+# 1. A parse cache entry whose list claims 2^40 items (89 bytes: CBOR [3 (the format), DIGEST, [2, 1, 1,
+# array(2^40)]], then an empty texts block: its 8-byte size, 0).
 case_parse_cache() {
   cache="$XDG_CACHE_HOME/roux/parsed"
   version=$("$ROUX" --version | awk '{print $2}')
-  # The recipe's entry is the one holding its digest; it is overwritten with 81 bytes.
+  # The recipe's entry is the one holding its digest; it is overwritten with 89 bytes.
   entry=$(python3 - "$cache" "$version" "$work/cookbooks/app/recipes/default.yaml" <<'PY'
 import hashlib, os, struct, sys
 cache, version, recipe = sys.argv[1:]
-digest = hashlib.sha256(f"roux parse cache 2 {version}\n".encode() + open(recipe, "rb").read()).hexdigest()
+digest = hashlib.sha256(f"roux parse cache 3 {version}\n".encode() + open(recipe, "rb").read()).hexdigest()
 (entry,) = [os.path.join(cache, n) for n in os.listdir(cache) if digest.encode() in open(os.path.join(cache, n), "rb").read()]
-b = b"\x83\x02\x78\x40" + digest.encode() + b"\x84\x02\x01\x01\x9b" + struct.pack(">Q", 1 << 40)
-assert len(b) == 81
+b = b"\x83\x03\x78\x40" + digest.encode() + b"\x84\x02\x01\x01\x9b" + struct.pack(">Q", 1 << 40) + struct.pack("<Q", 0)
+assert len(b) == 89
 open(entry, "wb").write(b)
 print(entry)
 PY
