@@ -8,9 +8,11 @@ source "$(dirname "$0")/lib.sh"
 
 build=${FUZZ_BUILD_DIR:-$ROUX_SOURCE_DIR/build-fuzz}
 rc=0
-"$ROUX_SOURCE_DIR/fuzz/build.sh" "$build" >"$(e2e_tmpdir)/build.log" 2>&1 || rc=$?
+buildlog="$(e2e_tmpdir)/build.log"
+"$ROUX_SOURCE_DIR/fuzz/build.sh" "$build" >"$buildlog" 2>&1 || rc=$?
 [ $rc = 77 ] && skip "clang with libFuzzer is not installed (fuzz/build.sh)"
-[ $rc = 0 ] || fail "fuzz/build.sh failed (exit $rc)"
+# The log goes with the temp folder: its end is shown, so a failed build can be told apart.
+[ $rc = 0 ] || { tail -40 "$buildlog" >&2; fail "fuzz/build.sh failed (exit $rc)"; }
 work=$(e2e_tmpdir)
 failed=()
 for src in "$ROUX_SOURCE_DIR"/fuzz/*_fuzz.cc; do
