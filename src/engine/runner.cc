@@ -269,14 +269,20 @@ class Walker {
       unsigned runs = 0;
     };
     std::unordered_map<std::type_index, Pace> pace;
+    // The resource's dynamic type (bound to a reference first: typeid of a dereference counts as
+    // an expression with side effects for clang's -Wpotentially-evaluated-expression).
+    auto type_of = [](const Node& n) {
+      const Resource& r = *n.resource;
+      return std::type_index(typeid(r));
+    };
     auto note_pace = [&](const Node& n) {
-      Pace& p = pace[std::type_index(typeid(*n.resource))];
+      Pace& p = pace[type_of(n)];
       const double q = n.duration_ms < std::clamp(wake_ms, kQuickRunMs, kQuickRunMaxMs) ? 1 : 0;
       p.quick_share = p.runs == 0 ? q : p.quick_share * 0.875 + q * 0.125;
       ++p.runs;
     };
     auto quick = [&](const Node& n) {
-      auto it = pace.find(std::type_index(typeid(*n.resource)));
+      auto it = pace.find(type_of(n));
       return it != pace.end() && it->second.runs >= 4 && it->second.quick_share >= 0.5;
     };
     size_t on_workers = 0, here = 0;  // for -vv
