@@ -1,6 +1,7 @@
 #include "engine/concurrency.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 
 #include "base/strings.h"
@@ -25,6 +26,79 @@ bool keys_collide(const Resource::Keys& a, const Resource::Keys& b) {
     return false;
   };
   return one_way(a, b) || one_way(b, a);
+}
+
+namespace {
+
+// FNV-1a, so that one pass over a path gives the hash of each of its prefixes.
+constexpr uint64_t kFnvBasis = 14695981039346656037ULL, kFnvPrime = 1099511628211ULL;
+
+uint64_t hash_of(std::string_view s) {
+  uint64_t h = kFnvBasis;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+  return h;
+}
+
+/// Calls `f` with the hash of every name w for which path_covers(w, p) holds, each once: p
+/// itself, "/" when p is absolute, and p cut before each of its slashes ("" for an absolute p).
+template <typename F>
+void each_cover(std::string_view p, F&& f) {
+  uint64_t h = kFnvBasis;
+  for (char c : p) {
+    if (c == '/') f(h);  // p cut before this slash
+    h = (h ^ static_cast<unsigned char>(c)) * kFnvPrime;
+  }
+  f(h);
+  // "/" unless it is p itself or p cut before its second character ("//x").
+  if (p.size() > 1 && p[0] == '/' && p[1] != '/') f(hash_of("/"));
+}
+
+/// Counts stay in the table at 0 (a name comes back often: no allocation each time).
+void bump(std::unordered_map<uint64_t, int>& m, uint64_t h, int by) { m[h] += by; }
+
+bool held(const std::unordered_map<uint64_t, int>& m, uint64_t h) {
+  auto it = m.find(h);
+  return it != m.end() && it->second > 0;
+}
+
+}  // namespace
+
+void KeySet::count(const Resource::Keys& k, int by) {
+  for (const auto& l : k.lanes) bump(lanes_, hash_of(l), by);
+  for (const auto& w : k.writes) {
+    bump(writes_, hash_of(w), by);
+    each_cover(w, [&](uint64_t h) { bump(writes_under_, h, by); });
+  }
+  for (const auto& r : k.reads) each_cover(r, [&](uint64_t h) { bump(reads_under_, h, by); });
+  size_ = by > 0 ? size_ + 1 : size_ - 1;
+}
+
+bool KeySet::collides(const Resource::Keys& k) const {
+  if (size_ == 0) return false;
+  for (const auto& l : k.lanes)
+    if (held(lanes_, hash_of(l))) return true;
+  // One held writes at or above a path of k: a cover of that path is a held write.
+  auto covered = [&](const std::string& p) {
+    bool hit = false;
+    each_cover(p, [&](uint64_t h) { hit = hit || held(writes_, h); });
+    return hit;
+  };
+  for (const auto& w : k.writes) {
+    const uint64_t h = hash_of(w);
+    // k writes at or above a held write or read: w covers it.
+    if (held(writes_under_, h) || held(reads_under_, h) || covered(w)) return true;
+  }
+  for (const auto& r : k.reads)
+    if (covered(r)) return true;
+  return false;
+}
+
+void KeySet::clear() {
+  lanes_.clear();
+  writes_.clear();
+  writes_under_.clear();
+  reads_under_.clear();
+  size_ = 0;
 }
 
 std::string link_target_path(std::string_view link_path, std::string_view to) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -22,6 +23,29 @@ bool path_covers(std::string_view w, std::string_view k);
 /// Two resources' keys collide (they may not run at the same time): they share a lane, or one
 /// writes a path at or above a path the other writes or reads. Two reads never collide.
 bool keys_collide(const Resource::Keys& a, const Resource::Keys& b);
+
+/// The keys of many resources at once (the ones running, or waiting), asked whether one more
+/// collides with any of them: true exactly when keys_collide(keys, k) holds for some k added
+/// and not removed, in time independent of how many were added (a few hash look-ups per path:
+/// every name that covers a path, and every path's covering names, are counted by hash). A
+/// hash collision can only answer true for keys that do not collide: the caller then waits for
+/// nothing, never runs two colliding resources together.
+class KeySet {
+ public:
+  void add(const Resource::Keys& k) { count(k, 1); }
+  /// `k` as it was added.
+  void remove(const Resource::Keys& k) { count(k, -1); }
+  bool collides(const Resource::Keys& k) const;
+  void clear();
+  bool empty() const { return size_ == 0; }
+
+ private:
+  void count(const Resource::Keys& k, int by);
+  using Counts = std::unordered_map<uint64_t, int>;
+  Counts lanes_, writes_;  // hashes of lanes, of written paths
+  Counts writes_under_, reads_under_;  // hashes of every name covering a written / read path
+  size_t size_ = 0;
+};
 
 /// A link's target as an absolute path: `to` when absolute, else joined to the link's folder
 /// and normalised lexically ("/srv/l" to "../x" is "/x"; ".." never climbs above "/").

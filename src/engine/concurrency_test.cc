@@ -168,3 +168,54 @@ TEST_CASE("concurrency: a link nobody manages, resolved through the host inside 
 }
 
 }  // namespace roux::engine
+
+namespace roux::engine {
+
+TEST_CASE("concurrency: a KeySet answers as keys_collide against each held key, as keys come and go") {
+  // Random keys over a small alphabet of names (prefixes, siblings sharing a prefix, "/", "",
+  // doubled slashes), compared with keys_collide against every key held.
+  const std::vector<std::string> names = {"/", "", "/a", "/ab", "/a/b", "/a/b/c", "/a/bc", "/b", "//a", "/a/", "a", "a/b", "/b/a"};
+  const std::vector<std::string> lanes = {"dpkg", "other"};
+  uint64_t seed = 12345;
+  auto next = [&](size_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((seed >> 33) % n);
+  };
+  auto random_keys = [&] {
+    Keys k;
+    for (size_t i = next(3); i > 0; --i) k.writes.push_back(names[next(names.size())]);
+    for (size_t i = next(3); i > 0; --i) k.reads.push_back(names[next(names.size())]);
+    if (next(6) == 0) k.lanes.push_back(lanes[next(lanes.size())]);
+    return k;
+  };
+  KeySet set;
+  std::vector<Keys> held;
+  for (int round = 0; round < 3000; ++round) {
+    Keys probe = random_keys();
+    bool expected = std::any_of(held.begin(), held.end(), [&](const Keys& h) { return keys_collide(probe, h); });
+    REQUIRE_MESSAGE(set.collides(probe) == expected, "round " << round);
+    if (!held.empty() && next(2) == 0) {
+      size_t i = next(held.size());
+      set.remove(held[i]);
+      held.erase(held.begin() + static_cast<long>(i));
+    } else {
+      set.add(probe);
+      held.push_back(probe);
+    }
+    CHECK(set.empty() == held.empty());
+    if (round % 500 == 499) {
+      set.clear();
+      held.clear();
+    }
+  }
+  // The file/folder shapes the types declare.
+  set.add(file("/srv/a/f1"));
+  CHECK(set.collides(file("/srv/a/f1")));
+  CHECK_FALSE(set.collides(file("/srv/a/f2")));
+  CHECK(set.collides(directory("/srv/a")));
+  CHECK_FALSE(set.collides(file("/srv/ab")));
+  set.remove(file("/srv/a/f1"));
+  CHECK_FALSE(set.collides(directory("/srv/a")));
+}
+
+}  // namespace roux::engine

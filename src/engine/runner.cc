@@ -30,6 +30,10 @@ using Clock = std::chrono::steady_clock;
 /// walking thread (a worker's handoff, two wake-ups, costs about as much as such a run).
 constexpr double kQuickRunMs = 0.2;
 constexpr double kQuickRunMaxMs = 5;
+/// Quick nodes handed out together (see walk_parallel), and the most out at once.
+constexpr size_t kQuickChunkMin = 16;
+constexpr size_t kQuickChunkMax = 128;
+constexpr size_t kQuickOut = 4096;
 
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
@@ -137,9 +141,10 @@ class Walker {
   }
 
   /// Pass 1 with a pool of opts_.jobs workers. This thread decides everything; a worker only
-  /// runs one node's guards and converge (run_node) and hands back its outcome. Callbacks are
+  /// runs nodes' guards and converge (run_node) and hands back their outcomes. Callbacks are
   /// released in topological order, so they come as in the serial walk.
   void walk_parallel(const std::vector<Node*>& order) {
+    const auto walk_t0 = Clock::now();
     const size_t count = order.size();
     const size_t jobs = static_cast<size_t>(opts_.jobs);
     // Nodes that run alone, as in the serial walk: no keys, batches, immediate notifiers (their
@@ -165,7 +170,30 @@ class Walker {
       if (resolved_at[i] != resolver.epoch()) resolved[i] = resolver.resolve(*keys[i]), resolved_at[i] = resolver.epoch();
       return resolved[i];
     };
-    std::vector<size_t> running;  // positions on a worker now
+    // The nodes started and not yet settled (on a worker, queued for one, or in this thread's
+    // own chunk), and their keys in `held`, as resolved at held_epoch: rebuilt when the
+    // resolver forgot (its epoch moved on).
+    std::vector<size_t> running, running_at(count);
+    KeySet held;
+    uint64_t held_epoch = resolver.epoch();
+    auto start = [&](size_t i) {
+      running_at[i] = running.size();
+      running.push_back(i);
+      held.add(keys_of(i));  // the epoch is held_epoch during a scan
+    };
+    auto stop_running = [&](size_t i) {
+      const size_t at = running_at[i];
+      running[at] = running.back();
+      running_at[running[at]] = at;
+      running.pop_back();
+      if (held_epoch == resolver.epoch()) held.remove(resolved[i]);  // else rebuilt before the next scan
+    };
+    auto refresh_held = [&] {
+      if (held_epoch == resolver.epoch()) return;
+      held.clear();
+      held_epoch = resolver.epoch();
+      for (size_t r : running) held.add(keys_of(r));
+    };
     std::vector<size_t> pos(graph_.size());
     for (size_t i = 0; i < count; ++i) pos[order[i]->index] = i;
     struct Done {
@@ -174,13 +202,18 @@ class Walker {
       double woke_ms;              // the worker slept: from the node's queueing to its start
       Clock::time_point finished;  // when its outcome was handed back
     };
+    // A task: one node, or a chunk of quick ones (see below) run one after the other.
+    struct Task {
+      std::vector<size_t> nodes;
+      bool quick = false;
+    };
     // The handoff costs the walk no wake-up it does not need: the walking thread queues every
-    // node it finds ready in one go and wakes only workers that sleep; a worker takes the next
-    // node and hands back the last outcome under one lock, and wakes the walking thread only
-    // when it waits and either enough outcomes are back (wake_at) or the queue ran dry.
+    // task it finds ready in one go and wakes only workers that sleep; a worker takes the next
+    // task and hands back the last one's outcomes under one lock, and wakes the walking thread
+    // only when it waits and either enough outcomes are back (wake_at) or the queue ran dry.
     std::mutex mu;
     std::condition_variable work_cv, done_cv;
-    std::deque<size_t> todo;
+    std::deque<Task> todo;
     std::vector<Done> done;
     size_t idle = 0;            // workers asleep on work_cv
     size_t wake_at = 1;         // outcomes back that wake the walking thread
@@ -190,17 +223,20 @@ class Walker {
     std::vector<Clock::time_point> queued_at(count);
     std::vector<std::thread> workers;
     auto worker = [&] {
-      std::optional<Done> out;
+      std::vector<Done> out;
       for (;;) {
-        size_t pos;
+        Task task;
         bool slept = false;
         Clock::time_point queued;
         {
           std::unique_lock lock(mu);
-          if (out) {
-            out->finished = Clock::now();
-            done.push_back(std::move(*out));
-            out.reset();
+          if (!out.empty()) {
+            const auto now = Clock::now();
+            for (Done& d : out) {
+              d.finished = now;
+              done.push_back(std::move(d));
+            }
+            out.clear();
             has_done.store(true, std::memory_order_release);
             if (main_waiting && (done.size() >= wake_at || todo.empty())) done_cv.notify_one();
           }
@@ -211,13 +247,16 @@ class Walker {
             slept = true;
           }
           if (todo.empty()) return;
-          pos = todo.front();
+          task = std::move(todo.front());
           todo.pop_front();
-          queued = queued_at[pos];
+          queued = queued_at[task.nodes.front()];
         }
-        if (opts_.on_node_running) opts_.on_node_running(*order[pos], true);
         double woke = slept ? ms_since(queued) : 0;
-        out = Done{pos, run_node(*order[pos]), woke, {}};  // its output streamed as it comes (on_output)
+        for (size_t p : task.nodes) {
+          if (opts_.on_node_running) opts_.on_node_running(*order[p], true);
+          out.push_back(Done{p, run_node(*order[p]), woke, {}});  // its output streamed as it comes (on_output)
+          woke = 0;
+        }
       }
     };
     for (size_t w = 0; w < std::min(jobs, count); ++w) {
@@ -227,12 +266,17 @@ class Walker {
         break;  // no more threads (a process limit): fewer workers, none = the serial walk
       }
     }
-    // Nodes handed out at once (queued or running): a few per worker, so a worker finds the
-    // next one queued while the walking thread is busy or asleep. At most `jobs` run at once.
+    // Slow nodes handed out at once (queued or running): a few per worker, so a worker finds
+    // the next one queued while the walking thread is busy or asleep. At most `jobs` run at once.
     const size_t slots = std::max<size_t>(1, workers.size() * 4);
-    // Lookahead past the first unfinished node: bounds the scan (and the memory of keys compared).
+    // Lookahead past the first unfinished node for slow nodes, and the most nodes a scan passes
+    // over (not ready): bounds the scan (and the memory of keys compared). Quick nodes out may
+    // reach kQuickOut further.
     const size_t window = std::max<size_t>(256, 8 * jobs);
-    size_t first = 0, in_flight = 0;  // first: the first position not yet settled and released
+    size_t first = 0;     // the first position not yet settled and released
+    size_t slow_out = 0;  // slow nodes on workers (queued or running)
+    size_t quick_out = 0;  // quick nodes on workers (queued or running, in chunks)
+    std::vector<bool> went_quick(count, false);
     auto release = [&](size_t i) {
       if (released[i]) return;
       const Node& n = *order[i];
@@ -240,28 +284,18 @@ class Walker {
       if (opts_.on_node_done) opts_.on_node_done(n);
       released[i] = true;
     };
-    std::vector<size_t> queued;  // found ready in this scan, queued together after it
-    auto flush = [&] {
-      if (queued.empty()) return;
-      size_t wake;
-      {
-        std::lock_guard lock(mu);
-        const auto now = Clock::now();
-        for (size_t q : queued) queued_at[q] = now;
-        todo.insert(todo.end(), queued.begin(), queued.end());
-        wake = std::min(idle, queued.size());
-      }
-      for (size_t k = 0; k < wake; ++k) work_cv.notify_one();
-      queued.clear();
-    };
     // A resource type whose runs have been quick (a no-op's file check: a few syscalls) gains
-    // nothing from a worker: the handoff costs more than the run. Its ready nodes run here, at
-    // the point a worker would have taken them (same readiness, same outcome), while the
-    // workers go on with slower ones. Paced by type, from every finished run (worker or here),
-    // so a type that turns slow goes back to the workers. A run is quick under kQuickRunMs, or
-    // under what a wake-up has been costing (a loaded host: milliseconds), at most
-    // kQuickRunMaxMs; a type is quick while most of its recent runs are (a run the host's load
-    // preempted once does not send the rest to the workers).
+    // nothing from a worker of its own: the handoff costs more than the run. Its ready nodes
+    // are cut into chunks (kQuickChunkMin..kQuickChunkMax, about two per worker and this
+    // thread of what one scan found ready); this thread keeps the first chunk and runs it at
+    // the point a worker would have taken its nodes (same readiness, same outcome), the workers
+    // take the others, and this thread takes what is still queued when it would otherwise wait.
+    // So the handoff costs one lock per chunk, and a no-op's checks use every core. Paced by
+    // type, from every finished run (worker or here), so a type that turns slow goes back to
+    // running alone on a worker. A run is quick under kQuickRunMs, or under what a wake-up has
+    // been costing (a loaded host: milliseconds), at most kQuickRunMaxMs; a type is quick while
+    // most of its recent runs are (a run the host's load preempted once does not send the rest
+    // to the workers one by one).
     double wake_ms = 0;  // moving average of the wake-ups a handoff waited for
     auto note_wake = [&](double ms) { wake_ms = wake_ms * 0.875 + ms * 0.125; };
     struct Pace {
@@ -281,12 +315,16 @@ class Walker {
       p.quick_share = p.runs == 0 ? q : p.quick_share * 0.875 + q * 0.125;
       ++p.runs;
     };
+    auto is_quick = [](const Pace& p) { return p.runs >= 4 && p.quick_share >= 0.5; };
     auto quick = [&](const Node& n) {
       auto it = pace.find(type_of(n));
-      return it != pace.end() && it->second.runs >= 4 && it->second.quick_share >= 0.5;
+      return it != pace.end() && is_quick(it->second);
     };
-    size_t on_workers = 0, here = 0;  // for -vv
-    std::vector<size_t> passed;       // this scan: positions not ready (unfinished, not running)
+    size_t on_workers = 0, quick_on_workers = 0, chunks_out = 0, here = 0;  // for -vv
+    std::vector<size_t> passed;  // this scan: positions not ready (unfinished, not started)
+    KeySet passed_keys;          // their keys, added when a later ready node is compared
+    size_t passed_added = 0;
+    std::vector<size_t> slow, fast;  // found ready in this scan: queued after it / chunked
     std::vector<Done> finished;
     auto take_back = [&] {
       for (Done& d : finished) {
@@ -297,11 +335,62 @@ class Walker {
         if (d.woke_ms > 0) note_wake(d.woke_ms);
         if (opts_.on_node_running) opts_.on_node_running(n, false);
         settled[n.index] = true;
-        running.erase(std::find(running.begin(), running.end(), d.pos));
+        stop_running(d.pos);
         if (!keys[d.pos]->links.empty()) resolver.invalidate();
-        --in_flight;
+        (went_quick[d.pos] ? quick_out : slow_out) -= 1;
       }
       finished.clear();
+    };
+    // A chunk of quick nodes on this thread: each settled as soon as it ran.
+    double here_ms = 0;  // for -vv
+    auto run_here = [&](const std::vector<size_t>& chunk) {
+      const auto t0 = Clock::now();
+      for (size_t i : chunk) {
+        Node& n = *order[i];
+        apply(n, run_node(n));
+        note_pace(n);
+        ++here;
+        settled[n.index] = true;
+        stop_running(i);
+        if (!keys[i]->links.empty()) resolver.invalidate();
+      }
+      here_ms += ms_since(t0);
+    };
+    std::vector<size_t> own;  // the chunk this thread keeps
+    // What this scan found: slow nodes one per task, quick ones cut into chunks; all queued
+    // but the first chunk (own), and only sleeping workers woken.
+    auto flush = [&] {
+      std::vector<Task> tasks;
+      for (size_t s : slow) tasks.push_back(Task{{s}, false});
+      if (!fast.empty()) {
+        const size_t takers = workers.size() + 1;
+        const size_t size = fast.size() <= kQuickChunkMin
+                                ? fast.size()
+                                : std::clamp(fast.size() / (4 * takers), kQuickChunkMin, kQuickChunkMax);
+        own.assign(fast.begin(), fast.begin() + static_cast<long>(std::min(size, fast.size())));
+        for (size_t at = own.size(); at < fast.size(); at += size) {
+          Task t{{fast.begin() + static_cast<long>(at), fast.begin() + static_cast<long>(std::min(at + size, fast.size()))}, true};
+          for (size_t q : t.nodes) on_worker_[order[q]->index] = true, went_quick[q] = true;
+          quick_out += t.nodes.size();
+          quick_on_workers += t.nodes.size();
+          ++chunks_out;
+          tasks.push_back(std::move(t));
+        }
+      }
+      slow.clear();
+      fast.clear();
+      if (tasks.empty()) return;
+      size_t wake;
+      {
+        std::lock_guard lock(mu);
+        const auto now = Clock::now();
+        for (Task& t : tasks) {
+          queued_at[t.nodes.front()] = now;
+          todo.push_back(std::move(t));
+        }
+        wake = std::min(idle, tasks.size());
+      }
+      for (size_t k = 0; k < wake; ++k) work_cv.notify_one();
     };
     for (;;) {
       // Outcomes already back are taken without waiting: the walk may be busy running quick
@@ -316,14 +405,22 @@ class Walker {
       }
       while (first < count && settled[order[first]->index]) release(first++);
       if (first == count) break;
+      refresh_held();
       bool progressed = false;
       passed.clear();
-      for (size_t i = first; i < std::min(count, first + window) && in_flight < slots; ++i) {
+      passed_keys.clear();
+      passed_added = 0;
+      const bool quick_types = std::any_of(pace.begin(), pace.end(), [&](const auto& p) { return is_quick(p.second); });
+      for (size_t i = first; i < std::min(count, first + window + kQuickOut) && passed.size() < window; ++i) {
+        const bool slow_full = slow_out + slow.size() >= slots;
+        const bool quick_full = quick_out + fast.size() >= kQuickOut;
+        if (slow_full && (quick_full || !quick_types)) break;
+        if (i >= first + window && quick_full) break;
         Node& n = *order[i];
         if (visited_[n.index]) continue;
         if (alone[i]) {
           // Everything before it has finished and nothing after it has started.
-          if (i == first && in_flight == 0) {
+          if (i == first && running.empty()) {
             // Its callbacks (a batch's: for every member) come now, as in the serial walk.
             for (Node* m : visit_alone(order, i)) settled[m->index] = true, released[pos[m->index]] = true;
             resolver.invalidate();
@@ -332,13 +429,17 @@ class Walker {
           break;
         }
         bool ready = std::all_of(n.deps.begin(), n.deps.end(), [&](const Node* d) { return settled[d->index]; });
-        // The earlier unfinished resources are those this scan passed over and those running;
-        // a later one already running (it started while this one waited for a dependency):
+        // The earlier unfinished resources are those this scan passed over and those started;
+        // a later one already started (it started while this one waited for a dependency):
         // names resolved since may have brought them together.
-        for (size_t j : passed)
-          if (ready && (!keys[j] || keys_collide(keys_of(j), keys_of(i)))) ready = false;
-        for (size_t r : running)
-          if (ready && keys_collide(keys_of(r), keys_of(i))) ready = false;
+        if (ready && !passed.empty()) {
+          for (; passed_added < passed.size(); ++passed_added) passed_keys.add(keys_of(passed[passed_added]));
+          ready = !passed_keys.collides(keys_of(i));
+        }
+        if (ready && held.collides(keys_of(i))) ready = false;
+        const bool q = ready && quick(n);
+        // No room: it waits, and what comes after it is compared with it as with any other.
+        if (ready && (q ? quick_full : slow_full || i >= first + window)) ready = false;
         if (!ready || workers.empty()) {
           passed.push_back(i);
           continue;
@@ -350,24 +451,24 @@ class Walker {
           progressed = true;
           continue;
         }
-        if (quick(n)) {
-          flush();  // the workers start on what is queued first
-          apply(n, run_node(n));
-          note_pace(n);
-          ++here;
-          settled[n.index] = true;
-          progressed = true;
+        start(i);
+        if (q) {
+          fast.push_back(i);
           continue;
         }
-        queued.push_back(i);
-        ++on_workers;
+        slow.push_back(i);
         on_worker_[n.index] = true;
-        running.push_back(i);
-        ++in_flight;
+        ++on_workers;
+        ++slow_out;
       }
-      flush();
+      flush();  // the workers start on what is queued first
+      if (!own.empty()) {
+        run_here(own);
+        own.clear();
+        continue;
+      }
       if (progressed) continue;
-      if (in_flight == 0) {
+      if (running.empty()) {
         // No worker, or (never seen: the first unfinished node is always ready) nothing ready:
         // the rest as the serial walk.
         for (size_t i = first; i < count; ++i) {
@@ -380,8 +481,22 @@ class Walker {
       }
       {
         std::unique_lock lock(mu);
-        // Woken when half of what is out is back, or when the workers ran out of queued nodes.
-        wake_at = std::max<size_t>(1, in_flight / 2);
+        // A chunk of quick nodes still queued: run here rather than wait.
+        auto it = std::find_if(todo.begin(), todo.end(), [](const Task& t) { return t.quick; });
+        if (it != todo.end()) {
+          own = std::move(it->nodes);
+          todo.erase(it);
+          lock.unlock();
+          for (size_t q : own) on_worker_[order[q]->index] = false, went_quick[q] = false;
+          quick_out -= own.size();
+          quick_on_workers -= own.size();
+          --chunks_out;
+          run_here(own);
+          own.clear();
+          continue;
+        }
+        // Woken when half of what is out is back, or when the workers ran out of queued tasks.
+        wake_at = std::max<size_t>(1, (slow_out + quick_out) / 2);
         bool slept = false;
         while (done.empty() || (done.size() < wake_at && !todo.empty())) {
           main_waiting = true;
@@ -403,8 +518,9 @@ class Walker {
     for (auto& w : workers) w.join();
     if (log::level() <= log::Level::kDebug)
       log::debug("walk: " + std::to_string(on_workers) + " resources on " + std::to_string(workers.size()) +
-                 " workers, " + std::to_string(here) + " quick ones on the walking thread (wake-up " +
-                 std::to_string(wake_ms) + " ms)");
+                 " workers, " + std::to_string(quick_on_workers) + " quick ones in " + std::to_string(chunks_out) +
+                 " chunks on the workers, " + std::to_string(here) + " on the walking thread (" + std::to_string(here_ms) +
+                 " of " + std::to_string(ms_since(walk_t0)) + " ms; wake-up " + std::to_string(wake_ms) + " ms)");
     // Delayed notifications name their sources in the serial walk's order.
     for (auto& [target, actions] : delayed_)
       for (auto& [action, sources] : actions)

@@ -7,6 +7,9 @@
 #    same trees, the same JSON reports except durations, and the same text output.
 # 3. A failing resource, its dependents skipped, immediate and delayed notifications: identical
 #    reports with --jobs 1 and --jobs 8 (notified_by in the serial order).
+# 4. Quick checks (a file that is already right) handed to the workers in chunks: a mostly
+#    converged tree of 600 files with drifted files that notify, a file that fails and its
+#    dependent, converged with --jobs 1 and --jobs 8: the same report, and -vv shows chunks.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -178,6 +181,56 @@ status() { resource_field "$work/p3/r8.json" "$1" status; }
 [ "$(normalize "$work/p3/r1.json")" = "$(normalize "$work/p3/r8.json")" ] ||
   fail "reports differ: $(diff <(normalize "$work/p3/r1.json") <(normalize "$work/p3/r8.json"))"
 [ "$(tree_no_times "$work/p3/root1")" = "$(tree_no_times "$work/p3/root8")" ] || fail "trees differ"
+
+# --- 4. Quick checks in chunks.
+mkdir -p "$work/p5"
+{
+  echo "resources:"
+  for d in 1 2 3; do
+    echo "  - directory: /srv/q$d"
+    for f in $(seq 1 200); do
+      echo "  - file: /srv/q$d/f$f"
+      echo "    content: \"q $d $f\\n\""
+      case "$d/$f" in 2/100 | 3/50) echo "    notify: exec[reload]" ;; esac
+    done
+  done
+  echo "  - file: /srv/blocked/x"
+  echo "    content: \"x\\n\""
+  echo "  - file: /srv/after-blocked"
+  echo "    content: \"y\\n\""
+  echo "    requires: file[/srv/blocked/x]"
+  echo "  - exec: reload"
+  echo "    command: echo reload >> \"\$ROUX_ROOT/var/log/events\""
+  echo "    refresh_only: true"
+} | write_policy "$work/p5" app
+for j in 1 8; do
+  r="$work/p5/root$j"
+  mkdir -p "$r/srv" "$r/var/log"
+  echo "a plain file" >"$r/srv/blocked"  # /srv/blocked/x cannot be written: it fails
+  run_roux converge --jobs $j --policy "$work/p5" --root "$r" --format json
+  expect_rc 6 "600 files, first converge, --jobs $j"
+  rm -f "$r/var/log/events"
+  echo drift >"$r/srv/q2/f100"
+  echo drift >"$r/srv/q3/f50"
+  echo drift >"$r/srv/q1/f7"
+  run_roux -vv converge --jobs $j --policy "$work/p5" --root "$r" --format json --report "$work/p5/r$j.json"
+  expect_rc 6 "600 files, three drifted, --jobs $j"
+  [ "$(json_get "$work/p5/r$j.json" 'r["totals"]["changed"]')" = 4 ] || fail "--jobs $j: changed: $(json_get "$work/p5/r$j.json" 'r["totals"]')"
+  [ "$(resource_field "$work/p5/r$j.json" 'exec[reload]' notified_by)" = '["file[/srv/q2/f100]", "file[/srv/q3/f50]"]' ] ||
+    fail "--jobs $j: notified_by: $(resource_field "$work/p5/r$j.json" 'exec[reload]' notified_by)"
+  [ "$(resource_field "$work/p5/r$j.json" 'file[/srv/blocked/x]' status)" = failed ] || fail "--jobs $j: blocked file did not fail"
+  [ "$(resource_field "$work/p5/r$j.json" 'file[/srv/after-blocked]' skip_reason)" = "dependency file[/srv/blocked/x] failed" ] ||
+    fail "--jobs $j: dependent: $(resource_field "$work/p5/r$j.json" 'file[/srv/after-blocked]' skip_reason)"
+  [ "$(cat "$r/var/log/events")" = reload ] || fail "--jobs $j: events: $(cat "$r/var/log/events")"
+  [ "$(cat "$r/srv/q1/f7")" = "q 1 7" ] || fail "--jobs $j: drift not repaired"
+  [ $j = 1 ] && continue
+  walk=$(grep -o 'walk: .*' <<<"$ERR") || fail "-vv printed no walk line: $ERR"
+  echo "--jobs 8, 600 files: $walk"
+  [[ "$walk" =~ \ ([0-9]+)\ quick\ ones\ in\ ([0-9]+)\ chunks\ on\ the\ workers ]] || fail "walk line: $walk"
+  [ "${BASH_REMATCH[1]}" -ge 100 ] && [ "${BASH_REMATCH[2]}" -ge 2 ] || fail "quick checks not spread over the workers in chunks: $walk"
+done
+[ "$(normalize "$work/p5/r1.json")" = "$(normalize "$work/p5/r8.json")" ] ||
+  fail "reports differ: $(diff <(normalize "$work/p5/r1.json") <(normalize "$work/p5/r8.json") | head -20)"
 
 # --- A plan walks serially whatever --jobs says, and changes nothing.
 mkdir -p "$work/p4/etc"
