@@ -320,7 +320,7 @@ class Walker {
       auto it = pace.find(type_of(n));
       return it != pace.end() && is_quick(it->second);
     };
-    size_t on_workers = 0, quick_on_workers = 0, chunks_out = 0, here = 0;  // for -vv
+    size_t on_workers = 0, quick_queued = 0, quick_on_workers = 0, chunks_out = 0, here = 0;  // for -vv
     std::vector<size_t> passed;  // this scan: positions not ready (unfinished, not started)
     KeySet passed_keys;          // their keys, added when a later ready node is compared
     size_t passed_added = 0;
@@ -372,6 +372,7 @@ class Walker {
           Task t{{fast.begin() + static_cast<long>(at), fast.begin() + static_cast<long>(std::min(at + size, fast.size()))}, true};
           for (size_t q : t.nodes) on_worker_[order[q]->index] = true, went_quick[q] = true;
           quick_out += t.nodes.size();
+          quick_queued += t.nodes.size();
           quick_on_workers += t.nodes.size();
           ++chunks_out;
           tasks.push_back(std::move(t));
@@ -490,7 +491,6 @@ class Walker {
           for (size_t q : own) on_worker_[order[q]->index] = false, went_quick[q] = false;
           quick_out -= own.size();
           quick_on_workers -= own.size();
-          --chunks_out;
           run_here(own);
           own.clear();
           continue;
@@ -518,9 +518,10 @@ class Walker {
     for (auto& w : workers) w.join();
     if (log::level() <= log::Level::kDebug)
       log::debug("walk: " + std::to_string(on_workers) + " resources on " + std::to_string(workers.size()) +
-                 " workers, " + std::to_string(quick_on_workers) + " quick ones in " + std::to_string(chunks_out) +
-                 " chunks on the workers, " + std::to_string(here) + " on the walking thread (" + std::to_string(here_ms) +
-                 " of " + std::to_string(ms_since(walk_t0)) + " ms; wake-up " + std::to_string(wake_ms) + " ms)");
+                 " workers; quick ones: " + std::to_string(quick_queued) + " queued in " + std::to_string(chunks_out) +
+                 " chunks, " + std::to_string(quick_on_workers) + " run on the workers, " + std::to_string(here) +
+                 " on the walking thread (" + std::to_string(here_ms) + " of " + std::to_string(ms_since(walk_t0)) +
+                 " ms walking; wake-up " + std::to_string(wake_ms) + " ms)");
     // Delayed notifications name their sources in the serial walk's order.
     for (auto& [target, actions] : delayed_)
       for (auto& [action, sources] : actions)

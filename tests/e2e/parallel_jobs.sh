@@ -226,7 +226,7 @@ for j in 1 8; do
   [ $j = 1 ] && continue
   walk=$(grep -o 'walk: .*' <<<"$ERR") || fail "-vv printed no walk line: $ERR"
   echo "--jobs 8, 600 files: $walk"
-  [[ "$walk" =~ \ ([0-9]+)\ quick\ ones\ in\ ([0-9]+)\ chunks\ on\ the\ workers ]] || fail "walk line: $walk"
+  [[ "$walk" =~ quick\ ones:\ ([0-9]+)\ queued\ in\ ([0-9]+)\ chunks ]] || fail "walk line: $walk"
   [ "${BASH_REMATCH[1]}" -ge 100 ] && [ "${BASH_REMATCH[2]}" -ge 2 ] || fail "quick checks not spread over the workers in chunks: $walk"
 done
 [ "$(normalize "$work/p5/r1.json")" = "$(normalize "$work/p5/r8.json")" ] ||
