@@ -53,40 +53,69 @@ void each_cover(std::string_view p, F&& f) {
   if (p.size() > 1 && p[0] == '/' && p[1] != '/') f(hash_of("/"));
 }
 
-/// Counts stay in the table at 0 (a name comes back often: no allocation each time).
-void bump(std::unordered_map<uint64_t, int>& m, uint64_t h, int by) { m[h] += by; }
+// What a hash names in KeySet's one table: a lane, a written path, or a name covering a written
+// or a read path.
+enum Kind : uint64_t { kLane = 1, kWrite = 2, kWriteUnder = 3, kReadUnder = 4 };
 
-bool held(const std::unordered_map<uint64_t, int>& m, uint64_t h) {
-  auto it = m.find(h);
-  return it != m.end() && it->second > 0;
+uint64_t tagged(uint64_t h, Kind k) {
+  uint64_t t = h ^ (k * 0x9E3779B97F4A7C15ULL);
+  return t == 0 ? 1 : t;  // 0 marks an empty slot (a merged hash only answers "collides")
 }
 
 }  // namespace
 
-void KeySet::count(const Resource::Keys& k, int by) {
-  for (const auto& l : k.lanes) bump(lanes_, hash_of(l), by);
-  for (const auto& w : k.writes) {
-    bump(writes_, hash_of(w), by);
-    each_cover(w, [&](uint64_t h) { bump(writes_under_, h, by); });
+int& KeySet::slot(uint64_t h) {
+  if (used_.size() * 2 >= slots_.size()) {  // grow: at most half full
+    std::vector<std::pair<uint64_t, int>> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, old.size() * 2), {0, 0});
+    used_.clear();
+    for (const auto& e : old)
+      if (e.first != 0) slot(e.first) = e.second;
   }
-  for (const auto& r : k.reads) each_cover(r, [&](uint64_t h) { bump(reads_under_, h, by); });
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+    if (slots_[i].first == h) return slots_[i].second;
+    if (slots_[i].first == 0) {
+      slots_[i].first = h;
+      used_.push_back(i);
+      return slots_[i].second;
+    }
+  }
+}
+
+int KeySet::get(uint64_t h) const {
+  if (slots_.empty()) return 0;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = (h ^ (h >> 29)) & mask;; i = (i + 1) & mask) {
+    if (slots_[i].first == h) return slots_[i].second;
+    if (slots_[i].first == 0) return 0;
+  }
+}
+
+void KeySet::count(const Resource::Keys& k, int by) {
+  for (const auto& l : k.lanes) slot(tagged(hash_of(l), kLane)) += by;
+  for (const auto& w : k.writes) {
+    slot(tagged(hash_of(w), kWrite)) += by;
+    each_cover(w, [&](uint64_t h) { slot(tagged(h, kWriteUnder)) += by; });
+  }
+  for (const auto& r : k.reads) each_cover(r, [&](uint64_t h) { slot(tagged(h, kReadUnder)) += by; });
   size_ = by > 0 ? size_ + 1 : size_ - 1;
 }
 
 bool KeySet::collides(const Resource::Keys& k) const {
   if (size_ == 0) return false;
   for (const auto& l : k.lanes)
-    if (held(lanes_, hash_of(l))) return true;
+    if (get(tagged(hash_of(l), kLane)) > 0) return true;
   // One held writes at or above a path of k: a cover of that path is a held write.
   auto covered = [&](const std::string& p) {
     bool hit = false;
-    each_cover(p, [&](uint64_t h) { hit = hit || held(writes_, h); });
+    each_cover(p, [&](uint64_t h) { hit = hit || get(tagged(h, kWrite)) > 0; });
     return hit;
   };
   for (const auto& w : k.writes) {
     const uint64_t h = hash_of(w);
     // k writes at or above a held write or read: w covers it.
-    if (held(writes_under_, h) || held(reads_under_, h) || covered(w)) return true;
+    if (get(tagged(h, kWriteUnder)) > 0 || get(tagged(h, kReadUnder)) > 0 || covered(w)) return true;
   }
   for (const auto& r : k.reads)
     if (covered(r)) return true;
@@ -94,10 +123,8 @@ bool KeySet::collides(const Resource::Keys& k) const {
 }
 
 void KeySet::clear() {
-  lanes_.clear();
-  writes_.clear();
-  writes_under_.clear();
-  reads_under_.clear();
+  for (size_t i : used_) slots_[i] = {0, 0};
+  used_.clear();
   size_ = 0;
 }
 

@@ -8,7 +8,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -41,10 +40,13 @@ class KeySet {
 
  private:
   void count(const Resource::Keys& k, int by);
-  using Counts = std::unordered_map<uint64_t, int>;
-  Counts lanes_, writes_;  // hashes of lanes, of written paths
-  Counts writes_under_, reads_under_;  // hashes of every name covering a written / read path
-  size_t size_ = 0;
+  /// Counts by hash, in one open-addressed table: a hash once seen keeps its slot (at 0 when
+  /// nothing holds it), so adding and removing allocate nothing once the names are known.
+  int& slot(uint64_t h);
+  int get(uint64_t h) const;
+  std::vector<std::pair<uint64_t, int>> slots_;  // key 0 = empty
+  std::vector<size_t> used_;                     // occupied slots, to clear them
+  size_t size_ = 0;                              // keys held
 };
 
 /// A link's target as an absolute path: `to` when absolute, else joined to the link's folder

@@ -91,6 +91,7 @@ TEST_CASE("quick chunks: many quick checks on the pool settle as in the serial w
   Run serial = walk(1);
   Run pooled = walk(4);
   CHECK(serial.threads.size() == 1);
+  MESSAGE("threads that ran a check with --jobs 4: " << pooled.threads.size());
   CHECK(pooled.outcome == serial.outcome);
   CHECK(pooled.done == serial.done);
   // The fixture does what it means to: failures, skips, a refresh with its sources.
