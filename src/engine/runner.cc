@@ -30,7 +30,8 @@ using Clock = std::chrono::steady_clock;
 /// walking thread (a worker's handoff, two wake-ups, costs about as much as such a run).
 constexpr double kQuickRunMs = 0.2;
 constexpr double kQuickRunMaxMs = 5;
-/// Quick nodes handed out together (see walk_parallel), and the most out at once.
+/// Quick nodes handed out together (see walk_parallel), and how far past the first unfinished
+/// node a scan looks for them.
 constexpr size_t kQuickChunkMin = 16;
 constexpr size_t kQuickChunkMax = 128;
 constexpr size_t kQuickOut = 4096;
@@ -286,10 +287,11 @@ class Walker {
     };
     // A resource type whose runs have been quick (a no-op's file check: a few syscalls) gains
     // nothing from a worker of its own: the handoff costs more than the run. Its ready nodes
-    // are cut into chunks (kQuickChunkMin..kQuickChunkMax, about two per worker and this
-    // thread of what one scan found ready); this thread keeps the first chunk and runs it at
-    // the point a worker would have taken its nodes (same readiness, same outcome), the workers
-    // take the others, and this thread takes what is still queued when it would otherwise wait.
+    // are cut into chunks (kQuickChunkMin..kQuickChunkMax, about four per taker of what is
+    // left); this thread keeps the first chunk and runs it at the point a worker would have
+    // taken its nodes (same readiness, same outcome), up to two chunks per quick taker (a worker
+    // per core but this thread's) are queued for the workers, and this thread takes what is
+    // still queued when it would otherwise wait.
     // So the handoff costs one lock per chunk, and a no-op's checks use every core. Paced by
     // type, from every finished run (worker or here), so a type that turns slow goes back to
     // running alone on a worker. A run is quick under kQuickRunMs, or under what a wake-up has
@@ -357,16 +359,18 @@ class Walker {
       here_ms += ms_since(t0);
     };
     std::vector<size_t> own;  // the chunk this thread keeps
+    // Workers that take quick chunks at once: the cores but this thread's (more only share the
+    // same cores, and take them from the thread that settles what comes back).
+    const size_t cores = std::max<size_t>(2, std::thread::hardware_concurrency());
+    const size_t quick_takers = std::max<size_t>(1, std::min(workers.size(), cores - 1));
+    size_t chunk = kQuickChunkMin;
     // What this scan found: slow nodes one per task, quick ones cut into chunks; all queued
     // but the first chunk (own), and only sleeping workers woken.
     auto flush = [&] {
       std::vector<Task> tasks;
       for (size_t s : slow) tasks.push_back(Task{{s}, false});
       if (!fast.empty()) {
-        const size_t takers = workers.size() + 1;
-        const size_t size = fast.size() <= kQuickChunkMin
-                                ? fast.size()
-                                : std::clamp(fast.size() / (4 * takers), kQuickChunkMin, kQuickChunkMax);
+        const size_t size = fast.size() <= kQuickChunkMin ? fast.size() : chunk;
         own.assign(fast.begin(), fast.begin() + static_cast<long>(std::min(size, fast.size())));
         for (size_t at = own.size(); at < fast.size(); at += size) {
           Task t{{fast.begin() + static_cast<long>(at), fast.begin() + static_cast<long>(std::min(at + size, fast.size()))}, true};
@@ -412,9 +416,13 @@ class Walker {
       passed_keys.clear();
       passed_added = 0;
       const bool quick_types = std::any_of(pace.begin(), pace.end(), [&](const auto& p) { return is_quick(p.second); });
+      // This scan's chunk size: about four per taker of what is left; and the quick nodes it
+      // may start: one chunk for this thread, and up to two per quick taker out on workers.
+      chunk = std::clamp((count - first) / (4 * (quick_takers + 1)), kQuickChunkMin, kQuickChunkMax);
+      const size_t quick_room = chunk + (quick_out < 2 * quick_takers * chunk ? 2 * quick_takers * chunk - quick_out : 0);
       for (size_t i = first; i < std::min(count, first + window + kQuickOut) && passed.size() < window; ++i) {
         const bool slow_full = slow_out + slow.size() >= slots;
-        const bool quick_full = quick_out + fast.size() >= kQuickOut;
+        const bool quick_full = fast.size() >= quick_room;
         if (slow_full && (quick_full || !quick_types)) break;
         if (i >= first + window && quick_full) break;
         Node& n = *order[i];
