@@ -316,15 +316,24 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   rep.root = o.root;
   rep.policy_group = o.policy_group;
   // Each pass's time goes in the report: a slow run says where its time went.
-  auto phase_done = [&](const char* name) {
+  // `printing` (the time the pass spent writing its output) is told apart, as a "print" phase
+  // after it: a slow terminal or -vv's line per resource is not the pass's own time.
+  auto phase_done = [&](const char* name, Clock::duration printing = {}) {
     auto now = Clock::now();
-    rep.phases_ms.emplace_back(name, std::chrono::duration<double, std::milli>(now - phase_start).count());
-    phase_start = now;
-    if (log::level() <= log::Level::kDebug) {
+    auto log_phase = [&] {
+      if (log::level() > log::Level::kDebug) return;
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f", rep.phases_ms.back().second);
-      log::debug(std::string("phase ") + name + ": " + ms + " ms");
+      log::debug("phase " + rep.phases_ms.back().first + ": " + ms + " ms");
+    };
+    printing = std::min(printing, now - phase_start);
+    rep.phases_ms.emplace_back(name, std::chrono::duration<double, std::milli>(now - phase_start - printing).count());
+    log_phase();
+    if (printing > Clock::duration::zero()) {
+      rep.phases_ms.emplace_back("print", std::chrono::duration<double, std::milli>(printing).count());
+      log_phase();
     }
+    phase_start = now;
   };
   auto fail_early = [&](const Status& s) {
     rep.errors.push_back(s.to_string());
@@ -640,7 +649,7 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
     if (Status s = (**host).sync_changed_dirs(); !s.is_ok()) rep.errors.push_back(s.to_string());
     engine::hide_retired_secrets(c.graph, formerly_sensitive);
     if (stream) streamer.finish(c.graph);
-    phase_done("converge");
+    phase_done("converge", streamer.printing());
   }
 
   // Verify: the recipes' checks prove the converged host works (in plan they are only listed).
