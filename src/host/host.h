@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,11 +52,27 @@ struct ShadowEntry {
 
 /// The user and group databases of the managed root, read once (passwd, group, shadow).
 /// `shadow_readable` is false when /etc/shadow could not be read (not root): then `shadow` is empty.
+/// A line of an account file that is not what it should be ("/etc/passwd:2: ...").
+struct AccountFileProblem {
+  std::string file;  // "/etc/passwd", "/etc/group", "/etc/shadow"
+  size_t line = 0;   // 1-based
+  std::string what;
+  /// Not an entry (too few fields, an empty name, an id that is not a number): the parsers skip
+  /// it, so which name and id it holds is unknown. Else roux reads it, but shadow's tools do not.
+  bool unreadable = false;
+  std::string to_string() const { return file + ":" + std::to_string(line) + ": " + what; }
+};
+
 struct AccountDb {
   std::vector<PasswdEntry> users;
   std::vector<GroupEntry> groups;
   std::vector<ShadowEntry> shadow;
   bool shadow_readable = false;
+  /// The lines of passwd, group and shadow the parsers skipped or shadow's tools misread.
+  std::vector<AccountFileProblem> problems;
+  /// A refusal naming the first unreadable line of one of `files`, or OK: with such a line, a
+  /// user or group could exist without roux seeing it, and be created again or its id reused.
+  Status check_readable(std::initializer_list<std::string_view> files) const;
   const PasswdEntry* user(std::string_view name) const;
   const ShadowEntry* shadow_entry(std::string_view name) const;
   const PasswdEntry* user_by_uid(uid_t uid) const;
@@ -190,6 +207,10 @@ class Host {
 std::vector<PasswdEntry> parse_passwd(std::string_view text);
 std::vector<GroupEntry> parse_group(std::string_view text);
 std::vector<ShadowEntry> parse_shadow(std::string_view text);
+/// The lines of the account file `file` ("/etc/passwd", "/etc/group", "/etc/shadow") holding
+/// `text` that its parser above skips though they are neither blank, comments nor NIS lines
+/// (unreadable), and the passwd lines shadow's tools take for corrupt (32 KiB or longer).
+std::vector<AccountFileProblem> account_file_problems(std::string_view file, std::string_view text);
 
 /// The real host, rooted at `root` ("/" or a --root folder). Fails when root cannot be opened.
 Result<std::unique_ptr<Host>> make_posix_host(const std::string& root);
