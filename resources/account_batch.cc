@@ -103,7 +103,9 @@ Status roll_back_killed_pass(host::Host& h) {
   ROUX_ASSIGN_OR_RETURN(std::string journal, h.read_file(kJournal, 1 << 20));
   for (const auto& line : split_lines(journal)) {
     auto f = split(line, ' ');
-    if (f.size() != 3 || !starts_with(f[0], "/etc/")) continue;
+    static const std::set<std::string> kFiles = {"/etc/group", "/etc/gshadow", "/etc/subuid",
+                                                 "/etc/subgid", "/etc/shadow", "/etc/passwd"};
+    if (f.size() != 3 || !kFiles.count(f[0])) continue;  // only the files a pass writes
     const std::string &path = f[0], &before = f[1], &after = f[2];
     ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, h.lstat(path));
     if (!fi.exists() || fi.type != host::FileType::kFile) continue;
