@@ -67,9 +67,12 @@ if [ -z "${ROUX_PEERS_INNER:-}" ]; then
   esac
   : "${OUT:=$(mktemp -d "$tmp/roux-peers-out.XXXXXX")}"
   mkdir -p "$OUT"
-  box=
+  box= child=
   trap 'rm -rf "$box"' EXIT
-  trap 'exit 130' INT TERM HUP
+  # Interrupted: the sandbox goes (unshare --fork ignores SIGTERM, so SIGKILL; --kill-child then
+  # takes its processes, and the namespace its mounts, the loop device with them), then the EXIT
+  # trap deletes its folder and image.
+  trap '[ -z "$child" ] || { kill -KILL "$child" 2>/dev/null; wait "$child"; }; exit 130' INT TERM HUP
   export ROUX_PEERS_INNER=1 ROUX OUT BENCH_FS
   [ -z "${BASELINE:-}" ] || export BASELINE=$(realpath "$BASELINE")
   # one sandbox (overlay, and for ext4-journal a new filesystem in box/fs.img, mounted in the
@@ -83,8 +86,13 @@ if [ -z "${ROUX_PEERS_INNER:-}" ]; then
         dumpe2fs -h "$box/fs.img" 2>/dev/null | sed -n 's/^Filesystem features: *//p')), a ${BENCH_FS_SIZE:-8G} sparse file under $tmp, loop-mounted noinit_itable"
     fi
     local rc=0
+    # in the background and waited for: a signal to this script is handled at once (the trap
+    # above), not after the sandboxed run
     ROUX_PEERS_BOX=$box FIRST_NS=$1 FLOOR_NS=$2 \
-      unshare --mount --pid --fork --propagation private --kill-child "$0" || rc=$?
+      unshare --mount --pid --fork --propagation private --kill-child "$0" </dev/null &
+    child=$!
+    wait "$child" || rc=$?
+    child=
     [ "$rc" = 0 ] || echo "peers.sh: the sandboxed run failed (exit $rc); the figures below are partial" >&2
     rm -rf "$box"; box=
   }
