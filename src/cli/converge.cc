@@ -725,11 +725,15 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   // The state folder keeps the compact report (unchanged resources counted, not listed), written
   // for last_run.json and the history's per-run copy; the whole report, for --report, json_file
   // and webhook, is serialised only when one of them asks for it (stdout's is made by emit).
-  std::string state_json = o.dry_run ? std::string() : report::report_json_text(rep, /*list_unchanged=*/false);
+  // Written in pieces (never the whole text in memory: megabytes after thousands of new files),
+  // once for last_run.json and once for the history's copy.
+  const host::Host::Pieces state_report = [&rep](const host::Host::PieceSink& sink) {
+    return report::write_report_json(rep, /*list_unchanged=*/false, sink);
+  };
   bool full = !o.report_file.empty() || report::handlers_need_full_report(config->handlers);
   std::string report_json = full ? report::report_json_text(rep) : std::string();
   if (!o.dry_run) {
-    Status s = (**host).write_file(*state_dir + "/last_run.json", state_json, 0600, std::nullopt, std::nullopt);
+    Status s = (**host).write_file_pieces(*state_dir + "/last_run.json", state_report, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
     s = save_pending_notifications(**host, *state_dir, pending, engine::pending_after(c.graph, pending));
     if (!s.is_ok()) log::warn("could not record the undelivered notifications in " + real_state + ": " + s.to_string());
@@ -737,7 +741,7 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
     if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
-    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir, &state_json))
+    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir, &state_report))
       log::warn(w);
     if (Status s2 = (**host).sync_changed_dirs(); !s2.is_ok())
       log::warn("could not sync the state folder " + real_state + ": " + s2.to_string());

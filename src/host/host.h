@@ -134,6 +134,23 @@ class Host {
   /// many files (docs/design.md), never past a read, change or command that could see the name.
   virtual Status write_file(const std::string& path, std::string_view content, uint32_t mode,
                             std::optional<uid_t> uid, std::optional<gid_t> gid) = 0;
+  /// A content made piece by piece: calls its sink once per piece, in order, and returns the
+  /// first error the sink returns (or its own).
+  using PieceSink = std::function<Status(std::string_view)>;
+  using Pieces = std::function<Status(const PieceSink&)>;
+  /// write_file with the content given as pieces: the same atomic, durable replace, without the
+  /// whole content in memory where the host can write it as it comes (the real host does; this
+  /// default joins the pieces, then calls write_file). For roux's own large files (the report).
+  virtual Status write_file_pieces(const std::string& path, const Pieces& pieces, uint32_t mode,
+                                   std::optional<uid_t> uid, std::optional<gid_t> gid) {
+    std::string content;
+    Status s = pieces([&content](std::string_view piece) {
+      content.append(piece);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return write_file(path, content, mode, uid, gid);
+  }
   virtual Status mkdir(const std::string& path, uint32_t mode) = 0;
   /// chmod/chown on the entry itself; refuses a symlink (use lchown semantics for links).
   virtual Status chmod(const std::string& path, uint32_t mode) = 0;

@@ -358,6 +358,19 @@ class PosixHost final : public Host {
 
   Status write_file(const std::string& path, std::string_view content, uint32_t mode,
                     std::optional<uid_t> uid, std::optional<gid_t> gid) override {
+    return write_temp(path, nullptr, content, mode, uid, gid);
+  }
+
+  Status write_file_pieces(const std::string& path, const Pieces& pieces, uint32_t mode,
+                           std::optional<uid_t> uid, std::optional<gid_t> gid) override {
+    return write_temp(path, &pieces, {}, mode, uid, gid);
+  }
+
+ private:
+  /// write_file's temp file filled with `content`, or with `pieces` when given (written through a
+  /// 64 KiB buffer as they come), then put in place as write_file says.
+  Status write_temp(const std::string& path, const Pieces* pieces, std::string_view content, uint32_t mode,
+                    std::optional<uid_t> uid, std::optional<gid_t> gid) {
     auto [dir, base] = split(path);
     if (base.empty()) return Status::invalid_input("cannot write to " + path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
@@ -384,7 +397,23 @@ class PosixHost final : public Host {
       unlinkat(d.get(), tmp.c_str(), 0);
       return s;
     };
-    if (Status s = write_all(f.get(), content, path); !s) return fail(s);
+    if (pieces) {
+      std::string buf;
+      buf.reserve(65536);
+      Status s = (*pieces)([&](std::string_view piece) {
+        if (buf.size() + piece.size() > 65536) {
+          ROUX_TRY(write_all(f.get(), buf, path));
+          buf.clear();
+        }
+        if (piece.size() >= 65536) return write_all(f.get(), piece, path);
+        buf.append(piece);
+        return Status::ok();
+      });
+      if (s.is_ok()) s = write_all(f.get(), buf, path);
+      if (!s) return fail(s);
+    } else if (Status s = write_all(f.get(), content, path); !s) {
+      return fail(s);
+    }
     if ((uid || gid) && fchown(f.get(), uid ? *uid : static_cast<uid_t>(-1), gid ? *gid : static_cast<gid_t>(-1)) != 0)
       return fail(Status::io("chown " + path, errno));
     if (fchmod(f.get(), mode & 07777) != 0) return fail(Status::io("chmod " + path, errno));
@@ -399,6 +428,7 @@ class PosixHost final : public Host {
     return Status::ok();
   }
 
+ public:
   Status mkdir(const std::string& path, uint32_t mode) override {
     settle(path);
     auto [dir, base] = split(path);

@@ -170,6 +170,42 @@ TEST_CASE("host: a written file is in place for every later read, change and com
   CHECK(got == "499");
 }
 
+TEST_CASE("host: write_file_pieces writes the pieces' bytes like write_file; a failing piece leaves the old file and no temp") {
+  TempRoot root;
+  auto host = make_posix_host(root.path);
+  REQUIRE(host.is_ok());
+  // Small pieces (buffered), one larger than the buffer (written through), empty ones.
+  std::string expected;
+  std::vector<std::string> pieces = {"a", "", std::string(70000, 'b'), "c\n", std::string(65535, 'd'), "e"};
+  for (const auto& p : pieces) expected += p;
+  Host::Pieces all = [&](const Host::PieceSink& sink) {
+    for (const auto& p : pieces) ROUX_TRY(sink(p));
+    return Status::ok();
+  };
+  REQUIRE((*host)->write_file_pieces("/r.json", all, 0640, std::nullopt, std::nullopt).is_ok());
+  REQUIRE((*host)->sync_changed_dirs().is_ok());
+  auto got = (*host)->read_file("/r.json", 1 << 20);
+  REQUIRE(got.is_ok());
+  CHECK(*got == expected);
+  struct stat st;
+  REQUIRE(::stat((root.path + "/r.json").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);
+  // The producer fails half way: the old content stays, and no temp file is left beside it.
+  Host::Pieces failing = [](const Host::PieceSink& sink) {
+    ROUX_TRY(sink(std::string(100000, 'x')));
+    return Status::io_msg("report cut short");
+  };
+  Status s = (*host)->write_file_pieces("/r.json", failing, 0640, std::nullopt, std::nullopt);
+  CHECK(s.to_string().find("report cut short") != std::string::npos);
+  REQUIRE((*host)->sync_changed_dirs().is_ok());
+  got = (*host)->read_file("/r.json", 1 << 20);
+  REQUIRE(got.is_ok());
+  CHECK(*got == expected);
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(root.path)) entries += e.path().filename() != "r.json";
+  CHECK(entries == 0);
+}
+
 TEST_CASE("host: set_mtime sets a link's own time, and a folder's after its pending writes are in place") {
   TempRoot root;
   fs::create_directory(root.path + "/d");
