@@ -473,6 +473,10 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
   copts.ca_bundle = o.ca_bundle.empty() ? config->ca_bundle : o.ca_bundle;
   copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
+  // The recipes compile on the walk's worker count, but on no more threads than cores: the
+  // compile waits on nothing, so a thread beyond the cores only costs its start.
+  copts.jobs = std::min(o.jobs > 0 ? o.jobs : engine::default_jobs(),
+                        std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
   copts.parse_cache_dir = parse_cache_dir(o.root, real_state);
   copts.parse_cache_writable = !o.dry_run && !o.verify_only;
@@ -482,6 +486,9 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   copts.git = config->git;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   phase_done("compile");
+  if (compiled.compiled)
+    log::debug("compile: " + std::to_string(compiled.compiled->graph.size()) + " resources on " +
+               std::to_string(compiled.compiled->compile_threads) + " thread(s)");
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {
       std::fprintf(stderr, "%s\n", escape_controls(redact::redact(e.to_string())).c_str());
