@@ -9,6 +9,7 @@
 #include <cstring>
 #include <cctype>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <system_error>
@@ -352,13 +353,13 @@ struct Prepared {
 /// Pass 5 as a list of steps in run-list and declaration order: a recipe's error, its verify:
 /// list, or one resource (a composite: its generated resources).
 struct Step {
-  enum class Kind { kError, kVerify, kResource };
+  enum class Kind { kError, kLog, kVerify, kResource };
   Kind kind = Kind::kError;
   RecipeUnit* unit = nullptr;
   Value* value = nullptr;  // kVerify: the list; kResource: the declaration
   Status error;            // kError
   std::vector<Prepared> out;          // kResource, after prepare
-  std::vector<log::CapturedLine> log; // kResource: lines logged while preparing it
+  std::vector<log::CapturedLine> log; // kLog, kResource: lines logged while parsing, preparing
 };
 
 /// Below this many resources per thread, starting a thread costs more than it saves (a thread
@@ -366,6 +367,9 @@ struct Step {
 constexpr size_t kMinResourcesPerThread = 128;
 /// Steps a worker takes at a time (one atomic increment each).
 constexpr size_t kStepsPerChunk = 32;
+/// Below this much recipe text per thread, parsing on one more thread costs more than it saves
+/// (a warm parse cache decodes ~0.1 ms per 10 KB).
+constexpr size_t kMinRecipeBytesPerThread = 64 << 10;
 
 class Compiler {
  public:
@@ -474,8 +478,7 @@ class Compiler {
 
     // Pass 5: recipes of the run list, in order, into one graph.
     Renderer renderer(view(plain_attrs, policy.name));
-    std::vector<std::unique_ptr<RecipeUnit>> units;
-    std::vector<Step> steps;
+    std::vector<RecipeRead> reads;
     for (const auto& [item, where] : policy.run_list) {
       std::string cb = item.substr(0, item.find("::")), recipe = item.substr(item.find("::") + 2);
       const ResolvedCookbook* found = nullptr;
@@ -483,8 +486,11 @@ class Compiler {
         if (c.ref.name == cb) found = &c;
       if (!found) continue;  // reported by resolve()
       compiled->run_list.push_back(item);
-      plan_recipe(*found, recipe, renderer, where, &units, &steps);
+      reads.push_back(read_recipe(*found, recipe, where));
     }
+    std::vector<std::unique_ptr<RecipeUnit>> units;
+    std::vector<Step> steps;
+    plan_recipes(reads, renderer, &units, &steps);
     compiled->compile_threads = static_cast<int>(compile_steps(steps, units, renderer, compiled->graph, &result.errors));
     finish_graph(compiled->graph, &result.errors);
     compiled->verify = std::move(verify_);
@@ -507,9 +513,11 @@ class Compiler {
     load_cookbook_attributes(dir, attrs, &result.errors);
     compiled->attributes = attrs;
     Renderer renderer(view(attrs, md->name));
+    std::vector<RecipeRead> reads;
+    reads.push_back(read_recipe(compiled->cookbooks.front(), recipe, {}));
     std::vector<std::unique_ptr<RecipeUnit>> units;
     std::vector<Step> steps;
-    plan_recipe(compiled->cookbooks.front(), recipe, renderer, {}, &units, &steps);
+    plan_recipes(reads, renderer, &units, &steps);
     compile_steps(steps, units, renderer, compiled->graph, &result.errors);
     finish_graph(compiled->graph, &result.errors);
     compiled->verify = std::move(verify_);
@@ -683,10 +691,81 @@ class Compiler {
     deep_merge(attrs, to_json(v));
   }
 
-  /// Reads and parses one recipe of the run list into `steps` (its errors, verify: list and
-  /// resources, in the file's order), without compiling its resources yet.
-  void plan_recipe(const ResolvedCookbook& cb, const std::string& recipe, const Renderer& renderer,
-                   const SourceLocation& ref_where, std::vector<std::unique_ptr<RecipeUnit>>* units,
+  /// One recipe of the run list read: its text, or why not (an error at its run-list entry);
+  /// then parsed (parse_recipes).
+  struct RecipeRead {
+    const ResolvedCookbook* cb = nullptr;
+    std::string recipe, file;
+    std::optional<Status> error;  // not there or unreadable: nothing to parse
+    std::string text;
+    std::unique_ptr<RecipeUnit> unit = std::make_unique<RecipeUnit>();  // its root: the parse
+    bool parsed = false;
+    std::vector<Status> errors;            // the parse's
+    ParseCache::Outcome outcome;
+    std::vector<log::CapturedLine> log;    // what the parse logged
+  };
+
+  RecipeRead read_recipe(const ResolvedCookbook& cb, const std::string& recipe, const SourceLocation& ref_where) {
+    RecipeRead r;
+    r.cb = &cb;
+    r.recipe = recipe;
+    r.file = cb.path + "/recipes/" + recipe + ".yaml";
+    if (std::error_code ec; !fs::exists(fs::symlink_status(r.file, ec))) {  // (never the throwing overloads: ENAMETOOLONG aborted)
+      r.error = Status::not_found("cookbook " + cb.ref.name + " has no recipe \"" + recipe + "\" (" + "recipes/" +
+                                  recipe + ".yaml)")
+                    .at(ref_where);
+      return r;
+    }
+    auto text = sources::read_file_beneath(cb.path, "recipes/" + recipe + ".yaml");
+    if (!text.is_ok()) r.error = text.status().at(ref_where);
+    else r.text = std::move(*text);
+    return r;
+  }
+
+  /// Parses the recipes read (through the parse cache) on up to `jobs_` threads, one recipe at a
+  /// time each, when their text is large enough to pay for a thread; then, on this thread and in
+  /// run-list order, records each parse in the cache and turns each recipe into steps.
+  void plan_recipes(std::vector<RecipeRead>& reads, const Renderer& renderer,
+                    std::vector<std::unique_ptr<RecipeUnit>>* units, std::vector<Step>* steps) {
+    size_t bytes = 0;
+    for (const auto& r : reads) bytes += r.text.size();
+    size_t threads = std::min({static_cast<size_t>(std::max(jobs_, 1)), reads.size(),
+                               std::max<size_t>(1, bytes / kMinRecipeBytesPerThread)});
+    std::atomic<size_t> next{0};
+    auto worker = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < reads.size();) {
+        RecipeRead& r = reads[i];
+        if (r.error) continue;
+        log::Capture capture(&r.log);
+        r.parsed = parse_cache_.parse_apart(r.text, r.file, &r.unit->root, &r.errors, &r.outcome);
+      }
+    };
+    run_on_threads(threads, worker);
+    for (auto& r : reads) {
+      if (!r.error) parse_cache_.keep(std::move(r.outcome));
+      plan_recipe(r, renderer, units, steps);
+    }
+  }
+
+  /// Runs `work` on this thread and on threads - 1 others (fewer when no thread is to be had),
+  /// and returns when every one has returned. Returns the number of threads it ran on.
+  static size_t run_on_threads(size_t threads, const std::function<void()>& work) {
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) {
+      try {
+        pool.emplace_back(work);
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: the others do the rest
+      }
+    }
+    work();
+    for (auto& t : pool) t.join();
+    return pool.size() + 1;
+  }
+
+  /// Turns one parsed recipe into `steps` (its errors, verify: list and resources, in the
+  /// file's order), without compiling its resources yet.
+  void plan_recipe(RecipeRead& read, const Renderer& renderer, std::vector<std::unique_ptr<RecipeUnit>>* units,
                    std::vector<Step>* steps) {
     auto error = [&](Status s) {
       Step step;
@@ -695,25 +774,25 @@ class Compiler {
     };
     auto errors_to_steps = [&](std::vector<Status>& errs) {
       for (auto& e : errs) error(std::move(e));
+      errs.clear();
     };
-    std::string file = cb.path + "/recipes/" + recipe + ".yaml";
-    if (std::error_code ec; !fs::exists(fs::symlink_status(file, ec))) {  // (never the throwing overloads: ENAMETOOLONG aborted)
-      error(Status::not_found("cookbook " + cb.ref.name + " has no recipe \"" + recipe + "\" (" + "recipes/" + recipe +
-                              ".yaml)")
-                .at(ref_where));
+    if (read.error) {
+      error(std::move(*read.error));
       return;
     }
-    auto text = sources::read_file_beneath(cb.path, "recipes/" + recipe + ".yaml");
-    if (!text.is_ok()) {
-      error(text.status().at(ref_where));
-      return;
+    if (!read.log.empty()) {
+      Step step;
+      step.kind = Step::Kind::kLog;
+      step.log = std::move(read.log);
+      steps->push_back(std::move(step));
     }
-    auto unit = std::make_unique<RecipeUnit>();
+    const ResolvedCookbook& cb = *read.cb;
+    const std::string& recipe = read.recipe;
+    std::unique_ptr<RecipeUnit> unit = std::move(read.unit);
     Value& root = unit->root;
-    std::vector<Status> errs;
-    bool parsed = parse_cache_.parse(*text, file, &root, &errs);
+    std::vector<Status>& errs = read.errors;
     errors_to_steps(errs);
-    if (!parsed || root.kind == Value::Kind::kNull) return;
+    if (!read.parsed || root.kind == Value::Kind::kNull) return;
     if (root.kind != Value::Kind::kMap) {
       error(Status::invalid_input("recipe: expected a map with a \"resources\" list", root.where));
       return;
@@ -828,6 +907,7 @@ class Compiler {
   void merge(Step& step, const Renderer& renderer, engine::Graph& graph, std::vector<Status>* errors) {
     switch (step.kind) {
       case Step::Kind::kError: errors->push_back(std::move(step.error)); return;
+      case Step::Kind::kLog: log::replay(step.log); return;
       case Step::Kind::kVerify: compile_verify(*step.value, *step.unit, renderer, errors); return;
       case Step::Kind::kResource: break;
     }

@@ -278,6 +278,26 @@ TEST_CASE("parallel compile: 1 and N threads give the same graph, verify checks,
     CHECK(n.print == one.print);
     CHECK(cache_files(tmp.path + "/cache" + std::to_string(jobs)) == cache_files(tmp.path + "/cache1"));
   }
+  // Corrupt cache entries: each is named in a warning, in run-list order, whatever the threads
+  // (the recipes are parsed on several threads too), and parsed again.
+  for (int jobs : {1, 3}) {
+    for (const auto& e : fs::directory_iterator(tmp.path + "/cache" + std::to_string(jobs)))
+      std::ofstream(e.path(), std::ios::trunc) << "garbage";
+  }
+  CompileOutcome bad1 = compile_with_jobs(policy, 1, "", tmp.path + "/cache1");
+  CompileOutcome bad3 = compile_with_jobs(policy, 3, "", tmp.path + "/cache3");
+  CHECK(bad1.log.size() == 6);  // 5 recipes and attributes.yaml
+  auto unplaced = [&](std::vector<std::string> lines, const std::string& cache) {  // the cache folders differ
+    for (auto& l : lines)
+      if (auto at = l.find(cache); at != std::string::npos) l.replace(at, cache.size(), "CACHE");
+    return lines;
+  };
+  CHECK(unplaced(bad3.log, tmp.path + "/cache3") == unplaced(bad1.log, tmp.path + "/cache1"));
+  CHECK(bad1.log.front().find("parse cache: ignoring corrupt entry") != std::string::npos);
+  CHECK(bad3.print == one.print);
+  CHECK(bad1.print == one.print);
+  CHECK(cache_files(tmp.path + "/cache3") == cache_files(tmp.path + "/cache2"));
+
   // Threads by the number of resources: ~990 take no more than 7; a small policy starts none.
   CHECK(compile_with_jobs(policy, 64).threads == 7);
   CompileOutcome quick = compile_with_jobs(std::string(ROUX_SOURCE_DIR) + "/examples/quickstart/policy.yaml", 8);
@@ -299,7 +319,9 @@ TEST_CASE("parallel compile: errors in several recipes and places come in the sa
       "  - file: \"\"\n"
       "resourcez: []\n";
   std::string policy =
-      write_parallel_policy(tmp.path, 3, errors_r1, "  - tcp: \"not a port\"\n", "  - par::missing\n  - par::r2\n");
+      write_parallel_policy(tmp.path, 3, errors_r1, "  - tcp: \"not a port\"\n",
+                            "  - par::missing\n  - par::broken\n  - par::r2\n");
+  write(tmp.path + "/cookbooks/par/recipes/broken.yaml", "resources:\n  - file: /x\n    content: [unclosed\n");
   CompileOutcome one = compile_with_jobs(policy, 1);
   REQUIRE(one.errors.size() >= 9);
   std::string all;
@@ -307,6 +329,7 @@ TEST_CASE("parallel compile: errors in several recipes and places come in the sa
   CHECK(all.find("unknown resource type \"nosuchtype\"") != std::string::npos);
   CHECK(all.find("recipes/r1.yaml:") != std::string::npos);
   CHECK(all.find("has no recipe \"missing\"") != std::string::npos);
+  CHECK(all.find("recipes/broken.yaml:") != std::string::npos);
   CHECK(all.find("duplicate resource file[/srv/par/d0/f3]") != std::string::npos);
   CHECK(all.find("recipe: unknown key \"resourcez\"") != std::string::npos);
   for (int jobs : {2, 4}) {
