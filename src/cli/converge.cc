@@ -831,7 +831,8 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   conv->add_flag("--dry-run,-n", opts->dry_run, "plan only: change nothing");
   conv->add_option("--jobs", opts->jobs,
                    "converge up to N independent resources at once (default: the number of cores, at least 4); "
-                   "files, folders, links, templates and `parallel: true` execs run beside each other, the rest alone")
+                   "files, folders, links, templates and `parallel: true` execs run beside each other, the rest alone; "
+                   "a large policy also compiles on up to N threads (at most the cores)")
       ->check(CLI::Range(1, 256));
   add_targeting_options(conv, opts);
   conv->add_option("--plan", opts->plan_in,
@@ -850,7 +851,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   add_targeting_options(plan, plan_opts);
   plan->add_option("--out", plan_opts->plan_out,
                    "also save the plan to FILE, signed with this host's plan key, for `roux converge --plan FILE`");
-  plan->add_option("--jobs", plan_opts->jobs, "accepted for symmetry with converge; a plan always walks one resource at a time")
+  plan->add_option("--jobs", plan_opts->jobs, "compile on up to N threads (at most the cores); a plan always walks one resource at a time")
       ->check(CLI::Range(1, 256));
   plan->add_option("--explain", plan_opts->explain, "tell why resource ID is in the plan (see `roux explain`)");
   plan->callback([plan_opts, exit_code] {
