@@ -1,4 +1,5 @@
 #include "base/log.h"
+#include "base/log_capture.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -17,6 +17,7 @@
 
 #include "base/json.h"
 #include "base/log.h"
+#include "base/log_capture.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "base/redact.h"

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "base/log.h"
+#include "base/log_capture.h"
 #include "base/redact.h"
 #include "base/secret.h"
 #include "resources/builtin.h"
