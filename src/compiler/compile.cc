@@ -8,6 +8,7 @@
 #include <charconv>
 #include <cstring>
 #include <cctype>
+#include <exception>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -750,17 +751,28 @@ class Compiler {
 
   /// Runs `work` on this thread and on threads - 1 others (fewer when no thread is to be had),
   /// and returns when every one has returned. Returns the number of threads it ran on.
+  /// An exception thrown by `work` on another thread is thrown here, once all have returned.
   static size_t run_on_threads(size_t threads, const std::function<void()>& work) {
+    std::vector<std::exception_ptr> thrown(threads);
+    auto guarded = [&](size_t t) {
+      try {
+        work();
+      } catch (...) {
+        thrown[t] = std::current_exception();
+      }
+    };
     std::vector<std::thread> pool;
     for (size_t t = 1; t < threads; ++t) {
       try {
-        pool.emplace_back(work);
+        pool.emplace_back(guarded, t);
       } catch (const std::system_error&) {
         break;  // no thread to be had: the others do the rest
       }
     }
-    work();
+    guarded(0);
     for (auto& t : pool) t.join();
+    for (const auto& e : thrown)
+      if (e) std::rethrow_exception(e);
     return pool.size() + 1;
   }
 
@@ -861,10 +873,17 @@ class Compiler {
     }
     const size_t chunks = (steps.size() + kStepsPerChunk - 1) / kStepsPerChunk;
     auto done = std::make_unique<std::atomic<bool>[]>(chunks);
+    // An exception (a defect, or out of memory) is carried to this thread, as a serial compile
+    // would have thrown it, instead of ending the process from a worker.
+    std::vector<std::exception_ptr> thrown(chunks);
     std::atomic<size_t> next{0};
     auto prepare_chunk = [&](size_t c) {
-      for (size_t i = c * kStepsPerChunk; i < std::min(steps.size(), (c + 1) * kStepsPerChunk); ++i)
-        prepare(steps[i], renderer);
+      try {
+        for (size_t i = c * kStepsPerChunk; i < std::min(steps.size(), (c + 1) * kStepsPerChunk); ++i)
+          prepare(steps[i], renderer);
+      } catch (...) {
+        thrown[c] = std::current_exception();
+      }
       done[c].store(true, std::memory_order_release);
       done[c].notify_one();
     };
@@ -872,6 +891,18 @@ class Compiler {
       for (size_t c; (c = next.fetch_add(1)) < chunks;) prepare_chunk(c);
     };
     std::vector<std::thread> pool;
+    // However this thread leaves (an exception from a chunk or from merge), the workers stop
+    // after their chunk and are joined.
+    struct JoinAll {
+      std::vector<std::thread>& pool;
+      std::atomic<size_t>& next;
+      size_t end;
+      ~JoinAll() {
+        next = end;
+        for (auto& t : pool)
+          if (t.joinable()) t.join();
+      }
+    } join_all{pool, next, chunks};
     for (size_t t = 1; t < threads; ++t) {
       try {
         pool.emplace_back(worker);
@@ -883,6 +914,7 @@ class Compiler {
     // while the next one to merge is not.
     for (size_t merged = 0; merged < chunks;) {
       if (done[merged].load(std::memory_order_acquire)) {
+        if (thrown[merged]) std::rethrow_exception(thrown[merged]);
         for (size_t i = merged * kStepsPerChunk; i < std::min(steps.size(), (merged + 1) * kStepsPerChunk); ++i)
           merge(steps[i], renderer, graph, errors);
         ++merged;
@@ -892,8 +924,7 @@ class Compiler {
         done[merged].wait(false, std::memory_order_acquire);
       }
     }
-    for (auto& t : pool) t.join();
-    return pool.size() + 1;
+    return pool.size() + 1;  // (join_all joins them)
   }
 
   /// The part of a step that touches nothing shared: a resource compiled into Prepared (on any
