@@ -482,6 +482,10 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
   copts.ca_bundle = o.ca_bundle.empty() ? config->ca_bundle : o.ca_bundle;
   copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
+  // The recipes compile on the walk's worker count, but on no more threads than cores: the
+  // compile waits on nothing, so a thread beyond the cores only costs its start.
+  copts.jobs = std::min(o.jobs > 0 ? o.jobs : engine::default_jobs(),
+                        std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
   copts.parse_cache_dir = parse_cache_dir(o.root, real_state);
   copts.parse_cache_writable = !o.dry_run && !o.verify_only;
@@ -491,6 +495,9 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   copts.git = config->git;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   phase_done("compile");
+  if (compiled.compiled)
+    log::debug("compile: " + std::to_string(compiled.compiled->graph.size()) + " resources on " +
+               std::to_string(compiled.compiled->compile_threads) + " thread(s)");
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {
       std::fprintf(stderr, "%s\n", escape_controls(redact::redact(e.to_string())).c_str());
@@ -837,7 +844,8 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   conv->add_flag("--dry-run,-n", opts->dry_run, "plan only: change nothing");
   conv->add_option("--jobs", opts->jobs,
                    "converge up to N independent resources at once (default: the number of cores, at least 4); "
-                   "files, folders, links, templates and `parallel: true` execs run beside each other, the rest alone")
+                   "files, folders, links, templates and `parallel: true` execs run beside each other, the rest alone; "
+                   "a large policy also compiles on up to N threads (at most the cores)")
       ->check(CLI::Range(1, 256));
   add_targeting_options(conv, opts);
   conv->add_option("--plan", opts->plan_in,
@@ -856,7 +864,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   add_targeting_options(plan, plan_opts);
   plan->add_option("--out", plan_opts->plan_out,
                    "also save the plan to FILE, signed with this host's plan key, for `roux converge --plan FILE`");
-  plan->add_option("--jobs", plan_opts->jobs, "accepted for symmetry with converge; a plan always walks one resource at a time")
+  plan->add_option("--jobs", plan_opts->jobs, "compile on up to N threads (at most the cores); a plan always walks one resource at a time")
       ->check(CLI::Range(1, 256));
   plan->add_option("--explain", plan_opts->explain, "tell why resource ID is in the plan (see `roux explain`)");
   plan->callback([plan_opts, exit_code] {
