@@ -16,11 +16,30 @@
 # check needs). Prints each target of issue 13 as a ratio with the target beside it, the 1-minute
 # load average of the runs, and roux's per-resource no-op cost at 1k / 10k / 50k.
 #
-# Needs root, overlayfs, unshare, cf-agent (Debian: apt-get install -y cfengine3).
+# BENCH_FS picks the filesystem the writes land on (summary.md names the one used):
+#   ext4-journal (default where a loop device can be had): the overlay's upper layer on a fresh
+#     ext4 made by mkfs.ext4 with Debian 12's defaults (journal on, /etc/mke2fs.conf) in a sparse
+#     file under BENCH_TMP (BENCH_FS_SIZE, 8G), loop-mounted (noinit_itable: no background
+#     inode-table zeroing during the runs), one new filesystem per size (each size of the first
+#     converges, each floor size), unmounted with its namespace and deleted at the end, also on
+#     failure or interrupt. Like a fresh host's disk.
+#   host: the old way, the upper layer a folder on BENCH_TMP's own filesystem. On this VM that is
+#     /dev/vda, an ext4 WITHOUT a journal: there, Linux's find_inode_bit() (fs/ext4/ialloc.c) skips
+#     every inode freed in the last 60 s (300 s if its inode-table block is dirty) and reads each
+#     one's dtime to know (recently_deleted(), only when the filesystem has no journal), and the
+#     rounds delete each peer's tree before making it again: every new inode walks past the ones
+#     just freed. A 5,000-file first converge then spends most of its time in the kernel there;
+#     a fresh host (journaled ext4 or xfs) does not. Both ways are kept: compare them.
+# Needs root, overlayfs, unshare, cf-agent (Debian: apt-get install -y cfengine3); ext4-journal
+# also mkfs.ext4 and a free loop device (losetup -f), else it says so and stops (exit 77).
 # PROFILE_N=N: no rounds; one first converge of N files under strace -f -w -c and one plain, with
 # the time per resource type (where a first converge's time goes). Needs strace.
+# PROFILE_N=N PROFILE_TOOL=perf: instead, roux's and cf-agent's first converge of N files, each
+# right after the same peer's converged tree was deleted (as in the rounds), under perf record -g:
+# OUT/perf-first-PEER-N.txt (kernel and user symbols by self time, and the ext4 inode-allocation
+# functions with their callees). Needs perf.
 # Environment: ROUNDS (3), FLOOR_NS ("1000 10000 50000"), FIRST_NS ("1000 5000"),
-# BENCH_TMP (/var/tmp), OUT (a new folder under BENCH_TMP: results.tsv per size, logs, summary.md;
+# BENCH_TMP (/var/tmp), BENCH_FS (ext4-journal), BENCH_FS_SIZE (8G), OUT (a new folder under BENCH_TMP: results.tsv per size, logs, summary.md;
 # kept), BASELINE (another roux binary: measured as peer "base" in the same rounds, e.g. the
 # previous build, so before/after ratios are pair by pair too).
 set -euo pipefail
@@ -34,25 +53,73 @@ if [ -z "${ROUX_PEERS_INNER:-}" ]; then
   ROUX=$(realpath "${1:-$here/../build/roux}")
   [ -x "$ROUX" ] || { echo "peers.sh: no roux binary at $ROUX" >&2; exit 2; }
   tmp=${BENCH_TMP:-/var/tmp}
-  box=$(mktemp -d "$tmp/roux-peers.XXXXXX")
-  trap 'rm -rf "$box"' EXIT
+  fs_can=$( (command -v mkfs.ext4 >/dev/null && losetup -f >/dev/null) 2>&1 && echo yes || echo no)
+  if [ -z "${BENCH_FS:-}" ]; then
+    BENCH_FS=host
+    [ "$fs_can" = yes ] && BENCH_FS=ext4-journal ||
+      echo "peers.sh: no loop device or no mkfs.ext4 (losetup -f failed): BENCH_FS=host (the upper layer on $tmp's filesystem)" >&2
+  fi
+  case $BENCH_FS in
+    host) ;;
+    ext4-journal)
+      [ "$fs_can" = yes ] || { echo "peers.sh: BENCH_FS=ext4-journal needs mkfs.ext4 and a free loop device (losetup -f failed); skipped" >&2; exit 77; } ;;
+    *) echo "peers.sh: BENCH_FS must be ext4-journal or host, not '$BENCH_FS'" >&2; exit 2 ;;
+  esac
   : "${OUT:=$(mktemp -d "$tmp/roux-peers-out.XXXXXX")}"
   mkdir -p "$OUT"
-  export ROUX_PEERS_INNER=1 ROUX_PEERS_BOX=$box ROUX OUT
+  box= child=
+  trap 'rm -rf "$box"' EXIT
+  # Interrupted: the sandbox goes (unshare --fork ignores SIGTERM, so SIGKILL; --kill-child then
+  # takes its processes, and the namespace its mounts, the loop device with them), then the EXIT
+  # trap deletes its folder and image.
+  trap '[ -z "$child" ] || { kill -KILL "$child" 2>/dev/null; wait "$child"; }; exit 130' INT TERM HUP
+  export ROUX_PEERS_INNER=1 ROUX OUT BENCH_FS
   [ -z "${BASELINE:-}" ] || export BASELINE=$(realpath "$BASELINE")
-  rc=0
-  unshare --mount --pid --fork --propagation private --kill-child "$0" || rc=$?
-  [ "$rc" = 0 ] || echo "peers.sh: the sandboxed run failed (exit $rc); the figures below are partial" >&2
-  [ -n "${PROFILE_N:-}" ] || /usr/bin/python3 "$here/peers.py" "$OUT" | tee "$OUT/summary.md"
+  # one sandbox (overlay, and for ext4-journal a new filesystem in box/fs.img, mounted in the
+  # sandbox's own mount namespace: it goes away with the namespace) per part
+  sandbox() {  # FIRST_NS FLOOR_NS
+    box=$(mktemp -d "$tmp/roux-peers.XXXXXX")
+    if [ "$BENCH_FS" = ext4-journal ]; then
+      truncate -s "${BENCH_FS_SIZE:-8G}" "$box/fs.img"
+      mkfs.ext4 -q -F "$box/fs.img"
+      fs_desc="the overlay's upper layer on a fresh ext4 per size, mkfs.ext4 with Debian's defaults (features: $(
+        dumpe2fs -h "$box/fs.img" 2>/dev/null | sed -n 's/^Filesystem features: *//p')), a ${BENCH_FS_SIZE:-8G} sparse file under $tmp, loop-mounted noinit_itable"
+    fi
+    local rc=0
+    # in the background and waited for: a signal to this script is handled at once (the trap
+    # above), not after the sandboxed run
+    ROUX_PEERS_BOX=$box FIRST_NS=$1 FLOOR_NS=$2 \
+      unshare --mount --pid --fork --propagation private --kill-child "$0" </dev/null &
+    child=$!
+    wait "$child" || rc=$?
+    child=
+    [ "$rc" = 0 ] || echo "peers.sh: the sandboxed run failed (exit $rc); the figures below are partial" >&2
+    rm -rf "$box"; box=
+  }
+  first_ns=${FIRST_NS-1000 5000} floor_ns=${FLOOR_NS-1000 10000 50000}
+  fs_desc="the overlay's upper layer a folder on $tmp ($(findmnt -no FSTYPE,SOURCE -T "$tmp" | tr -s ' ')$(
+    d=$(findmnt -no SOURCE -T "$tmp"); j=/sys/fs/ext4/${d#/dev/}/journal_task
+    [ -r "$j" ] && [ "$(cat "$j")" = "<none>" ] && echo ", no journal"))"
+  if [ "$BENCH_FS" = host ] || [ -n "${PROFILE_N:-}" ]; then
+    sandbox "$first_ns" "$floor_ns"
+  else
+    for n in $first_ns; do sandbox "$n" ""; done
+    for n in $floor_ns; do sandbox "" "$n"; done
+  fi
+  echo "BENCH_FS=$BENCH_FS: $fs_desc" >"$OUT/filesystem.txt"
+  [ -n "${PROFILE_N:-}" ] || { cat "$OUT/filesystem.txt"; echo; /usr/bin/python3 "$here/peers.py" "$OUT"; } | tee "$OUT/summary.md"
   echo "results kept in $OUT"
   exit 0
 fi
 
 if [ "${ROUX_PEERS_INNER}" = 1 ]; then
   # in the namespaces, not yet chrooted: the overlay, /proc, /dev, /sys, /run, the output folder
-  B=$ROUX_PEERS_BOX
-  mkdir -p "$B/upper" "$B/work" "$B/m"
-  mount -t overlay overlay -o lowerdir=/,upperdir="$B/upper",workdir="$B/work" "$B/m"
+  B=$ROUX_PEERS_BOX U=$ROUX_PEERS_BOX
+  if [ "$BENCH_FS" = ext4-journal ]; then
+    U=$B/fs && mkdir -p "$U" && mount -o loop,noinit_itable "$B/fs.img" "$U"
+  fi
+  mkdir -p "$U/upper" "$U/work" "$B/m"
+  mount -t overlay overlay -o lowerdir=/,upperdir="$U/upper",workdir="$U/work" "$B/m"
   M=$B/m
   mount -t proc proc "$M/proc"
   mount --rbind /dev "$M/dev"
@@ -74,6 +141,35 @@ fi
 export PB_EXTRA_BASE=${BASELINE:-}
 rm -rf "$PEERBENCH_BASE" && mkdir -p "$PEERBENCH_BASE"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+if [ -n "${PROFILE_N:-}" ] && [ "${PROFILE_TOOL:-strace}" = perf ]; then
+  # PROFILE_N=N PROFILE_TOOL=perf: each peer converges N files (untimed), is reset (its tree,
+  # users and state deleted, as before each first converge of the rounds), then converges
+  # them again under perf record -g (the peer's processes and their children)
+  . "$pb/peers.sh"
+  for p in roux cfengine; do
+    "$pb/gen.sh" "$PROFILE_N" 20 "$p" >/dev/null
+    pb_reset "$p"; pb_argv "$p"
+    "${PB_ARGV[@]}" >/dev/null 2>&1 </dev/null || true
+    pb_reset "$p"
+    d=$OUT/perf-first-$p-$PROFILE_N
+    "$pb/timecmd.py" -o "$d.time" -- perf record -q -g -o "$d.data" -- "${PB_ARGV[@]}" >/dev/null 2>&1 </dev/null || true
+    "$pb/verify.py" "$p" >"$d.verify" 2>&1 || true
+    {
+      echo "# $p, first converge of $PROFILE_N files right after its converged tree was deleted; $(cat "$d.verify")"
+      echo "# perf record -g (timecmd, perf included): $(tr '\n' ' ' <"$d.time")"
+      echo "# the ext4 inode allocation, share of all samples with callees (children):"
+      perf report -i "$d.data" --stdio --children --sort sym 2>/dev/null |
+        grep -E '^ +[0-9.]+% +[0-9.]+% .*(__ext4_new_inode|find_inode_bit|recently_deleted|ext4_read_inode_bitmap|__ext4_get_inode_loc|ext4_find_next_zero_bit|_find_next_zero_bit|entry_SYSCALL_64_after_hwframe|\[k\] do_sys_openat2|do_syscall_64)$' || true
+      echo "# all symbols by self time (>= 0.5 %):"
+      perf report -i "$d.data" --stdio --no-children --sort sym --percent-limit 0.5 -g none 2>/dev/null | grep -v '^$'
+    } >"$d.txt"
+    rm -f "$d.data"
+    head -14 "$d.txt"
+    pb_clean "$p"
+  done
+  exit 0
+fi
 
 if [ -n "${PROFILE_N:-}" ]; then
   # PROFILE_N=N: instead of the rounds, roux's first converge of N files twice, once under
@@ -110,7 +206,8 @@ done
 # roux's no-op against the floor program (and BASELINE's no-op), rounds interleaved, at each size
 flo=$OUT/floor
 mkdir -p "$flo/logs"
-printf 'peer\tn_files\tphase\trun\twall_s\tuser_s\tsys_s\tmaxrss_kb\texit\tverify\tload1\n' >"$flo/results.tsv"
+[ -s "$flo/results.tsv" ] ||  # one sandbox per floor size with BENCH_FS=ext4-journal: appended
+  printf 'peer\tn_files\tphase\trun\twall_s\tuser_s\tsys_s\tmaxrss_kb\texit\tverify\tload1\n' >"$flo/results.tsv"
 . "$pb/peers.sh"
 rotate() {  # K WORD...: the words rotated left by K places
   local k=$1 i; shift

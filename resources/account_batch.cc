@@ -16,6 +16,8 @@
 #include <map>
 #include <set>
 
+#include "base/log.h"
+#include "base/sha256.h"
 #include "base/strings.h"
 #include "resources/shadow_tool.h"
 
@@ -74,15 +76,53 @@ struct AccountText {
     lines.push_back(std::move(line));
     changed = true;
   }
+  std::string text() const {
+    std::string out;
+    for (const auto& l : lines) out += l + "\n";
+    return out;
+  }
   /// Like shadow's tools: the old file as FILE- (same mode and owner), then the new one.
   Status save(host::Host& h) const {
     if (!changed) return Status::ok();
     ROUX_TRY(h.write_file(path + "-", original, info.mode, info.uid, info.gid));
-    std::string text;
-    for (const auto& l : lines) text += l + "\n";
-    return h.write_file(path, text, info.mode, info.uid, info.gid);
+    return h.write_file(path, text(), info.mode, info.uid, info.gid);
   }
 };
+
+/// The pass's journal: written before its first account file is replaced, removed once the last
+/// one is in place. Each line "PATH SHA256-BEFORE SHA256-AFTER" for a file the pass rewrites. A
+/// pass killed between two renames leaves it: the next pass puts back, from its FILE- copy, each
+/// file that holds exactly this pass's new text (a group line without its user would otherwise
+/// stop the user's creation for good: "group exists"), then starts again from the old files.
+constexpr const char* kJournal = "/etc/.roux-account-pass";
+
+/// Rolls back what a killed pass left (its journal), under the lock; nothing when there is none.
+Status roll_back_killed_pass(host::Host& h) {
+  ROUX_ASSIGN_OR_RETURN(host::FileInfo ji, h.lstat(kJournal));
+  if (!ji.exists()) return Status::ok();
+  ROUX_ASSIGN_OR_RETURN(std::string journal, h.read_file(kJournal, 1 << 20));
+  for (const auto& line : split_lines(journal)) {
+    auto f = split(line, ' ');
+    static const std::set<std::string> kFiles = {"/etc/group", "/etc/gshadow", "/etc/subuid",
+                                                 "/etc/subgid", "/etc/shadow", "/etc/passwd"};
+    if (f.size() != 3 || !kFiles.count(f[0])) continue;  // only the files a pass writes
+    const std::string &path = f[0], &before = f[1], &after = f[2];
+    ROUX_ASSIGN_OR_RETURN(host::FileInfo fi, h.lstat(path));
+    if (!fi.exists() || fi.type != host::FileType::kFile) continue;
+    ROUX_ASSIGN_OR_RETURN(std::string now, h.read_file(path, 64 << 20));
+    if (sha256_hex(now) != after) continue;  // not replaced yet (or changed since: left as it is)
+    auto old = h.read_file(path + "-", 64 << 20);
+    if (!old.is_ok() || sha256_hex(*old) != before) {
+      log::warn(path + ": a killed account pass replaced it and its " + path + "- copy is gone; kept as it is");
+      continue;
+    }
+    ROUX_TRY(h.write_file(path, *old, fi.mode, fi.uid, fi.gid));
+    log::warn(path + ": left half done by a killed account pass (" + std::string(kJournal) +
+              "): the pass starts again from " + path + "-");
+  }
+  ROUX_TRY(h.sync_changed_dirs());
+  return h.remove(kJournal);
+}
 
 struct Staged {
   NewUser u;
@@ -232,6 +272,7 @@ struct AccountPass::Impl {
   explicit Impl(host::Host& host) : h(host) {}
 
   Status load() {
+    ROUX_TRY(roll_back_killed_pass(h));
     defs = read_shadow_defs(h);
     for (AccountText* f : {&passwd, &shadow, &group, &gshadow, &subuid.file, &subgid.file}) ROUX_TRY(f->load(h));
     for (const auto& p : host::parse_passwd(passwd.original)) users.insert(p.name), uids.insert(p.uid);
@@ -408,10 +449,17 @@ Status AccountPass::commit() {
     x.shadow.append(print_to_string([&](FILE* f) { putspent(&se, f); }));
   }
   // The user's line in passwd comes last: a crash between two renames leaves at worst a group or
-  // a shadow line without its user (pwck/grpck report it), never a user without them.
-  for (const AccountText* f : {&x.group, &x.gshadow, &x.subuid.file, &x.subgid.file, &x.shadow, &x.passwd})
-    ROUX_TRY(f->save(x.h));
+  // a shadow line without its user (pwck/grpck report it), never a user without them; and the
+  // journal, in place first, lets the next pass put those files back (roll_back_killed_pass).
+  const std::vector<const AccountText*> files = {&x.group, &x.gshadow, &x.subuid.file, &x.subgid.file, &x.shadow, &x.passwd};
+  std::string journal;
+  for (const AccountText* f : files)
+    if (f->changed) journal += f->path + " " + sha256_hex(f->original) + " " + sha256_hex(f->text()) + "\n";
+  ROUX_TRY(x.h.write_file(kJournal, journal, 0600, std::nullopt, std::nullopt));
   ROUX_TRY(x.h.sync_changed_dirs());
+  for (const AccountText* f : files) ROUX_TRY(f->save(x.h));
+  ROUX_TRY(x.h.sync_changed_dirs());
+  ROUX_TRY(x.h.remove(kJournal));
   x.h.invalidate_accounts();
   x.lock.reset();
   // Name-service caches, as useradd flushes them (on the host's own root only; their failure is

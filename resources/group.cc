@@ -16,6 +16,7 @@ class GroupResource : public engine::Resource {
 
   Status converge(engine::ConvergeContext& ctx) override {
     ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
+    ROUX_TRY(db->check_readable({"/etc/group"}));
     const host::GroupEntry* live = db->group(name());
     if (absent) {
       if (!live) return Status::ok();

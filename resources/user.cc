@@ -41,6 +41,7 @@ class UserResource : public engine::Resource {
 
   Status converge(engine::ConvergeContext& ctx) override {
     ROUX_ASSIGN_OR_RETURN(auto db, ctx.host().accounts());
+    ROUX_TRY(db->check_readable({"/etc/passwd", "/etc/shadow", "/etc/group"}));
     const host::PasswdEntry* live = db->user(name());
     if (absent) return converge_absent(ctx, live);
     ROUX_TRY(check_groups_exist(*db));
@@ -301,7 +302,8 @@ std::vector<Status> UserResource::converge_batch(const std::vector<engine::Resou
   while (i < members.size()) {
     auto* first = static_cast<UserResource*>(members[i]);
     auto db = host.accounts();
-    if (!one_pass || !db.is_ok() || !first->creates(**db)) {
+    if (!one_pass || !db.is_ok() || !(*db)->check_readable({"/etc/passwd", "/etc/shadow", "/etc/group"}).is_ok() ||
+        !first->creates(**db)) {
       out[i] = first->converge(*ctxs[i]);
       ++i;
       continue;

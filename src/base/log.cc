@@ -1,4 +1,5 @@
 #include "base/log.h"
+#include "base/log_capture.h"
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -21,6 +22,7 @@ std::atomic<Level> g_level{Level::kWarn};
 std::atomic<bool> g_from_command_line{false};
 std::atomic<bool> g_quiet{false};
 std::mutex g_mu;
+thread_local std::vector<CapturedLine>* t_capture = nullptr;  // Capture
 
 /// JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected to stdout/stderr; it holds
 /// for this stderr only when they match (a child of a unit may have been redirected since).
@@ -35,6 +37,10 @@ bool stderr_is_journal() {
 }
 
 void write_line(int priority, const char* tag, std::string_view msg) {
+  if (t_capture) {
+    t_capture->push_back({priority, std::string(tag) + std::string(msg)});
+    return;
+  }
   // No known secret ever reaches the log, and no control byte from the host's text (a file
   // name, a command's output) reaches the terminal as such (base/strings.h: escape_controls).
   std::string text = escape_controls(redact::redact(msg));
@@ -77,6 +83,13 @@ void info(std::string_view msg) { emit(Level::kInfo, 6, "", msg); }
 void warn(std::string_view msg) { emit(Level::kWarn, 4, "warning: ", msg); }
 void error(std::string_view msg) { emit(Level::kError, 3, "error: ", msg); }
 void notice(std::string_view msg) { write_line(5, "", msg); }
+
+Capture::Capture(std::vector<CapturedLine>* into) : outer_(t_capture) { t_capture = into; }
+Capture::~Capture() { t_capture = outer_; }
+
+void replay(const std::vector<CapturedLine>& lines) {
+  for (const auto& l : lines) write_line(l.priority, "", l.text);
+}
 
 bool journal_send(std::string_view message, const std::vector<std::pair<std::string, std::string>>& fields) {
   const char* path = std::getenv("ROUX_JOURNAL_SOCKET");  // tests only: a receiver of their own

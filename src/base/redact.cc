@@ -122,6 +122,46 @@ void add_secret(std::string_view plaintext) {
   }
 }
 
+Stream::Stream(Sink out) : out_(std::move(out)) {
+  std::lock_guard lock(g_mu);
+  needles_ = g_needles;
+  held_.resize(needles_.size());
+}
+
+Status Stream::feed(size_t stage, std::string_view piece) {
+  if (piece.empty()) return Status::ok();
+  if (stage == needles_.size()) return out_(piece);
+  const std::string& n = needles_[stage];
+  std::string buf = std::move(held_[stage]);
+  held_[stage].clear();
+  buf.append(piece);
+  // As redact_owned: left to right, the search going on after each mask.
+  std::string done;
+  size_t pos = 0;
+  for (size_t m; (m = buf.find(n, pos)) != std::string::npos; pos = m + n.size()) {
+    done.append(buf, pos, m - pos);
+    done.append(kMask);
+  }
+  // Past the last match, the last size-1 bytes may begin a secret that the next piece ends.
+  size_t keep = std::min(buf.size() - pos, n.size() - 1);
+  size_t end = buf.size() - keep;
+  held_[stage] = buf.substr(end);
+  if (done.empty()) return feed(stage + 1, std::string_view(buf).substr(pos, end - pos));
+  done.append(buf, pos, end - pos);
+  return feed(stage + 1, done);
+}
+
+Status Stream::finish() {
+  // Each stage's held tail is too short to hold its secret: it goes on, in order, to the stages
+  // after it (which may still find theirs in it), then theirs.
+  for (size_t k = 0; k < needles_.size(); ++k) {
+    std::string rest = std::move(held_[k]);
+    held_[k].clear();
+    ROUX_TRY(feed(k + 1, rest));
+  }
+  return Status::ok();
+}
+
 bool contains_secret(std::string_view text) {
   std::lock_guard lock(g_mu);
   for (const auto& n : g_needles)

@@ -1,6 +1,10 @@
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "base/status.h"
 
 namespace roux::redact {
 
@@ -19,6 +23,25 @@ void add_secret(std::string_view plaintext);
 std::string redact(std::string_view text);
 /// The same, reusing `text`'s buffer: no copy of a large text (a report) when no secret is in it.
 std::string redact_owned(std::string text);
+/// redact() of a text given in pieces, for a text too large to hold whole (a report of thousands
+/// of changed files): put() each piece in order, then finish(). `out` receives the redacted text
+/// in pieces, exactly the bytes redact(whole text) would return: each secret's last bytes wait
+/// for the next piece, so a secret split between pieces is masked too. The secrets known at
+/// construction are used. The first error `out` returns stops the stream and is returned.
+class Stream {
+ public:
+  using Sink = std::function<Status(std::string_view)>;
+  explicit Stream(Sink out);
+  Status put(std::string_view piece) { return feed(0, piece); }
+  Status finish();
+
+ private:
+  /// Stage k masks needle k (redact's order: longest first) and hands its output to stage k + 1.
+  Status feed(size_t stage, std::string_view piece);
+  std::vector<std::string> needles_;
+  std::vector<std::string> held_;  // per stage: the tail that may begin a secret
+  Sink out_;
+};
 /// True when `text` contains a known secret (so a value built from it is sensitive).
 bool contains_secret(std::string_view text);
 /// Forgets every secret (tests).

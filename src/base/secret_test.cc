@@ -55,6 +55,56 @@ TEST_CASE("secret: keygen, encrypt, decrypt round trip; a wrong key fails withou
   std::filesystem::remove_all(d);
 }
 
+TEST_CASE("redact::Stream: a text given in pieces comes out as redact() of the whole, a secret split between pieces masked") {
+  redact::clear();
+  // Overlapping secrets (one inside another, one whose end begins the other) and the mask's own text.
+  redact::add_secret("hunter2-Zq81x");
+  redact::add_secret("Zq81x-tail");
+  redact::add_secret("(sec");
+  const std::string alphabet = "hunter2-Zq81x-tail(secret)\"\\n ";
+  uint64_t seed = 12345;
+  auto rnd = [&](uint64_t n) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<size_t>((seed >> 33) % n);
+  };
+  for (int round = 0; round < 400; ++round) {
+    std::string text;
+    size_t len = rnd(200);
+    while (text.size() < len) {
+      if (rnd(4) == 0) text += rnd(2) ? "hunter2-Zq81x" : "Zq81x-tail";
+      else text += alphabet[rnd(alphabet.size())];
+    }
+    std::string out;
+    size_t pieces = 0;
+    redact::Stream stream([&](std::string_view p) {
+      out.append(p);
+      ++pieces;
+      return Status::ok();
+    });
+    for (size_t at = 0; at < text.size();) {
+      size_t n = std::min(text.size() - at, rnd(20));  // empty pieces too
+      REQUIRE(stream.put(std::string_view(text).substr(at, n)).is_ok());
+      at += n;
+    }
+    REQUIRE(stream.finish().is_ok());
+    CHECK_MESSAGE(out == redact::redact(text), text);
+  }
+  // No secret known: the pieces go through as they are.
+  redact::clear();
+  std::string out;
+  redact::Stream plain([&](std::string_view p) {
+    out.append(p);
+    return Status::ok();
+  });
+  CHECK(plain.put("ab").is_ok());
+  CHECK(plain.put("cd").is_ok());
+  CHECK(plain.finish().is_ok());
+  CHECK(out == "abcd");
+  // The sink's error stops the stream and is returned.
+  redact::Stream failing([](std::string_view) { return Status::io_msg("disk full"); });
+  CHECK(failing.put("x").to_string().find("disk full") != std::string::npos);
+}
+
 TEST_CASE("redact: plaintext, its lines and its base64 at any alignment are masked") {
   redact::clear();
   redact::add_secret("hunter2-Zq81x");

@@ -316,15 +316,24 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   rep.root = o.root;
   rep.policy_group = o.policy_group;
   // Each pass's time goes in the report: a slow run says where its time went.
-  auto phase_done = [&](const char* name) {
+  // `printing` (the time the pass spent writing its output) is told apart, as a "print" phase
+  // after it: a slow terminal or -vv's line per resource is not the pass's own time.
+  auto phase_done = [&](const char* name, Clock::duration printing = {}) {
     auto now = Clock::now();
-    rep.phases_ms.emplace_back(name, std::chrono::duration<double, std::milli>(now - phase_start).count());
-    phase_start = now;
-    if (log::level() <= log::Level::kDebug) {
+    auto log_phase = [&] {
+      if (log::level() > log::Level::kDebug) return;
       char ms[32];
       std::snprintf(ms, sizeof ms, "%.1f", rep.phases_ms.back().second);
-      log::debug(std::string("phase ") + name + ": " + ms + " ms");
+      log::debug("phase " + rep.phases_ms.back().first + ": " + ms + " ms");
+    };
+    printing = std::min(printing, now - phase_start);
+    rep.phases_ms.emplace_back(name, std::chrono::duration<double, std::milli>(now - phase_start - printing).count());
+    log_phase();
+    if (printing > Clock::duration::zero()) {
+      rep.phases_ms.emplace_back("print", std::chrono::duration<double, std::milli>(printing).count());
+      log_phase();
     }
+    phase_start = now;
   };
   auto fail_early = [&](const Status& s) {
     rep.errors.push_back(s.to_string());
@@ -473,6 +482,10 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   copts.trusted_keys.insert(copts.trusted_keys.end(), o.trust.begin(), o.trust.end());
   copts.ca_bundle = o.ca_bundle.empty() ? config->ca_bundle : o.ca_bundle;
   copts.secret_key_file = o.secret_key.empty() ? config->secret_key : o.secret_key;
+  // The recipes compile on the walk's worker count, but on no more threads than cores: the
+  // compile waits on nothing, so a thread beyond the cores only costs its start.
+  copts.jobs = std::min(o.jobs > 0 ? o.jobs : engine::default_jobs(),
+                        std::max(1, static_cast<int>(std::thread::hardware_concurrency())));
   // Parsed recipes kept by content: a no-op run skips YAML scanning. plan only reads them.
   copts.parse_cache_dir = parse_cache_dir(o.root, real_state);
   copts.parse_cache_writable = !o.dry_run && !o.verify_only;
@@ -482,6 +495,9 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   copts.git = config->git;
   compiler::CompileResult compiled = compiler::compile_policy(copts, registry, facts);
   phase_done("compile");
+  if (compiled.compiled)
+    log::debug("compile: " + std::to_string(compiled.compiled->graph.size()) + " resources on " +
+               std::to_string(compiled.compiled->compile_threads) + " thread(s)");
   if (!compiled.ok()) {
     for (const auto& e : compiled.errors) {
       std::fprintf(stderr, "%s\n", escape_controls(redact::redact(e.to_string())).c_str());
@@ -640,7 +656,7 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
     if (Status s = (**host).sync_changed_dirs(); !s.is_ok()) rep.errors.push_back(s.to_string());
     engine::hide_retired_secrets(c.graph, formerly_sensitive);
     if (stream) streamer.finish(c.graph);
-    phase_done("converge");
+    phase_done("converge", streamer.printing());
   }
 
   // Verify: the recipes' checks prove the converged host works (in plan they are only listed).
@@ -716,11 +732,15 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
   // The state folder keeps the compact report (unchanged resources counted, not listed), written
   // for last_run.json and the history's per-run copy; the whole report, for --report, json_file
   // and webhook, is serialised only when one of them asks for it (stdout's is made by emit).
-  std::string state_json = o.dry_run ? std::string() : report::report_json_text(rep, /*list_unchanged=*/false);
+  // Written in pieces (never the whole text in memory: megabytes after thousands of new files),
+  // once for last_run.json and once for the history's copy.
+  const host::Host::Pieces state_report = [&rep](const host::Host::PieceSink& sink) {
+    return report::write_report_json(rep, /*list_unchanged=*/false, sink);
+  };
   bool full = !o.report_file.empty() || report::handlers_need_full_report(config->handlers);
   std::string report_json = full ? report::report_json_text(rep) : std::string();
   if (!o.dry_run) {
-    Status s = (**host).write_file(*state_dir + "/last_run.json", state_json, 0600, std::nullopt, std::nullopt);
+    Status s = (**host).write_file_pieces(*state_dir + "/last_run.json", state_report, 0600, std::nullopt, std::nullopt);
     if (!s.is_ok()) log::warn("could not record the run in " + real_state + ": " + s.to_string());
     s = save_pending_notifications(**host, *state_dir, pending, engine::pending_after(c.graph, pending));
     if (!s.is_ok()) log::warn("could not record the undelivered notifications in " + real_state + ": " + s.to_string());
@@ -728,7 +748,7 @@ int converge(ConvergeOptions o, report::RunReport* out, bool* syslog_record) {
     if (!s.is_ok()) log::warn("could not record the sensitive paths in " + real_state + ": " + s.to_string());
     // Handlers (history, json file, webhook, prometheus, syslog): each on its own; none can
     // fail the run, and each is bounded in time.
-    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir, &state_json))
+    for (const auto& w : report::run_handlers(rep, report_json, config->handlers, **host, *state_dir, &state_report))
       log::warn(w);
     if (Status s2 = (**host).sync_changed_dirs(); !s2.is_ok())
       log::warn("could not sync the state folder " + real_state + ": " + s2.to_string());
@@ -824,7 +844,8 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   conv->add_flag("--dry-run,-n", opts->dry_run, "plan only: change nothing");
   conv->add_option("--jobs", opts->jobs,
                    "converge up to N independent resources at once (default: the number of cores, at least 4); "
-                   "files, folders, links, templates and `parallel: true` execs run beside each other, the rest alone")
+                   "files, folders, links, templates and `parallel: true` execs run beside each other, the rest alone; "
+                   "a large policy also compiles on up to N threads (at most the cores)")
       ->check(CLI::Range(1, 256));
   add_targeting_options(conv, opts);
   conv->add_option("--plan", opts->plan_in,
@@ -843,7 +864,7 @@ void add_converge_commands(CLI::App& app, int* exit_code) {
   add_targeting_options(plan, plan_opts);
   plan->add_option("--out", plan_opts->plan_out,
                    "also save the plan to FILE, signed with this host's plan key, for `roux converge --plan FILE`");
-  plan->add_option("--jobs", plan_opts->jobs, "accepted for symmetry with converge; a plan always walks one resource at a time")
+  plan->add_option("--jobs", plan_opts->jobs, "compile on up to N threads (at most the cores); a plan always walks one resource at a time")
       ->check(CLI::Range(1, 256));
   plan->add_option("--explain", plan_opts->explain, "tell why resource ID is in the plan (see `roux explain`)");
   plan->callback([plan_opts, exit_code] {

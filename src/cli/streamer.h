@@ -1,5 +1,6 @@
 // The converge driver's text output as the walk goes: each resource's block as it settles.
 #pragma once
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -39,6 +40,7 @@ class Streamer {
   /// workers call it at once for different resources, each line whole and named by its resource.
   void output(const engine::Node& n, std::string_view piece) {
     std::lock_guard lock(mu_);
+    Timed timed(printing_);
     std::string& partial = partial_[n.index];
     partial += piece;
     size_t nl;
@@ -50,6 +52,7 @@ class Streamer {
 
   void done(const engine::Node& n) {
     std::lock_guard lock(mu_);
+    Timed timed(printing_);
     if (auto it = partial_.find(n.index); it != partial_.end()) {
       if (!it->second.empty()) output_line(n, it->second);
       partial_.erase(it);
@@ -66,6 +69,7 @@ class Streamer {
   /// After the walk: what delayed notifications added, in declaration order.
   void finish(const engine::Graph& graph) {
     std::lock_guard lock(mu_);
+    Timed timed(printing_);
     for (const auto& n : graph.nodes()) {
       bool news = n->changes.size() > printed_[n->index] ||
                   (!shown_[n->index] && n->status != engine::NodeStatus::kUnchanged &&
@@ -78,7 +82,25 @@ class Streamer {
     }
   }
 
+  /// The time spent formatting and writing output so far (a slow terminal, a full pipe, -vv's
+  /// line per unchanged resource): the driver reports it as its own phase ("print"), not as
+  /// the walk's.
+  std::chrono::steady_clock::duration printing() {
+    std::lock_guard lock(mu_);
+    return printing_;
+  }
+
  private:
+  /// Adds the time from its construction to its destruction to `total`.
+  struct Timed {
+    explicit Timed(std::chrono::steady_clock::duration& total) : total(total) {}
+    ~Timed() { total += std::chrono::steady_clock::now() - t0; }
+    Timed(const Timed&) = delete;
+    Timed& operator=(const Timed&) = delete;
+    std::chrono::steady_clock::duration& total;
+    std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  };
+
   void print(const engine::Node& n, size_t skip_changes) {
     if (n.status == engine::NodeStatus::kUnchanged || n.status == engine::NodeStatus::kPending) {
       // Nothing to show (format_resource prints neither): no report built for each unchanged
@@ -110,6 +132,7 @@ class Streamer {
   }
 
   std::mutex mu_;  // output() from workers, done() from the walk: one line at a time
+  std::chrono::steady_clock::duration printing_{};
   std::map<size_t, std::string> partial_;  // by node index: output after its last line break
   bool color_;
   const report::PreviousRun* previous_;

@@ -329,7 +329,9 @@ void add_supermarket_commands(CLI::App& app, int* exit_code) {
   ref->callback([o, exit_code] { *exit_code = refresh(*o); });
 
   auto* mir = sm->add_subcommand("mirror", "copy new versions of a supermarket, verified, into a folder");
-  mir->add_option("--from", o->from, "upstream supermarket URL (http://, https://, file://)")->required();
+  mir->add_option("--from,-s,--source", o->from,
+                  "upstream supermarket URL (http://, https://, file://; -s/--source as in converge and bootstrap)")
+      ->required();
   mir->add_option("--to", o->to, "mirror folder")->required();
   mir->add_option("--key", o->key, "re-sign the mirror's index with this key (needed only when rewriting URLs)");
   trust_opts(mir);

@@ -131,7 +131,14 @@ std::string explain_text(const compiler::Compiled& compiled, const engine::Node&
              (note.immediately ? ", immediately" : ", delayed") + ")\n";
   }
   if (!notified_by.empty()) out += "  refreshed when these change:\n" + notified_by;
-  if (!n.notified_by.empty()) out += "  notified in this plan by: " + join(n.notified_by, ", ") + "\n";
+  // Who notified it in this plan, once: not when a "differs" line already says it (an exec's
+  // "run: ... -> CMD (notified by X)", a service's "restart: (none) -> notified by X").
+  if (!n.notified_by.empty()) {
+    std::string note = "notified by " + join(n.notified_by, ", ");
+    bool told = std::any_of(n.changes.begin(), n.changes.end(),
+                            [&](const engine::Change& c) { return one_line(c.after, 120).find(note) != std::string::npos; });
+    if (!told) out += "  notified in this plan by: " + join(n.notified_by, ", ") + "\n";
+  }
   return escape_controls(redact::redact(out));
 }
 

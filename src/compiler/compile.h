@@ -35,6 +35,11 @@ struct CompileOptions {
   sources::TransferLimits transfer;           // download deadlines (client.yaml http:)
   sources::GitOptions git;                    // git credentials, ssh key, known_hosts (client.yaml git:)
   bool keep_properties = false;               // fill Compiled::properties (roux policy diff)
+  /// Threads the recipes' resources are compiled on, at most (the caller caps it at the cores; a
+  /// policy of a few hundred resources, or whose recipes hold encrypted secrets, uses only the
+  /// calling thread): the graph, its order, the errors and the log are the same whatever the
+  /// number. 1 = only the calling thread.
+  int jobs = 1;
 };
 
 /// A cookbook chosen for this run, where its files are and where they came from (sources/).
@@ -57,6 +62,8 @@ struct Compiled {
   /// With CompileOptions::keep_properties: each resource's properties as compiled, by id, as
   /// display text ("(sensitive)" for a value that holds a secret), in declaration order.
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> properties;
+  /// Threads the recipes' resources were compiled on (CompileOptions::jobs; -vv prints it).
+  int compile_threads = 1;
 };
 
 /// Every error of the compile phase (file:line:col each), or a compiled policy.

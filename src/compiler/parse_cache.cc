@@ -282,27 +282,42 @@ bool decode_value_tree(const std::string& bytes, const std::string& digest, cons
 }
 
 bool ParseCache::parse(const std::string& text, const std::string& file, Value* out, std::vector<Status>* errors) {
+  Outcome outcome;
+  bool ok = parse_apart(text, file, out, errors, &outcome);
+  keep(std::move(outcome));
+  return ok;
+}
+
+bool ParseCache::parse_apart(const std::string& text, const std::string& file, Value* out, std::vector<Status>* errors,
+                             Outcome* outcome) const {
   if (dir_.empty()) return parse_yaml(text, file, out, errors);
   std::string digest = sha256_hex(std::string("roux parse cache ") + std::to_string(kFormat) + " " + kVersion + "\n" + text);
   std::string path = dir_ + "/" + sha256_hex(file).substr(0, 32) + ".cbor";
   if (auto bytes = sources::read_local_file(path, 256 << 20); bytes.is_ok()) {
     bool stale = false;
     if (decode_value_tree(*bytes, digest, file, out, &stale)) {
-      ++hits_;
+      outcome->hit = true;
       return true;
     }
     // A stale entry is ordinary (the recipe was edited); a malformed one is worth a word. Either
     // way the text is parsed again, and an apply replaces the entry.
     if (!stale) log::warn("parse cache: ignoring corrupt entry " + path + " (for " + file + "); parsing the recipe again");
   }
-  ++misses_;
   size_t before = errors->size();
   if (!parse_yaml(text, file, out, errors)) return false;
   // A recipe holding a URL password or a known secret is not copied to the cache: the recipe
   // file stays the only clear copy on disk (docs/security.md).
-  if (writable_ && errors->size() == before && !redact::has_url_credentials(text) && !redact::contains_secret(text))
-    pending_.emplace_back(path, encode_value_tree(*out, digest));
+  if (writable_ && errors->size() == before && !redact::has_url_credentials(text) && !redact::contains_secret(text)) {
+    outcome->path = std::move(path);
+    outcome->bytes = encode_value_tree(*out, digest);
+  }
   return true;
+}
+
+void ParseCache::keep(Outcome outcome) {
+  if (dir_.empty()) return;
+  ++(outcome.hit ? hits_ : misses_);
+  if (!outcome.path.empty()) pending_.emplace_back(std::move(outcome.path), std::move(outcome.bytes));
 }
 
 void ParseCache::commit() {

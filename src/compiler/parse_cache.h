@@ -26,6 +26,17 @@ class ParseCache {
   /// parse_yaml(text, file, out, errors), through the cache.
   bool parse(const std::string& text, const std::string& file, engine::Value* out, std::vector<Status>* errors);
 
+  /// parse() in two halves, for parsing several files at once: parse_apart() changes nothing of
+  /// the cache (any number of threads at once; what it logs, it logs on its own thread), and
+  /// keep() then records its outcome (hit or miss, the entry to write), on one thread.
+  struct Outcome {
+    bool hit = false;
+    std::string path, bytes;  // an entry for commit() ("" = none)
+  };
+  bool parse_apart(const std::string& text, const std::string& file, engine::Value* out, std::vector<Status>* errors,
+                   Outcome* outcome) const;
+  void keep(Outcome outcome);
+
   /// Writes the entries parsed since the last commit (best effort: a failed write only costs
   /// the next run a parse).
   void commit();

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -51,11 +52,27 @@ struct ShadowEntry {
 
 /// The user and group databases of the managed root, read once (passwd, group, shadow).
 /// `shadow_readable` is false when /etc/shadow could not be read (not root): then `shadow` is empty.
+/// A line of an account file that is not what it should be ("/etc/passwd:2: ...").
+struct AccountFileProblem {
+  std::string file;  // "/etc/passwd", "/etc/group", "/etc/shadow"
+  size_t line = 0;   // 1-based
+  std::string what;
+  /// Not an entry (too few fields, an empty name, an id that is not a number): the parsers skip
+  /// it, so which name and id it holds is unknown. Else roux reads it, but shadow's tools do not.
+  bool unreadable = false;
+  std::string to_string() const { return file + ":" + std::to_string(line) + ": " + what; }
+};
+
 struct AccountDb {
   std::vector<PasswdEntry> users;
   std::vector<GroupEntry> groups;
   std::vector<ShadowEntry> shadow;
   bool shadow_readable = false;
+  /// The lines of passwd, group and shadow the parsers skipped or shadow's tools misread.
+  std::vector<AccountFileProblem> problems;
+  /// A refusal naming the first unreadable line of one of `files`, or OK: with such a line, a
+  /// user or group could exist without roux seeing it, and be created again or its id reused.
+  Status check_readable(std::initializer_list<std::string_view> files) const;
   const PasswdEntry* user(std::string_view name) const;
   const ShadowEntry* shadow_entry(std::string_view name) const;
   const PasswdEntry* user_by_uid(uid_t uid) const;
@@ -117,6 +134,23 @@ class Host {
   /// many files (docs/design.md), never past a read, change or command that could see the name.
   virtual Status write_file(const std::string& path, std::string_view content, uint32_t mode,
                             std::optional<uid_t> uid, std::optional<gid_t> gid) = 0;
+  /// A content made piece by piece: calls its sink once per piece, in order, and returns the
+  /// first error the sink returns (or its own).
+  using PieceSink = std::function<Status(std::string_view)>;
+  using Pieces = std::function<Status(const PieceSink&)>;
+  /// write_file with the content given as pieces: the same atomic, durable replace, without the
+  /// whole content in memory where the host can write it as it comes (the real host does; this
+  /// default joins the pieces, then calls write_file). For roux's own large files (the report).
+  virtual Status write_file_pieces(const std::string& path, const Pieces& pieces, uint32_t mode,
+                                   std::optional<uid_t> uid, std::optional<gid_t> gid) {
+    std::string content;
+    Status s = pieces([&content](std::string_view piece) {
+      content.append(piece);
+      return Status::ok();
+    });
+    if (!s.is_ok()) return s;
+    return write_file(path, content, mode, uid, gid);
+  }
   virtual Status mkdir(const std::string& path, uint32_t mode) = 0;
   /// chmod/chown on the entry itself; refuses a symlink (use lchown semantics for links).
   virtual Status chmod(const std::string& path, uint32_t mode) = 0;
@@ -190,6 +224,10 @@ class Host {
 std::vector<PasswdEntry> parse_passwd(std::string_view text);
 std::vector<GroupEntry> parse_group(std::string_view text);
 std::vector<ShadowEntry> parse_shadow(std::string_view text);
+/// The lines of the account file `file` ("/etc/passwd", "/etc/group", "/etc/shadow") holding
+/// `text` that its parser above skips though they are neither blank, comments nor NIS lines
+/// (unreadable), and the passwd lines shadow's tools take for corrupt (32 KiB or longer).
+std::vector<AccountFileProblem> account_file_problems(std::string_view file, std::string_view text);
 
 /// The real host, rooted at `root` ("/" or a --root folder). Fails when root cannot be opened.
 Result<std::unique_ptr<Host>> make_posix_host(const std::string& root);

@@ -197,10 +197,13 @@ Result<std::shared_ptr<const AccountDb>> PlannedHost::accounts() const {
   ROUX_ASSIGN_OR_RETURN(std::string group, read_file("/etc/group", 64 << 20));
   db->users = parse_passwd(passwd);
   db->groups = parse_group(group);
+  db->problems = account_file_problems("/etc/passwd", passwd);
+  for (auto& p : account_file_problems("/etc/group", group)) db->problems.push_back(std::move(p));
   db->shadow_readable = real_db->shadow_readable;
   if (db->shadow_readable) {
     ROUX_ASSIGN_OR_RETURN(std::string shadow, read_file("/etc/shadow", 64 << 20));
     db->shadow = parse_shadow(shadow);
+    for (auto& p : account_file_problems("/etc/shadow", shadow)) db->problems.push_back(std::move(p));
   }
   accounts_ = db;
   accounts_gen_ = gen_;

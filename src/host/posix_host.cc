@@ -19,6 +19,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "host/host.h"
@@ -272,15 +273,30 @@ class PosixHost final : public Host {
     if (accounts_) return accounts_;
     flush_pending();  // the account files as written so far
     auto db = std::make_shared<AccountDb>();
-    if (auto passwd = read_file("/etc/passwd", 64 << 20); passwd.is_ok()) db->users = parse_passwd(*passwd);
-    if (auto group = read_file("/etc/group", 64 << 20); group.is_ok()) db->groups = parse_group(*group);
+    auto problems = [&](std::string_view file, std::string_view text) {
+      for (auto& p : account_file_problems(file, text)) db->problems.push_back(std::move(p));
+    };
+    if (auto passwd = read_file("/etc/passwd", 64 << 20); passwd.is_ok()) {
+      db->users = parse_passwd(*passwd);
+      problems("/etc/passwd", *passwd);
+    }
+    if (auto group = read_file("/etc/group", 64 << 20); group.is_ok()) {
+      db->groups = parse_group(*group);
+      problems("/etc/group", *group);
+    }
     if (auto shadow = read_file("/etc/shadow", 64 << 20); shadow.is_ok()) {
       db->shadow = parse_shadow(*shadow);
       db->shadow_readable = true;
+      problems("/etc/shadow", *shadow);
     }
+    // Each once a run (the files are read again after each write).
+    for (const auto& p : db->problems)
+      if (warned_.insert(p.to_string()).second) log::warn(p.to_string());
     accounts_ = db;
     return accounts_;
   }
+
+  mutable std::set<std::string> warned_;  // account file problems told (under accounts_mu_)
 
   void invalidate_accounts() override {
     std::lock_guard lock(accounts_mu_);
@@ -342,6 +358,19 @@ class PosixHost final : public Host {
 
   Status write_file(const std::string& path, std::string_view content, uint32_t mode,
                     std::optional<uid_t> uid, std::optional<gid_t> gid) override {
+    return write_temp(path, nullptr, content, mode, uid, gid);
+  }
+
+  Status write_file_pieces(const std::string& path, const Pieces& pieces, uint32_t mode,
+                           std::optional<uid_t> uid, std::optional<gid_t> gid) override {
+    return write_temp(path, &pieces, {}, mode, uid, gid);
+  }
+
+ private:
+  /// write_file's temp file filled with `content`, or with `pieces` when given (written through a
+  /// 64 KiB buffer as they come), then put in place as write_file says.
+  Status write_temp(const std::string& path, const Pieces* pieces, std::string_view content, uint32_t mode,
+                    std::optional<uid_t> uid, std::optional<gid_t> gid) {
     auto [dir, base] = split(path);
     if (base.empty()) return Status::invalid_input("cannot write to " + path);
     ROUX_ASSIGN_OR_RETURN(Fd d, open_dir(dir, false));
@@ -368,7 +397,23 @@ class PosixHost final : public Host {
       unlinkat(d.get(), tmp.c_str(), 0);
       return s;
     };
-    if (Status s = write_all(f.get(), content, path); !s) return fail(s);
+    if (pieces) {
+      std::string buf;
+      buf.reserve(65536);
+      Status s = (*pieces)([&](std::string_view piece) {
+        if (buf.size() + piece.size() > 65536) {
+          ROUX_TRY(write_all(f.get(), buf, path));
+          buf.clear();
+        }
+        if (piece.size() >= 65536) return write_all(f.get(), piece, path);
+        buf.append(piece);
+        return Status::ok();
+      });
+      if (s.is_ok()) s = write_all(f.get(), buf, path);
+      if (!s) return fail(s);
+    } else if (Status s = write_all(f.get(), content, path); !s) {
+      return fail(s);
+    }
     if ((uid || gid) && fchown(f.get(), uid ? *uid : static_cast<uid_t>(-1), gid ? *gid : static_cast<gid_t>(-1)) != 0)
       return fail(Status::io("chown " + path, errno));
     if (fchmod(f.get(), mode & 07777) != 0) return fail(Status::io("chmod " + path, errno));
@@ -383,6 +428,7 @@ class PosixHost final : public Host {
     return Status::ok();
   }
 
+ public:
   Status mkdir(const std::string& path, uint32_t mode) override {
     settle(path);
     auto [dir, base] = split(path);
@@ -820,6 +866,54 @@ bool is_skipped_account_line(const std::vector<std::string>& f, size_t min_field
   return f.size() < min_fields || f[0].empty() || f[0][0] == '#' || f[0][0] == '+' || f[0][0] == '-';
 }
 }  // namespace
+
+std::vector<AccountFileProblem> account_file_problems(std::string_view file, std::string_view text) {
+  // Fields each file's parser needs, and which must be numbers (uid, gid).
+  const bool passwd = file == "/etc/passwd", group = file == "/etc/group";
+  const size_t want = passwd ? 7 : group ? 4 : 2;
+  const std::vector<size_t> numeric = passwd ? std::vector<size_t>{2, 3} : group ? std::vector<size_t>{2} : std::vector<size_t>{};
+  const std::string kind = passwd ? "passwd" : group ? "group" : "shadow";
+  // shadow's sgetpwent (useradd, usermod, pwck) reads a passwd line into 32 KiB and calls a longer one corrupt.
+  constexpr size_t kShadowToolsMax = 32767;
+  std::vector<AccountFileProblem> out;
+  size_t number = 0;
+  for (const auto& line : split_lines(text)) {
+    ++number;
+    if (line.empty() || line[0] == '#' || line[0] == '+' || line[0] == '-') continue;
+    auto f = roux::split(line, ':');
+    // The name, never more (a shadow line holds a password hash): escaped and cut short.
+    std::string named = f[0].empty() ? std::string("an empty name") : "name \"" + escape_controls(one_line(f[0], 40)) + "\"";
+    std::string size = std::to_string(line.size()) + " bytes";
+    AccountFileProblem p{std::string(file), number, "", true};
+    if (f.size() < want || f[0].empty()) {
+      p.what = "not a " + kind + " entry (" + std::to_string(f.size()) + (f.size() == 1 ? " field" : " fields") + ", want " +
+               std::to_string(want) + "; " +
+               named + "; " + size + ")";
+    } else {
+      for (size_t i : numeric)
+        if (f[i].empty() || f[i].find_first_not_of("0123456789") != std::string::npos) {
+          p.what = "not a " + kind + " entry (field " + std::to_string(i + 1) + " \"" + escape_controls(one_line(f[i], 20)) +
+                   "\" is not a number; " + named + "; " + size + ")";
+          break;
+        }
+    }
+    if (p.what.empty() && passwd && line.size() > kShadowToolsMax) {
+      p.unreadable = false;
+      p.what = named + ": a " + std::to_string(line.size()) + "-byte line; shadow's tools (useradd, usermod, pwck) read at most " +
+               std::to_string(kShadowToolsMax) + " and call it corrupt";
+    }
+    if (!p.what.empty()) out.push_back(std::move(p));
+  }
+  return out;
+}
+
+Status AccountDb::check_readable(std::initializer_list<std::string_view> files) const {
+  for (const auto& p : problems)
+    if (p.unreadable && std::find(files.begin(), files.end(), p.file) != files.end())
+      return Status::conflict("cannot tell which accounts exist: " + p.to_string() +
+                              ": nothing created or changed until it is fixed (pwck -r / grpck -r list such lines)");
+  return Status::ok();
+}
 
 std::vector<PasswdEntry> parse_passwd(std::string_view text) {
   std::vector<PasswdEntry> out;

@@ -170,6 +170,42 @@ TEST_CASE("host: a written file is in place for every later read, change and com
   CHECK(got == "499");
 }
 
+TEST_CASE("host: write_file_pieces writes the pieces' bytes like write_file; a failing piece leaves the old file and no temp") {
+  TempRoot root;
+  auto host = make_posix_host(root.path);
+  REQUIRE(host.is_ok());
+  // Small pieces (buffered), one larger than the buffer (written through), empty ones.
+  std::string expected;
+  std::vector<std::string> pieces = {"a", "", std::string(70000, 'b'), "c\n", std::string(65535, 'd'), "e"};
+  for (const auto& p : pieces) expected += p;
+  Host::Pieces all = [&](const Host::PieceSink& sink) {
+    for (const auto& p : pieces) ROUX_TRY(sink(p));
+    return Status::ok();
+  };
+  REQUIRE((*host)->write_file_pieces("/r.json", all, 0640, std::nullopt, std::nullopt).is_ok());
+  REQUIRE((*host)->sync_changed_dirs().is_ok());
+  auto got = (*host)->read_file("/r.json", 1 << 20);
+  REQUIRE(got.is_ok());
+  CHECK(*got == expected);
+  struct stat st;
+  REQUIRE(::stat((root.path + "/r.json").c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0640);
+  // The producer fails half way: the old content stays, and no temp file is left beside it.
+  Host::Pieces failing = [](const Host::PieceSink& sink) {
+    ROUX_TRY(sink(std::string(100000, 'x')));
+    return Status::io_msg("report cut short");
+  };
+  Status s = (*host)->write_file_pieces("/r.json", failing, 0640, std::nullopt, std::nullopt);
+  CHECK(s.to_string().find("report cut short") != std::string::npos);
+  REQUIRE((*host)->sync_changed_dirs().is_ok());
+  got = (*host)->read_file("/r.json", 1 << 20);
+  REQUIRE(got.is_ok());
+  CHECK(*got == expected);
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(root.path)) entries += e.path().filename() != "r.json";
+  CHECK(entries == 0);
+}
+
 TEST_CASE("host: set_mtime sets a link's own time, and a folder's after its pending writes are in place") {
   TempRoot root;
   fs::create_directory(root.path + "/d");
@@ -212,4 +248,32 @@ TEST_CASE("normalize_path: one slash between parts, . dropped, .. and relative p
   CHECK_FALSE(roux::host::normalize_path("etc/passwd").is_ok());
   CHECK_FALSE(roux::host::normalize_path("").is_ok());
   CHECK_FALSE(roux::host::normalize_path(std::string_view("/etc/passwd\0.bak", 16)).is_ok());
+}
+
+TEST_CASE("account_file_problems: lines the parsers skip, named by line; the name only; long passwd lines") {
+  using roux::host::account_file_problems;
+  // Blank, comment and NIS lines are fine; a short line, an empty name, a non-numeric id are not.
+  auto p = account_file_problems("/etc/passwd",
+                                 "root:x:0:0:root:/root:/bin/bash\n\n# c\n+nis\nbig:x:1000:1000:gecos\n:x:1:1::/:/bin/sh\n"
+                                 "odd:x:1a:1::/:/bin/sh\n");
+  REQUIRE(p.size() == 3);
+  CHECK(p[0].to_string() == "/etc/passwd:5: not a passwd entry (5 fields, want 7; name \"big\"; 21 bytes)");
+  CHECK(p[1].to_string() == "/etc/passwd:6: not a passwd entry (7 fields, want 7; an empty name; 17 bytes)");
+  CHECK(p[2].to_string() == "/etc/passwd:7: not a passwd entry (field 3 \"1a\" is not a number; name \"odd\"; 21 bytes)");
+  for (const auto& e : p) CHECK(e.unreadable);
+  // A shadow line: never its hash, only its name (control bytes escaped).
+  auto s = account_file_problems("/etc/shadow", "root:$y$secret:1::::::\nev\x1b[2Jil\n");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].to_string() == "/etc/shadow:2: not a shadow entry (1 field, want 2; name \"ev\\x1b[2Jil\"; 8 bytes)");
+  CHECK(account_file_problems("/etc/group", "g:x:10:a,b\nh:x::\n")[0].what.find("field 3 \"\" is not a number") != std::string::npos);
+  // A whole passwd line past shadow's 32 KiB: read, so only warned.
+  auto l = account_file_problems("/etc/passwd", "big:x:1:1:" + std::string(40000, 'x') + ":/:/bin/sh\n");
+  REQUIRE(l.size() == 1);
+  CHECK_FALSE(l[0].unreadable);
+  roux::host::AccountDb db;
+  db.problems = l;
+  CHECK(db.check_readable({"/etc/passwd"}).is_ok());
+  db.problems = p;
+  CHECK(db.check_readable({"/etc/group"}).is_ok());
+  CHECK(db.check_readable({"/etc/passwd"}).message().find("cannot tell which accounts exist: /etc/passwd:5:") == 0);
 }

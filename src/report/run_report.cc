@@ -47,11 +47,12 @@ void fill_resource_report(ResourceReport& r, const engine::Node& n) {
   r.status = engine::status_name(n.status);
   // Redacted here, at the source, before any serialisation or display cuts a value short:
   // every text that leaves roux is built from these fields.
+  // Each text redacted where it lies (redact_owned): no second copy of a new file's whole text.
   r.changes = n.changes;
   for (auto& c : r.changes) {
-    c.before = redact::redact(c.before);
-    c.after = redact::redact(c.after);
-    c.diff = redact::redact(c.diff);
+    c.before = redact::redact_owned(std::move(c.before));
+    c.after = redact::redact_owned(std::move(c.after));
+    c.diff = redact::redact_owned(std::move(c.diff));
   }
   r.action = action_of(r.changes);
   r.desired = n.resource->meta().desired_digest;
@@ -313,32 +314,46 @@ nlohmann::ordered_json verify_json(const std::vector<engine::VerifyResult>& resu
 
 }  // namespace
 
-std::string report_json_text(const RunReport& report, bool list_unchanged) {
+Status write_report_json(const RunReport& report, bool list_unchanged,
+                         const std::function<Status(std::string_view)>& out) {
   // The same document as to_json(report).dump(), written one resource at a time: a report of
-  // 10,000 resources never exists as one JSON tree (that tree cost a no-op run a fifth of its time).
-  std::string out = json_dump(header_json(report));
-  out.pop_back();  // the header object's closing brace: the document goes on
-  out += ",\"resources\":[";
+  // 10,000 resources never exists as one JSON tree (that tree cost a no-op run a fifth of its
+  // time), nor as one text: each piece is redacted and handed on as soon as it is made.
+  redact::Stream stream(out);
+  std::string piece = json_dump(header_json(report));
+  piece.pop_back();  // the header object's closing brace: the document goes on
+  piece += ",\"resources\":[";
   size_t listed = 0, not_listed = 0;
   for (const auto& r : report.resources) {
     if (!list_unchanged && r.status == "unchanged" && r.error.empty() && r.output.empty()) {
       ++not_listed;
       continue;
     }
-    if (listed++ > 0) out += ',';
-    out += json_dump(resource_json(r));
+    if (listed++ > 0) piece += ',';
+    piece += json_dump(resource_json(r));
+    // Pieces of some 64 KiB: few calls down the stream, little held at once.
+    if (piece.size() >= 65536) {
+      ROUX_TRY(stream.put(piece));
+      piece.clear();
+    }
   }
-  out += "]";
-  if (!list_unchanged) out += ",\"unchanged_not_listed\":" + std::to_string(not_listed);
-  out += ",\"verify\":";
-  out += json_dump(verify_json(report.verify));
-  // Redacted in place and the line break added without a copy: at 5,000 changed files this text
-  // is megabytes, and each copy of it raised the run's peak memory by as much.
-  out.reserve(out.size() + 2);
-  out += "}";
-  out = redact::redact_owned(std::move(out));
-  out += "\n";
-  return out;
+  piece += "]";
+  if (!list_unchanged) piece += ",\"unchanged_not_listed\":" + std::to_string(not_listed);
+  piece += ",\"verify\":";
+  piece += json_dump(verify_json(report.verify));
+  piece += "}";
+  ROUX_TRY(stream.put(piece));
+  ROUX_TRY(stream.finish());
+  return out("\n");
+}
+
+std::string report_json_text(const RunReport& report, bool list_unchanged) {
+  std::string text;
+  (void)write_report_json(report, list_unchanged, [&text](std::string_view piece) {
+    text.append(piece);
+    return Status::ok();
+  });
+  return text;
 }
 
 nlohmann::ordered_json to_json(const RunReport& report) {

@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -6,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/status.h"
 #include "engine/graph.h"
 #include "engine/verify.h"
 
@@ -141,6 +143,12 @@ nlohmann::ordered_json to_json(const RunReport& report);
 /// are unchanged and have no error or output are left out and counted in "unchanged_not_listed"
 /// (totals stay whole): a no-op of 10,000 files keeps a few hundred bytes, not 2 MB.
 std::string report_json_text(const RunReport& report, bool list_unchanged = true);
+/// report_json_text(report, list_unchanged) handed to `out` in pieces (the header, then each
+/// resource, then the rest), redacted as they go (redact::Stream): the same bytes, never the
+/// whole text in memory (megabytes after a converge that wrote thousands of files). The first
+/// error `out` returns stops it and is returned.
+Status write_report_json(const RunReport& report, bool list_unchanged,
+                         const std::function<Status(std::string_view)>& out);
 /// The run summary kept in the history (one line per run): totals and changed ids, no values.
 nlohmann::ordered_json to_history_json(const RunReport& report);
 /// Text for people (docs/output.md): the header, each changed/failed/skipped resource with

@@ -3,8 +3,9 @@
 # command's help: each short option has one meaning everywhere (-p policy, -s source, -j node
 # attributes JSON, -n dry run, -g group, -v/-q verbosity, -h help), every command that takes a
 # --format takes text|json, every --root means the managed root; and the one place a supermarket
-# URL was --from only (supermarket search/show) also takes -s/--source, as converge and bootstrap
-# do, with the same result; --from/--to name places (supermarket), promote's groups are
+# URL was --from only (supermarket search/show/mirror) also takes -s/--source, as converge and
+# bootstrap do, with the same result; every option that reads from a URL (its help says URL; not a
+# --to) takes -s/--source; --from/--to name places (supermarket), promote's groups are
 # --from-group/--to-group, its old --from/--to kept as aliases (docs/output.md "The command line").
 source "$(dirname "$0")/lib.sh"
 
@@ -36,6 +37,16 @@ for c in "" "${commands[@]}"; do
     fi
     meaning[$short]=$long
   done < <(grep -oE '^  +-[-a-zA-Z,]+' "$work/help.txt" | tr -d ' ')
+  # An option read from a URL (its help says so; a --to is written to) is -s/--source, whatever
+  # other names it keeps. Each option's entry on one line (a long one wraps its help below it).
+  while IFS= read -r entry; do
+    names=${entry%% *}
+    case ",$names," in *,--to,*) continue ;; esac
+    case ",$names," in *,-s,*) ;; *) fail "roux $c: reads a URL but has no -s: $entry" ;; esac
+    case ",$names," in *,--source,*) ;; *) fail "roux $c: reads a URL but has no --source: $entry" ;; esac
+  done < <(awk '/^  +-/ { if (e != "") print e; sub(/^ +/, ""); e = $0; next }
+               /^   +[^ -]/ && e != "" { sub(/^ +/, " "); e = e $0; next }
+               { if (e != "") print e; e = "" } END { if (e != "") print e }' "$work/help.txt" | grep -E ' .*\bURL\b')
   if grep -qE '^  +--format' "$work/help.txt"; then
     grep -qE '^  +--format TEXT:\{text,json\}' "$work/help.txt" || fail "roux $c: --format is not text|json: $(grep -- --format "$work/help.txt")"
   fi
@@ -67,7 +78,7 @@ want="-g=--group -h=--help -j=--json-attributes -n=--dry-run -p=--policy -q=--qu
 got=$(for k in "${!meaning[@]}"; do echo "$k=${meaning[$k]}"; done | LC_ALL=C sort | tr '\n' ' ')
 [ "$got" = "$want " ] || fail "short options: got '$got', want '$want '"
 
-# supermarket search/show: -s and --source as --from.
+# supermarket search/show/mirror: -s and --source as --from.
 run_roux keygen --out "$work/team"
 expect_rc 0 "keygen"
 mkdir -p "$work/src/base/recipes"
@@ -86,5 +97,10 @@ for flag in -s --source; do
   run_roux supermarket show base "$flag" "file://$work/market" --trust "$work/team.pub" --config /dev/null
   expect_rc 0 "show $flag"
   grep -q '1.0.0' <<<"$OUT" || fail "show $flag: $OUT"
+  run_roux supermarket mirror "$flag" "file://$work/market" --to "$work/mirror$flag" --trust "$work/team.pub" --config /dev/null
+  expect_rc 0 "mirror $flag"
+  for f in universe universe.sig base-1.0.0.tar.gz; do
+    cmp -s "$work/market/$f" "$work/mirror$flag/$f" || fail "mirror $flag: the mirror's $f differs: $OUT $ERR"
+  done
 done
 echo "ok"

@@ -22,6 +22,10 @@ resources:
   - exec: reload-nginx
     command: "true"
     refresh_only: true
+  - exec: long-reload
+    command: "true aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+    refresh_only: true
+    subscribe: file[/etc/motd]
   - file: /etc/motd
     content: "hi\n"
     requires: file[/etc/nginx/nginx.conf]
@@ -63,12 +67,17 @@ want="exec[reload-nginx]: would change
   differs:
     run: (none) -> true (notified by file[/etc/nginx/nginx.conf]) (predicted)
   refreshed when these change:
-    file[/etc/nginx/nginx.conf] (run, delayed)
-  notified in this plan by: file[/etc/nginx/nginx.conf]"
-[ "$OUT" = "$want" ] || fail "explain exec: got
+    file[/etc/nginx/nginx.conf] (run, delayed)"
+[ "$OUT" = "$want" ] || fail "explain exec (who notified it, said once in its run line): got
 $OUT
 want
 $want"
+
+# A run line cut short (a long command) no longer says who notified: its own line says it.
+run_roux explain 'exec[long-reload]' "${common[@]}"
+expect_rc 2 "explain of an exec with a long command"
+grep -qx '  notified in this plan by: file\[/etc/motd\]' <<<"$OUT" || fail "long command: who notified is not told:
+$OUT"
 
 run_roux explain 'directory[/etc/nginx]' "${common[@]}"
 want="directory[/etc/nginx]: unchanged: no property differs from the host

@@ -11,7 +11,8 @@ const std::vector<std::string>& handler_types() {
 
 std::vector<std::string> run_handlers(const RunReport& report, const std::string& report_json,
                                       const std::vector<HandlerConfig>& handlers, host::Host& host,
-                                      const std::string& state_dir, const std::string* state_json) {
+                                      const std::string& state_dir, const host::Host::Pieces* state_report) {
+  const host::Host::Pieces whole = [&report_json](const host::Host::PieceSink& sink) { return sink(report_json); };
   std::vector<HandlerConfig> list = handlers;
   bool has_history = false;
   for (const auto& h : list) has_history = has_history || h.type == "history";
@@ -19,7 +20,7 @@ std::vector<std::string> run_handlers(const RunReport& report, const std::string
   std::vector<std::string> warnings;
   for (const auto& h : list) {
     Status s;
-    if (h.type == "history") s = history_handler(report, state_json ? *state_json : report_json, h, host, state_dir);
+    if (h.type == "history") s = history_handler(report, state_report ? *state_report : whole, h, host, state_dir);
     else if (h.type == "json_file") s = json_file_handler(report_json, h, host);
     else if (h.type == "webhook") s = webhook_handler(report, report_json, h);
     else if (h.type == "prometheus") s = prometheus_handler(report, h, host);

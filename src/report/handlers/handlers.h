@@ -53,17 +53,18 @@ const std::vector<std::string>& handler_types();
 /// (with defaults when not configured). `report_json` is the report serialised once by
 /// report_json_text() (already redacted); every other text written or sent is passed through
 /// the redactor first. Writes only through `host` (and the network/syslog for those handlers).
-/// `state_json`, when given, is what the history keeps in STATE/reports/ (the compact report:
-/// report_json_text(report, false)); json_file and webhook always get `report_json`.
+/// `state_report`, when given, writes what the history keeps in STATE/reports/ (the compact
+/// report: write_report_json(report, false, ...), in pieces); json_file and webhook always get
+/// `report_json`.
 std::vector<std::string> run_handlers(const RunReport& report, const std::string& report_json,
                                       const std::vector<HandlerConfig>& handlers, host::Host& host,
-                                      const std::string& state_dir, const std::string* state_json = nullptr);
+                                      const std::string& state_dir, const host::Host::Pieces* state_report = nullptr);
 /// Whether any of `handlers` sends or writes the whole report (json_file, a webhook without
 /// summary): the run serialises the whole report for them only then.
 bool handlers_need_full_report(const std::vector<HandlerConfig>& handlers);
 
 // The handlers, one per file.
-Status history_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg,
+Status history_handler(const RunReport& report, const host::Host::Pieces& report_json, const HandlerConfig& cfg,
                        host::Host& host, const std::string& state_dir);
 Status json_file_handler(const std::string& report_json, const HandlerConfig& cfg, host::Host& host);
 Status webhook_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg);

@@ -8,7 +8,7 @@
 
 namespace roux::report {
 
-Status history_handler(const RunReport& report, const std::string& report_json, const HandlerConfig& cfg,
+Status history_handler(const RunReport& report, const host::Host::Pieces& report_json, const HandlerConfig& cfg,
                        host::Host& host, const std::string& state_dir) {
   std::string line = redact::redact(json_dump(to_history_json(report))) + "\n";
   std::string file = state_dir + "/history.jsonl";
@@ -28,7 +28,7 @@ Status history_handler(const RunReport& report, const std::string& report_json, 
   if (cfg.keep_reports <= 0 || report.run_id.empty() || !converged || noop) return Status::ok();
   std::string dir = state_dir + "/reports";
   ROUX_TRY(host::make_dirs(host, dir, 0700));
-  ROUX_TRY(host.write_file(dir + "/" + report.run_id + ".json", report_json, 0600, std::nullopt, std::nullopt));
+  ROUX_TRY(host.write_file_pieces(dir + "/" + report.run_id + ".json", report_json, 0600, std::nullopt, std::nullopt));
   // Retention: run ids sort by time, so the oldest are first.
   ROUX_ASSIGN_OR_RETURN(std::vector<std::string> names, host.list_dir(dir));
   std::vector<std::string> reports;
