@@ -7,6 +7,7 @@
 // would implement the same interface (rpmdb read once, `dnf -q repoquery`, `dnf --assumeno`
 // simulation, `dnf -y install/remove`, versionlock for holds).
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,7 +27,8 @@ struct InstalledPackage {
   bool config_files = false;  // removed, configuration left (dpkg: config-files)
   bool held = false;          // dpkg selection "hold"
 };
-using InstalledDb = std::map<std::string, InstalledPackage>;
+/// By name, and by "name:arch" (dpkg: every package has both keys). Looked up, never walked.
+using InstalledDb = std::unordered_map<std::string, InstalledPackage>;
 
 /// What the configured package sources offer for one name.
 struct PackageCandidates {

@@ -1,16 +1,19 @@
 #include "compiler/yaml_value.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <fstream>
 #include <deque>
 #include <map>
 #include <set>
 #include <sstream>
+
+#include "base/read_fd.h"
 
 namespace roux::compiler {
 namespace {
@@ -361,11 +364,14 @@ nlohmann::json to_json(const engine::Value& v) {
 }
 
 Result<std::string> read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::io("open " + path, errno ? errno : ENOENT);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Status::io("open " + path, errno);
+  std::string out;
+  const int e = read_fd_to_end(fd, size_t{1} << 30, &out);
+  ::close(fd);
+  if (e == EFBIG) return Status::io_msg("read " + path + ": larger than 1 GiB");
+  if (e != 0) return Status::io("read " + path, e);
+  return out;
 }
 
 }  // namespace roux::compiler

@@ -20,6 +20,7 @@
 #include <tuple>
 
 #include "base/log.h"
+#include "base/read_fd.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "host/host.h"
@@ -174,18 +175,9 @@ class PosixHost final : public Host {
   Result<std::string> read_file(const std::string& path, size_t max_bytes) const override {
     ROUX_ASSIGN_OR_RETURN(Fd f, open_regular(path));
     std::string out;
-    char buf[65536];
-    while (true) {
-      ssize_t n = ::read(f.get(), buf, sizeof buf);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return Status::io("read " + path, errno);
-      }
-      if (n == 0) break;
-      if (out.size() + static_cast<size_t>(n) > max_bytes)
-        return Status::io_msg("read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
-      out.append(buf, static_cast<size_t>(n));
-    }
+    const int e = read_fd_to_end(f.get(), max_bytes, &out);
+    if (e == EFBIG) return Status::io_msg("read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    if (e != 0) return Status::io("read " + path, e);
     return out;
   }
 

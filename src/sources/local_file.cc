@@ -11,27 +11,19 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/read_fd.h"
+
 namespace roux::sources {
 
 Result<std::string> read_local_file(const std::string& path, size_t max_bytes) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::io("open " + path, errno);
   std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int e = errno;
-      ::close(fd);
-      return Status::io("read " + path, e);
-    }
-    if (n == 0) break;
-    out.append(buf, size_t(n));
-    if (out.size() > max_bytes) {
-      ::close(fd);
-      return Status::io_msg("read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
-    }
+  const int e = read_fd_to_end(fd, max_bytes, &out);
+  if (e != 0) {
+    ::close(fd);
+    if (e == EFBIG) return Status::io_msg("read " + path + ": larger than " + std::to_string(max_bytes) + " bytes");
+    return Status::io("read " + path, e);
   }
   ::close(fd);
   return out;
@@ -77,18 +69,9 @@ Result<std::string> read_file_beneath(const std::string& dir, const std::string&
   if (::fstat(fc.fd, &st) != 0) return Status::io("stat " + shown, errno);
   if (!S_ISREG(st.st_mode)) return Status::invalid_input(shown + ": not a regular file");
   std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fc.fd, buf, sizeof buf);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::io("read " + shown, errno);
-    }
-    if (n == 0) break;
-    out.append(buf, size_t(n));
-    if (out.size() > max_bytes)
-      return Status::io_msg("read " + shown + ": larger than " + std::to_string(max_bytes) + " bytes");
-  }
+  const int e = read_fd_to_end(fc.fd, max_bytes, &out, static_cast<size_t>(st.st_size));
+  if (e == EFBIG) return Status::io_msg("read " + shown + ": larger than " + std::to_string(max_bytes) + " bytes");
+  if (e != 0) return Status::io("read " + shown, e);
   return out;
 }
 
