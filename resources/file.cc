@@ -136,7 +136,7 @@ engine::ResourceType file_type() {
             auto source = props.string("source");
             if (content && source) props.error("source", "give content or source, not both");
             if (!r) return nullptr;
-            if (content) r->content = *content;
+            if (content) r->content = std::move(*content);
             if (source) {
               auto data = build.cookbook_file(*source);
               if (!data.is_ok()) props.error("source", data.status().message());

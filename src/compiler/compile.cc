@@ -859,6 +859,7 @@ class Compiler {
                      const Renderer& renderer, engine::Graph& graph, std::vector<Status>* errors) {
     size_t resources = 0;
     for (const auto& s : steps) resources += s.kind == Step::Kind::kResource;
+    graph.reserve(graph.size() + resources);  // a composite's expansion may add more: that is rare
     size_t threads = std::min(static_cast<size_t>(std::max(jobs_, 1)),
                               std::max<size_t>(1, resources / kMinResourcesPerThread));
     if (threads > 1)

@@ -25,11 +25,24 @@ const char* Value::kind_name() const {
 }
 
 Props::Props(const Value& map, std::string owner, std::vector<Status>* errors)
-    : map_(map), owner_(std::move(owner)), errors_(errors) {}
+    : map_(map), owner_(std::move(owner)), errors_(errors) {
+  if (map.map.size() > 64) used_more_.resize(map.map.size() - 64);
+}
+
+const Value* Props::use(std::string_view key) {
+  const Value* first = nullptr;
+  for (size_t i = 0; i < map_.map.size(); ++i) {
+    if (map_.map[i].key != key) continue;
+    if (!first) first = &map_.map[i].value;
+    if (i < 64) used_bits_ |= uint64_t{1} << i;
+    else used_more_[i - 64] = true;
+  }
+  return first;
+}
 
 bool Props::has(std::string_view key) const { return map_.find(key) != nullptr; }
 
-void Props::mark_used(std::string_view key) { used_.emplace_back(key); }
+void Props::mark_used(std::string_view key) { (void)use(key); }
 
 void Props::note(std::string_view key, PropRead::As as, int64_t min, int64_t max,
                  const std::vector<std::string>* allowed) {
@@ -38,9 +51,8 @@ void Props::note(std::string_view key, PropRead::As as, int64_t min, int64_t max
 }
 
 const Value* Props::get(std::string_view key, bool allow_nul) {
-  const Value* v = map_.find(key);
+  const Value* v = use(key);
   if (v) {
-    used_.emplace_back(key);
     if (v->sensitive) saw_sensitive_ = true;
     // Refused: reported here, and read as absent so that no second error follows from it.
     if (!allow_nul && !check_no_nul(key, *v)) return nullptr;
@@ -239,9 +251,10 @@ const Value* Props::data(std::string_view key) {
 }
 
 void Props::finish(std::string_view type) {
-  for (const auto& e : map_.map) {
+  for (size_t i = 0; i < map_.map.size(); ++i) {
+    const Value::Entry& e = map_.map[i];
     bool declared = !schema_ || schema_->has(e.key);
-    if (declared && std::find(used_.begin(), used_.end(), e.key) != used_.end()) continue;
+    if (declared && used(i)) continue;
     errors_->push_back(Status::invalid_input(
         owner_ + ": unknown property \"" + e.key + "\" for " + std::string(type), e.key_where));
   }

@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -93,10 +94,16 @@ class Props {
   bool check_no_nul(std::string_view key, const Value& v);
   void note(std::string_view key, PropRead::As as, int64_t min = 0, int64_t max = 0,
             const std::vector<std::string>* allowed = nullptr);
+  /// Marks every entry named `key` read; returns the first one's value (nullptr: none).
+  const Value* use(std::string_view key);
+  bool used(size_t i) const { return i < 64 ? (used_bits_ >> i) & 1 : used_more_[i - 64]; }
   const Value& map_;
   std::string owner_;
   std::vector<Status>* errors_;
-  std::vector<std::string> used_;
+  // Which entries of map_ were read, by position: the first 64 in a word (no allocation for a
+  // resource's handful of properties), the rest beside it.
+  uint64_t used_bits_ = 0;
+  std::vector<bool> used_more_;
   bool saw_sensitive_ = false;
   const TypeSchema* schema_ = nullptr;
   std::vector<PropRead>* reads_ = nullptr;
