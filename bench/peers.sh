@@ -38,6 +38,9 @@
 # right after the same peer's converged tree was deleted (as in the rounds), under perf record -g:
 # OUT/perf-first-PEER-N.txt (kernel and user symbols by self time, and the ext4 inode-allocation
 # functions with their callees). Needs perf.
+# PROFILE_NOOP=N: instead, where roux's no-op of N files goes inside the sandbox: each run's wall
+# time against roux's own duration and phases (start, state writes and exit outside them), an
+# strace -c, and a perf profile where perf is installed: OUT/noop-N.txt.
 # Environment: ROUNDS (3), FLOOR_NS ("1000 10000 50000"), FIRST_NS ("1000 5000"),
 # BENCH_TMP (/var/tmp), BENCH_FS (ext4-journal), BENCH_FS_SIZE (8G), OUT (a new folder under BENCH_TMP: results.tsv per size, logs, summary.md;
 # kept), BASELINE (another roux binary: measured as peer "base" in the same rounds, e.g. the
@@ -48,6 +51,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${ROUX_PEERS_INNER:-}" ]; then
   [ "$(id -u)" = 0 ] || { echo "peers.sh: needs root (it makes users inside a sandbox)" >&2; exit 77; }
   command -v cf-agent >/dev/null || { echo "peers.sh: no cf-agent (apt-get install -y cfengine3)" >&2; exit 77; }
+  if [ -n "${PROFILE_N:-}" ] && [ "${PROFILE_TOOL:-strace}" = perf ] && ! command -v perf >/dev/null; then
+    echo "peers.sh: PROFILE_TOOL=perf needs perf (apt-get install -y linux-perf)" >&2; exit 77
+  fi
+  if [ -n "${PROFILE_N:-}" ] && [ "${PROFILE_TOOL:-strace}" = strace ] && ! command -v strace >/dev/null; then
+    echo "peers.sh: PROFILE_N needs strace (apt-get install -y strace)" >&2; exit 77
+  fi
+  if [ -n "${PROFILE_NOOP:-}" ] && ! command -v strace >/dev/null; then
+    echo "peers.sh: PROFILE_NOOP needs strace (apt-get install -y strace; perf is used too where installed)" >&2; exit 77
+  fi
   grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null || true
   grep -qw overlay /proc/filesystems || { echo "peers.sh: no overlayfs" >&2; exit 77; }
   ROUX=$(realpath "${1:-$here/../build/roux}")
@@ -72,7 +84,7 @@ if [ -z "${ROUX_PEERS_INNER:-}" ]; then
   # Interrupted: the sandbox goes (unshare --fork ignores SIGTERM, so SIGKILL; --kill-child then
   # takes its processes, and the namespace its mounts, the loop device with them), then the EXIT
   # trap deletes its folder and image.
-  trap '[ -z "$child" ] || { kill -KILL "$child" 2>/dev/null; wait "$child"; }; exit 130' INT TERM HUP
+  trap '[ -z "$child" ] || { kill -KILL "$child" 2>/dev/null; wait "$child" || true; }; exit 130' INT TERM HUP
   export ROUX_PEERS_INNER=1 ROUX OUT BENCH_FS
   [ -z "${BASELINE:-}" ] || export BASELINE=$(realpath "$BASELINE")
   # one sandbox (overlay, and for ext4-journal a new filesystem in box/fs.img, mounted in the
@@ -100,14 +112,14 @@ if [ -z "${ROUX_PEERS_INNER:-}" ]; then
   fs_desc="the overlay's upper layer a folder on $tmp ($(findmnt -no FSTYPE,SOURCE -T "$tmp" | tr -s ' ')$(
     d=$(findmnt -no SOURCE -T "$tmp"); j=/sys/fs/ext4/${d#/dev/}/journal_task
     [ -r "$j" ] && [ "$(cat "$j")" = "<none>" ] && echo ", no journal"))"
-  if [ "$BENCH_FS" = host ] || [ -n "${PROFILE_N:-}" ]; then
+  if [ "$BENCH_FS" = host ] || [ -n "${PROFILE_N:-}${PROFILE_NOOP:-}" ]; then
     sandbox "$first_ns" "$floor_ns"
   else
     for n in $first_ns; do sandbox "$n" ""; done
     for n in $floor_ns; do sandbox "" "$n"; done
   fi
   echo "BENCH_FS=$BENCH_FS: $fs_desc" >"$OUT/filesystem.txt"
-  [ -n "${PROFILE_N:-}" ] || { cat "$OUT/filesystem.txt"; echo; /usr/bin/python3 "$here/peers.py" "$OUT"; } | tee "$OUT/summary.md"
+  [ -n "${PROFILE_N:-}${PROFILE_NOOP:-}" ] || { cat "$OUT/filesystem.txt"; echo; /usr/bin/python3 "$here/peers.py" "$OUT"; } | tee "$OUT/summary.md"
   echo "results kept in $OUT"
   exit 0
 fi
@@ -168,6 +180,48 @@ if [ -n "${PROFILE_N:-}" ] && [ "${PROFILE_TOOL:-strace}" = perf ]; then
     head -14 "$d.txt"
     pb_clean "$p"
   done
+  exit 0
+fi
+
+if [ -n "${PROFILE_NOOP:-}" ]; then
+  # PROFILE_NOOP=N: instead of the rounds, where a no-op of N files goes (after one converge and
+  # one warm-up no-op): PROFILE_RUNS (10) no-ops, each its wall time, roux's own duration and
+  # phases (its last_run.json) and what lies outside them (start, the state folder's writes, exit);
+  # one under strace -f -c -w (wall time per syscall); with perf installed, the runs again under
+  # perf record -g: OUT/noop-N.txt.
+  . "$pb/peers.sh"
+  n=$PROFILE_NOOP d=$OUT/noop-$PROFILE_NOOP
+  "$pb/run.sh" converge roux "$n" >"$d.converge" 2>&1 || { tail -3 "$d.converge"; exit 1; }
+  pb_argv roux
+  "${PB_ARGV[@]}" >/dev/null 2>&1 </dev/null || true
+  {
+    echo "# roux no-op, $n files (+ 21 folders, 20 users, 5 packages), $BENCH_FS; load $(cut -d' ' -f1 /proc/loadavg)"
+    for ((i = 0; i < ${PROFILE_RUNS:-10}; i++)); do
+      "$pb/timecmd.py" -o "$d.time" -- "${PB_ARGV[@]}" >/dev/null 2>&1 </dev/null || true
+      /usr/bin/python3 - "$(pb_state_roux)/last_run.json" "$d.time" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = dict(l.split(": ", 1) for l in open(sys.argv[2]).read().splitlines() if ": " in l)
+wall = float(t["wall_s"]) * 1000
+print(f"wall {wall:.1f} ms (user {float(t['user_s'])*1000:.1f}, sys {float(t['sys_s'])*1000:.1f}); roux's duration "
+      f"{d['duration_ms']:.1f} ms, outside it {wall - d['duration_ms']:.1f} ms; phases " +
+      " ".join(f"{k} {v:.1f}" for k, v in d["phases_ms"].items()))
+PY
+    done
+    strace -f -c -w -o "$d.strace" "${PB_ARGV[@]}" >/dev/null 2>&1 </dev/null || true
+    echo "# strace -f -c -w (wall time per syscall, one run):"
+    head -16 "$d.strace"
+    if command -v perf >/dev/null; then
+      perf record -q -g -o "$d.data" -- bash -c 'for ((i = 0; i < '"${PROFILE_RUNS:-10}"'; i++)); do "$@" >/dev/null 2>&1 </dev/null; done' - "${PB_ARGV[@]}" || true
+      echo "# perf record -g of the runs, roux's samples by shared object, then symbols by self time (>= 1 %):"
+      comm=$(basename "$ROUX" | cut -c1-15)
+      perf report -i "$d.data" --stdio --comm "$comm" --no-children --sort dso -g none 2>/dev/null | grep '%' || true
+      perf report -i "$d.data" --stdio --comm "$comm" --no-children --sort sym --percent-limit 1 -g none 2>/dev/null | grep '%' || true
+      rm -f "$d.data"
+    fi
+  } >"$d.txt" 2>&1
+  cat "$d.txt"
+  pb_clean roux
   exit 0
 fi
 
