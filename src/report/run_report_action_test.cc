@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
+#include "base/sha256.h"
 #include "report/run_report.h"
 
 namespace roux::report {
@@ -51,6 +54,15 @@ TEST_CASE("cause_of: a compact or targeted previous report lists only some resou
   CHECK(desired_set_digest({{"b", "2"}, {"a", "1"}}) == desired_set_digest({{"a", "1"}, {"b", "2"}}));
   CHECK(desired_set_digest({{"a", "1"}, {"b", "2"}}) != desired_set_digest({{"a", "1"}, {"b", "3"}}));
   CHECK(desired_set_digest({{"a", "1"}, {"b", "2"}}) != desired_set_digest({{"a", "1"}, {"c", "2"}}));
+  // The digest of the sorted lines "ID\tDIGEST\n" (pinned: a run compares it with the last run's).
+  CHECK(desired_set_digest({{"b", "2"}, {"a", "1"}}) == sha256_hex("a\t1\nb\t2\n"));
+  std::vector<std::pair<std::string, std::string>> many;
+  std::string text;
+  for (int i = 0; i < 5000; ++i) many.emplace_back("file[/srv/f" + std::to_string(100000 + i) + "]", sha256_hex(std::to_string(i)));
+  for (const auto& [id, d] : many) text += id + "\t" + d + "\n";  // already in order
+  std::reverse(many.begin(), many.end());
+  CHECK(text.size() > (size_t{1} << 17));  // several buffers' worth
+  CHECK(desired_set_digest(many) == sha256_hex(text));
 }
 
 TEST_CASE("moved_cookbooks and cause_of") {
