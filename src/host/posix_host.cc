@@ -16,6 +16,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -874,6 +875,17 @@ namespace {
 bool is_skipped_account_line(const std::vector<std::string>& f, size_t min_fields) {
   return f.size() < min_fields || f[0].empty() || f[0][0] == '#' || f[0][0] == '+' || f[0][0] == '-';
 }
+
+/// An account file's uid or gid field: decimal digits only, at most 4294967294 ((uid_t)-1 is
+/// "no id" to chown and setuid). Anything else makes the line no entry: read loosely it would
+/// name another account ("1x5" as uid 1, "" or "abc" as 0, 4294967296 wrapped to 0: root).
+std::optional<uint32_t> account_id(std::string_view s) {
+  if (s.empty() || s.size() > 10 || s.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) v = v * 10 + static_cast<uint64_t>(c - '0');
+  if (v > 4294967294ULL) return std::nullopt;
+  return static_cast<uint32_t>(v);
+}
 }  // namespace
 
 std::vector<AccountFileProblem> account_file_problems(std::string_view file, std::string_view text) {
@@ -900,9 +912,12 @@ std::vector<AccountFileProblem> account_file_problems(std::string_view file, std
                named + "; " + size + ")";
     } else {
       for (size_t i : numeric)
-        if (f[i].empty() || f[i].find_first_not_of("0123456789") != std::string::npos) {
+        if (!account_id(f[i])) {
           p.what = "not a " + kind + " entry (field " + std::to_string(i + 1) + " \"" + escape_controls(one_line(f[i], 20)) +
-                   "\" is not a number; " + named + "; " + size + ")";
+                   (f[i].empty() || f[i].find_first_not_of("0123456789") != std::string::npos
+                        ? "\" is not a number; "
+                        : "\" is out of range (0 to 4294967294); ") +
+                   named + "; " + size + ")";
           break;
         }
     }
@@ -929,10 +944,12 @@ std::vector<PasswdEntry> parse_passwd(std::string_view text) {
   for (const auto& line : split_lines(text)) {
     auto f = roux::split(line, ':');
     if (is_skipped_account_line(f, 7)) continue;
+    auto uid = account_id(f[2]), gid = account_id(f[3]);
+    if (!uid || !gid) continue;  // not an entry (account_file_problems names it)
     PasswdEntry e;
     e.name = f[0];
-    e.uid = static_cast<uid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
-    e.gid = static_cast<gid_t>(std::strtoul(f[3].c_str(), nullptr, 10));
+    e.uid = *uid;
+    e.gid = *gid;
     e.gecos = f[4], e.home = f[5], e.shell = f[6];
     out.push_back(std::move(e));
   }
@@ -944,9 +961,11 @@ std::vector<GroupEntry> parse_group(std::string_view text) {
   for (const auto& line : split_lines(text)) {
     auto f = roux::split(line, ':');
     if (is_skipped_account_line(f, 4)) continue;
+    auto gid = account_id(f[2]);
+    if (!gid) continue;  // not an entry (account_file_problems names it)
     GroupEntry g;
     g.name = f[0];
-    g.gid = static_cast<gid_t>(std::strtoul(f[2].c_str(), nullptr, 10));
+    g.gid = *gid;
     if (!f[3].empty()) g.members = roux::split(f[3], ',');
     out.push_back(std::move(g));
   }

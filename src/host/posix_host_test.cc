@@ -266,6 +266,10 @@ TEST_CASE("account_file_problems: lines the parsers skip, named by line; the nam
   REQUIRE(s.size() == 1);
   CHECK(s[0].to_string() == "/etc/shadow:2: not a shadow entry (1 field, want 2; name \"ev\\x1b[2Jil\"; 8 bytes)");
   CHECK(account_file_problems("/etc/group", "g:x:10:a,b\nh:x::\n")[0].what.find("field 3 \"\" is not a number") != std::string::npos);
+  // An id past what uid_t holds (it would wrap: 4294967296 to 0, root) is no id either.
+  CHECK(account_file_problems("/etc/passwd", "w:x:4294967296:1::/:/bin/sh\n")[0].what ==
+        "not a passwd entry (field 3 \"4294967296\" is out of range (0 to 4294967294); name \"w\"; 27 bytes)");
+  CHECK(account_file_problems("/etc/passwd", "w:x:4294967294:4294967294::/:/bin/sh\n").empty());
   // A whole passwd line past shadow's 32 KiB: read, so only warned.
   auto l = account_file_problems("/etc/passwd", "big:x:1:1:" + std::string(40000, 'x') + ":/:/bin/sh\n");
   REQUIRE(l.size() == 1);
@@ -276,4 +280,25 @@ TEST_CASE("account_file_problems: lines the parsers skip, named by line; the nam
   db.problems = p;
   CHECK(db.check_readable({"/etc/group"}).is_ok());
   CHECK(db.check_readable({"/etc/passwd"}).message().find("cannot tell which accounts exist: /etc/passwd:5:") == 0);
+}
+
+TEST_CASE("parse_passwd / parse_group: a line whose id is not a number in range is no entry, never another id") {
+  using roux::host::parse_group;
+  using roux::host::parse_passwd;
+  // Read loosely, "1x5" would be uid 1, "abc" and "" uid 0 (root), 4294967296 wrapped to 0.
+  auto users = parse_passwd(
+      "root:x:0:0:root:/root:/bin/bash\n"
+      "a:x:1x5:100::/:/bin/sh\nb:x:abc:100::/:/bin/sh\nc:x::100::/:/bin/sh\nd:x:4294967296:100::/:/bin/sh\n"
+      "e:x:1000:1x0::/:/bin/sh\nf:x:-1:100::/:/bin/sh\ng:x: 7:100::/:/bin/sh\n"
+      "ok:x:4294967294:007::/home/ok:/bin/sh\n");
+  REQUIRE(users.size() == 2);
+  CHECK(users[0].name == "root");
+  CHECK(users[1].name == "ok");
+  CHECK(users[1].uid == 4294967294u);
+  CHECK(users[1].gid == 7u);
+  auto groups = parse_group("root:x:0:\nbad:x:0x10:\nwrap:x:8589934592:u\nwheel:x:10:a,b\n");
+  REQUIRE(groups.size() == 2);
+  CHECK(groups[0].name == "root");
+  CHECK(groups[1].name == "wheel");
+  CHECK(groups[1].gid == 10u);
 }

@@ -81,4 +81,35 @@ for i in ("user[big]", "user[newu]", "group[newg]"):
     assert r[i]["status"] == "failed" and "cannot tell which accounts exist: /etc/" in r[i]["error"], r[i]
 EOF
 grep -q newg "$root/etc/group" && fail "group newg created beside an unreadable line"
+
+# 4. An owner whose line's id is not a number, or past uid_t (read loosely: "abc" is 0, root;
+# 4294967296 wraps to 0; "1x5" is 1): no such user or group, the file not created, in plan and
+# converge alike; never a file owned by root.
+fwork=$(e2e_tmpdir)
+write_policy "$fwork" own <<'EOF'
+resources:
+  - file: /srv/by-user
+    content: "x\n"
+    owner: evil
+  - file: /srv/by-group
+    content: "x\n"
+    group: evilg
+EOF
+for uid in abc 4294967296 1x5; do
+  pristine
+  printf 'evil:x:%s:100::/home/evil:/bin/sh\n' "$uid" >>"$root/etc/passwd"
+  printf 'evilg:x:%s:\n' "$uid" >>"$root/etc/group"
+  mkdir -p "$root/srv" && rm -f "$root/srv/by-user" "$root/srv/by-group"
+  for mode in plan converge; do
+    run_roux "$mode" --policy "$fwork" --root "$root" --config /dev/null --format json
+    expect_rc 4 "$mode with owner evil of uid \"$uid\""
+    python3 - "$OUT" <<'EOF' || fail "$mode report (uid $uid): $OUT"
+import json, sys
+r = {x["id"]: x for x in json.loads(sys.argv[1])["resources"]}
+assert r["file[/srv/by-user]"]["status"] == "failed" and r["file[/srv/by-user]"]["error"] == 'owner: no such user "evil"', r
+assert r["file[/srv/by-group]"]["status"] == "failed" and r["file[/srv/by-group]"]["error"] == 'group: no such group "evilg"', r
+EOF
+  done
+  [ ! -e "$root/srv/by-user" ] && [ ! -e "$root/srv/by-group" ] || fail "a file was made for an owner of uid \"$uid\""
+done
 echo "accounts_bad_lines: ok"
