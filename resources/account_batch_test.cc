@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "resources/shadow_tool.h"
+
 namespace roux::resources {
 namespace {
 
@@ -119,6 +121,20 @@ TEST_CASE("account_batch_unsupported: what goes through useradd") {
   put(t.dir / "etc/nsswitch.conf", "passwd: files\n");
   put(t.dir / "etc/default/useradd", "SHELL=/bin/sh\nCREATE_MAIL_SPOOL=yes\n");
   CHECK(account_batch_unsupported(**host).value_or("") == "/etc/default/useradd sets CREATE_MAIL_SPOOL");
+}
+
+TEST_CASE("read_shadow_defs: GROUP= is a gid or a group's name, never read loosely (\"abc\" or 4294967296 is not gid 0)") {
+  TempRoot t;
+  auto host = host::make_posix_host(t.dir.string());
+  REQUIRE(host.is_ok());
+  const std::vector<std::pair<std::string, uint32_t>> cases = {
+      {"GROUP=50\n", 50},       {"GROUP=staff\n", 50},  {"GROUP= 1000 \n", 1000}, {"GROUP=abc\n", 100},
+      {"GROUP=4294967296\n", 100}, {"GROUP=1x5\n", 100}, {"GROUP=-1\n", 100},     {"GROUP=\n", 100}};
+  for (const auto& [text, gid] : cases) {
+    CAPTURE(text);
+    put(t.dir / "etc/default/useradd", "SHELL=/bin/sh\n" + text);
+    CHECK(read_shadow_defs(**host).group == gid);
+  }
 }
 
 }  // namespace roux::resources

@@ -9,6 +9,7 @@
 #include <ctime>
 #include <set>
 
+#include "base/log.h"
 #include "base/strings.h"
 #include "resources/shadow_tool.h"
 
@@ -425,15 +426,29 @@ ShadowDefs read_shadow_defs(const host::Host& h) {
       else d.unknown_keys.push_back(key);
     }
   }
+  std::string group;  // GROUP=: a gid or a group's name
   if (auto t = h.read_file("/etc/default/useradd", 1 << 20); t.is_ok()) {
     for (std::string_view line : split_lines(*t)) {
       line = trim(line);
       if (starts_with(line, "SHELL=")) d.shell = std::string(line.substr(6));
       else if (starts_with(line, "HOME=")) d.home = std::string(line.substr(5));
-      else if (starts_with(line, "GROUP=")) d.group = static_cast<uint32_t>(std::strtoul(std::string(line.substr(6)).c_str(), nullptr, 10));
+      else if (starts_with(line, "GROUP=")) group = std::string(trim(line.substr(6)));
       else if (starts_with(line, "SKEL=")) d.skel = std::string(line.substr(5));
       else if (!line.empty() && line[0] != '#') d.default_lines.emplace_back(line);
     }
+  }
+  // As useradd: a number (never read loosely: "abc" or 4294967296 is not gid 0, root), or the
+  // name of a group of the root; anything else is ignored, with a warning, for the default (100).
+  if (!group.empty()) {
+    std::optional<uint32_t> gid = parse_id(group);
+    if (!gid)
+      if (auto t = h.read_file("/etc/group", 64 << 20); t.is_ok())
+        for (const auto& g : host::parse_group(*t))
+          if (g.name == group) gid = g.gid;
+    if (gid) d.group = *gid;
+    else log::warn("/etc/default/useradd: GROUP=" + escape_controls(one_line(group, 40)) +
+                   " is neither a gid nor a group of the host: ignored, as useradd does (new users' group " +
+                   std::to_string(d.group) + ")");
   }
   return d;
 }

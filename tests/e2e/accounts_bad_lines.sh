@@ -5,7 +5,9 @@
 # give its uid to another): each user resource fails naming file:line, nothing written; group
 # resources, which read /etc/group only, go on. A whole 200 kB passwd line (valid, but longer than
 # shadow's tools read) is a warning naming it, and roux reads it: the user is seen, not re-created.
-# The same for /etc/group and /etc/shadow lines. No crash, no silent skip; nothing in the clear.
+# The same for /etc/group and /etc/shadow lines. An id that is not a number in uid_t's range is no
+# id (never read as 0, root): a file owned by such a name fails, /etc/default/useradd's GROUP=abc is
+# ignored as useradd does. No crash, no silent skip; nothing in the clear.
 source "$(dirname "$0")/lib.sh"
 
 work=$(e2e_tmpdir)
@@ -112,4 +114,22 @@ EOF
   done
   [ ! -e "$root/srv/by-user" ] && [ ! -e "$root/srv/by-group" ] || fail "a file was made for an owner of uid \"$uid\""
 done
+
+# 5. /etc/default/useradd's GROUP= (new users' group where login.defs has no USERGROUPS_ENAB yes)
+# read loosely made "abc" gid 0: a new user in root's group. Now ignored with a warning, as
+# useradd does: group 100.
+pristine
+mkdir -p "$root/etc/default"
+printf 'SHELL=/bin/sh\nGROUP=abc\n' >"$root/etc/default/useradd"
+printf 'UID_MIN 1000\nUID_MAX 60000\n' >"$root/etc/login.defs"
+gwork=$(e2e_tmpdir)
+write_policy "$gwork" grp <<'EOF'
+resources:
+  - user: newu
+EOF
+run_roux converge --policy "$gwork" --root "$root" --config /dev/null
+expect_rc 2 "converge with GROUP=abc"
+grep -q 'GROUP=abc is neither a gid nor a group of the host: ignored' <<<"$ERR" || fail "no GROUP= warning: $ERR"
+grep -q '^newu:x:1002:100:' "$root/etc/passwd" || fail "newu's group: $(grep '^newu' "$root/etc/passwd")"
+rm -f "$root/etc/default/useradd" "$root/etc/login.defs"
 echo "accounts_bad_lines: ok"
