@@ -58,7 +58,9 @@ std::vector<Status> PackageResource::converge_batch(const std::vector<engine::Re
   auto prov_or = package_provider_for(host, provider);
   if (!prov_or.is_ok()) return fail_all(prov_or.status());
   PackageProvider* prov = *prov_or;
-  auto db_or = prov->installed(host);
+  std::vector<std::string> names;
+  for (const auto* m : members) names.push_back(static_cast<const PackageResource*>(m)->package_name);
+  auto db_or = prov->installed(host, names);
   if (!db_or.is_ok()) return fail_all(db_or.status());
   const InstalledDb& db = **db_or;
 
@@ -240,7 +242,7 @@ std::vector<Status> PackageResource::converge_batch(const std::vector<engine::Re
   }
   // Verify: after a successful transaction the database must say what we asked for.
   if (tx_status && tx_status->is_ok()) {
-    auto after_db = prov->installed(host);
+    auto after_db = prov->installed(host, names);
     if (after_db.is_ok()) {
       for (size_t i = 0; i < plans.size(); ++i) {
         Plan& p = plans[i];

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <ctime>
+#include <set>
 
 #include "base/strings.h"
 #include "resources/package_provider.h"
@@ -97,10 +99,17 @@ class AptProvider : public PackageProvider {
  public:
   std::string_view name() const override { return "apt"; }
 
-  Result<std::shared_ptr<const InstalledDb>> installed(const host::Host& host) override {
-    if (db_ && db_host_ == &host && db_generation_ == host_generation()) return db_;
+  Result<std::shared_ptr<const InstalledDb>> installed(const host::Host& host,
+                                                       const std::vector<std::string>& names) override {
+    std::vector<std::string> want = names;
+    std::sort(want.begin(), want.end());
+    want.erase(std::unique(want.begin(), want.end()), want.end());
+    if (db_ && db_host_ == &host && db_generation_ == host_generation() &&
+        std::includes(db_names_.begin(), db_names_.end(), want.begin(), want.end()))
+      return db_;
     ROUX_ASSIGN_OR_RETURN(std::string text, host.read_file("/var/lib/dpkg/status"));
-    db_ = std::make_shared<const InstalledDb>(parse_dpkg_status(text));
+    db_ = std::make_shared<const InstalledDb>(parse_dpkg_status_of(text, want));
+    db_names_ = std::move(want);
     db_host_ = &host;
     db_generation_ = host_generation();
     return db_;
@@ -283,6 +292,7 @@ class AptProvider : public PackageProvider {
   }
 
   std::shared_ptr<const InstalledDb> db_;
+  std::vector<std::string> db_names_;  // sorted: the names db_ was read for
   const host::Host* db_host_ = nullptr;
   uint64_t db_generation_ = 0;
   std::map<std::string, PackageCandidates> cand_;
@@ -372,6 +382,36 @@ InstalledDb parse_dpkg_status(std::string_view text) {
   }
   flush();
   return db;
+}
+
+InstalledDb parse_dpkg_status_of(std::string_view text, const std::vector<std::string>& names) {
+  // The names' stanzas, found by their "Package:" lines alone (memmem, not a walk of every
+  // line), then read by parse_dpkg_status in file order: the same entries for these names as a
+  // whole parse (a stanza ends at an empty line; "Package:" counts only at a line's start).
+  std::set<std::string_view> bases;  // "name:arch" is read from name's stanzas
+  for (const auto& n : names) bases.insert(std::string_view(n).substr(0, n.find(':')));
+  if (bases.empty()) return {};
+  constexpr std::string_view kKey = "Package:";
+  std::vector<std::pair<size_t, size_t>> stanzas;  // [start, end) in text, in file order
+  for (size_t pos = 0; pos + kKey.size() <= text.size();) {
+    const void* hit = ::memmem(text.data() + pos, text.size() - pos, kKey.data(), kKey.size());
+    if (!hit) break;
+    const size_t at = static_cast<size_t>(static_cast<const char*>(hit) - text.data());
+    pos = at + kKey.size();
+    if (at > 0 && text[at - 1] != '\n') continue;
+    size_t eol = text.find('\n', at);
+    if (eol == std::string_view::npos) eol = text.size();
+    if (!bases.count(trim(text.substr(pos, eol - pos)))) continue;
+    size_t start = at == 0 ? std::string_view::npos : text.rfind("\n\n", at - 1);
+    start = start == std::string_view::npos ? 0 : start + 2;
+    size_t end = text.find("\n\n", at);
+    end = end == std::string_view::npos ? text.size() : end + 1;
+    if (!stanzas.empty() && stanzas.back().first == start) continue;  // two Package: lines in one stanza
+    stanzas.emplace_back(start, end);
+  }
+  std::string picked;
+  for (const auto& [start, end] : stanzas) picked.append(text.substr(start, end - start)).append("\n");
+  return parse_dpkg_status(picked);
 }
 
 std::map<std::string, PackageCandidates> parse_apt_policy(std::string_view text) {

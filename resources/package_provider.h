@@ -56,8 +56,10 @@ class PackageProvider {
  public:
   virtual ~PackageProvider() = default;
   virtual std::string_view name() const = 0;
-  /// Every installed package from ONE read of the database, cached until invalidate().
-  virtual Result<std::shared_ptr<const InstalledDb>> installed(const host::Host& host) = 0;
+  /// What the database records for `names` (each by name, and by "name:arch") from ONE read of
+  /// it, cached for the run until the host changes; names it does not hold are absent.
+  virtual Result<std::shared_ptr<const InstalledDb>> installed(const host::Host& host,
+                                                               const std::vector<std::string>& names) = 0;
   /// Candidates for all `names` in one query. Names the sources do not know are absent.
   virtual Result<std::map<std::string, PackageCandidates>> candidates(const host::Host& host,
                                                                       const std::vector<std::string>& names) = 0;
@@ -119,6 +121,9 @@ void bump_host_generation();
 
 // Parsers, exposed for unit tests.
 InstalledDb parse_dpkg_status(std::string_view text);
+/// parse_dpkg_status's entries for `names` (a name, or "name:arch"): only the stanzas whose
+/// Package: line names one of them are read (a no-op run asks for a few of ~1,500 packages).
+InstalledDb parse_dpkg_status_of(std::string_view text, const std::vector<std::string>& names);
 std::map<std::string, PackageCandidates> parse_apt_policy(std::string_view text);
 std::vector<TransactionEntry> parse_apt_simulation(std::string_view text);
 

@@ -2,6 +2,9 @@
 // systemctl show. Inputs are verbatim shapes of the tools' output on Debian 12.
 #include <doctest/doctest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "resources/package_provider.h"
 #include "resources/service_provider.h"
 
@@ -30,6 +33,57 @@ TEST_CASE("parse_dpkg_status: installed, config-files, held, multi-arch") {
   CHECK(db.at("pinned:amd64").installed);
   CHECK(db.at("libx").installed);  // the installed architecture wins
   CHECK_FALSE(db.at("libx:i386").present);
+}
+
+TEST_CASE("parse_dpkg_status_of: the same entries for the names asked as a whole parse") {
+  // A status file with every shape: multi-arch, two Package: lines in one stanza, Package: not
+  // first, "Package:" inside a description, odd spacing, blank-line runs, no final newline.
+  std::string text =
+      "Package: rouxd\nStatus: install ok installed\nVersion: 1.0-1\nDescription: d\n Package: fake\n\n"
+      "Status: hold ok installed\nPackage: late\nVersion: 2\n\n\n\n"
+      "Package: libx\nStatus: purge ok not-installed\nArchitecture: i386\n\n"
+      "Package: libx\nStatus: install ok installed\nArchitecture: amd64\nVersion: 9\n\n"
+      "Package: two\nPackage: second\nStatus: install ok installed\nVersion: 3\n\n"
+      "Package:   spaced  \nStatus: install ok installed\nVersion: 4\n\n"
+      "XPackage: nope\nStatus: install ok installed\n\n"
+      "Package: last\nStatus: install ok installed\nVersion: 5";
+  // This machine's own database too, when it has one.
+  std::vector<std::string> texts = {text};
+  if (std::ifstream in("/var/lib/dpkg/status"); in) {
+    std::stringstream ss;
+    ss << in.rdbuf();
+    texts.push_back(ss.str());
+  }
+  const std::vector<std::string> names = {"rouxd", "fake", "late", "libx", "libx:i386", "libx:amd64", "two", "second",
+                                          "spaced", "nope", "last", "absent", "bash", "libc6", "libc6:amd64", "coreutils"};
+  for (const auto& t : texts) {
+    const InstalledDb whole = parse_dpkg_status(t);
+    for (size_t k = 0; k < names.size(); ++k) {
+      // Each name alone, and all of them at once.
+      for (const auto& asked : {std::vector<std::string>{names[k]}, names}) {
+        const InstalledDb some = parse_dpkg_status_of(t, asked);
+        for (const auto& n : asked) {
+          CAPTURE(n);
+          auto w = whole.find(n);
+          auto s = some.find(n);
+          REQUIRE((w == whole.end()) == (s == some.end()));
+          if (w == whole.end()) continue;
+          CHECK(s->second.name == w->second.name);
+          CHECK(s->second.version == w->second.version);
+          CHECK(s->second.installed == w->second.installed);
+          CHECK(s->second.present == w->second.present);
+          CHECK(s->second.config_files == w->second.config_files);
+          CHECK(s->second.held == w->second.held);
+        }
+      }
+    }
+  }
+  const InstalledDb some = parse_dpkg_status_of(text, {"late", "second", "spaced", "last"});
+  CHECK(some.at("late").held);  // Package: not first in its stanza
+  CHECK(some.at("second").version == "3");
+  CHECK(some.count("two") == 0);
+  CHECK(some.at("spaced").version == "4");
+  CHECK(some.at("last").version == "5");
 }
 
 TEST_CASE("parse_apt_policy: candidates and version tables; unknown names are absent") {
