@@ -45,4 +45,54 @@ run_roux converge --policy "$work" --root "$root" --config /dev/null --format js
 expect_rc 0 "second converge"
 [ "$(grep -c '^newu:' "$root/etc/shadow")" = 1 ] || fail "newu twice in shadow"
 
+# 2. The archive record in the state folder (STATE/archive/<sha256 of the folder>) lists what an
+# unpack laid out; ensure: absent removes those entries. An edited record naming "../../etc/victim"
+# (with its digest), a link "../../etc/vlink" and a folder "../../etc/emptyd" made the old binary
+# remove all three, outside /opt/app (the link and folder needed no digest). Now an entry that is
+# not a path inside the folder is ignored with a warning naming the record's line.
+awork=$(e2e_tmpdir)
+mkdir -p "$awork/cookbooks/app/files"
+python3 - "$awork/cookbooks/app/files/a.tar.gz" <<'EOF'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz") as t:
+    i = tarfile.TarInfo("a.txt"); d = b"hello\n"; i.size = len(d); t.addfile(i, io.BytesIO(d))
+EOF
+apol() {
+  write_policy "$awork" app <<EOF
+resources:
+  - archive: /opt/app
+    ensure: $1
+    overwrite: true
+    source: a.tar.gz
+EOF
+}
+pristine
+mkdir -p "$root/opt"
+apol present
+run_roux converge --policy "$awork" --root "$root" --config /dev/null --format json
+expect_rc 2 "unpack a.tar.gz"
+rec="$root/var/lib/roux/archive/$(printf %s /opt/app | sha256sum | cut -d' ' -f1)"
+[ -f "$rec" ] || fail "no archive record $rec"
+echo victim >"$root/etc/victim"
+ln -s /etc/victim "$root/etc/vlink"
+mkdir "$root/etc/emptyd"
+printf 'f %s ../../etc/victim\nl ../../etc/vlink\nd ../../etc/emptyd\n' "$(sha256sum "$root/etc/victim" | cut -d' ' -f1)" >>"$rec"
+line=$(($(wc -l <"$rec") - 2))
+apol absent
+for mode in plan converge; do
+  run_roux "$mode" --policy "$awork" --root "$root" --config /dev/null --format json
+  expect_rc 2 "$mode ensure: absent with an edited record"
+  grep -qx "roux: warning: ${rec#"$root"}:$line: entry \"../../etc/victim\" is not a path inside /opt/app: ignored (nothing outside the folder is removed)" <<<"$ERR" ||
+    fail "$mode: no warning naming the record's line $line: $ERR"
+  python3 - "$OUT" <<'EOF' || fail "$mode report: $OUT"
+import json, sys
+r = {x["id"]: x for x in json.loads(sys.argv[1])["resources"]}
+c = {x["property"]: x for x in r["archive[/opt/app]"]["changes"]}
+assert c["unpack"]["after"] == "absent (1 removed)" and c["unpack"]["diff"] == "- a.txt\n", c
+EOF
+done
+[ -f "$root/etc/victim" ] && [ -L "$root/etc/vlink" ] && [ -d "$root/etc/emptyd" ] ||
+  fail "an entry outside /opt/app was removed: $(ls -la "$root/etc")"
+[ ! -e "$root/opt/app" ] || fail "/opt/app left"
+
 echo "hostile_root_files: ok"
