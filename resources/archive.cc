@@ -12,7 +12,6 @@
 #include <map>
 #include <set>
 
-#include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 #include "resources/builtin.h"
@@ -248,16 +247,8 @@ class ArchiveResource : public engine::Resource {
     auto lines = split_lines(text);
     if (lines.size() < 2 || lines[0] != dest) return m;
     m.sha256 = lines[1];
-    // An entry is a path inside dest as the unpack wrote it ("a/b"): one with "..", ".", an empty
-    // component, a leading '/' or a control character is no entry of this folder (an edited record
-    // naming "../../etc/x" made ensure: absent remove /etc/x), ignored with a warning.
-    auto inside = [&](size_t i, const std::string& rel) {
-      auto norm = host::normalize_path("/" + rel);
-      if (!rel.empty() && norm.is_ok() && *norm == "/" + rel) return true;
-      log::warn(p + ":" + std::to_string(i + 1) + ": entry \"" + escape_controls(one_line(rel, 80)) +
-                "\" is not a path inside " + dest + ": ignored (nothing outside the folder is removed)");
-      return false;
-    };
+    // Only paths inside dest: an edited record naming "../../etc/x" made ensure: absent remove it.
+    auto inside = [&](size_t i, const std::string& rel) { return recorded_entry_inside(p, i + 1, dest, rel); };
     for (size_t i = 2; i < lines.size(); ++i) {
       const std::string& l = lines[i];
       if (l == "@created") m.created = true;

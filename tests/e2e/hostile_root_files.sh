@@ -95,4 +95,47 @@ done
   fail "an entry outside /opt/app was removed: $(ls -la "$root/etc")"
 [ ! -e "$root/opt/app" ] || fail "/opt/app left"
 
+# 3. The same for the git resource's record (STATE/git/<sha256 of the folder>): a file of the
+# previous commit that the new one dropped is removed while unchanged. An edited record naming
+# "../../etc/victim" with its digest made the old binary remove /etc/victim on the next update.
+gwork=$(e2e_tmpdir)
+export GIT_CONFIG_NOSYSTEM=1
+gsrc="$gwork/src"
+git init -q -b main "$gsrc"
+gc() { git -C "$gsrc" -c user.name=t -c user.email=t@example.invalid "$@" >/dev/null; }
+echo one >"$gsrc/a.txt"
+gc add -A
+gc commit -qm one
+write_policy "$gwork" app <<EOF
+resources:
+  - git: /srv/app
+    repository: $gsrc
+    revision: main
+EOF
+pristine
+mkdir -p "$root/srv"
+run_roux converge --policy "$gwork" --root "$root" --config /dev/null --format json
+expect_rc 2 "git checkout"
+grec="$root/var/lib/roux/git/$(printf %s /srv/app | sha256sum | cut -d' ' -f1)"
+[ -f "$grec" ] || fail "no git record $grec"
+echo victim >"$root/etc/victim"
+printf '%s ../../etc/victim\n' "$(sha256sum "$root/etc/victim" | cut -d' ' -f1)" >>"$grec"
+gline=$(wc -l <"$grec")
+echo two >"$gsrc/a.txt"
+gc commit -qam two
+for mode in plan converge; do
+  run_roux "$mode" --policy "$gwork" --root "$root" --config /dev/null --format json
+  expect_rc 2 "$mode git update with an edited record"
+  grep -qx "roux: warning: ${grec#"$root"}:$gline: entry \"../../etc/victim\" is not a path inside /srv/app: ignored (nothing outside the folder is removed)" <<<"$ERR" ||
+    fail "$mode: no warning naming the record's line $gline: $ERR"
+  python3 - "$OUT" <<'EOF' || fail "$mode report: $OUT"
+import json, sys
+r = {x["id"]: x for x in json.loads(sys.argv[1])["resources"]}
+c = {x["property"]: x for x in r["git[/srv/app]"]["changes"]}
+assert "victim" not in c["revision"].get("diff", ""), c
+EOF
+done
+[ -f "$root/etc/victim" ] || fail "/etc/victim, outside /srv/app, was removed"
+[ "$(cat "$root/srv/app/a.txt")" = two ] || fail "a.txt not updated"
+
 echo "hostile_root_files: ok"
