@@ -138,4 +138,32 @@ done
 [ -f "$root/etc/victim" ] || fail "/etc/victim, outside /srv/app, was removed"
 [ "$(cat "$root/srv/app/a.txt")" = two ] || fail "a.txt not updated"
 
+# 4. A relative HOME= in /etc/default/useradd: the old binary gave newu the home "xroot/newu" and,
+# with manage_home, the host door cut the first character of that relative path: it made /root/newu
+# (owned by newu, in root's home) and /root/xroot. Now HOME= must be absolute (else ignored with a
+# warning), and the host door refuses any relative path.
+write_policy "$work" ua <<'EOF'
+resources:
+  - user: newu
+    manage_home: true
+EOF
+pristine
+mkdir -p "$root/root" "$root/home"
+printf 'HOME=xroot\n' >"$root/etc/default/useradd"
+for mode in plan converge; do
+  run_roux "$mode" --policy "$work" --root "$root" --config /dev/null --format json
+  expect_rc 2 "$mode with HOME=xroot"
+  grep -qx "roux: warning: /etc/default/useradd:1: HOME=xroot is not an absolute path: ignored (new users get /home)" <<<"$ERR" ||
+    fail "$mode: no HOME= warning: $ERR"
+  python3 - "$OUT" "$mode" <<'EOF' || fail "$mode report: $OUT"
+import json, sys
+r = {x["id"]: x for x in json.loads(sys.argv[1])["resources"]}
+want = "would_change" if sys.argv[2] == "plan" else "changed"
+assert r["user[newu]"]["status"] == want, r["user[newu]"]
+EOF
+done
+grep -qx 'newu:x:1000:100::/home/newu:/bin/bash' "$root/etc/passwd" || fail "passwd: $(cat "$root/etc/passwd")"
+[ -d "$root/home/newu" ] || fail "no /home/newu"
+[ -z "$(ls -A "$root/root")" ] || fail "something was made in /root: $(ls -la "$root/root")"
+
 echo "hostile_root_files: ok"
