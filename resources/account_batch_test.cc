@@ -137,4 +137,22 @@ TEST_CASE("read_shadow_defs: GROUP= is a gid or a group's name, never read loose
   }
 }
 
+TEST_CASE("read_shadow_defs: SHELL= or HOME= with a ':' or a control character, or a relative HOME=, is ignored") {
+  TempRoot t;
+  auto host = host::make_posix_host(t.dir.string());
+  REQUIRE(host.is_ok());
+  put(t.dir / "etc/default/useradd", "SHELL=/bin/zsh\nHOME=/users\n");
+  CHECK(read_shadow_defs(**host).shell == "/bin/zsh");
+  CHECK(read_shadow_defs(**host).home == "/users");
+  put(t.dir / "etc/default/useradd", "SHELL=/bin/sh:0:0\nHOME=/h:x\n");
+  CHECK(read_shadow_defs(**host).shell == "/bin/bash");
+  CHECK(read_shadow_defs(**host).home == "/home");
+  put(t.dir / "etc/default/useradd", "HOME=xroot\nSHELL=sh\n");  // a relative home; a relative shell is only a bad shell
+  CHECK(read_shadow_defs(**host).home == "/home");
+  CHECK(read_shadow_defs(**host).shell == "sh");
+  put(t.dir / "etc/default/useradd", std::string("SHELL=/bin/sh\x01x\nHOME=/h\x7f\n"));
+  CHECK(read_shadow_defs(**host).shell == "/bin/bash");
+  CHECK(read_shadow_defs(**host).home == "/home");
+}
+
 }  // namespace roux::resources

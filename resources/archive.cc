@@ -247,12 +247,16 @@ class ArchiveResource : public engine::Resource {
     auto lines = split_lines(text);
     if (lines.size() < 2 || lines[0] != dest) return m;
     m.sha256 = lines[1];
+    // Only paths inside dest: an edited record naming "../../etc/x" made ensure: absent remove it.
+    auto inside = [&](size_t i, const std::string& rel) { return recorded_entry_inside(p, i + 1, dest, rel); };
     for (size_t i = 2; i < lines.size(); ++i) {
       const std::string& l = lines[i];
       if (l == "@created") m.created = true;
       else if (l == "@listed") m.listed = true;
-      else if (starts_with(l, "d ") || starts_with(l, "l ")) m.entries.emplace_back(l[0], l.substr(2));
-      else if (starts_with(l, "f ") && l.size() > 67 && l[66] == ' ') {
+      else if (starts_with(l, "d ") || starts_with(l, "l ")) {
+        if (inside(i, l.substr(2))) m.entries.emplace_back(l[0], l.substr(2));
+      } else if (starts_with(l, "f ") && l.size() > 67 && l[66] == ' ') {
+        if (!inside(i, l.substr(67))) continue;
         m.entries.emplace_back('f', l.substr(67));
         m.digests[l.substr(67)] = l.substr(2, 64);
       }

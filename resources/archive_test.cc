@@ -4,6 +4,7 @@
 #include "base/sha256.h"
 #include "resources/builtin.h"
 #include "resources/compile_errors_test_util.h"
+#include "resources/tree_layout.h"
 
 namespace roux::resources {
 namespace {
@@ -55,6 +56,18 @@ TEST_CASE("archive: compile errors at the property") {
   CHECK(errors_of("rel", "source: app.tar.gz\n").find("r.yaml:1:1: archive[rel]: path must be absolute") == 0);
   CHECK(errors_of("/opt/a", "source: 'https://x/a b'\nchecksum: " + sum + "\n") ==
         "r.yaml:1:9: archive[/opt/a]: source: must not contain spaces or control characters\n");
+}
+
+TEST_CASE("recorded_entry_inside: a state record's entry is a path inside the folder, nothing else") {
+  for (const char* ok : {"a", "a/b", "a.txt", "..a", "a/.b", "a..b/c"}) {
+    CAPTURE(ok);
+    CHECK(recorded_entry_inside("/var/lib/roux/archive/x", 3, "/opt/app", ok));
+  }
+  for (const char* bad : {"", "..", "../x", "../../etc/passwd", "a/../../x", ".", "./a", "a/.", "/etc/x", "a//b", "a/",
+                          "a\nb", "a\tb"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(recorded_entry_inside("/var/lib/roux/archive/x", 3, "/opt/app", bad));
+  }
 }
 
 }  // namespace roux::resources

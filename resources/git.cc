@@ -454,7 +454,10 @@ class GitResource : public engine::Resource {
     r.revision = lines[2];
     for (size_t i = 3; i < lines.size(); ++i) {
       const std::string& l = lines[i];
-      if (l.size() > 65 && l[64] == ' ') r.files[l.substr(65)] = l.substr(0, 64);
+      // Only paths inside dest: an edited record naming "../../etc/x" made an update remove it.
+      if (l.size() > 65 && l[64] == ' ') {
+        if (recorded_entry_inside(p, i + 1, dest, l.substr(65))) r.files[l.substr(65)] = l.substr(0, 64);
+      }
       else if (l == "@submodules init") r.submodules = Submodules::kInit;
       else if (l == "@submodules recursive") r.submodules = Submodules::kRecursive;
       else if (starts_with(l, "@submodule ") && l.size() > 52 && l[51] == ' ') r.submodule[l.substr(52)] = l.substr(11, 40);

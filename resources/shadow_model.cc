@@ -427,11 +427,30 @@ ShadowDefs read_shadow_defs(const host::Host& h) {
     }
   }
   std::string group;  // GROUP=: a gid or a group's name
+  // SHELL= and HOME= go into new users' passwd lines: a ':' or a control character there would
+  // shift or break the line (glibc's putpwent refuses it, and the user was left with a shadow line
+  // and no passwd line). HOME= must also be absolute: the home is made below it ("xroot" made
+  // the home "xroot/newu", created as /root/newu). Such a value is ignored with a warning, for
+  // useradd's default.
+  auto line_field = [](const char* key, std::string_view v, size_t lineno, bool absolute, std::string* out) {
+    const char* why = v.find(':') != std::string_view::npos || has_control_char(v)
+                          ? "holds a ':' or a control character, which a passwd line cannot"
+                      : absolute && (v.empty() || v[0] != '/') ? "is not an absolute path"
+                                                               : nullptr;
+    if (!why) {
+      *out = std::string(v);
+      return;
+    }
+    log::warn("/etc/default/useradd:" + std::to_string(lineno) + ": " + key + "=" + escape_controls(one_line(v, 40)) +
+              " " + why + ": ignored (new users get " + *out + ")");
+  };
   if (auto t = h.read_file("/etc/default/useradd", 1 << 20); t.is_ok()) {
+    size_t lineno = 0;
     for (std::string_view line : split_lines(*t)) {
+      ++lineno;
       line = trim(line);
-      if (starts_with(line, "SHELL=")) d.shell = std::string(line.substr(6));
-      else if (starts_with(line, "HOME=")) d.home = std::string(line.substr(5));
+      if (starts_with(line, "SHELL=")) line_field("SHELL", line.substr(6), lineno, false, &d.shell);
+      else if (starts_with(line, "HOME=")) line_field("HOME", line.substr(5), lineno, true, &d.home);
       else if (starts_with(line, "GROUP=")) group = std::string(trim(line.substr(6)));
       else if (starts_with(line, "SKEL=")) d.skel = std::string(line.substr(5));
       else if (!line.empty() && line[0] != '#') d.default_lines.emplace_back(line);

@@ -1,5 +1,6 @@
 #include "resources/tree_layout.h"
 
+#include "base/log.h"
 #include "base/sha256.h"
 #include "base/strings.h"
 
@@ -201,6 +202,14 @@ Result<std::string> non_folder_above(const host::Host& host, const std::string& 
     if (up.exists() && up.type != host::FileType::kDirectory) return rel.substr(0, p);
   }
   return std::string();
+}
+
+bool recorded_entry_inside(const std::string& record, size_t line, const std::string& dest, const std::string& rel) {
+  auto norm = host::normalize_path("/" + rel);
+  if (!rel.empty() && norm.is_ok() && *norm == "/" + rel) return true;
+  log::warn(record + ":" + std::to_string(line) + ": entry \"" + escape_controls(one_line(rel, 80)) +
+            "\" is not a path inside " + dest + ": ignored (nothing outside the folder is removed)");
+  return false;
 }
 
 }  // namespace roux::resources

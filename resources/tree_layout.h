@@ -73,6 +73,12 @@ class TreeLayout {
 /// folder (a link, a file): removing `rel` would go through it. "" when none.
 Result<std::string> non_folder_above(const host::Host& host, const std::string& dest, const std::string& rel);
 
+/// True when `rel`, an entry of a state-folder record of what was laid out in `dest`, is a path
+/// inside it as a layout writes it ("a/b"). Anything else (empty, "..", ".", an empty component,
+/// a leading '/', a control character) is no entry of this folder: false, with a warning naming
+/// RECORD:LINE (an edited record naming "../../etc/x" must not make roux remove /etc/x).
+bool recorded_entry_inside(const std::string& record, size_t line, const std::string& dest, const std::string& rel);
+
 /// OK when the folder above `dest` exists (or is a link); else why not, naming it.
 Status check_dest_parent(const host::Host& host, const std::string& dest);
 

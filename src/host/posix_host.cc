@@ -123,7 +123,8 @@ class PosixHost final : public Host {
   Result<FileInfo> lstat_compare(const std::string& path, const std::string* expected, bool* same) const override {
     *same = false;
     settle(path);
-    if (path.empty() || path.back() == '/') return lstat(path);  // no last name (split's "")
+    // No last name (split's ""), or relative (refused by open_dir): the careful path of lstat.
+    if (path.empty() || path.back() == '/' || path[0] != '/') return lstat(path);
     // Look before opening: only a regular file is ever opened. A FIFO, socket or device node is
     // described from its lstat and never opened (no blocking, no device driver's open).
     // Fast path, the no-op run's common case: an fstatat from root, then for a regular file of
@@ -629,6 +630,9 @@ class PosixHost final : public Host {
 
   /// Opens a directory inside root. With missing_ok, a missing dir yields an invalid Fd.
   Result<Fd> open_dir(const std::string& dir, bool missing_ok) const {
+    // Every path of the door is absolute: a relative one lost its first character below ("xroot"
+    // opened /root), so it is refused, whatever passed it on.
+    if (dir.empty() || dir[0] != '/') return Status::invalid_input("path must be absolute: \"" + one_line(dir, 200) + "\"");
     open_how how{};
     how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;

@@ -111,6 +111,29 @@ TEST_CASE("host: lstat_compare on / reads up to EOF and describes the entry from
   CHECK_FALSE(missing->exists());
 }
 
+TEST_CASE("host: a relative path is refused, never opened with its first character cut (\"xroot\" was /root)") {
+  TempRoot root;
+  auto host = make_posix_host(root.path);
+  REQUIRE(host.is_ok());
+  fs::create_directory(root.path + "/root");
+  root.write("/root/f", "secret\n");
+  auto& h = **host;
+  for (const std::string p : {"xroot", "xroot/newu", "xroot/f", "x"}) {
+    CAPTURE(p);
+    auto fi = h.lstat(p);
+    REQUIRE_FALSE(fi.is_ok());
+    CHECK(fi.status().message().find("path must be absolute") != std::string::npos);
+    bool same = false;
+    std::string want = "secret\n";
+    CHECK_FALSE(h.lstat_compare(p, &want, &same).is_ok());
+    CHECK_FALSE(h.read_file(p).is_ok());
+    CHECK_FALSE(h.mkdir(p, 0755).is_ok());
+    CHECK_FALSE(h.write_file(p, "x", 0644, std::nullopt, std::nullopt).is_ok());
+  }
+  CHECK_FALSE(fs::exists(root.path + "/root/newu"));
+  CHECK(fs::directory_iterator(root.path + "/root")->path().filename() == "f");
+}
+
 }  // namespace roux::host
 
 namespace roux::host {

@@ -67,6 +67,12 @@ TEST_CASE("parse_utc / format_utc round trip; anything but YYYY-MM-DDTHH:MM:SSZ 
   CHECK(!parse_utc("2026-11-30 12:00:00Z").is_ok());
   CHECK(!parse_utc("2026-11-30T12:00:00+01:00").is_ok());
   CHECK(!parse_utc("2026-13-30T12:00:00Z").is_ok());
+  // A sign or a blank where a digit belongs (sscanf's %d takes them): refused, never read.
+  for (const char* bad : {"2026-11-30T-1:00:00Z", "2026-11-30T12:-5:00Z", "2026-11-30T12:00:-1Z", "+026-11-30T12:00:00Z",
+                          "2026-+1-30T12:00:00Z", "2026-11- 1T12:00:00Z", "2026-11-30T 1:00:00Z"}) {
+    CAPTURE(bad);
+    CHECK(!parse_utc(bad).is_ok());
+  }
 }
 
 TEST_CASE("resolve_url: relative names join the supermarket URL, absolute ones stay") {

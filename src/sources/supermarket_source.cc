@@ -1,6 +1,7 @@
 // The supermarket: index parsing, verified downloads, and the Source for http(s):// and file://.
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -36,7 +37,13 @@ Result<int64_t> parse_utc(const std::string& text) {
   struct tm tm {};
   char z = 0;
   int n = 0;
-  if (text.size() != 20 ||
+  // Digits exactly where the form has them: sscanf's %d alone takes a sign or a blank
+  // ("2026-11-30T-1:00:00Z" was read as hour -1, an hour earlier).
+  static constexpr char kForm[] = "dddd-dd-ddTdd:dd:ddZ";
+  bool shaped = text.size() == 20;
+  for (size_t i = 0; shaped && i < 20; ++i)
+    shaped = kForm[i] == 'd' ? std::isdigit(static_cast<unsigned char>(text[i])) != 0 : text[i] == kForm[i];
+  if (!shaped ||
       std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%c%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
                   &tm.tm_min, &tm.tm_sec, &z, &n) != 7 ||
       z != 'Z' || n != 20 || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
