@@ -47,11 +47,13 @@ make_cookbook() {  # NAME VERSION
   mkdir -p "$d/recipes" "$d/files"
   printf 'name: %s\nversion: %s\n' "$1" "$2" >"$d/metadata.yaml"
   printf 'resources:\n  - file: /etc/bench/%s.conf\n    content: "%s %s\\n"\n' "$1" "$1" "$2" >"$d/recipes/default.yaml"
-  head -c $((BLOB_KB * 1024)) /dev/urandom | base64 -w 0 | head -c $((BLOB_KB * 1024)) >"$d/files/blob"
+  # 768 random bytes are 1,024 base64 characters: no reader that stops early (with pipefail, a
+  # writer's SIGPIPE ended the script silently now and then under load)
+  head -c $((BLOB_KB * 768)) /dev/urandom | base64 -w 0 >"$d/files/blob"
   "$ROUX" supermarket publish "$d" --to "$work/market" --key "$work/team.key" >/dev/null
 }
 for i in $(seq -w 1 "$COOKBOOKS"); do make_cookbook "cb$i" 1.0.0; done
-first="cb$(seq -w 1 "$COOKBOOKS" | head -1)"  # the cookbook that gets new versions
+first="cb$(printf '%0*d' "${#COOKBOOKS}" 1)"  # the cookbook that gets new versions (as seq -w numbers it)
 chmod -R a+rX "$work/market"
 
 # nginx, foreground, its own prefix; access log: time status method uri body_bytes bytes.
